@@ -553,11 +553,11 @@ pub(crate) fn check_window(
 /// "24 hours", "30 days", "90 minutes": the largest whole unit.
 pub fn human_duration(d: SignedDuration) -> String {
     let s = d.as_secs().unsigned_abs();
-    let (n, unit) = if s % 86_400 == 0 && s >= 86_400 && s / 86_400 != 1 {
+    let (n, unit) = if s.is_multiple_of(86_400) && s >= 86_400 && s / 86_400 != 1 {
         (s / 86_400, "days")
-    } else if s % 3_600 == 0 && s >= 3_600 {
+    } else if s.is_multiple_of(3_600) && s >= 3_600 {
         (s / 3_600, "hours")
-    } else if s % 60 == 0 && s >= 60 {
+    } else if s.is_multiple_of(60) && s >= 60 {
         (s / 60, "minutes")
     } else {
         (s, "seconds")
