@@ -1,6 +1,6 @@
 //! The policy engine against the help article: every cell of the table, the surfaces, the
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on bad fixtures
 //! window, one claim per generation, the safeguards, and document validation.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on bad fixtures
 
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;

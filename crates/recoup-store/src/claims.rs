@@ -1,0 +1,417 @@
+//! "Bad result" reports: instant local eligibility, durable submission with its outbox row in
+//! the same transaction, and listing. A locally ineligible report is still kept and sent as
+//! feedback; the endpoint has the final word.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use recoup_core::{
+    AccountHistory, ClaimId, ClaimReason, Decision, GenerationId, GenerationStatus, Policy,
+    UnknownIdentifier, validate_details,
+};
+
+use crate::Store;
+use crate::codec::{credits, id_bytes, ms, opt_ts, parse, ts};
+use crate::error::{Result, StoreError};
+use crate::generations::{GenerationRecord, load};
+
+/// Most claims one listing returns.
+pub const CLAIM_PAGE_MAX: u32 = 1_000;
+
+/// Where a claim is on its way to the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Written locally, waiting in the outbox.
+    Queued,
+    /// Sent, no answer yet.
+    Sent,
+    /// The endpoint answered with its decision.
+    Acknowledged,
+    /// Kept failing; set aside so it cannot block the others.
+    Quarantined,
+}
+
+impl SyncState {
+    /// The stable spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SyncState::Queued => "queued",
+            SyncState::Sent => "sent",
+            SyncState::Acknowledged => "acknowledged",
+            SyncState::Quarantined => "quarantined",
+        }
+    }
+}
+
+impl fmt::Display for SyncState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SyncState {
+    type Err = UnknownIdentifier;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            SyncState::Queued,
+            SyncState::Sent,
+            SyncState::Acknowledged,
+            SyncState::Quarantined,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| UnknownIdentifier {
+            kind: "sync state",
+            value: s.to_owned(),
+            expected: "queued, sent, acknowledged, quarantined".to_owned(),
+        })
+    }
+}
+
+/// Report a generation as a bad result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitClaim {
+    /// Client-made id; the idempotency key here and at the endpoint.
+    pub claim_id: ClaimId,
+    /// The generation reported.
+    pub generation_id: GenerationId,
+    /// Why it is bad.
+    pub reason: ClaimReason,
+    /// What is wrong, in the user's words.
+    pub details: String,
+}
+
+/// A claim as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimRecord {
+    /// Its id.
+    pub claim_id: ClaimId,
+    /// The generation.
+    pub generation_id: GenerationId,
+    /// Why it is bad.
+    pub reason: ClaimReason,
+    /// The details, trimmed.
+    pub details: String,
+    /// When it was submitted (device time, corrected if known).
+    pub submitted_at: Timestamp,
+    /// The device's provisional decision.
+    pub local_decision: Decision,
+    /// Where it is on its way to the endpoint.
+    pub sync_state: SyncState,
+    /// The endpoint's outcome: `refunded` or `not_refunded`.
+    pub outcome: Option<String>,
+    /// The endpoint's reason code, when not refunded.
+    pub outcome_code: Option<String>,
+    /// Credits refunded by the endpoint.
+    pub refunded_credits: Option<u64>,
+    /// When the endpoint decided.
+    pub decided_at: Option<Timestamp>,
+}
+
+/// What the claims listing returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimQuery {
+    /// Only claims in this sync state.
+    pub sync_state: Option<SyncState>,
+    /// Claims older than this one.
+    pub before: Option<ClaimId>,
+    /// Page size, 1..=[`CLAIM_PAGE_MAX`].
+    pub limit: u32,
+}
+
+/// An item waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    /// Position in the outbox.
+    pub seq: i64,
+    /// The idempotency key the endpoint sees (the claim id).
+    pub item_id: uuid::Uuid,
+    /// What it is (`claim`).
+    pub kind: String,
+    /// The JSON body to send.
+    pub payload: serde_json::Value,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// Not before this instant.
+    pub next_attempt_at: Timestamp,
+}
+
+/// What the account's local records say within the safeguard window ending at `now`.
+fn account_history(
+    conn: &Connection,
+    policy: &Policy,
+    generation: GenerationId,
+    now: Timestamp,
+) -> Result<AccountHistory> {
+    let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
+    let since = ms(now
+        .checked_sub(SignedDuration::from_secs(window))
+        .unwrap_or(Timestamp::MIN));
+    let already: Option<i64> = conn
+        .prepare_cached("SELECT 1 FROM claims WHERE generation_id = ?1 LIMIT 1")?
+        .query_row([generation.as_bytes()], |r| r.get(0))
+        .optional()?;
+    let (refunds, refunded): (i64, i64) = conn
+        .prepare_cached("SELECT count(*), coalesce(sum(credits), 0) FROM refunds WHERE at > ?1")?
+        .query_row([since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let spent: i64 = conn
+        .prepare_cached(
+            "SELECT coalesce(sum(credits), 0) FROM ledger_entries WHERE kind = 'capture' AND at > ?1",
+        )?
+        .query_row([since], |r| r.get(0))?;
+    Ok(AccountHistory {
+        already_claimed: already.is_some(),
+        refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
+        spent_in_window: credits(spent)?,
+        refunded_in_window: credits(refunded)?,
+    })
+}
+
+fn evaluate(
+    conn: &Connection,
+    policy: &Policy,
+    g: &GenerationRecord,
+    now: Timestamp,
+) -> Result<Decision> {
+    let history = account_history(conn, policy, g.generation_id, now)?;
+    Ok(policy.evaluate(&g.facts(), &history, now))
+}
+
+const CLAIM_SELECT: &str =
+    "SELECT claim_id, generation_id, reason, details, submitted_at, local_decision,
+        sync_state, outcome, outcome_code, refunded_credits, decided_at FROM claims";
+
+type ClaimRow = (
+    [u8; 16],
+    [u8; 16],
+    [String; 3],
+    i64,
+    [String; 1],
+    [Option<String>; 2],
+    Option<i64>,
+    Option<i64>,
+);
+
+fn claim_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClaimRow> {
+    Ok((
+        id_bytes(r, 0)?,
+        id_bytes(r, 1)?,
+        [r.get(2)?, r.get(3)?, r.get(5)?],
+        r.get(4)?,
+        [r.get(6)?],
+        [r.get(7)?, r.get(8)?],
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+fn decode_claim(row: ClaimRow) -> Result<ClaimRecord> {
+    let (
+        cid,
+        gid,
+        [reason, details, decision],
+        submitted,
+        [state],
+        [outcome, outcome_code],
+        refunded,
+        decided,
+    ) = row;
+    Ok(ClaimRecord {
+        claim_id: ClaimId::from_bytes(cid),
+        generation_id: GenerationId::from_bytes(gid),
+        reason: parse(&reason)?,
+        details,
+        submitted_at: ts(submitted)?,
+        local_decision: serde_json::from_str(&decision).map_err(StoreError::decode)?,
+        sync_state: parse(&state)?,
+        outcome,
+        outcome_code,
+        refunded_credits: refunded.map(credits).transpose()?,
+        decided_at: opt_ts(decided)?,
+    })
+}
+
+fn load_claim(conn: &Connection, id: ClaimId) -> Result<Option<ClaimRecord>> {
+    conn.prepare_cached(&format!("{CLAIM_SELECT} WHERE claim_id = ?1"))?
+        .query_row([id.as_bytes()], claim_row)
+        .optional()?
+        .map(decode_claim)
+        .transpose()
+}
+
+impl Store {
+    /// The instant, offline answer to "can this be refunded?", with every reason and the time
+    /// left in the window. Writes nothing.
+    pub fn check_claim(&self, generation: GenerationId, now: Timestamp) -> Result<Decision> {
+        let policy = self.policy()?;
+        let g = load(&self.conn, generation).map_err(|e| self.err_store(e))?;
+        evaluate(&self.conn, &policy, &g, now).map_err(|e| self.err_store(e))
+    }
+
+    /// Submits a report: validates it, decides locally, and writes the claim and its outbox row
+    /// in one durable transaction. A report the device judges ineligible is still kept and sent
+    /// as feedback. Refused, with nothing written: an unknown, running or failed generation,
+    /// details outside the policy's bounds, and a second report on the same generation (also
+    /// when two submits race). Repeating the same `claim_id` with the same report returns the
+    /// first answer.
+    pub fn submit_claim(&mut self, req: &SubmitClaim, now: Timestamp) -> Result<ClaimRecord> {
+        let policy = self.policy()?;
+        let details = validate_details(&req.details, policy.claim_text())?;
+        let now_ms = ms(now);
+        self.write(|tx| {
+            if let Some(existing) = load_claim(tx, req.claim_id)? {
+                if existing.generation_id == req.generation_id
+                    && existing.reason == req.reason
+                    && existing.details == details
+                {
+                    return Ok(existing);
+                }
+                return Err(StoreError::IdempotencyConflict { op_id: recoup_core::OpId(req.claim_id.0) });
+            }
+            let g = load(tx, req.generation_id)?;
+            match g.status {
+                GenerationStatus::Running => return Err(StoreError::GenerationNotFinished(g.generation_id)),
+                GenerationStatus::Failed => return Err(StoreError::TechnicalFailure(g.generation_id)),
+                GenerationStatus::Succeeded => {}
+            }
+            if policy.one_claim_per_generation()
+                && let Some(claim) = &g.claim
+            {
+                return Err(StoreError::AlreadyClaimed { generation: g.generation_id, claim: claim.claim_id });
+            }
+            let decision = evaluate(tx, &policy, &g, now)?;
+            let decision_json = serde_json::to_string(&decision).map_err(StoreError::decode)?;
+            tx.execute(
+                "INSERT INTO claims (claim_id, generation_id, reason, details, submitted_at,
+                     local_eligible, local_decision, policy_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    req.claim_id.as_bytes(),
+                    req.generation_id.as_bytes(),
+                    req.reason.as_str(),
+                    details,
+                    now_ms,
+                    decision.eligible,
+                    decision_json,
+                    decision.policy_version
+                ],
+            )?;
+            tx.execute(
+                "UPDATE generations SET claimed = 1 WHERE generation_id = ?1",
+                [req.generation_id.as_bytes()],
+            )?;
+            // What the endpoint will receive: the facts it re-checks against its own records and
+            // clock, and the device's decision for comparison only (never trusted).
+            let payload = serde_json::json!({
+                "claim_id": req.claim_id,
+                "generation_id": req.generation_id,
+                "reason": req.reason,
+                "details": details,
+                "submitted_at": now,
+                "local_decision": { "eligible": decision.eligible, "policy_version": decision.policy_version },
+            });
+            tx.execute(
+                "INSERT INTO outbox (item_id, kind, payload, created_at, next_attempt_at)
+                 VALUES (?1, 'claim', ?2, ?3, ?3)",
+                params![req.claim_id.as_bytes(), payload.to_string(), now_ms],
+            )?;
+            load_claim(tx, req.claim_id)?.ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
+        })
+    }
+
+    /// One claim.
+    pub fn claim(&self, id: ClaimId) -> Result<ClaimRecord> {
+        load_claim(&self.conn, id)
+            .map_err(|e| self.err_store(e))?
+            .ok_or_else(|| StoreError::NotFound {
+                what: "claim",
+                id: id.to_string(),
+            })
+    }
+
+    /// Claims, newest first.
+    pub fn claims(&self, q: &ClaimQuery) -> Result<Vec<ClaimRecord>> {
+        if q.limit == 0 || q.limit > CLAIM_PAGE_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                problem: format!("must be between 1 and {CLAIM_PAGE_MAX}"),
+            });
+        }
+        let mut sql = format!("{CLAIM_SELECT} WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(s) = q.sync_state {
+            sql.push_str(" AND sync_state = ?");
+            args.push(s.as_str().to_owned().into());
+        }
+        if let Some(b) = q.before {
+            sql.push_str(" AND claim_id < ?");
+            args.push(b.as_bytes().to_vec().into());
+        }
+        sql.push_str(" ORDER BY claim_id DESC LIMIT ?");
+        args.push(i64::from(q.limit).into());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), claim_row)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(decode_claim(row.map_err(|e| self.err(e))?)?);
+        }
+        Ok(out)
+    }
+
+    /// Items waiting to be sent whose next attempt is due at `now`, oldest first.
+    pub fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, item_id, kind, payload, attempts, next_attempt_at FROM outbox
+                 WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![ms(now), i64::from(limit)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    id_bytes(r, 1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, kind, payload, attempts, next) = row.map_err(|e| self.err(e))?;
+            out.push(OutboxItem {
+                seq,
+                item_id: uuid::Uuid::from_bytes(id),
+                kind,
+                payload: serde_json::from_str(&payload).map_err(StoreError::decode)?,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                next_attempt_at: ts(next)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Number of items waiting in the outbox.
+    pub fn outbox_len(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM outbox WHERE state = 'pending'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        credits(n)
+    }
+}

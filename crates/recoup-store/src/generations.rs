@@ -1,0 +1,410 @@
+//! Generations: started with a hold, finished by a capture (success) or a void (technical
+//! failure), listed newest first with keyset pagination.
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use recoup_core::{
+    Feature, GenerationFacts, GenerationId, GenerationStatus, MediaKind, OpId, Platform, Surface,
+};
+
+use crate::Store;
+use crate::claims::SyncState;
+use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
+use crate::error::{Result, StoreError};
+use crate::ledger::{EntryKind, debug_check, hold, settle, sweep};
+
+/// Most generations one history page returns.
+pub const HISTORY_PAGE_MAX: u32 = 200;
+
+/// Longest output reference (a file path or URL), in bytes.
+pub const OUTPUT_REF_LEN_MAX: usize = 2_048;
+
+/// Start a generation: its price is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartGeneration {
+    /// Client-made id; also the operation's idempotency key.
+    pub generation_id: GenerationId,
+    /// The AI feature.
+    pub feature: Feature,
+    /// The platform.
+    pub platform: Platform,
+    /// The surface.
+    pub surface: Surface,
+}
+
+/// How a generation ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// It produced a result: the hold is captured.
+    Succeeded {
+        /// Where the result is (file path or URL), if anywhere.
+        output_ref: Option<String>,
+    },
+    /// It failed for a technical reason: the hold is voided, nothing is charged.
+    Failed {
+        /// What went wrong, for the history.
+        error: String,
+    },
+}
+
+/// Finish a generation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinishGeneration {
+    /// Client-made id of this operation.
+    pub op_id: OpId,
+    /// The generation.
+    pub generation_id: GenerationId,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Claim state shown next to a generation in the history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimSummary {
+    /// The claim.
+    pub claim_id: recoup_core::ClaimId,
+    /// Whether the device judged it refundable.
+    pub local_eligible: bool,
+    /// Where it is in the sync.
+    pub sync_state: SyncState,
+    /// The endpoint's outcome, once known: `refunded` or `not_refunded`.
+    pub outcome: Option<String>,
+}
+
+/// A generation as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationRecord {
+    /// Its id.
+    pub generation_id: GenerationId,
+    /// The AI feature.
+    pub feature: Feature,
+    /// The platform.
+    pub platform: Platform,
+    /// The surface.
+    pub surface: Surface,
+    /// Image or video.
+    pub media_kind: MediaKind,
+    /// Where it is in its life.
+    pub status: GenerationStatus,
+    /// Why it failed, if it did (`hold_expired`, or the generator's error).
+    pub failure: Option<String>,
+    /// Its price, held at start.
+    pub cost: u64,
+    /// What was charged (the cost once succeeded, else 0).
+    pub charged: u64,
+    /// Version of the price list that set the cost.
+    pub price_version: String,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// When it finished.
+    pub finished_at: Option<Timestamp>,
+    /// When its hold goes stale if it never finishes.
+    pub hold_expires_at: Timestamp,
+    /// Where the result is.
+    pub output_ref: Option<String>,
+    /// Its claim, if reported.
+    pub claim: Option<ClaimSummary>,
+}
+
+impl GenerationRecord {
+    /// What the policy needs to judge a report on it.
+    pub fn facts(&self) -> GenerationFacts {
+        GenerationFacts {
+            feature: self.feature,
+            platform: self.platform,
+            surface: self.surface,
+            status: self.status,
+            finished_at: self.finished_at,
+            charged_credits: self.charged,
+        }
+    }
+}
+
+/// Filters of the history listing; all optional, combined with AND.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryFilter {
+    /// Only this feature.
+    pub feature: Option<Feature>,
+    /// Only this platform.
+    pub platform: Option<Platform>,
+    /// Only this status.
+    pub status: Option<GenerationStatus>,
+    /// Only reported (true) or unreported (false) generations.
+    pub claimed: Option<bool>,
+}
+
+/// One page of history, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Filters.
+    pub filter: HistoryFilter,
+    /// The cursor: generations older than this one (the previous page's `next`).
+    pub before: Option<GenerationId>,
+    /// Page size, 1..=[`HISTORY_PAGE_MAX`].
+    pub limit: u32,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// The generations, newest first.
+    pub items: Vec<GenerationRecord>,
+    /// Pass as `before` to get the next page; absent on the last page.
+    pub next: Option<GenerationId>,
+}
+
+const SELECT: &str = "SELECT g.generation_id, g.feature, g.platform, g.surface, g.media_kind, g.status,
+        g.failure, g.cost, g.charged, g.price_version, g.started_at, g.finished_at,
+        g.hold_expires_at, g.output_ref,
+        c.claim_id, c.local_eligible, c.sync_state, c.outcome
+    FROM generations g
+    LEFT JOIN claims c ON c.claim_id =
+        (SELECT claim_id FROM claims WHERE generation_id = g.generation_id ORDER BY claim_id DESC LIMIT 1)";
+
+type RawRow = (
+    [u8; 16],
+    [String; 5],
+    Option<String>,
+    [i64; 2],
+    String,
+    i64,
+    Option<i64>,
+    i64,
+    Option<String>,
+    Option<([u8; 16], bool, String, Option<String>)>,
+);
+
+fn raw(r: &Row<'_>) -> rusqlite::Result<RawRow> {
+    let claim = match r.get::<_, Option<Vec<u8>>>(14)? {
+        Some(_) => Some((id_bytes(r, 14)?, r.get(15)?, r.get(16)?, r.get(17)?)),
+        None => None,
+    };
+    Ok((
+        id_bytes(r, 0)?,
+        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+        r.get(6)?,
+        [r.get(7)?, r.get(8)?],
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+        claim,
+    ))
+}
+
+fn decode(row: RawRow) -> Result<GenerationRecord> {
+    let (
+        id,
+        [feature, platform, surface, media_kind, status],
+        failure,
+        [cost, charged],
+        price_version,
+        started,
+        finished,
+        hold_expires,
+        output_ref,
+        claim,
+    ) = row;
+    Ok(GenerationRecord {
+        generation_id: GenerationId::from_bytes(id),
+        feature: parse(&feature)?,
+        platform: parse(&platform)?,
+        surface: parse(&surface)?,
+        media_kind: parse(&media_kind)?,
+        status: parse(&status)?,
+        failure,
+        cost: credits(cost)?,
+        charged: credits(charged)?,
+        price_version,
+        started_at: ts(started)?,
+        finished_at: opt_ts(finished)?,
+        hold_expires_at: ts(hold_expires)?,
+        output_ref,
+        claim: claim
+            .map(|(cid, eligible, state, outcome)| -> Result<ClaimSummary> {
+                Ok(ClaimSummary {
+                    claim_id: recoup_core::ClaimId::from_bytes(cid),
+                    local_eligible: eligible,
+                    sync_state: parse(&state)?,
+                    outcome,
+                })
+            })
+            .transpose()?,
+    })
+}
+
+pub(crate) fn load(conn: &Connection, id: GenerationId) -> Result<GenerationRecord> {
+    let row = conn
+        .prepare_cached(&format!("{SELECT} WHERE g.generation_id = ?1"))?
+        .query_row([id.as_bytes()], raw)
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "generation",
+            id: id.to_string(),
+        })?;
+    decode(row)
+}
+
+impl Store {
+    /// Starts a generation: holds its price over the live grants, in one durable transaction.
+    /// Idempotent by `generation_id`.
+    pub fn start_generation(
+        &mut self,
+        req: &StartGeneration,
+        now: Timestamp,
+    ) -> Result<GenerationRecord> {
+        let prices = self.prices()?;
+        let cost = prices.price(req.feature);
+        let stale_after = i64::try_from(prices.hold_stale_after_secs()).unwrap_or(i64::MAX);
+        let hold_expires = now
+            .checked_add(SignedDuration::from_secs(stale_after))
+            .map_err(StoreError::decode)?;
+        let op_id = OpId(req.generation_id.0);
+        let id = req.generation_id;
+        self.idempotent(op_id, "start_generation", req, ms(now), |tx| {
+            sweep(tx, now)?;
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM generations WHERE generation_id = ?1", [id.as_bytes()], |r| r.get(0))
+                .optional()?;
+            if exists.is_some() {
+                return Err(StoreError::GenerationExists(id));
+            }
+            tx.prepare_cached(
+                "INSERT INTO generations (generation_id, feature, platform, surface, media_kind, status,
+                     cost, price_version, started_at, hold_expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'running', ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                id.as_bytes(),
+                req.feature.as_str(),
+                req.platform.as_str(),
+                req.surface.as_str(),
+                req.feature.media_kind().as_str(),
+                sql_credits(cost)?,
+                prices.version(),
+                ms(now),
+                ms(hold_expires)
+            ])?;
+            hold(tx, op_id, id, cost, now)?;
+            debug_check(tx)?;
+            load(tx, id)
+        })
+    }
+
+    /// Finishes a generation: success captures the hold (the charge), a technical failure voids
+    /// it (the credits stay available). A hold settles once; a second finish is refused.
+    /// Idempotent by `op_id`.
+    pub fn finish_generation(
+        &mut self,
+        req: &FinishGeneration,
+        now: Timestamp,
+    ) -> Result<GenerationRecord> {
+        match &req.outcome {
+            Outcome::Succeeded {
+                output_ref: Some(r),
+            } if r.len() > OUTPUT_REF_LEN_MAX || r.is_empty() => {
+                return Err(StoreError::InvalidInput {
+                    field: "output_ref",
+                    problem: format!("must be 1 to {OUTPUT_REF_LEN_MAX} bytes"),
+                });
+            }
+            Outcome::Failed { error } if error.len() > OUTPUT_REF_LEN_MAX => {
+                return Err(StoreError::InvalidInput {
+                    field: "error",
+                    problem: format!("must be at most {OUTPUT_REF_LEN_MAX} bytes"),
+                });
+            }
+            _ => {}
+        }
+        let id = req.generation_id;
+        self.idempotent(req.op_id, "finish_generation", req, ms(now), |tx| {
+            // The sweep runs first: a hold that went stale before this finish arrived is released
+            // and the finish is then refused as already settled, never applied twice.
+            sweep(tx, now)?;
+            let g = load(tx, id)?;
+            let now_ms = ms(now);
+            match &req.outcome {
+                Outcome::Succeeded { output_ref } => {
+                    let charged = settle(tx, Some(req.op_id), id, EntryKind::Capture, now_ms)?;
+                    assert_eq!(charged, g.cost, "a capture charges exactly the held cost");
+                    tx.prepare_cached(
+                        "UPDATE generations SET status = 'succeeded', charged = ?2, finished_at = ?3,
+                             output_ref = ?4 WHERE generation_id = ?1",
+                    )?
+                    .execute(params![id.as_bytes(), sql_credits(charged)?, now_ms, output_ref])?;
+                }
+                Outcome::Failed { error } => {
+                    settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
+                    tx.prepare_cached(
+                        "UPDATE generations SET status = 'failed', failure = ?2, finished_at = ?3
+                         WHERE generation_id = ?1",
+                    )?
+                    .execute(params![id.as_bytes(), error, now_ms])?;
+                }
+            }
+            debug_check(tx)?;
+            load(tx, id)
+        })
+    }
+
+    /// One generation.
+    pub fn generation(&self, id: GenerationId) -> Result<GenerationRecord> {
+        load(&self.conn, id).map_err(|e| self.err_store(e))
+    }
+
+    /// A page of history, newest first, with keyset pagination: the cost of a page does not
+    /// grow with the size of the history.
+    pub fn history(&self, q: &HistoryQuery) -> Result<HistoryPage> {
+        if q.limit == 0 || q.limit > HISTORY_PAGE_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                problem: format!("must be between 1 and {HISTORY_PAGE_MAX}"),
+            });
+        }
+        let mut sql = format!("{SELECT} WHERE 1 = 1");
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        let f = q.filter;
+        if let Some(v) = f.feature {
+            sql.push_str(" AND g.feature = ?");
+            args.push(v.as_str().to_owned().into());
+        }
+        if let Some(v) = f.platform {
+            sql.push_str(" AND g.platform = ?");
+            args.push(v.as_str().to_owned().into());
+        }
+        if let Some(v) = f.status {
+            sql.push_str(" AND g.status = ?");
+            args.push(v.as_str().to_owned().into());
+        }
+        if let Some(v) = f.claimed {
+            sql.push_str(" AND g.claimed = ?");
+            args.push(i64::from(v).into());
+        }
+        if let Some(before) = q.before {
+            sql.push_str(" AND g.generation_id < ?");
+            args.push(before.as_bytes().to_vec().into());
+        }
+        // One more than asked tells whether there is a next page.
+        sql.push_str(" ORDER BY g.generation_id DESC LIMIT ?");
+        args.push(i64::from(q.limit + 1).into());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), raw)
+            .map_err(|e| self.err(e))?;
+        let mut items = Vec::new();
+        for row in rows {
+            items.push(decode(row.map_err(|e| self.err(e))?)?);
+        }
+        let next = if items.len() > q.limit as usize {
+            items.truncate(q.limit as usize);
+            items.last().map(|g| g.generation_id)
+        } else {
+            None
+        };
+        Ok(HistoryPage { items, next })
+    }
+}

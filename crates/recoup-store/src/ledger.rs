@@ -1,0 +1,992 @@
+//! The credit ledger in SQLite: grants, the append-only entries, the per-grant projection, the
+//! sweep that expires grants and stale holds, refunds, balances and the full verification.
+
+use std::str::FromStr;
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use recoup_core::ledger::{GRANT_CREDITS_MAX, PRIORITY_MAX, allocate, refund_allocation};
+use recoup_core::{
+    Allocation, Balances, ClaimId, GenerationId, GrantId, GrantKind, GrantSlice,
+    InvariantViolation, OpId, UnknownIdentifier,
+};
+
+use crate::Store;
+use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
+use crate::error::{Result, StoreError};
+
+/// A refund whose source grant has expired comes back as a new `refund` grant that lasts this
+/// long (30 days), so refunded credits are never lost to an expiry that happened meanwhile.
+pub const REFUND_REGRANT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
+
+/// Most entries one ledger page returns.
+pub const ENTRY_PAGE_MAX: u32 = 1_000;
+
+/// Longest grant note, in characters.
+pub const NOTE_LEN_MAX: usize = 200;
+
+/// The kind of a ledger entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// Credits granted (+available).
+    Grant,
+    /// A generation started (available -> held).
+    Hold,
+    /// A generation succeeded (held -> spent).
+    Capture,
+    /// A generation failed technically (held -> available).
+    Void,
+    /// A hold went stale and was released (held -> available).
+    HoldExpired,
+    /// A refund (+available, +refunded).
+    Refund,
+    /// A grant expired (available -> expired).
+    Expire,
+}
+
+impl EntryKind {
+    const ALL: &'static [EntryKind] = &[
+        EntryKind::Grant,
+        EntryKind::Hold,
+        EntryKind::Capture,
+        EntryKind::Void,
+        EntryKind::HoldExpired,
+        EntryKind::Refund,
+        EntryKind::Expire,
+    ];
+
+    /// The stable spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Grant => "grant",
+            EntryKind::Hold => "hold",
+            EntryKind::Capture => "capture",
+            EntryKind::Void => "void",
+            EntryKind::HoldExpired => "hold_expired",
+            EntryKind::Refund => "refund",
+            EntryKind::Expire => "expire",
+        }
+    }
+
+    /// How the entry moves the grant's totals.
+    fn apply(self, b: &mut Balances, c: u64) -> Result<(), InvariantViolation> {
+        let under = |what: &str| {
+            InvariantViolation(format!("{} would make {what} negative", self.as_str()))
+        };
+        match self {
+            EntryKind::Grant => {
+                b.granted += c;
+                b.available += c;
+            }
+            EntryKind::Hold => {
+                b.available = b
+                    .available
+                    .checked_sub(c)
+                    .ok_or_else(|| under("available"))?;
+                b.held += c;
+            }
+            EntryKind::Capture => {
+                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
+                b.spent += c;
+            }
+            EntryKind::Void | EntryKind::HoldExpired => {
+                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
+                b.available += c;
+            }
+            EntryKind::Refund => {
+                b.available += c;
+                b.refunded += c;
+            }
+            EntryKind::Expire => {
+                b.available = b
+                    .available
+                    .checked_sub(c)
+                    .ok_or_else(|| under("available"))?;
+                b.expired += c;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EntryKind {
+    type Err = UnknownIdentifier;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownIdentifier {
+                kind: "entry kind",
+                value: s.to_owned(),
+                expected: "grant, hold, capture, void, hold_expired, refund, expire".to_owned(),
+            })
+    }
+}
+
+/// Give credits to the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    /// Client-made id; also the grant's id.
+    pub op_id: OpId,
+    /// What the grant is.
+    pub kind: GrantKind,
+    /// How many credits.
+    pub credits: u64,
+    /// Burn-down priority, lower first (default per kind).
+    pub priority: Option<u32>,
+    /// When the grant expires, if ever.
+    pub expires_at: Option<Timestamp>,
+    /// Free text shown in the ledger ("November allowance").
+    pub note: String,
+}
+
+impl GrantRequest {
+    /// A grant with the kind's default priority, no expiry and no note.
+    pub fn new(op_id: OpId, kind: GrantKind, credits: u64) -> Self {
+        Self {
+            op_id,
+            kind,
+            credits,
+            priority: None,
+            expires_at: None,
+            note: String::new(),
+        }
+    }
+}
+
+/// A grant with its current totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The grant.
+    pub grant_id: GrantId,
+    /// What it is.
+    pub kind: GrantKind,
+    /// Credits granted.
+    pub credits: u64,
+    /// Burn-down priority.
+    pub priority: u32,
+    /// When granted.
+    pub granted_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Note.
+    pub note: String,
+    /// Whether it can still be spent at the time of reading.
+    pub live: bool,
+    /// Its totals (as of the reading: an expired grant's available credits count as expired).
+    pub balances: Balances,
+}
+
+/// The account's credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountBalance {
+    /// Totals over all grants.
+    pub totals: Balances,
+    /// Each grant, in burn-down order.
+    pub grants: Vec<GrantRecord>,
+    /// When it was read.
+    pub as_of: Timestamp,
+}
+
+/// Refund a generation's charge (the endpoint's decision applied locally).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// Client-made id of this operation.
+    pub op_id: OpId,
+    /// The generation refunded.
+    pub generation_id: GenerationId,
+    /// The claim that led to it, if any.
+    pub claim_id: Option<ClaimId>,
+    /// Credits to refund; the whole charge when absent. Never more than the charge.
+    pub credits: Option<u64>,
+}
+
+/// What a refund did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundReceipt {
+    /// The generation.
+    pub generation_id: GenerationId,
+    /// Credits refunded.
+    pub credits: u64,
+    /// Where they went.
+    pub returned_to: Vec<Allocation>,
+    /// A new grant made because a source grant had expired.
+    pub regrant: Option<GrantId>,
+}
+
+/// What a sweep released.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepReport {
+    /// Stale holds released (their generations marked failed).
+    pub holds_expired: u32,
+    /// Credits those holds returned.
+    pub hold_credits_released: u64,
+    /// Credits lost to grant expiry.
+    pub credits_expired: u64,
+}
+
+/// One ledger entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerEntry {
+    /// Position in the ledger (increasing).
+    pub seq: i64,
+    /// What happened.
+    pub kind: EntryKind,
+    /// The grant touched.
+    pub grant_id: GrantId,
+    /// The generation concerned, if any.
+    pub generation_id: Option<GenerationId>,
+    /// Credits moved.
+    pub credits: u64,
+    /// When.
+    pub at: Timestamp,
+    /// The operation that wrote it (absent for sweeps).
+    pub op_id: Option<OpId>,
+}
+
+/// A page of ledger entries, newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryQuery {
+    /// Only this kind.
+    pub kind: Option<EntryKind>,
+    /// Only this generation.
+    pub generation_id: Option<GenerationId>,
+    /// Entries before this seq (the previous page's last).
+    pub before_seq: Option<i64>,
+    /// Page size, 1..=[`ENTRY_PAGE_MAX`].
+    pub limit: u32,
+}
+
+/// Appends an entry and moves the grant's projection in the same transaction.
+pub(crate) fn post(
+    tx: &Transaction<'_>,
+    op_id: Option<OpId>,
+    kind: EntryKind,
+    grant: GrantId,
+    generation: Option<GenerationId>,
+    amount: u64,
+    at_ms: i64,
+) -> Result<()> {
+    let mut b = grant_balances(tx, grant)?;
+    kind.apply(&mut b, amount)?;
+    b.check()?;
+    tx.prepare_cached(
+        "INSERT INTO ledger_entries (op_id, kind, grant_id, generation_id, credits, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        op_id.as_ref().map(|o| o.as_bytes().to_vec()),
+        kind.as_str(),
+        grant.as_bytes(),
+        generation.as_ref().map(|g| g.as_bytes().to_vec()),
+        sql_credits(amount)?,
+        at_ms
+    ])?;
+    tx.prepare_cached(
+        "UPDATE grant_balances SET available = ?2, held = ?3, spent = ?4, refunded = ?5, expired = ?6,
+         granted = ?7 WHERE grant_id = ?1",
+    )?
+    .execute(params![
+        grant.as_bytes(),
+        sql_credits(b.available)?,
+        sql_credits(b.held)?,
+        sql_credits(b.spent)?,
+        sql_credits(b.refunded)?,
+        sql_credits(b.expired)?,
+        sql_credits(b.granted)?
+    ])?;
+    Ok(())
+}
+
+fn grant_balances(conn: &Connection, grant: GrantId) -> Result<Balances> {
+    let row = conn
+        .prepare_cached(
+            "SELECT granted, available, held, spent, refunded, expired
+             FROM grant_balances WHERE grant_id = ?1",
+        )?
+        .query_row([grant.as_bytes()], |r| {
+            Ok([
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ])
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "grant",
+            id: grant.to_string(),
+        })?;
+    Ok(Balances {
+        granted: credits(row[0])?,
+        available: credits(row[1])?,
+        held: credits(row[2])?,
+        spent: credits(row[3])?,
+        refunded: credits(row[4])?,
+        expired: credits(row[5])?,
+    })
+}
+
+/// Live grants with credits available at `now`, for burn-down.
+pub(crate) fn spendable(conn: &Connection, now_ms: i64) -> Result<Vec<GrantSlice>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.grant_id, g.priority, g.granted_at, g.expires_at, b.available
+         FROM grants g JOIN grant_balances b USING (grant_id)
+         WHERE b.available > 0 AND (g.expires_at IS NULL OR g.expires_at > ?1)",
+    )?;
+    let rows = stmt.query_map([now_ms], |r| {
+        Ok((
+            id_bytes(r, 0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, priority, granted_at, expires_at, available) = row?;
+        out.push(GrantSlice {
+            id: GrantId::from_bytes(id),
+            priority: u32::try_from(priority).map_err(StoreError::decode)?,
+            granted_at: ts(granted_at)?,
+            expires_at: opt_ts(expires_at)?,
+            available: credits(available)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The allocations of a generation's entries of one kind, in posting order.
+pub(crate) fn allocations_of(
+    conn: &Connection,
+    generation: GenerationId,
+    kind: EntryKind,
+) -> Result<Vec<Allocation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT grant_id, credits FROM ledger_entries
+         WHERE generation_id = ?1 AND kind = ?2 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![generation.as_bytes(), kind.as_str()], |r| {
+        Ok((id_bytes(r, 0)?, r.get::<_, i64>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (g, c) = row?;
+        out.push(Allocation {
+            grant: GrantId::from_bytes(g),
+            credits: credits(c)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Places a hold of `amount` over the live grants.
+pub(crate) fn hold(
+    tx: &Transaction<'_>,
+    op_id: OpId,
+    generation: GenerationId,
+    amount: u64,
+    now: Timestamp,
+) -> Result<Vec<Allocation>> {
+    let grants = spendable(tx, ms(now))?;
+    let allocations = allocate(&grants, amount, now)?;
+    for a in &allocations {
+        post(
+            tx,
+            Some(op_id),
+            EntryKind::Hold,
+            a.grant,
+            Some(generation),
+            a.credits,
+            ms(now),
+        )?;
+    }
+    Ok(allocations)
+}
+
+/// Settles a generation's hold exactly once: captured, voided or expired.
+pub(crate) fn settle(
+    tx: &Transaction<'_>,
+    op_id: Option<OpId>,
+    generation: GenerationId,
+    kind: EntryKind,
+    at_ms: i64,
+) -> Result<u64> {
+    let outcome = match kind {
+        EntryKind::Capture => "captured",
+        EntryKind::Void => "voided",
+        EntryKind::HoldExpired => "expired",
+        other => {
+            return Err(InvariantViolation(format!("{other} does not settle a hold")).into());
+        }
+    };
+    let existing: Option<String> = tx
+        .prepare_cached("SELECT outcome FROM hold_settlements WHERE generation_id = ?1")?
+        .query_row([generation.as_bytes()], |r| r.get(0))
+        .optional()?;
+    if let Some(outcome) = existing {
+        return Err(StoreError::AlreadySettled {
+            generation,
+            outcome,
+        });
+    }
+    tx.prepare_cached(
+        "INSERT INTO hold_settlements (generation_id, outcome, op_id, at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        generation.as_bytes(),
+        outcome,
+        op_id.as_ref().map(|o| o.as_bytes().to_vec()),
+        at_ms
+    ])?;
+    let mut total = 0;
+    for a in allocations_of(tx, generation, EntryKind::Hold)? {
+        post(tx, op_id, kind, a.grant, Some(generation), a.credits, at_ms)?;
+        total += a.credits;
+    }
+    Ok(total)
+}
+
+/// Releases stale holds and expires what expired grants still hold available. Idempotent:
+/// running it twice at the same instant does nothing the second time.
+pub(crate) fn sweep(tx: &Transaction<'_>, now: Timestamp) -> Result<SweepReport> {
+    let now_ms = ms(now);
+    let mut report = SweepReport::default();
+    let stale: Vec<[u8; 16]> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT generation_id FROM generations WHERE status = 'running' AND hold_expires_at <= ?1",
+        )?;
+        let rows = stmt.query_map([now_ms], |r| id_bytes(r, 0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for id in stale {
+        let generation = GenerationId::from_bytes(id);
+        let released = settle(tx, None, generation, EntryKind::HoldExpired, now_ms)?;
+        tx.prepare_cached(
+            "UPDATE generations SET status = 'failed', failure = 'hold_expired', finished_at = ?2
+             WHERE generation_id = ?1",
+        )?
+        .execute(params![generation.as_bytes(), now_ms])?;
+        report.holds_expired += 1;
+        report.hold_credits_released += released;
+    }
+    let expiring: Vec<([u8; 16], i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT g.grant_id, b.available FROM grants g JOIN grant_balances b USING (grant_id)
+             WHERE g.expires_at IS NOT NULL AND g.expires_at <= ?1 AND b.available > 0",
+        )?;
+        let rows = stmt.query_map([now_ms], |r| Ok((id_bytes(r, 0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for (id, available) in expiring {
+        let amount = credits(available)?;
+        post(
+            tx,
+            None,
+            EntryKind::Expire,
+            GrantId::from_bytes(id),
+            None,
+            amount,
+            now_ms,
+        )?;
+        report.credits_expired += amount;
+    }
+    Ok(report)
+}
+
+/// Checks that the account's totals still conserve credits. Cheap (one row per grant): run
+/// after every write in debug builds, and always by `verify`.
+pub(crate) fn check_totals(conn: &Connection) -> Result<Balances> {
+    let mut total = Balances::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT granted, available, held, spent, refunded, expired FROM grant_balances",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok([
+            r.get::<_, i64>(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+        ])
+    })?;
+    for row in rows {
+        let row = row?;
+        let b = Balances {
+            granted: credits(row[0])?,
+            available: credits(row[1])?,
+            held: credits(row[2])?,
+            spent: credits(row[3])?,
+            refunded: credits(row[4])?,
+            expired: credits(row[5])?,
+        };
+        b.check()?;
+        total.add(&b);
+    }
+    total.check()?;
+    Ok(total)
+}
+
+impl Store {
+    /// Grants credits. Idempotent by `op_id` (which becomes the grant's id).
+    pub fn grant(&mut self, req: &GrantRequest, now: Timestamp) -> Result<GrantRecord> {
+        if req.credits == 0 || req.credits > GRANT_CREDITS_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "credits",
+                problem: format!(
+                    "must be between 1 and {GRANT_CREDITS_MAX}, got {}",
+                    req.credits
+                ),
+            });
+        }
+        let priority = req.priority.unwrap_or(req.kind.default_priority());
+        if priority > PRIORITY_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "priority",
+                problem: format!("must be between 0 and {PRIORITY_MAX}, got {priority}"),
+            });
+        }
+        if req.expires_at.is_some_and(|e| e <= now) {
+            return Err(StoreError::InvalidInput {
+                field: "expires_at",
+                problem: "is already in the past".to_owned(),
+            });
+        }
+        let note = req.note.trim();
+        if note.chars().count() > NOTE_LEN_MAX || note.chars().any(char::is_control) {
+            return Err(StoreError::InvalidInput {
+                field: "note",
+                problem: format!("must be at most {NOTE_LEN_MAX} printable characters"),
+            });
+        }
+        let grant_id = GrantId(req.op_id.0);
+        self.idempotent(req.op_id, "grant", req, ms(now), |tx| {
+            sweep(tx, now)?;
+            insert_grant(
+                tx,
+                grant_id,
+                req.kind,
+                req.credits,
+                priority,
+                now,
+                req.expires_at,
+                note,
+            )?;
+            post(
+                tx,
+                Some(req.op_id),
+                EntryKind::Grant,
+                grant_id,
+                None,
+                req.credits,
+                ms(now),
+            )?;
+            debug_check(tx)?;
+            grant_record(tx, grant_id, now)
+        })
+    }
+
+    /// Refunds a generation's charge back to the grants it came from (Orb's "amendment"); a
+    /// source grant that has expired meanwhile is replaced by a `refund` grant. At most once per
+    /// generation, never more than the charge. Idempotent by `op_id`.
+    pub fn refund(&mut self, req: &RefundRequest, now: Timestamp) -> Result<RefundReceipt> {
+        self.idempotent(req.op_id, "refund", req, ms(now), |tx| {
+            sweep(tx, now)?;
+            let g = req.generation_id;
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM refunds WHERE generation_id = ?1", [g.as_bytes()], |r| r.get(0))
+                .optional()?;
+            if exists.is_some() {
+                return Err(StoreError::AlreadyRefunded(g));
+            }
+            let charged_row: Option<i64> = tx
+                .query_row("SELECT charged FROM generations WHERE generation_id = ?1", [g.as_bytes()], |r| r.get(0))
+                .optional()?;
+            let charged = credits(charged_row.ok_or_else(|| StoreError::NotFound {
+                what: "generation",
+                id: g.to_string(),
+            })?)?;
+            if charged == 0 {
+                return Err(StoreError::NotCharged(g));
+            }
+            let captured = allocations_of(tx, g, EntryKind::Capture)?;
+            let amount = req.credits.unwrap_or(charged);
+            let back = refund_allocation(&captured, amount)?;
+            assert!(amount <= charged, "refund_allocation refuses refunds above the charge");
+            let now_ms = ms(now);
+            let regrant_id = GrantId(req.op_id.0);
+            let mut regrant_credits = 0;
+            let mut returned_to = Vec::new();
+            for a in back {
+                let live: bool = tx.query_row(
+                    "SELECT expires_at IS NULL OR expires_at > ?2 FROM grants WHERE grant_id = ?1",
+                    params![a.grant.as_bytes(), now_ms],
+                    |r| r.get(0),
+                )?;
+                if live {
+                    post(tx, Some(req.op_id), EntryKind::Refund, a.grant, Some(g), a.credits, now_ms)?;
+                    returned_to.push(a);
+                } else {
+                    regrant_credits += a.credits;
+                }
+            }
+            let regrant = if regrant_credits > 0 {
+                let expires = now
+                    .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
+                    .map_err(StoreError::decode)?;
+                insert_grant(
+                    tx,
+                    regrant_id,
+                    GrantKind::Refund,
+                    regrant_credits,
+                    GrantKind::Refund.default_priority(),
+                    now,
+                    Some(expires),
+                    "refund of credits whose grant had expired",
+                )?;
+                // A new grant: its credits count as granted, not as refunded, since no spend
+                // of this grant is being reversed. The `refunds` row records the whole amount.
+                post(tx, Some(req.op_id), EntryKind::Grant, regrant_id, Some(g), regrant_credits, now_ms)?;
+                returned_to.push(Allocation { grant: regrant_id, credits: regrant_credits });
+                Some(regrant_id)
+            } else {
+                None
+            };
+            tx.execute(
+                "INSERT INTO refunds (generation_id, claim_id, credits, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    g.as_bytes(),
+                    req.claim_id.as_ref().map(|c| c.as_bytes().to_vec()),
+                    sql_credits(amount)?,
+                    req.op_id.as_bytes(),
+                    now_ms
+                ],
+            )?;
+            debug_check(tx)?;
+            Ok(RefundReceipt { generation_id: g, credits: amount, returned_to, regrant })
+        })
+    }
+
+    /// Releases stale holds and expires expired grants, at `now`.
+    pub fn sweep(&mut self, now: Timestamp) -> Result<SweepReport> {
+        self.write(|tx| {
+            let r = sweep(tx, now)?;
+            debug_check(tx)?;
+            Ok(r)
+        })
+    }
+
+    /// The account's balances and grants at `now`. Reads one row per grant, whatever the size
+    /// of the history. A grant that has expired but was not swept yet shows its available credits
+    /// as expired.
+    pub fn balance(&self, now: Timestamp) -> Result<AccountBalance> {
+        let now_ms = ms(now);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT g.grant_id, g.kind, g.credits, g.priority, g.granted_at, g.expires_at, g.note,
+                        b.granted, b.available, b.held, b.spent, b.refunded, b.expired
+                 FROM grants g JOIN grant_balances b USING (grant_id)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    id_bytes(r, 0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, String>(6)?,
+                    [
+                        r.get::<_, i64>(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                        r.get(10)?,
+                        r.get(11)?,
+                        r.get(12)?,
+                    ],
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut grants = Vec::new();
+        let mut totals = Balances::default();
+        for row in rows {
+            let (id, kind, amount, priority, granted_at, expires_at, note, b) =
+                row.map_err(|e| self.err(e))?;
+            let mut balances = Balances {
+                granted: credits(b[0])?,
+                available: credits(b[1])?,
+                held: credits(b[2])?,
+                spent: credits(b[3])?,
+                refunded: credits(b[4])?,
+                expired: credits(b[5])?,
+            };
+            let live = expires_at.is_none_or(|e| e > now_ms);
+            if !live {
+                balances.expired += balances.available;
+                balances.available = 0;
+            }
+            totals.add(&balances);
+            grants.push(GrantRecord {
+                grant_id: GrantId::from_bytes(id),
+                kind: parse(&kind)?,
+                credits: credits(amount)?,
+                priority: u32::try_from(priority).map_err(StoreError::decode)?,
+                granted_at: ts(granted_at)?,
+                expires_at: opt_ts(expires_at)?,
+                note,
+                live,
+                balances,
+            });
+        }
+        grants.sort_by(|a, b| {
+            let slice = |g: &GrantRecord| GrantSlice {
+                id: g.grant_id,
+                priority: g.priority,
+                granted_at: g.granted_at,
+                expires_at: g.expires_at,
+                available: g.balances.available,
+            };
+            recoup_core::ledger::burn_order(&slice(a), &slice(b))
+        });
+        totals.check()?;
+        Ok(AccountBalance {
+            totals,
+            grants,
+            as_of: now,
+        })
+    }
+
+    /// A page of ledger entries, newest first.
+    pub fn entries(&self, q: &EntryQuery) -> Result<Vec<LedgerEntry>> {
+        if q.limit == 0 || q.limit > ENTRY_PAGE_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                problem: format!("must be between 1 and {ENTRY_PAGE_MAX}"),
+            });
+        }
+        let mut sql = String::from(
+            "SELECT seq, kind, grant_id, generation_id, credits, at, op_id FROM ledger_entries WHERE 1 = 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(k) = q.kind {
+            sql.push_str(" AND kind = ?");
+            args.push(k.as_str().to_owned().into());
+        }
+        if let Some(g) = q.generation_id {
+            sql.push_str(" AND generation_id = ?");
+            args.push(g.as_bytes().to_vec().into());
+        }
+        if let Some(s) = q.before_seq {
+            sql.push_str(" AND seq < ?");
+            args.push(s.into());
+        }
+        sql.push_str(" ORDER BY seq DESC LIMIT ?");
+        args.push(i64::from(q.limit).into());
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    id_bytes(r, 2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<Vec<u8>>>(6)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, kind, grant, generation, c, at, op) = row.map_err(|e| self.err(e))?;
+            out.push(LedgerEntry {
+                seq,
+                kind: parse(&kind)?,
+                grant_id: GrantId::from_bytes(grant),
+                generation_id: generation
+                    .map(|b| bytes16(&b).map(GenerationId::from_bytes))
+                    .transpose()?,
+                credits: credits(c)?,
+                at: ts(at)?,
+                op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Re-derives every grant's totals from the entries and checks them against the projection,
+    /// conservation, one settlement per hold, and refund <= charge. O(history): for tests, QA
+    /// and `recoup ledger verify`, not for every write.
+    pub fn verify(&self) -> Result<Balances> {
+        let conn = &self.conn;
+        let mut derived: std::collections::HashMap<[u8; 16], Balances> =
+            std::collections::HashMap::new();
+        let mut stmt = conn
+            .prepare("SELECT kind, grant_id, credits FROM ledger_entries ORDER BY seq")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, id_bytes(r, 1)?, r.get::<_, i64>(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (kind, grant, c) = row.map_err(|e| self.err(e))?;
+            let kind: EntryKind = parse(&kind)?;
+            kind.apply(derived.entry(grant).or_default(), credits(c)?)?;
+        }
+        let mut stmt = conn
+            .prepare(
+                "SELECT grant_id, granted, available, held, spent, refunded, expired FROM grant_balances",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    id_bytes(r, 0)?,
+                    [
+                        r.get::<_, i64>(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ],
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (grant, v) = row.map_err(|e| self.err(e))?;
+            let stored = Balances {
+                granted: credits(v[0])?,
+                available: credits(v[1])?,
+                held: credits(v[2])?,
+                spent: credits(v[3])?,
+                refunded: credits(v[4])?,
+                expired: credits(v[5])?,
+            };
+            let d = derived.remove(&grant).unwrap_or_default();
+            if d != stored {
+                return Err(InvariantViolation(format!(
+                    "grant {}: projection {stored:?} differs from its entries {d:?}",
+                    GrantId::from_bytes(grant)
+                ))
+                .into());
+            }
+        }
+        if let Some(orphan) = derived.keys().next() {
+            return Err(InvariantViolation(format!(
+                "entries for grant {} which has no balance row",
+                GrantId::from_bytes(*orphan)
+            ))
+            .into());
+        }
+        let violations: i64 = conn
+            .query_row(
+                "SELECT
+                   (SELECT count(*) FROM generations g WHERE g.status != 'running'
+                      AND NOT EXISTS (SELECT 1 FROM hold_settlements s WHERE s.generation_id = g.generation_id))
+                 + (SELECT count(*) FROM generations g WHERE g.status = 'running'
+                      AND EXISTS (SELECT 1 FROM hold_settlements s WHERE s.generation_id = g.generation_id))
+                 + (SELECT count(*) FROM refunds r JOIN generations g USING (generation_id) WHERE r.credits > g.charged)
+                 + (SELECT count(*) FROM generations g WHERE g.charged !=
+                      (SELECT coalesce(sum(credits), 0) FROM ledger_entries e
+                       WHERE e.generation_id = g.generation_id AND e.kind = 'capture'))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        if violations != 0 {
+            return Err(InvariantViolation(format!(
+                "{violations} generation(s) with a missing or extra settlement, a refund above the charge, or a charge that differs from its captures"
+            ))
+            .into());
+        }
+        check_totals(conn)
+    }
+}
+
+fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
+    b.try_into()
+        .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_grant(
+    tx: &Transaction<'_>,
+    id: GrantId,
+    kind: GrantKind,
+    amount: u64,
+    priority: u32,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+    note: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO grants (grant_id, kind, credits, priority, granted_at, expires_at, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            id.as_bytes(),
+            kind.as_str(),
+            sql_credits(amount)?,
+            priority,
+            ms(now),
+            expires_at.map(ms),
+            note
+        ],
+    )?;
+    // The grant entry posted next brings `granted` and `available` up to the amount; the row
+    // starts at zero so that every credit in the projection comes from an entry.
+    tx.execute(
+        "INSERT INTO grant_balances (grant_id, granted, available, held, spent, refunded, expired)
+         VALUES (?1, 0, 0, 0, 0, 0, 0)",
+        [id.as_bytes()],
+    )?;
+    Ok(())
+}
+
+fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantRecord> {
+    let (kind, amount, priority, granted_at, expires_at, note): (String, i64, i64, i64, Option<i64>, String) = conn
+        .query_row(
+            "SELECT kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
+            [id.as_bytes()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )?;
+    let balances = grant_balances(conn, id)?;
+    Ok(GrantRecord {
+        grant_id: id,
+        kind: parse(&kind)?,
+        credits: credits(amount)?,
+        priority: u32::try_from(priority).map_err(StoreError::decode)?,
+        granted_at: ts(granted_at)?,
+        expires_at: opt_ts(expires_at)?,
+        note,
+        live: expires_at.is_none_or(|e| e > ms(now)),
+        balances,
+    })
+}
+
+/// In debug builds, every write re-checks conservation before committing.
+pub(crate) fn debug_check(conn: &Connection) -> Result<()> {
+    if cfg!(debug_assertions) {
+        check_totals(conn)?;
+    }
+    Ok(())
+}

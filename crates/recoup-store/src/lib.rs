@@ -1,0 +1,217 @@
+//! # recoup-store
+//!
+//! The local, durable side of Recoup: the credit ledger (grants, holds, captures, voids, refunds,
+//! expiry), generations, claims and their outbox, and the active policy and price list, in one
+//! SQLite file. Every multi-row change is one `IMMEDIATE` transaction committed durably (WAL,
+//! `synchronous = FULL`); every write carries a client-made id and repeating it returns the first
+//! answer without writing anything.
+//!
+//! ```
+//! use recoup_core::{FixedClock, Clock, Feature, Platform, Surface, GrantKind, OpId, GenerationId};
+//! use recoup_store::{GrantRequest, StartGeneration, FinishGeneration, Outcome, Store};
+//!
+//! let clock = FixedClock("2026-11-25T10:00:00Z".parse().unwrap());
+//! let mut store = Store::open_in_memory().unwrap();
+//! store.grant(&GrantRequest::new(OpId::new_v7(), GrantKind::Allowance, 100), clock.now()).unwrap();
+//! let id = GenerationId::new_v7();
+//! store.start_generation(
+//!     &StartGeneration { generation_id: id, feature: Feature::VirtualModel,
+//!                        platform: Platform::Web, surface: Surface::Editor },
+//!     clock.now(),
+//! ).unwrap();
+//! store.finish_generation(
+//!     &FinishGeneration { op_id: OpId::new_v7(), generation_id: id,
+//!                         outcome: Outcome::Succeeded { output_ref: None } },
+//!     clock.now(),
+//! ).unwrap();
+//! assert_eq!(store.balance(clock.now()).unwrap().totals.spent, 4);
+//! ```
+#![deny(missing_docs)]
+
+mod claims;
+mod codec;
+mod documents;
+mod error;
+mod generations;
+mod ledger;
+mod schema;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use recoup_core::OpId;
+
+pub use claims::{ClaimQuery, ClaimRecord, OutboxItem, SubmitClaim, SyncState};
+pub use error::{Result, StoreError};
+pub use generations::{
+    FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery,
+    Outcome, StartGeneration,
+};
+pub use ledger::{
+    AccountBalance, EntryKind, EntryQuery, GrantRecord, GrantRequest, LedgerEntry,
+    REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
+};
+
+/// How long a write waits for another process's transaction before giving up with
+/// [`StoreError::Busy`].
+pub const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// The Recoup database: one SQLite file (or memory, for tests).
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date. A
+    /// damaged file or one that is not a database is refused with [`StoreError::Corrupt`] and
+    /// left untouched.
+    pub fn open(path: &Path) -> Result<Self> {
+        let shown = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| error::classify(e, &shown))?;
+        Self::init(conn, shown)
+    }
+
+    /// A private in-memory database (tests, benchmarks).
+    pub fn open_in_memory() -> Result<Self> {
+        let conn = Connection::open_in_memory()?;
+        Self::init(conn, ":memory:".to_owned())
+    }
+
+    fn init(mut conn: Connection, path: String) -> Result<Self> {
+        let classify = |e| error::classify(e, &path);
+        conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+            .map_err(classify)?;
+        // Reading the header first turns "file is not a database" into Corrupt before any write.
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(classify)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(classify)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path,
+                detail: check,
+            });
+        }
+        let supported = 1;
+        if found > supported {
+            return Err(StoreError::TooNew { found, supported });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(classify)?;
+        // FULL in WAL mode makes every commit durable (fsync of the WAL on commit).
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(classify)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(classify)?;
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| match e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => classify(err),
+                other => StoreError::Migration(other.to_string()),
+            })?;
+        Ok(Self { conn, path })
+    }
+
+    /// Where the database lives (`:memory:` for in-memory stores).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        error::classify(e, &self.path)
+    }
+
+    /// Runs `f` in one `IMMEDIATE` transaction: committed if it returns `Ok`, rolled back
+    /// otherwise, so an error never leaves a partial write.
+    fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| error::classify(e, &path))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(|e| error::classify(e, &path))?;
+        Ok(out)
+    }
+
+    /// Runs `f` as the operation `op_id`: the first time, in a transaction that also records the
+    /// request and the answer; every later time with the same request, returns the recorded answer
+    /// and writes nothing; with a different request, refuses.
+    fn idempotent<Req, Res>(
+        &mut self,
+        op_id: OpId,
+        kind: &'static str,
+        request: &Req,
+        at_ms: i64,
+        f: impl FnOnce(&Transaction<'_>) -> Result<Res>,
+    ) -> Result<Res>
+    where
+        Req: Serialize,
+        Res: Serialize + DeserializeOwned,
+    {
+        let request = serde_json::to_string(request).map_err(StoreError::decode)?;
+        if let Some(answer) =
+            recorded(&self.conn, op_id, kind, &request).map_err(|e| self.err_store(e))?
+        {
+            return Ok(answer);
+        }
+        self.write(|tx| {
+            // Checked again inside the write lock: another process may have just done it.
+            if let Some(answer) = recorded(tx, op_id, kind, &request)? {
+                return Ok(answer);
+            }
+            let result = f(tx)?;
+            let json = serde_json::to_string(&result).map_err(StoreError::decode)?;
+            tx.execute(
+                "INSERT INTO operations (op_id, kind, request, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![op_id.as_bytes(), kind, request, json, at_ms],
+            )?;
+            Ok(result)
+        })
+    }
+
+    fn err_store(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Sqlite(inner) => self.err(inner),
+            other => other,
+        }
+    }
+}
+
+fn recorded<Res: DeserializeOwned>(
+    conn: &Connection,
+    op_id: OpId,
+    kind: &str,
+    request: &str,
+) -> Result<Option<Res>> {
+    let row: Option<(String, String, String)> = conn
+        .query_row(
+            "SELECT kind, request, result FROM operations WHERE op_id = ?1",
+            [op_id.as_bytes()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((k, req, result)) if k == kind && req == request => serde_json::from_str(&result)
+            .map(Some)
+            .map_err(StoreError::decode),
+        Some(_) => Err(StoreError::IdempotencyConflict { op_id }),
+    }
+}

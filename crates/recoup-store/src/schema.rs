@@ -1,0 +1,152 @@
+//! The tables this crate owns, as migrations. Applied in order at open; the schema version is
+//! SQLite's `user_version`.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Version 1: documents, grants, the ledger, generations, holds, refunds, claims, outbox.
+const V1: &str = r#"
+CREATE TABLE documents (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT    NOT NULL CHECK (kind IN ('policy', 'prices')),
+    version      TEXT    NOT NULL,
+    body         TEXT    NOT NULL,
+    activated_at INTEGER NOT NULL
+);
+
+-- Idempotency: every client-made operation id, the request it carried and the answer it got.
+CREATE TABLE operations (
+    op_id   BLOB    PRIMARY KEY CHECK (length(op_id) = 16),
+    kind    TEXT    NOT NULL,
+    request TEXT    NOT NULL,
+    result  TEXT    NOT NULL,
+    at      INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE grants (
+    grant_id     BLOB    PRIMARY KEY CHECK (length(grant_id) = 16),
+    kind         TEXT    NOT NULL CHECK (kind IN ('allowance', 'top_up', 'promotion', 'refund')),
+    credits      INTEGER NOT NULL CHECK (credits > 0),
+    priority     INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 100),
+    granted_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    note         TEXT    NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+-- Projection of ledger_entries per grant, written in the same transaction as the entries so a
+-- balance read costs one row per grant, whatever the history size. `Store::verify` re-derives it.
+CREATE TABLE grant_balances (
+    grant_id  BLOB    PRIMARY KEY REFERENCES grants (grant_id),
+    granted   INTEGER NOT NULL CHECK (granted >= 0),
+    available INTEGER NOT NULL CHECK (available >= 0),
+    held      INTEGER NOT NULL CHECK (held >= 0),
+    spent     INTEGER NOT NULL CHECK (spent >= 0),
+    refunded  INTEGER NOT NULL CHECK (refunded >= 0),
+    expired   INTEGER NOT NULL CHECK (expired >= 0)
+) WITHOUT ROWID;
+
+CREATE TABLE generations (
+    generation_id   BLOB    PRIMARY KEY CHECK (length(generation_id) = 16),
+    feature         TEXT    NOT NULL,
+    platform        TEXT    NOT NULL CHECK (platform IN ('ios', 'android', 'web')),
+    surface         TEXT    NOT NULL CHECK (surface IN ('editor', 'batch_editor', 'product_catalog')),
+    media_kind      TEXT    NOT NULL CHECK (media_kind IN ('image', 'video')),
+    status          TEXT    NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+    failure         TEXT,
+    cost            INTEGER NOT NULL CHECK (cost > 0),
+    charged         INTEGER NOT NULL DEFAULT 0 CHECK (charged >= 0 AND charged <= cost),
+    price_version   TEXT    NOT NULL,
+    started_at      INTEGER NOT NULL,
+    finished_at     INTEGER,
+    hold_expires_at INTEGER NOT NULL,
+    output_ref      TEXT,
+    claimed         INTEGER NOT NULL DEFAULT 0 CHECK (claimed IN (0, 1))
+) WITHOUT ROWID;
+CREATE INDEX generations_feature  ON generations (feature, generation_id);
+CREATE INDEX generations_platform ON generations (platform, generation_id);
+CREATE INDEX generations_status   ON generations (status, generation_id);
+CREATE INDEX generations_claimed  ON generations (claimed, generation_id);
+CREATE INDEX generations_running  ON generations (hold_expires_at) WHERE status = 'running';
+
+CREATE TABLE ledger_entries (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id         BLOB,
+    kind          TEXT    NOT NULL
+                  CHECK (kind IN ('grant', 'hold', 'capture', 'void', 'hold_expired', 'refund', 'expire')),
+    grant_id      BLOB    NOT NULL REFERENCES grants (grant_id),
+    generation_id BLOB    REFERENCES generations (generation_id),
+    credits       INTEGER NOT NULL CHECK (credits > 0),
+    at            INTEGER NOT NULL
+);
+CREATE INDEX ledger_entries_generation ON ledger_entries (generation_id) WHERE generation_id IS NOT NULL;
+CREATE INDEX ledger_entries_kind_at ON ledger_entries (kind, at);
+CREATE TRIGGER ledger_entries_append_only_update BEFORE UPDATE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+CREATE TRIGGER ledger_entries_append_only_delete BEFORE DELETE ON ledger_entries
+BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+
+-- A hold settles exactly once: the primary key refuses a second settlement.
+CREATE TABLE hold_settlements (
+    generation_id BLOB    PRIMARY KEY REFERENCES generations (generation_id),
+    outcome       TEXT    NOT NULL CHECK (outcome IN ('captured', 'voided', 'expired')),
+    op_id         BLOB,
+    at            INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- At most one refund per generation: the primary key refuses a second.
+CREATE TABLE refunds (
+    generation_id BLOB    PRIMARY KEY REFERENCES generations (generation_id),
+    claim_id      BLOB,
+    credits       INTEGER NOT NULL CHECK (credits > 0),
+    op_id         BLOB    NOT NULL,
+    at            INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX refunds_at ON refunds (at);
+
+CREATE TABLE claims (
+    claim_id         BLOB    PRIMARY KEY CHECK (length(claim_id) = 16),
+    generation_id    BLOB    NOT NULL REFERENCES generations (generation_id),
+    reason           TEXT    NOT NULL,
+    details          TEXT    NOT NULL,
+    submitted_at     INTEGER NOT NULL,
+    local_eligible   INTEGER NOT NULL CHECK (local_eligible IN (0, 1)),
+    local_decision   TEXT    NOT NULL,
+    policy_version   TEXT    NOT NULL,
+    sync_state       TEXT    NOT NULL DEFAULT 'queued'
+                     CHECK (sync_state IN ('queued', 'sent', 'acknowledged', 'quarantined')),
+    outcome          TEXT    CHECK (outcome IN ('refunded', 'not_refunded')),
+    outcome_code     TEXT,
+    refunded_credits INTEGER,
+    decided_at       INTEGER
+) WITHOUT ROWID;
+CREATE INDEX claims_generation ON claims (generation_id);
+
+-- What waits to be sent to the endpoint. Written in the same transaction as what it carries.
+CREATE TABLE outbox (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id         BLOB    NOT NULL UNIQUE,
+    kind            TEXT    NOT NULL CHECK (kind IN ('claim')),
+    payload         TEXT    NOT NULL,
+    created_at      INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'quarantined'))
+);
+CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+"#;
+
+/// All migrations, oldest first.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(
+            super::migrations().validate().is_ok(),
+            "every migration must apply to an empty db"
+        );
+    }
+}
