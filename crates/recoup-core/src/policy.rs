@@ -459,8 +459,9 @@ impl Policy {
                 code: ReasonCode::WindowExpired,
                 rule: "refund_window_secs".to_owned(),
                 message: format!(
-                    "The time limit for reporting this result ended at {closes} ({} after the \
+                    "The time limit for reporting this result ended at {} ({} after the \
                      generation finished).",
+                    closes.strftime("%Y-%m-%d %H:%M:%S UTC"),
                     human_duration(self.refund_window)
                 ),
             });

@@ -1,0 +1,238 @@
+//! The command line, as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+use recoup_core::{
+    ClaimId, ClaimReason, Feature, GenerationId, GenerationStatus, GrantKind, OpId, Platform,
+    Surface,
+};
+use recoup_store::{EntryKind, SyncState};
+
+/// Recoup keeps AI credits honest: a local credit ledger and generation history, the refund
+/// policy on the device, and "Bad result" reports that wait in an outbox for the endpoint.
+#[derive(Debug, Parser)]
+#[command(name = "recoup", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the local database lives [default: $RECOUP_DATA_DIR, else $XDG_DATA_HOME/recoup,
+    /// else ~/.local/share/recoup].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// QA: act as if the device clock read this instant (RFC 3339, e.g. 2026-11-25T10:00:00Z).
+    #[arg(
+        long,
+        global = true,
+        value_name = "RFC3339",
+        conflicts_with = "clock_offset_secs"
+    )]
+    pub now: Option<Timestamp>,
+
+    /// QA: shift the device clock by this many seconds (negative for the past).
+    #[arg(long, global = true, value_name = "N", allow_hyphen_values = true)]
+    pub clock_offset_secs: Option<i64>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show, check or replace the refund policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// Show or replace the price list.
+    #[command(subcommand)]
+    Prices(PricesCommand),
+    /// Add credits to the account (allowance, top-up pack, promotion).
+    Grant(GrantArgs),
+    /// Show available, held, spent, refunded and expired credits, per grant.
+    Balance,
+    /// List ledger entries, newest first, or verify the ledger.
+    Ledger(LedgerArgs),
+    /// Run a local simulated generation: hold its price, then capture it, or void it with --fail.
+    Generate(GenerateArgs),
+    /// List generations, newest first.
+    History(HistoryArgs),
+    /// Say whether a generation can be refunded if reported now, and why not.
+    Check {
+        /// The generation.
+        generation: GenerationId,
+    },
+    /// Report a generation as a "Bad result".
+    Report(ReportArgs),
+    /// List reports and where they are on their way to the endpoint.
+    Claims(ClaimsArgs),
+    /// Release stale holds and expire grants past their expiry.
+    Sweep,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the policy in force (as JSON with --json, else a table).
+    Show,
+    /// Decide a hypothetical report, without writing anything.
+    Check(PolicyCheckArgs),
+    /// Validate a policy document and make it the one in force.
+    Load {
+        /// The policy JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// Print the price list in force.
+    Show,
+    /// Validate a price list document and make it the one in force.
+    Load {
+        /// The price list JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyCheckArgs {
+    /// The AI feature.
+    #[arg(long)]
+    pub feature: Feature,
+    /// The platform it was made on.
+    #[arg(long)]
+    pub platform: Platform,
+    /// Where it was made.
+    #[arg(long, default_value = "editor")]
+    pub surface: Surface,
+    /// How long ago the generation finished, in seconds.
+    #[arg(long, default_value_t = 0)]
+    pub age_secs: u32,
+    /// The generation's status.
+    #[arg(long, default_value = "succeeded")]
+    pub status: GenerationStatus,
+    /// The generation was already reported.
+    #[arg(long)]
+    pub already_claimed: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GrantArgs {
+    /// How many credits.
+    #[arg(long)]
+    pub credits: u64,
+    /// What the grant is.
+    #[arg(long, default_value = "allowance")]
+    pub kind: GrantKind,
+    /// Burn-down priority, 0-100, lower burns first [default: per kind].
+    #[arg(long)]
+    pub priority: Option<u32>,
+    /// When it expires (RFC 3339).
+    #[arg(long, conflicts_with = "expires_in_days")]
+    pub expires_at: Option<Timestamp>,
+    /// Expires this many days from now.
+    #[arg(long)]
+    pub expires_in_days: Option<u32>,
+    /// A note shown in the ledger.
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Idempotency key (a UUID); repeating a grant with the same id grants once.
+    #[arg(long)]
+    pub op_id: Option<OpId>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// Re-derive every balance from the entries and check the invariants.
+    #[arg(long)]
+    pub verify: bool,
+    /// Only entries of this kind.
+    #[arg(long)]
+    pub kind: Option<EntryKind>,
+    /// Only entries of this generation.
+    #[arg(long)]
+    pub generation: Option<GenerationId>,
+    /// Entries before this position (the previous page's last `seq`).
+    #[arg(long)]
+    pub before: Option<i64>,
+    /// How many entries.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// The AI feature.
+    #[arg(long)]
+    pub feature: Feature,
+    /// The platform to simulate.
+    #[arg(long, default_value = "web")]
+    pub platform: Platform,
+    /// The surface to simulate.
+    #[arg(long, default_value = "editor")]
+    pub surface: Surface,
+    /// Simulate a technical failure: the hold is voided and nothing is charged.
+    #[arg(long)]
+    pub fail: bool,
+    /// Leave the generation running (its hold goes stale after the price list's bound).
+    #[arg(long, conflicts_with = "fail")]
+    pub leave_running: bool,
+    /// The generation's id (a UUID) [default: a new UUIDv7].
+    #[arg(long)]
+    pub id: Option<GenerationId>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only this feature.
+    #[arg(long)]
+    pub feature: Option<Feature>,
+    /// Only this platform.
+    #[arg(long)]
+    pub platform: Option<Platform>,
+    /// Only this status.
+    #[arg(long)]
+    pub status: Option<GenerationStatus>,
+    /// Only reported generations.
+    #[arg(long, conflicts_with = "unclaimed")]
+    pub claimed: bool,
+    /// Only generations not reported.
+    #[arg(long)]
+    pub unclaimed: bool,
+    /// Generations older than this one (the previous page's `next`).
+    #[arg(long)]
+    pub before: Option<GenerationId>,
+    /// Page size (1-200).
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The generation.
+    pub generation: GenerationId,
+    /// Why it is a bad result.
+    #[arg(long)]
+    pub reason: ClaimReason,
+    /// What is wrong, in your words.
+    #[arg(long)]
+    pub details: String,
+    /// Idempotency key (a UUID) [default: a new UUIDv7].
+    #[arg(long)]
+    pub claim_id: Option<ClaimId>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaimsArgs {
+    /// Only claims in this sync state.
+    #[arg(long)]
+    pub state: Option<SyncState>,
+    /// Claims older than this one.
+    #[arg(long)]
+    pub before: Option<ClaimId>,
+    /// How many.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+}

@@ -1,0 +1,47 @@
+//! `recoup`: the Recoup client, headless. Same core and store as the app; `--json` on every
+//! command for scripts; `--now` and `--clock-offset-secs` for QA time travel.
+
+mod args;
+mod commands;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let json = cli.json;
+    let outcome = commands::run(cli);
+    let mut stdout = std::io::stdout().lock();
+    match outcome {
+        Ok(out) => {
+            let text = if json {
+                serde_json::to_string_pretty(&out.json).unwrap_or_default()
+            } else {
+                out.human
+            };
+            // A closed pipe (`recoup history | head`) is not an error worth a panic.
+            let _ = writeln!(stdout, "{}", text.trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if json {
+                let body =
+                    serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                let _ = writeln!(
+                    stdout,
+                    "{}",
+                    serde_json::to_string_pretty(&body).unwrap_or_default()
+                );
+            } else {
+                let _ = writeln!(std::io::stderr(), "error: {e}");
+                if let Some(hint) = e.hint() {
+                    let _ = writeln!(std::io::stderr(), "hint: {hint}");
+                }
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
