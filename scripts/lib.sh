@@ -1,0 +1,35 @@
+# Shared by scripts/run.sh and scripts/test.sh: progress lines and installing what is missing.
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: '$*' needs root; run as root or install sudo" >&2; return 1; fi
+}
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  step "Installing Debian packages: ${missing[*]}"
+  if [ "$apt_updated" -eq 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+ensure_build_tools() {
+  # rusqlite builds its own SQLite (feature "bundled"), so a C compiler is all it needs.
+  command -v cc >/dev/null || apt_install build-essential
+  command -v pkg-config >/dev/null || apt_install pkg-config
+  if ! command -v cargo >/dev/null; then
+    # shellcheck disable=SC1091
+    [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+  fi
+  if ! command -v cargo >/dev/null; then
+    echo "error: cargo (Rust 1.95 or newer) is not installed; install it with rustup, then rerun" >&2
+    exit 1
+  fi
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+}

@@ -1,0 +1,5 @@
+//! Cross-crate tests: the policy (recoup-core) through the store (recoup-store), as the app and
+//! the CLI use them. One binary, one module per subject.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod seed_table;

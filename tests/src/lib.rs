@@ -1,0 +1,28 @@
+//! Helpers shared by the cross-crate tests in `tests/it`: a store on a temp file and a test
+//! clock that only moves when told to (as in Stripe's test clocks).
+
+use std::cell::Cell;
+
+use jiff::{SignedDuration, Timestamp};
+
+/// A clock that stands still until advanced.
+#[derive(Debug)]
+pub struct TestClock(Cell<Timestamp>);
+
+impl TestClock {
+    /// A clock reading `start`.
+    pub fn at(start: Timestamp) -> Self {
+        Self(Cell::new(start))
+    }
+
+    /// Moves the clock forward (or back, with a negative duration).
+    pub fn advance(&self, by: SignedDuration) {
+        let next = self.0.get().checked_add(by).unwrap_or(Timestamp::MAX);
+        self.0.set(next);
+    }
+
+    /// The current reading.
+    pub fn now(&self) -> Timestamp {
+        self.0.get()
+    }
+}
