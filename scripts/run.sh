@@ -14,7 +14,8 @@ bin="$PWD/target/release/recoup"
 
 data="${1:-$(mktemp -d -t recoup-XXXXXX)}"
 r() { printf '\n$ recoup %s\n' "$*"; "$bin" --data-dir "$data" "$@"; }
-id_of() { "$bin" --data-dir "$data" --json "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"]["generation_id"])'; }
+# The id of a new generation, read from the JSON output (no jq or python needed).
+id_of() { "$bin" --data-dir "$data" --json "$@" | grep -m1 '"generation_id"' | cut -d'"' -f4; }
 
 step "Walkthrough on $data"
 r grant --credits 100 --note "November allowance" --expires-in-days 30
