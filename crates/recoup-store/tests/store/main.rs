@@ -1,0 +1,15 @@
+//! Integration tests of `recoup-store` through its public API: the ledger against a model
+//! (property test), burn-down and refunds, idempotency, claims and the outbox, history
+//! pagination, bad files and documents, and durability across reopening. Time is always
+//! injected (`jiff::Timestamp` values advanced by hand); the system clock is never read.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod claims;
+mod durability;
+mod files;
+mod history;
+mod idempotency;
+mod ledger;
+mod model;
+mod regression;
+mod support;
