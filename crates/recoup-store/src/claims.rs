@@ -262,18 +262,19 @@ impl Store {
     /// first answer.
     pub fn submit_claim(&mut self, req: &SubmitClaim, now: Timestamp) -> Result<ClaimRecord> {
         let policy = self.policy()?;
-        let details = validate_details(&req.details, policy.claim_text())?;
         let now_ms = ms(now);
         self.write(|tx| {
+            // A retry returns the stored claim even if the policy's text bounds changed since.
             if let Some(existing) = load_claim(tx, req.claim_id)? {
                 if existing.generation_id == req.generation_id
                     && existing.reason == req.reason
-                    && existing.details == details
+                    && existing.details == req.details.trim()
                 {
                     return Ok(existing);
                 }
                 return Err(StoreError::IdempotencyConflict { op_id: recoup_core::OpId(req.claim_id.0) });
             }
+            let details = validate_details(&req.details, policy.claim_text())?;
             let g = load(tx, req.generation_id)?;
             match g.status {
                 GenerationStatus::Running => return Err(StoreError::GenerationNotFinished(g.generation_id)),

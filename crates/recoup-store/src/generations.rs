@@ -322,8 +322,9 @@ impl Store {
         }
         let id = req.generation_id;
         self.idempotent(req.op_id, "finish_generation", req, ms(now), |tx| {
-            // The sweep runs first: a hold that went stale before this finish arrived is released
-            // and the finish is then refused as already settled, never applied twice.
+            // The sweep runs first: a finish that arrives after its hold went stale is refused as
+            // already settled, never applied on top of the release. Being an error, the whole
+            // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
             sweep(tx, now)?;
             let g = load(tx, id)?;
             let now_ms = ms(now);

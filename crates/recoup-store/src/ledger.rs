@@ -561,12 +561,6 @@ impl Store {
                 problem: format!("must be between 0 and {PRIORITY_MAX}, got {priority}"),
             });
         }
-        if req.expires_at.is_some_and(|e| e <= now) {
-            return Err(StoreError::InvalidInput {
-                field: "expires_at",
-                problem: "is already in the past".to_owned(),
-            });
-        }
         let note = req.note.trim();
         if note.chars().count() > NOTE_LEN_MAX || note.chars().any(char::is_control) {
             return Err(StoreError::InvalidInput {
@@ -576,6 +570,13 @@ impl Store {
         }
         let grant_id = GrantId(req.op_id.0);
         self.idempotent(req.op_id, "grant", req, ms(now), |tx| {
+            // Checked on first execution only: a retry after the expiry still gets its answer.
+            if req.expires_at.is_some_and(|e| e <= now) {
+                return Err(StoreError::InvalidInput {
+                    field: "expires_at",
+                    problem: "is already in the past".to_owned(),
+                });
+            }
             sweep(tx, now)?;
             insert_grant(
                 tx,

@@ -59,6 +59,10 @@ pub use ledger::{
 /// [`StoreError::Busy`].
 pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 
+/// How often opening retries while another process holds the new file (10 ms apart, so at
+/// most about 5 s, the same as [`BUSY_TIMEOUT_MS`]).
+const OPEN_BUSY_TRIES_MAX: u32 = 500;
+
 /// The Recoup database: one SQLite file (or memory, for tests).
 pub struct Store {
     conn: Connection,
@@ -92,6 +96,24 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: String) -> Result<Self> {
+        // Opening a file another process is opening or migrating at the same moment can meet
+        // "busy" in places where SQLite does not wait (switching to WAL, the migration's first
+        // read). Every step below is idempotent, so retry the whole sequence, boundedly.
+        let mut tries = 0;
+        loop {
+            match Self::prepare(&mut conn, &path) {
+                Err(StoreError::Busy) if tries < OPEN_BUSY_TRIES_MAX => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(e),
+                Ok(()) => return Ok(Self { conn, path }),
+            }
+        }
+    }
+
+    fn prepare(conn: &mut Connection, path: &str) -> Result<()> {
+        let path = path.to_owned();
         let classify = |e| error::classify(e, &path);
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .map_err(classify)?;
@@ -108,7 +130,7 @@ impl Store {
                 detail: check,
             });
         }
-        let supported = 1;
+        let supported = schema::LATEST;
         if found > supported {
             return Err(StoreError::TooNew { found, supported });
         }
@@ -119,13 +141,21 @@ impl Store {
             .map_err(classify)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(classify)?;
-        schema::migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| match e {
-                rusqlite_migration::Error::RusqliteError { err, .. } => classify(err),
-                other => StoreError::Migration(other.to_string()),
-            })?;
-        Ok(Self { conn, path })
+        let migrations = schema::migrations();
+        if let Err(e) = migrations.to_latest(conn) {
+            // Two processes opening a new file at once both see version 0 and one loses the race
+            // to create the tables. If the winner brought the schema up to date, that is fine.
+            let now: i64 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(classify)?;
+            if now != schema::LATEST {
+                return Err(match e {
+                    rusqlite_migration::Error::RusqliteError { err, .. } => classify(err),
+                    other => StoreError::Migration(other.to_string()),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Where the database lives (`:memory:` for in-memory stores).

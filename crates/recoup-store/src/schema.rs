@@ -135,6 +135,9 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
 "#;
 
+/// The schema version after all migrations.
+pub(crate) const LATEST: i64 = 1;
+
 /// All migrations, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(V1)])
