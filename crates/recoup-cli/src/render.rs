@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use recoup_core::{Balances, Decision, GenerationStatus, Policy, PriceList};
 use recoup_core::{Feature, Platform};
 use recoup_store::{
-    AccountBalance, ClaimRecord, GenerationRecord, GrantRecord, HistoryPage, LedgerEntry,
-    SweepReport,
+    AccountBalance, ClaimOutcome, ClaimRecord, GenerationRecord, GrantRecord, HistoryPage,
+    LedgerEntry, SweepReport,
 };
 
 fn table(header: &[&str]) -> Table {
@@ -205,9 +205,10 @@ fn state(g: &GenerationRecord) -> String {
         (GenerationStatus::Failed, _) => "technical failure: not charged".to_owned(),
         (GenerationStatus::Running, _) => "running (credits held)".to_owned(),
         (GenerationStatus::Succeeded, None) => "charged".to_owned(),
-        (GenerationStatus::Succeeded, Some(c)) => match c.outcome.as_deref() {
-            Some("refunded") => "refunded".to_owned(),
-            Some(_) => "not refunded (feedback recorded)".to_owned(),
+        (GenerationStatus::Succeeded, Some(c)) => match c.outcome {
+            Some(ClaimOutcome::Refunded) => "refunded".to_owned(),
+            Some(ClaimOutcome::NotRefunded) => "not refunded (feedback recorded)".to_owned(),
+            Some(ClaimOutcome::InReview) => "in review".to_owned(),
             None if c.local_eligible => format!("refund pending ({})", c.sync_state),
             None => format!("reported, not refundable ({})", c.sync_state),
         },
@@ -331,7 +332,7 @@ pub fn claims(cs: &[ClaimRecord]) -> String {
                 format!("no: {}", codes.join(", "))
             },
             c.sync_state.to_string(),
-            c.outcome.clone().unwrap_or_else(|| "pending".into()),
+            c.outcome.map_or("pending", |o| o.as_str()).to_owned(),
         ]);
     }
     t.to_string()

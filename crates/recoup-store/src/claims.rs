@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use recoup_core::{
@@ -15,7 +15,7 @@ use recoup_core::{
 };
 
 use crate::Store;
-use crate::codec::{credits, id_bytes, ms, opt_ts, parse, ts};
+use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 use crate::generations::{GenerationRecord, load};
 
@@ -74,6 +74,86 @@ impl FromStr for SyncState {
     }
 }
 
+/// The endpoint's answer to a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimOutcome {
+    /// Refunded: the credits are back.
+    Refunded,
+    /// Not refunded: recorded as feedback ("thank you for your feedback").
+    NotRefunded,
+    /// Waiting for a person to review it.
+    InReview,
+}
+
+impl ClaimOutcome {
+    /// The stable spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ClaimOutcome::Refunded => "refunded",
+            ClaimOutcome::NotRefunded => "not_refunded",
+            ClaimOutcome::InReview => "in_review",
+        }
+    }
+
+    /// Whether this is the final word.
+    pub const fn is_final(self) -> bool {
+        !matches!(self, ClaimOutcome::InReview)
+    }
+}
+
+impl fmt::Display for ClaimOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClaimOutcome {
+    type Err = UnknownIdentifier;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            ClaimOutcome::Refunded,
+            ClaimOutcome::NotRefunded,
+            ClaimOutcome::InReview,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+        .ok_or_else(|| UnknownIdentifier {
+            kind: "claim outcome",
+            value: s.to_owned(),
+            expected: "refunded, not_refunded, in_review".to_owned(),
+        })
+    }
+}
+
+/// The endpoint's decision on a claim, as the device records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Refunded, not refunded, or in review.
+    pub outcome: ClaimOutcome,
+    /// Why not refunded: a policy reason code or `not_clearly_unusable`.
+    pub code: Option<String>,
+    /// Credits refunded (0 unless refunded).
+    pub refunded_credits: u64,
+    /// When decided (absent while in review).
+    pub decided_at: Option<Timestamp>,
+}
+
+/// How the endpoint judges an eligible claim's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judgement {
+    /// Objectively unusable (blank, corrupt, truncated): refund now.
+    Refund,
+    /// Not objectively decidable: a person reviews it.
+    Review,
+    /// Refused, with a code.
+    Reject {
+        /// Stable code, e.g. `not_clearly_unusable`.
+        code: String,
+    },
+}
+
 /// Report a generation as a bad result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitClaim {
@@ -104,8 +184,8 @@ pub struct ClaimRecord {
     pub local_decision: Decision,
     /// Where it is on its way to the endpoint.
     pub sync_state: SyncState,
-    /// The endpoint's outcome: `refunded` or `not_refunded`.
-    pub outcome: Option<String>,
+    /// The endpoint's outcome, once it answered.
+    pub outcome: Option<ClaimOutcome>,
     /// The endpoint's reason code, when not refunded.
     pub outcome_code: Option<String>,
     /// Credits refunded by the endpoint.
@@ -140,6 +220,42 @@ pub struct OutboxItem {
     pub attempts: u32,
     /// Not before this instant.
     pub next_attempt_at: Timestamp,
+}
+
+/// Writes a claim row (and marks its generation as reported). `decided` is the endpoint's own
+/// verdict when the endpoint writes it; the device writes `None` and queues the claim.
+fn insert_claim(
+    tx: &Transaction<'_>,
+    req: &SubmitClaim,
+    details: &str,
+    decision: &Decision,
+    now_ms: i64,
+    decided: Option<&Verdict>,
+) -> Result<()> {
+    let decision_json = serde_json::to_string(decision).map_err(StoreError::decode)?;
+    tx.prepare_cached(
+        "INSERT INTO claims (claim_id, generation_id, reason, details, submitted_at, local_eligible,
+             local_decision, policy_version, sync_state, outcome, outcome_code, refunded_credits, decided_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        req.claim_id.as_bytes(),
+        req.generation_id.as_bytes(),
+        req.reason.as_str(),
+        details,
+        now_ms,
+        decision.eligible,
+        decision_json,
+        decision.policy_version,
+        if decided.is_some() { "acknowledged" } else { "queued" },
+        decided.map(|v| v.outcome.as_str()),
+        decided.and_then(|v| v.code.clone()),
+        decided.map(|v| sql_credits(v.refunded_credits)).transpose()?,
+        decided.and_then(|v| v.decided_at).map(ms)
+    ])?;
+    tx.prepare_cached("UPDATE generations SET claimed = 1 WHERE generation_id = ?1")?
+        .execute([req.generation_id.as_bytes()])?;
+    Ok(())
 }
 
 /// What the account's local records say within the safeguard window ending at `now`.
@@ -230,14 +346,14 @@ fn decode_claim(row: ClaimRow) -> Result<ClaimRecord> {
         submitted_at: ts(submitted)?,
         local_decision: serde_json::from_str(&decision).map_err(StoreError::decode)?,
         sync_state: parse(&state)?,
-        outcome,
+        outcome: outcome.as_deref().map(parse).transpose()?,
         outcome_code,
         refunded_credits: refunded.map(credits).transpose()?,
         decided_at: opt_ts(decided)?,
     })
 }
 
-fn load_claim(conn: &Connection, id: ClaimId) -> Result<Option<ClaimRecord>> {
+pub(crate) fn load_claim(conn: &Connection, id: ClaimId) -> Result<Option<ClaimRecord>> {
     conn.prepare_cached(&format!("{CLAIM_SELECT} WHERE claim_id = ?1"))?
         .query_row([id.as_bytes()], claim_row)
         .optional()?
@@ -287,26 +403,7 @@ impl Store {
                 return Err(StoreError::AlreadyClaimed { generation: g.generation_id, claim: claim.claim_id });
             }
             let decision = evaluate(tx, &policy, &g, now)?;
-            let decision_json = serde_json::to_string(&decision).map_err(StoreError::decode)?;
-            tx.execute(
-                "INSERT INTO claims (claim_id, generation_id, reason, details, submitted_at,
-                     local_eligible, local_decision, policy_version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    req.claim_id.as_bytes(),
-                    req.generation_id.as_bytes(),
-                    req.reason.as_str(),
-                    details,
-                    now_ms,
-                    decision.eligible,
-                    decision_json,
-                    decision.policy_version
-                ],
-            )?;
-            tx.execute(
-                "UPDATE generations SET claimed = 1 WHERE generation_id = ?1",
-                [req.generation_id.as_bytes()],
-            )?;
+            insert_claim(tx, req, &details, &decision, now_ms, None)?;
             // What the endpoint will receive: the facts it re-checks against its own records and
             // clock, and the device's decision for comparison only (never trusted).
             let payload = serde_json::json!({
@@ -414,5 +511,253 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         credits(n)
+    }
+}
+
+/// The endpoint's side of a claim.
+impl Store {
+    /// The endpoint's adjudication of a claim, in one transaction: the same checks as
+    /// [`Store::submit_claim`] against the endpoint's own records and clock, then the policy,
+    /// then, for an eligible claim, `judge` on the stored generation (is it clearly unusable?).
+    /// A refund is written in the same transaction as the decision. Repeating the same claim id
+    /// with the same report returns the first decision; another claim on an already reported
+    /// generation is refused with [`StoreError::AlreadyClaimed`] and nothing is written.
+    pub fn adjudicate(
+        &mut self,
+        req: &SubmitClaim,
+        now: Timestamp,
+        judge: impl FnOnce(&GenerationRecord) -> Judgement,
+    ) -> Result<ClaimRecord> {
+        let policy = self.policy()?;
+        let now_ms = ms(now);
+        self.write(|tx| {
+            if let Some(existing) = load_claim(tx, req.claim_id)? {
+                if existing.generation_id == req.generation_id
+                    && existing.reason == req.reason
+                    && existing.details == req.details.trim()
+                {
+                    return Ok(existing);
+                }
+                return Err(StoreError::IdempotencyConflict {
+                    op_id: recoup_core::OpId(req.claim_id.0),
+                });
+            }
+            let details = validate_details(&req.details, policy.claim_text())?;
+            let g = load(tx, req.generation_id)?;
+            match g.status {
+                GenerationStatus::Running => {
+                    return Err(StoreError::GenerationNotFinished(g.generation_id));
+                }
+                GenerationStatus::Failed => {
+                    return Err(StoreError::TechnicalFailure(g.generation_id));
+                }
+                GenerationStatus::Succeeded => {}
+            }
+            if policy.one_claim_per_generation()
+                && let Some(claim) = &g.claim
+            {
+                return Err(StoreError::AlreadyClaimed {
+                    generation: g.generation_id,
+                    claim: claim.claim_id,
+                });
+            }
+            let decision = evaluate(tx, &policy, &g, now)?;
+            let judgement = if decision.eligible {
+                judge(&g)
+            } else {
+                Judgement::Reject {
+                    code: decision
+                        .reasons
+                        .first()
+                        .map_or("not_refundable", |r| r.code.as_str())
+                        .to_owned(),
+                }
+            };
+            let verdict = match judgement {
+                Judgement::Refund => Verdict {
+                    outcome: ClaimOutcome::Refunded,
+                    code: None,
+                    refunded_credits: decision.refundable_credits,
+                    decided_at: Some(now),
+                },
+                Judgement::Review => Verdict {
+                    outcome: ClaimOutcome::InReview,
+                    code: None,
+                    refunded_credits: 0,
+                    decided_at: None,
+                },
+                Judgement::Reject { code } => Verdict {
+                    outcome: ClaimOutcome::NotRefunded,
+                    code: Some(code),
+                    refunded_credits: 0,
+                    decided_at: Some(now),
+                },
+            };
+            insert_claim(tx, req, &details, &decision, now_ms, Some(&verdict))?;
+            if verdict.outcome == ClaimOutcome::Refunded {
+                refund_for_claim(
+                    tx,
+                    req.claim_id,
+                    req.generation_id,
+                    decision.refundable_credits,
+                    now,
+                )?;
+            }
+            crate::ledger::debug_check(tx)?;
+            load_claim(tx, req.claim_id)?
+                .ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
+        })
+    }
+
+    /// A person's decision on a claim in review: approve (refund now, in the same transaction)
+    /// or reject (`not_clearly_unusable`). A claim already decided is refused.
+    pub fn review(
+        &mut self,
+        claim_id: ClaimId,
+        approve: bool,
+        now: Timestamp,
+    ) -> Result<ClaimRecord> {
+        self.write(|tx| {
+            let claim = load_claim(tx, claim_id)?.ok_or_else(|| StoreError::NotFound {
+                what: "claim",
+                id: claim_id.to_string(),
+            })?;
+            if claim.outcome != Some(ClaimOutcome::InReview) {
+                return Err(StoreError::InvalidInput {
+                    field: "claim",
+                    problem: format!(
+                        "claim {claim_id} is not in review (it is {})",
+                        claim.outcome.map_or("queued", |o| o.as_str())
+                    ),
+                });
+            }
+            let g = load(tx, claim.generation_id)?;
+            let (outcome, code, refunded) = if approve {
+                refund_for_claim(tx, claim_id, g.generation_id, g.charged, now)?;
+                (ClaimOutcome::Refunded, None, g.charged)
+            } else {
+                (ClaimOutcome::NotRefunded, Some("not_clearly_unusable"), 0)
+            };
+            tx.prepare_cached(
+                "UPDATE claims SET outcome = ?2, outcome_code = ?3, refunded_credits = ?4, decided_at = ?5
+                 WHERE claim_id = ?1",
+            )?
+            .execute(params![
+                claim_id.as_bytes(),
+                outcome.as_str(),
+                code,
+                sql_credits(refunded)?,
+                ms(now)
+            ])?;
+            crate::ledger::debug_check(tx)?;
+            load_claim(tx, claim_id)?.ok_or_else(|| StoreError::decode("claim vanished"))
+        })
+    }
+}
+
+/// The refund of an approved claim. Its operation id is the claim's, so a claim can only ever
+/// cause one refund even if approval were attempted twice.
+fn refund_for_claim(
+    tx: &Transaction<'_>,
+    claim_id: ClaimId,
+    generation_id: GenerationId,
+    credits: u64,
+    now: Timestamp,
+) -> Result<()> {
+    let req = crate::ledger::RefundRequest {
+        op_id: recoup_core::OpId(claim_id.0),
+        generation_id,
+        claim_id: Some(claim_id),
+        credits: Some(credits),
+    };
+    crate::ledger::refund_in(tx, &req, now)?;
+    Ok(())
+}
+
+/// The device's side of the outbox.
+impl Store {
+    /// Records a failed delivery attempt: the item waits until `next_attempt_at`, or is set
+    /// aside (quarantined) so it cannot block the others.
+    pub fn outbox_attempt_failed(
+        &mut self,
+        item_id: uuid::Uuid,
+        error: &str,
+        next_attempt_at: Timestamp,
+        quarantine: bool,
+    ) -> Result<()> {
+        let error: String = error.chars().take(500).collect();
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
+                     state = CASE WHEN ?4 THEN 'quarantined' ELSE state END
+                 WHERE item_id = ?1 AND state = 'pending'",
+            )?
+            .execute(params![item_id.as_bytes(), error, ms(next_attempt_at), quarantine])?;
+            if quarantine {
+                tx.prepare_cached("UPDATE claims SET sync_state = 'quarantined' WHERE claim_id = ?1")?
+                    .execute([item_id.as_bytes()])?;
+            } else {
+                tx.prepare_cached(
+                    "UPDATE claims SET sync_state = 'sent' WHERE claim_id = ?1 AND sync_state = 'queued'",
+                )?
+                .execute([item_id.as_bytes()])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records the endpoint's answer to a claim: the outbox item is done and the claim shows the
+    /// decision. Refunded credits arrive through the change feed, as ledger entries.
+    pub fn record_verdict(&mut self, claim_id: ClaimId, verdict: &Verdict) -> Result<()> {
+        self.write(|tx| {
+            tx.prepare_cached(
+                "UPDATE claims SET sync_state = 'acknowledged', outcome = ?2, outcome_code = ?3,
+                     refunded_credits = ?4, decided_at = ?5
+                 WHERE claim_id = ?1 AND (outcome IS NULL OR outcome = 'in_review')",
+            )?
+            .execute(params![
+                claim_id.as_bytes(),
+                verdict.outcome.as_str(),
+                verdict.code,
+                sql_credits(verdict.refunded_credits)?,
+                verdict.decided_at.map(ms)
+            ])?;
+            tx.prepare_cached("UPDATE outbox SET state = 'done' WHERE item_id = ?1")?
+                .execute([claim_id.as_bytes()])?;
+            Ok(())
+        })
+    }
+
+    /// Puts quarantined items back in the queue (the user asked to retry them).
+    pub fn outbox_retry_quarantined(&mut self, now: Timestamp) -> Result<u64> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1 WHERE state = 'quarantined'",
+                [ms(now)],
+            )?;
+            tx.execute(
+                "UPDATE claims SET sync_state = 'queued' WHERE sync_state = 'quarantined'",
+                [],
+            )?;
+            Ok(n as u64)
+        })
+    }
+
+    /// Claims waiting for a person, oldest first.
+    pub fn claims_in_review(&self, limit: u32) -> Result<Vec<ClaimRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "{CLAIM_SELECT} WHERE outcome = 'in_review' ORDER BY claim_id LIMIT ?1"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([i64::from(limit.min(CLAIM_PAGE_MAX))], claim_row)
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(decode_claim(row.map_err(|e| self.err(e))?)?);
+        }
+        Ok(out)
     }
 }

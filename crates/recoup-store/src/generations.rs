@@ -70,8 +70,8 @@ pub struct ClaimSummary {
     pub local_eligible: bool,
     /// Where it is in the sync.
     pub sync_state: SyncState,
-    /// The endpoint's outcome, once known: `refunded` or `not_refunded`.
-    pub outcome: Option<String>,
+    /// The endpoint's outcome, once known.
+    pub outcome: Option<crate::claims::ClaimOutcome>,
 }
 
 /// A generation as stored.
@@ -230,7 +230,7 @@ fn decode(row: RawRow) -> Result<GenerationRecord> {
                     claim_id: recoup_core::ClaimId::from_bytes(cid),
                     local_eligible: eligible,
                     sync_state: parse(&state)?,
-                    outcome,
+                    outcome: outcome.as_deref().map(parse).transpose()?,
                 })
             })
             .transpose()?,

@@ -278,9 +278,7 @@ pub(crate) fn post(
     amount: u64,
     at_ms: i64,
 ) -> Result<()> {
-    let mut b = grant_balances(tx, grant)?;
-    kind.apply(&mut b, amount)?;
-    b.check()?;
+    move_balance(tx, kind, grant, amount)?;
     tx.prepare_cached(
         "INSERT INTO ledger_entries (op_id, kind, grant_id, generation_id, credits, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -293,6 +291,48 @@ pub(crate) fn post(
         sql_credits(amount)?,
         at_ms
     ])?;
+    Ok(())
+}
+
+/// Copies an entry from the endpoint's ledger, keeping its position, and moves the projection.
+/// Returns false (and writes nothing) when the entry is already here.
+pub(crate) fn post_replicated(tx: &Transaction<'_>, e: &LedgerEntry) -> Result<bool> {
+    let existing: Option<(String, i64)> = tx
+        .prepare_cached("SELECT kind, credits FROM ledger_entries WHERE seq = ?1")?
+        .query_row([e.seq], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((kind, c)) = existing {
+        if kind != e.kind.as_str() || credits(c)? != e.credits {
+            return Err(InvariantViolation(format!(
+                "replicated entry {} differs from the local entry at the same position",
+                e.seq
+            ))
+            .into());
+        }
+        return Ok(false);
+    }
+    move_balance(tx, e.kind, e.grant_id, e.credits)?;
+    tx.prepare_cached(
+        "INSERT INTO ledger_entries (seq, op_id, kind, grant_id, generation_id, credits, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        e.seq,
+        e.op_id.as_ref().map(|o| o.as_bytes().to_vec()),
+        e.kind.as_str(),
+        e.grant_id.as_bytes(),
+        e.generation_id.as_ref().map(|g| g.as_bytes().to_vec()),
+        sql_credits(e.credits)?,
+        ms(e.at)
+    ])?;
+    Ok(true)
+}
+
+/// Moves a grant's projection by one entry, checking conservation.
+fn move_balance(tx: &Transaction<'_>, kind: EntryKind, grant: GrantId, amount: u64) -> Result<()> {
+    let mut b = grant_balances(tx, grant)?;
+    kind.apply(&mut b, amount)?;
+    b.check()?;
     tx.prepare_cached(
         "UPDATE grant_balances SET available = ?2, held = ?3, spent = ?4, refunded = ?5, expired = ?6,
          granted = ?7 WHERE grant_id = ?1",
@@ -607,79 +647,9 @@ impl Store {
     /// generation, never more than the charge. Idempotent by `op_id`.
     pub fn refund(&mut self, req: &RefundRequest, now: Timestamp) -> Result<RefundReceipt> {
         self.idempotent(req.op_id, "refund", req, ms(now), |tx| {
-            sweep(tx, now)?;
-            let g = req.generation_id;
-            let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM refunds WHERE generation_id = ?1", [g.as_bytes()], |r| r.get(0))
-                .optional()?;
-            if exists.is_some() {
-                return Err(StoreError::AlreadyRefunded(g));
-            }
-            let charged_row: Option<i64> = tx
-                .query_row("SELECT charged FROM generations WHERE generation_id = ?1", [g.as_bytes()], |r| r.get(0))
-                .optional()?;
-            let charged = credits(charged_row.ok_or_else(|| StoreError::NotFound {
-                what: "generation",
-                id: g.to_string(),
-            })?)?;
-            if charged == 0 {
-                return Err(StoreError::NotCharged(g));
-            }
-            let captured = allocations_of(tx, g, EntryKind::Capture)?;
-            let amount = req.credits.unwrap_or(charged);
-            let back = refund_allocation(&captured, amount)?;
-            assert!(amount <= charged, "refund_allocation refuses refunds above the charge");
-            let now_ms = ms(now);
-            let regrant_id = GrantId(req.op_id.0);
-            let mut regrant_credits = 0;
-            let mut returned_to = Vec::new();
-            for a in back {
-                let live: bool = tx.query_row(
-                    "SELECT expires_at IS NULL OR expires_at > ?2 FROM grants WHERE grant_id = ?1",
-                    params![a.grant.as_bytes(), now_ms],
-                    |r| r.get(0),
-                )?;
-                if live {
-                    post(tx, Some(req.op_id), EntryKind::Refund, a.grant, Some(g), a.credits, now_ms)?;
-                    returned_to.push(a);
-                } else {
-                    regrant_credits += a.credits;
-                }
-            }
-            let regrant = if regrant_credits > 0 {
-                let expires = now
-                    .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
-                    .map_err(StoreError::decode)?;
-                insert_grant(
-                    tx,
-                    regrant_id,
-                    GrantKind::Refund,
-                    regrant_credits,
-                    GrantKind::Refund.default_priority(),
-                    now,
-                    Some(expires),
-                    "refund of credits whose grant had expired",
-                )?;
-                // A new grant: its credits count as granted, not as refunded, since no spend
-                // of this grant is being reversed. The `refunds` row records the whole amount.
-                post(tx, Some(req.op_id), EntryKind::Grant, regrant_id, Some(g), regrant_credits, now_ms)?;
-                returned_to.push(Allocation { grant: regrant_id, credits: regrant_credits });
-                Some(regrant_id)
-            } else {
-                None
-            };
-            tx.execute(
-                "INSERT INTO refunds (generation_id, claim_id, credits, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    g.as_bytes(),
-                    req.claim_id.as_ref().map(|c| c.as_bytes().to_vec()),
-                    sql_credits(amount)?,
-                    req.op_id.as_bytes(),
-                    now_ms
-                ],
-            )?;
+            let receipt = refund_in(tx, req, now)?;
             debug_check(tx)?;
-            Ok(RefundReceipt { generation_id: g, credits: amount, returned_to, regrant })
+            Ok(receipt)
         })
     }
 
@@ -930,7 +900,7 @@ fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn insert_grant(
+pub(crate) fn insert_grant(
     tx: &Transaction<'_>,
     id: GrantId,
     kind: GrantKind,
@@ -963,7 +933,7 @@ fn insert_grant(
     Ok(())
 }
 
-fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantRecord> {
+pub(crate) fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantRecord> {
     let (kind, amount, priority, granted_at, expires_at, note): (String, i64, i64, i64, Option<i64>, String) = conn
         .query_row(
             "SELECT kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
@@ -981,6 +951,121 @@ fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantR
         note,
         live: expires_at.is_none_or(|e| e > ms(now)),
         balances,
+    })
+}
+
+/// Refunds a generation's charge inside a transaction (see [`Store::refund`]).
+pub(crate) fn refund_in(
+    tx: &Transaction<'_>,
+    req: &RefundRequest,
+    now: Timestamp,
+) -> Result<RefundReceipt> {
+    sweep(tx, now)?;
+    let g = req.generation_id;
+    let exists: Option<i64> = tx
+        .query_row(
+            "SELECT 1 FROM refunds WHERE generation_id = ?1",
+            [g.as_bytes()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_some() {
+        return Err(StoreError::AlreadyRefunded(g));
+    }
+    let charged_row: Option<i64> = tx
+        .query_row(
+            "SELECT charged FROM generations WHERE generation_id = ?1",
+            [g.as_bytes()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let charged = credits(charged_row.ok_or_else(|| StoreError::NotFound {
+        what: "generation",
+        id: g.to_string(),
+    })?)?;
+    if charged == 0 {
+        return Err(StoreError::NotCharged(g));
+    }
+    let captured = allocations_of(tx, g, EntryKind::Capture)?;
+    let amount = req.credits.unwrap_or(charged);
+    let back = refund_allocation(&captured, amount)?;
+    assert!(
+        amount <= charged,
+        "refund_allocation refuses refunds above the charge"
+    );
+    let now_ms = ms(now);
+    let regrant_id = GrantId(req.op_id.0);
+    let mut regrant_credits = 0;
+    let mut returned_to = Vec::new();
+    for a in back {
+        let live: bool = tx.query_row(
+            "SELECT expires_at IS NULL OR expires_at > ?2 FROM grants WHERE grant_id = ?1",
+            params![a.grant.as_bytes(), now_ms],
+            |r| r.get(0),
+        )?;
+        if live {
+            post(
+                tx,
+                Some(req.op_id),
+                EntryKind::Refund,
+                a.grant,
+                Some(g),
+                a.credits,
+                now_ms,
+            )?;
+            returned_to.push(a);
+        } else {
+            regrant_credits += a.credits;
+        }
+    }
+    let regrant = if regrant_credits > 0 {
+        let expires = now
+            .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
+            .map_err(StoreError::decode)?;
+        insert_grant(
+            tx,
+            regrant_id,
+            GrantKind::Refund,
+            regrant_credits,
+            GrantKind::Refund.default_priority(),
+            now,
+            Some(expires),
+            "refund of credits whose grant had expired",
+        )?;
+        // A new grant: its credits count as granted, not as refunded, since no spend
+        // of this grant is being reversed. The `refunds` row records the whole amount.
+        post(
+            tx,
+            Some(req.op_id),
+            EntryKind::Grant,
+            regrant_id,
+            Some(g),
+            regrant_credits,
+            now_ms,
+        )?;
+        returned_to.push(Allocation {
+            grant: regrant_id,
+            credits: regrant_credits,
+        });
+        Some(regrant_id)
+    } else {
+        None
+    };
+    tx.execute(
+            "INSERT INTO refunds (generation_id, claim_id, credits, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                g.as_bytes(),
+                req.claim_id.as_ref().map(|c| c.as_bytes().to_vec()),
+                sql_credits(amount)?,
+                req.op_id.as_bytes(),
+                now_ms
+            ],
+        )?;
+    Ok(RefundReceipt {
+        generation_id: g,
+        credits: amount,
+        returned_to,
+        regrant,
     })
 }
 

@@ -34,6 +34,7 @@ mod documents;
 mod error;
 mod generations;
 mod ledger;
+mod replica;
 mod schema;
 
 use std::path::Path;
@@ -44,7 +45,9 @@ use serde::de::DeserializeOwned;
 
 use recoup_core::OpId;
 
-pub use claims::{ClaimQuery, ClaimRecord, OutboxItem, SubmitClaim, SyncState};
+pub use claims::{
+    ClaimOutcome, ClaimQuery, ClaimRecord, Judgement, OutboxItem, SubmitClaim, SyncState, Verdict,
+};
 pub use error::{Result, StoreError};
 pub use generations::{
     FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery,
@@ -53,6 +56,9 @@ pub use generations::{
 pub use ledger::{
     AccountBalance, EntryKind, EntryQuery, GrantRecord, GrantRequest, LedgerEntry,
     REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
+};
+pub use replica::{
+    ApplyReport, CHANGE_PAGE_MAX, Change, ChangePage, GrantTerms, RefundRow, Settlement,
 };
 
 /// How long a write waits for another process's transaction before giving up with
@@ -175,6 +181,9 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| error::classify(e, &path))?;
+        // Numbers the transaction for the change feed (see `changes` in the schema).
+        tx.prepare_cached("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tx'")?
+            .execute([])?;
         let out = f(&tx)?;
         tx.commit().map_err(|e| error::classify(e, &path))?;
         Ok(out)

@@ -113,7 +113,7 @@ CREATE TABLE claims (
     policy_version   TEXT    NOT NULL,
     sync_state       TEXT    NOT NULL DEFAULT 'queued'
                      CHECK (sync_state IN ('queued', 'sent', 'acknowledged', 'quarantined')),
-    outcome          TEXT    CHECK (outcome IN ('refunded', 'not_refunded')),
+    outcome          TEXT    CHECK (outcome IN ('refunded', 'not_refunded', 'in_review')),
     outcome_code     TEXT,
     refunded_credits INTEGER,
     decided_at       INTEGER
@@ -133,6 +133,49 @@ CREATE TABLE outbox (
     state           TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'quarantined'))
 );
 CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
+
+-- Small named values: the write-transaction counter, the sync cursor, the clock offset, the
+-- endpoint this database is linked to.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (key, value) VALUES ('tx', '0');
+
+-- The change feed: every row written to the tables a replica mirrors, in commit order, tagged
+-- with its write transaction so that a page never ends in the middle of one. Filled by triggers,
+-- so no code path can forget it.
+CREATE TABLE changes (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    tx        INTEGER NOT NULL,
+    kind      TEXT    NOT NULL CHECK (kind IN ('grant', 'entry', 'generation', 'settlement', 'refund', 'claim')),
+    key       BLOB,
+    entry_seq INTEGER
+);
+CREATE TRIGGER changes_grant AFTER INSERT ON grants BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'grant', NEW.grant_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_entry AFTER INSERT ON ledger_entries BEGIN
+    INSERT INTO changes (tx, kind, entry_seq) SELECT CAST(value AS INTEGER), 'entry', NEW.seq FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_generation_insert AFTER INSERT ON generations BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_generation_update AFTER UPDATE OF status, failure, charged, finished_at, output_ref ON generations BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_settlement AFTER INSERT ON hold_settlements BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'settlement', NEW.generation_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_refund AFTER INSERT ON refunds BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'refund', NEW.generation_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_claim_insert AFTER INSERT ON claims BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id FROM meta WHERE key = 'tx';
+END;
+CREATE TRIGGER changes_claim_update AFTER UPDATE OF outcome, outcome_code, refunded_credits, decided_at ON claims BEGIN
+    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id FROM meta WHERE key = 'tx';
+END;
 "#;
 
 /// The schema version after all migrations.

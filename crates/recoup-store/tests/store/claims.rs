@@ -78,7 +78,7 @@ fn an_eligible_claim_is_stored_with_exactly_one_outbox_row() {
         (
             claim.sync_state,
             claim.submitted_at,
-            claim.outcome.as_deref()
+            claim.outcome
         ),
         (SyncState::Queued, now, None),
         "a new claim waits in the outbox with no outcome yet"

@@ -1,0 +1,415 @@
+//! Replication from the endpoint to the device. The endpoint's store serves its change feed
+//! (every row written to the mirrored tables, in commit order, pages ending on transaction
+//! boundaries); the device's store applies pages verbatim, in one transaction with the cursor, so
+//! both ledgers are the same rows and a page applied twice changes nothing.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+
+use recoup_core::{ClaimId, GenerationId, GrantId, GrantKind, OpId};
+
+use crate::Store;
+use crate::claims::{ClaimRecord, load_claim};
+use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
+use crate::error::{Result, StoreError};
+use crate::generations::{GenerationRecord, load};
+use crate::ledger::{LedgerEntry, check_totals, post_replicated};
+
+/// Most changes one page holds (a page may run past it to finish a transaction).
+pub const CHANGE_PAGE_MAX: u32 = 1_000;
+
+/// A grant's fixed terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantTerms {
+    /// The grant.
+    pub grant_id: GrantId,
+    /// What it is.
+    pub kind: GrantKind,
+    /// Credits granted.
+    pub credits: u64,
+    /// Burn-down priority.
+    pub priority: u32,
+    /// When granted.
+    pub granted_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Note.
+    pub note: String,
+}
+
+/// How a hold settled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    /// The generation whose hold settled.
+    pub generation_id: GenerationId,
+    /// `captured`, `voided` or `expired`.
+    pub outcome: String,
+    /// The operation that settled it (absent for sweeps).
+    pub op_id: Option<OpId>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A refund row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRow {
+    /// The generation refunded.
+    pub generation_id: GenerationId,
+    /// The claim that led to it.
+    pub claim_id: Option<ClaimId>,
+    /// Credits refunded.
+    pub credits: u64,
+    /// The operation.
+    pub op_id: OpId,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One change, with the row as it is now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "row", rename_all = "snake_case")]
+pub enum Change {
+    /// A new grant.
+    Grant(GrantTerms),
+    /// A new ledger entry.
+    Entry(LedgerEntry),
+    /// A generation, new or changed.
+    Generation(GenerationRecord),
+    /// A hold settled.
+    Settlement(Settlement),
+    /// A refund.
+    Refund(RefundRow),
+    /// A claim, new or decided.
+    Claim(ClaimRecord),
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePage {
+    /// The changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Position of the last change in the page (pass it as `after` for the next page).
+    pub last_seq: i64,
+    /// Whether more changes follow.
+    pub has_more: bool,
+}
+
+/// What applying a page did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyReport {
+    /// Changes that were new here.
+    pub applied: u32,
+    /// Changes already here (a page applied twice).
+    pub skipped: u32,
+    /// Claims that received their final decision in this page.
+    pub claims_decided: u32,
+}
+
+fn load_grant_terms(conn: &Connection, id: &[u8]) -> Result<GrantTerms> {
+    let (gid, kind, c, priority, granted_at, expires_at, note): ([u8; 16], String, i64, i64, i64, Option<i64>, String) = conn
+        .prepare_cached(
+            "SELECT grant_id, kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((id_bytes(r, 0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?;
+    Ok(GrantTerms {
+        grant_id: GrantId::from_bytes(gid),
+        kind: parse(&kind)?,
+        credits: credits(c)?,
+        priority: u32::try_from(priority).map_err(StoreError::decode)?,
+        granted_at: ts(granted_at)?,
+        expires_at: opt_ts(expires_at)?,
+        note,
+    })
+}
+
+fn load_entry(conn: &Connection, seq: i64) -> Result<LedgerEntry> {
+    let (kind, grant, generation, c, at, op): (String, [u8; 16], Option<Vec<u8>>, i64, i64, Option<Vec<u8>>) = conn
+        .prepare_cached(
+            "SELECT kind, grant_id, generation_id, credits, at, op_id FROM ledger_entries WHERE seq = ?1",
+        )?
+        .query_row([seq], |r| Ok((r.get(0)?, id_bytes(r, 1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+    Ok(LedgerEntry {
+        seq,
+        kind: parse(&kind)?,
+        grant_id: GrantId::from_bytes(grant),
+        generation_id: generation
+            .map(|b| bytes16(&b).map(GenerationId::from_bytes))
+            .transpose()?,
+        credits: credits(c)?,
+        at: ts(at)?,
+        op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
+    })
+}
+
+fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
+    b.try_into()
+        .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
+}
+
+fn key16(key: Option<Vec<u8>>) -> Result<[u8; 16]> {
+    bytes16(&key.ok_or_else(|| StoreError::decode("change without a key"))?)
+}
+
+impl Store {
+    /// The change feed after position `after` (0 for the beginning), at most `limit` changes,
+    /// extended to the end of the last transaction so that a page never splits one.
+    pub fn changes(&self, after: i64, limit: u32) -> Result<ChangePage> {
+        if limit == 0 || limit > CHANGE_PAGE_MAX {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                problem: format!("must be between 1 and {CHANGE_PAGE_MAX}"),
+            });
+        }
+        let conn = &self.conn;
+        let read = || -> Result<ChangePage> {
+            type Row = (i64, i64, String, Option<Vec<u8>>, Option<i64>);
+            let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            };
+            let mut rows: Vec<Row> = conn
+                .prepare_cached("SELECT seq, tx, kind, key, entry_seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
+                .query_map(params![after, i64::from(limit)], map)?
+                .collect::<rusqlite::Result<_>>()?;
+            if let Some(&(last, tx, ..)) = rows.last() {
+                let rest: Vec<Row> = conn
+                    .prepare_cached("SELECT seq, tx, kind, key, entry_seq FROM changes WHERE seq > ?1 AND tx = ?2 ORDER BY seq")?
+                    .query_map(params![last, tx], map)?
+                    .collect::<rusqlite::Result<_>>()?;
+                rows.extend(rest);
+            }
+            let last_seq = rows.last().map_or(after, |r| r.0);
+            let has_more: bool = conn
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ?1)")?
+                .query_row([last_seq], |r| r.get(0))?;
+            let mut changes = Vec::with_capacity(rows.len());
+            for (_, _, kind, key, entry_seq) in rows {
+                changes.push(match kind.as_str() {
+                    "grant" => Change::Grant(load_grant_terms(conn, &key16(key)?)?),
+                    "entry" => Change::Entry(load_entry(
+                        conn,
+                        entry_seq.ok_or_else(|| StoreError::decode("entry change without seq"))?,
+                    )?),
+                    "generation" => Change::Generation(load(conn, GenerationId::from_bytes(key16(key)?))?),
+                    "settlement" => {
+                        let id = key16(key)?;
+                        let (outcome, op, at): (String, Option<Vec<u8>>, i64) = conn
+                            .prepare_cached("SELECT outcome, op_id, at FROM hold_settlements WHERE generation_id = ?1")?
+                            .query_row([&id[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                        Change::Settlement(Settlement {
+                            generation_id: GenerationId::from_bytes(id),
+                            outcome,
+                            op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
+                            at: ts(at)?,
+                        })
+                    }
+                    "refund" => {
+                        let id = key16(key)?;
+                        let (claim, c, op, at): (Option<Vec<u8>>, i64, [u8; 16], i64) = conn
+                            .prepare_cached("SELECT claim_id, credits, op_id, at FROM refunds WHERE generation_id = ?1")?
+                            .query_row([&id[..]], |r| Ok((r.get(0)?, r.get(1)?, id_bytes(r, 2)?, r.get(3)?)))?;
+                        Change::Refund(RefundRow {
+                            generation_id: GenerationId::from_bytes(id),
+                            claim_id: claim.map(|b| bytes16(&b).map(ClaimId::from_bytes)).transpose()?,
+                            credits: credits(c)?,
+                            op_id: OpId::from_bytes(op),
+                            at: ts(at)?,
+                        })
+                    }
+                    "claim" => {
+                        let id = ClaimId::from_bytes(key16(key)?);
+                        Change::Claim(load_claim(conn, id)?.ok_or_else(|| StoreError::decode("claim change without claim"))?)
+                    }
+                    other => return Err(StoreError::decode(format!("unknown change kind {other}"))),
+                });
+            }
+            Ok(ChangePage {
+                changes,
+                last_seq,
+                has_more,
+            })
+        };
+        read().map_err(|e| self.err_store(e))
+    }
+
+    /// Applies a page of the endpoint's change feed and stores `cursor` with it, in one
+    /// transaction: after a crash either the whole page and its cursor are here or neither is.
+    /// Applying a page twice changes nothing.
+    pub fn apply_changes(&mut self, page: &ChangePage, cursor: &str) -> Result<ApplyReport> {
+        self.write(|tx| {
+            let mut report = ApplyReport::default();
+            for change in &page.changes {
+                let new = apply_one(tx, change, &mut report)?;
+                if new {
+                    report.applied += 1;
+                } else {
+                    report.skipped += 1;
+                }
+            }
+            set_meta(tx, "sync.cursor", cursor)?;
+            check_totals(tx)?;
+            Ok(report)
+        })
+    }
+
+    /// A named value kept with the data (sync cursor, clock offset, linked endpoint).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets a named value.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| set_meta(tx, key, value))
+    }
+
+    /// Whether the ledger has any entry (a database linked to an endpoint must start empty).
+    pub fn has_ledger_entries(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM ledger_entries)", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+}
+
+pub(crate) fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
+    tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
+        .execute(params![key, value])?;
+    Ok(())
+}
+
+fn apply_one(tx: &Transaction<'_>, change: &Change, report: &mut ApplyReport) -> Result<bool> {
+    Ok(match change {
+        Change::Grant(g) => {
+            let inserted = tx.prepare_cached(
+                "INSERT OR IGNORE INTO grants (grant_id, kind, credits, priority, granted_at, expires_at, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                g.grant_id.as_bytes(),
+                g.kind.as_str(),
+                sql_credits(g.credits)?,
+                g.priority,
+                ms(g.granted_at),
+                g.expires_at.map(ms),
+                g.note
+            ])?;
+            if inserted == 1 {
+                tx.prepare_cached(
+                    "INSERT INTO grant_balances (grant_id, granted, available, held, spent, refunded, expired)
+                     VALUES (?1, 0, 0, 0, 0, 0, 0)",
+                )?
+                .execute([g.grant_id.as_bytes()])?;
+            }
+            inserted == 1
+        }
+        Change::Entry(e) => post_replicated(tx, e)?,
+        Change::Generation(g) => {
+            tx.prepare_cached(
+                "INSERT INTO generations (generation_id, feature, platform, surface, media_kind, status, failure,
+                     cost, charged, price_version, started_at, finished_at, hold_expires_at, output_ref)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT (generation_id) DO UPDATE SET status = excluded.status, failure = excluded.failure,
+                     charged = excluded.charged, finished_at = excluded.finished_at, output_ref = excluded.output_ref",
+            )?
+            .execute(params![
+                g.generation_id.as_bytes(),
+                g.feature.as_str(),
+                g.platform.as_str(),
+                g.surface.as_str(),
+                g.media_kind.as_str(),
+                g.status.as_str(),
+                g.failure,
+                sql_credits(g.cost)?,
+                sql_credits(g.charged)?,
+                g.price_version,
+                ms(g.started_at),
+                g.finished_at.map(ms),
+                ms(g.hold_expires_at),
+                g.output_ref
+            ])?;
+            true
+        }
+        Change::Settlement(s) => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO hold_settlements (generation_id, outcome, op_id, at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                s.generation_id.as_bytes(),
+                s.outcome,
+                s.op_id.as_ref().map(|o| o.as_bytes().to_vec()),
+                ms(s.at)
+            ])? == 1
+        }
+        Change::Refund(r) => {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO refunds (generation_id, claim_id, credits, op_id, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                r.generation_id.as_bytes(),
+                r.claim_id.as_ref().map(|c| c.as_bytes().to_vec()),
+                sql_credits(r.credits)?,
+                r.op_id.as_bytes(),
+                ms(r.at)
+            ])? == 1
+        }
+        Change::Claim(c) => {
+            let local = load_claim(tx, c.claim_id)?;
+            let decided = c.outcome.is_some_and(|o| o.is_final());
+            match local {
+                Some(mine) => {
+                    if decided && mine.outcome != c.outcome {
+                        report.claims_decided += 1;
+                    }
+                    tx.prepare_cached(
+                        "UPDATE claims SET outcome = ?2, outcome_code = ?3, refunded_credits = ?4, decided_at = ?5,
+                             sync_state = 'acknowledged' WHERE claim_id = ?1",
+                    )?
+                    .execute(params![
+                        c.claim_id.as_bytes(),
+                        c.outcome.map(|o| o.as_str()),
+                        c.outcome_code,
+                        c.refunded_credits.map(sql_credits).transpose()?,
+                        c.decided_at.map(ms)
+                    ])?;
+                    tx.prepare_cached("UPDATE outbox SET state = 'done' WHERE item_id = ?1 AND state != 'done'")?
+                        .execute([c.claim_id.as_bytes()])?;
+                    mine.outcome != c.outcome
+                }
+                None => {
+                    // A report made on another device of the same account.
+                    if decided {
+                        report.claims_decided += 1;
+                    }
+                    tx.prepare_cached(
+                        "INSERT INTO claims (claim_id, generation_id, reason, details, submitted_at, local_eligible,
+                             local_decision, policy_version, sync_state, outcome, outcome_code, refunded_credits, decided_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'acknowledged', ?9, ?10, ?11, ?12)",
+                    )?
+                    .execute(params![
+                        c.claim_id.as_bytes(),
+                        c.generation_id.as_bytes(),
+                        c.reason.as_str(),
+                        c.details,
+                        ms(c.submitted_at),
+                        c.local_decision.eligible,
+                        serde_json::to_string(&c.local_decision).map_err(StoreError::decode)?,
+                        c.local_decision.policy_version,
+                        c.outcome.map(|o| o.as_str()),
+                        c.outcome_code,
+                        c.refunded_credits.map(sql_credits).transpose()?,
+                        c.decided_at.map(ms)
+                    ])?;
+                    tx.prepare_cached("UPDATE generations SET claimed = 1 WHERE generation_id = ?1")?
+                        .execute([c.generation_id.as_bytes()])?;
+                    true
+                }
+            }
+        }
+    })
+}
