@@ -753,9 +753,7 @@ impl Store {
                 problem: format!("must be between 1 and {ENTRY_PAGE_MAX}"),
             });
         }
-        let mut sql = String::from(
-            "SELECT seq, kind, grant_id, generation_id, credits, at, op_id FROM ledger_entries WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE 1 = 1");
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(k) = q.kind {
             sql.push_str(" AND kind = ?");
@@ -773,32 +771,11 @@ impl Store {
         args.push(i64::from(q.limit).into());
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    id_bytes(r, 2)?,
-                    r.get::<_, Option<Vec<u8>>>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, Option<Vec<u8>>>(6)?,
-                ))
-            })
+            .query_map(rusqlite::params_from_iter(args), entry_row)
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, kind, grant, generation, c, at, op) = row.map_err(|e| self.err(e))?;
-            out.push(LedgerEntry {
-                seq,
-                kind: parse(&kind)?,
-                grant_id: GrantId::from_bytes(grant),
-                generation_id: generation
-                    .map(|b| bytes16(&b).map(GenerationId::from_bytes))
-                    .transpose()?,
-                credits: credits(c)?,
-                at: ts(at)?,
-                op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
-            });
+            out.push(decode_entry(row.map_err(|e| self.err(e))?)?);
         }
         Ok(out)
     }
@@ -892,6 +869,46 @@ impl Store {
         }
         check_totals(conn)
     }
+}
+
+/// The columns of a ledger entry, in the order [`entry_row`] reads them.
+pub(crate) const ENTRY_COLUMNS: &str = "seq, kind, grant_id, generation_id, credits, at, op_id";
+
+type EntryRow = (
+    i64,
+    String,
+    [u8; 16],
+    Option<Vec<u8>>,
+    i64,
+    i64,
+    Option<Vec<u8>>,
+);
+
+pub(crate) fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        id_bytes(r, 2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+pub(crate) fn decode_entry(row: EntryRow) -> Result<LedgerEntry> {
+    let (seq, kind, grant, generation, c, at, op) = row;
+    Ok(LedgerEntry {
+        seq,
+        kind: parse(&kind)?,
+        grant_id: GrantId::from_bytes(grant),
+        generation_id: generation
+            .map(|b| bytes16(&b).map(GenerationId::from_bytes))
+            .transpose()?,
+        credits: credits(c)?,
+        at: ts(at)?,
+        op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
+    })
 }
 
 fn bytes16(b: &[u8]) -> Result<[u8; 16]> {

@@ -14,7 +14,9 @@ use crate::claims::{ClaimRecord, load_claim};
 use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 use crate::generations::{GenerationRecord, load};
-use crate::ledger::{LedgerEntry, check_totals, post_replicated};
+use crate::ledger::{
+    ENTRY_COLUMNS, LedgerEntry, check_totals, decode_entry, entry_row, post_replicated,
+};
 
 /// Most changes one page holds (a page may run past it to finish a transaction).
 pub const CHANGE_PAGE_MAX: u32 = 1_000;
@@ -126,22 +128,12 @@ fn load_grant_terms(conn: &Connection, id: &[u8]) -> Result<GrantTerms> {
 }
 
 fn load_entry(conn: &Connection, seq: i64) -> Result<LedgerEntry> {
-    let (kind, grant, generation, c, at, op): (String, [u8; 16], Option<Vec<u8>>, i64, i64, Option<Vec<u8>>) = conn
-        .prepare_cached(
-            "SELECT kind, grant_id, generation_id, credits, at, op_id FROM ledger_entries WHERE seq = ?1",
-        )?
-        .query_row([seq], |r| Ok((r.get(0)?, id_bytes(r, 1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
-    Ok(LedgerEntry {
-        seq,
-        kind: parse(&kind)?,
-        grant_id: GrantId::from_bytes(grant),
-        generation_id: generation
-            .map(|b| bytes16(&b).map(GenerationId::from_bytes))
-            .transpose()?,
-        credits: credits(c)?,
-        at: ts(at)?,
-        op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
-    })
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE seq = ?1"
+        ))?
+        .query_row([seq], entry_row)?;
+    decode_entry(row)
 }
 
 fn bytes16(b: &[u8]) -> Result<[u8; 16]> {

@@ -75,11 +75,7 @@ fn an_eligible_claim_is_stored_with_exactly_one_outbox_row() {
         "the decision names the policy version"
     );
     assert_eq!(
-        (
-            claim.sync_state,
-            claim.submitted_at,
-            claim.outcome
-        ),
+        (claim.sync_state, claim.submitted_at, claim.outcome),
         (SyncState::Queued, now, None),
         "a new claim waits in the outbox with no outcome yet"
     );
