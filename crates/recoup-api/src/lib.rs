@@ -1,0 +1,331 @@
+//! # recoup-api
+//!
+//! The JSON that crosses Recoup's boundaries: what the device sends the endpoint and what it
+//! answers, the closed set of error codes, and signed policy documents. The endpoint, the sync
+//! engine, the CLI and the app all use these types, so the JSON is the same everywhere.
+//!
+//! ```
+//! use recoup_api::{ApiError, ErrorCode};
+//! let e = ApiError::new(ErrorCode::InvalidDetails, "the details are too short");
+//! assert_eq!(serde_json::to_string(&e).unwrap(),
+//!            r#"{"code":"invalid_details","message":"the details are too short"}"#);
+//! ```
+#![deny(missing_docs)]
+
+mod signed;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
+use recoup_store::{AccountBalance, Change, ClaimOutcome, GenerationRecord, Verdict};
+
+pub use signed::{PolicyKey, SignatureError, SignedPolicy, public_key};
+
+/// Most claims in one batch.
+pub const CLAIM_BATCH_MAX: usize = 500;
+
+/// Largest request body the endpoint reads, in bytes.
+pub const BODY_BYTES_MAX: usize = 1024 * 1024;
+
+/// Stable error codes. The UI and scripts branch on these, never on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No or wrong bearer token.
+    Unauthorized,
+    /// Not found (or not yours: the same answer).
+    NotFound,
+    /// A field is malformed or out of range.
+    InvalidInput,
+    /// Claim details outside the policy's bounds.
+    InvalidDetails,
+    /// An id was reused for a different request.
+    IdempotencyConflict,
+    /// Not enough credits.
+    InsufficientCredits,
+    /// A generation id was reused.
+    GenerationExists,
+    /// A claim is not in the state the request needs.
+    InvalidState,
+    /// The body is too large.
+    PayloadTooLarge,
+    /// Too many requests; retry after a moment.
+    RateLimited,
+    /// Only available on a sandbox endpoint.
+    SandboxOnly,
+    /// A document (policy) was refused.
+    InvalidDocument,
+    /// The endpoint is temporarily unable to answer; retry.
+    Unavailable,
+    /// A bug on the endpoint; retry later.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Whether retrying the same request later may succeed (the sync engine retries these and
+    /// records the others as final answers).
+    pub const fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal
+        )
+    }
+
+    /// The HTTP status the endpoint answers with.
+    pub const fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::NotFound => 404,
+            ErrorCode::InvalidInput | ErrorCode::InvalidDocument => 400,
+            ErrorCode::InvalidDetails => 422,
+            ErrorCode::IdempotencyConflict
+            | ErrorCode::GenerationExists
+            | ErrorCode::InvalidState => 409,
+            ErrorCode::InsufficientCredits => 402,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::SandboxOnly => 403,
+            ErrorCode::Unavailable => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+
+    /// The code for a store error.
+    pub fn from_store(e: &recoup_store::StoreError) -> Self {
+        match e.code() {
+            "not_found" => ErrorCode::NotFound,
+            "idempotency_conflict" => ErrorCode::IdempotencyConflict,
+            "insufficient_credits" => ErrorCode::InsufficientCredits,
+            "invalid_details" => ErrorCode::InvalidDetails,
+            "generation_exists" => ErrorCode::GenerationExists,
+            "invalid_input" | "invalid_amount" => ErrorCode::InvalidInput,
+            "invalid_document" => ErrorCode::InvalidDocument,
+            "busy" => ErrorCode::Unavailable,
+            "hold_already_settled" | "already_refunded" | "not_charged" => ErrorCode::InvalidState,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// The body of every error answer: `{code, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message} ({code:?})")]
+pub struct ApiError {
+    /// Stable code.
+    pub code: ErrorCode,
+    /// What happened and what to do, for a person.
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error with a code and a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// A sandbox account, as created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountCreated {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its bearer token. Shown once; the endpoint keeps only a hash.
+    pub token: String,
+    /// The starting allowance granted.
+    pub allowance_credits: u64,
+}
+
+/// The account as the endpoint sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its balances.
+    pub balance: AccountBalance,
+    /// The endpoint's clock (the account's test clock in a sandbox).
+    pub server_time: Timestamp,
+}
+
+/// Run a generation on the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationRequest {
+    /// Client-made id (UUIDv7): the idempotency key.
+    pub generation_id: GenerationId,
+    /// The AI feature.
+    pub feature: Feature,
+    /// The platform it is made on.
+    pub platform: Platform,
+    /// The surface it is made in.
+    pub surface: Surface,
+}
+
+/// A generation and where to fetch its output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenerationView {
+    /// The generation as stored by the endpoint.
+    pub generation: GenerationRecord,
+    /// Path of the output on the endpoint (`/v1/generations/{id}/output`), when there is one.
+    pub output_path: Option<String>,
+}
+
+/// A "Bad result" report as sent by the device (the outbox payload).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimSubmission {
+    /// Client-made id: the idempotency key.
+    pub claim_id: ClaimId,
+    /// The generation reported.
+    pub generation_id: GenerationId,
+    /// Why it is bad.
+    pub reason: ClaimReason,
+    /// What is wrong.
+    pub details: String,
+    /// When the device says it was submitted (informational: the endpoint uses its own clock).
+    #[serde(default)]
+    pub submitted_at: Option<Timestamp>,
+    /// The device's provisional decision (informational: never trusted).
+    #[serde(default)]
+    pub local_decision: Option<LocalDecision>,
+}
+
+/// What the device decided, sent for comparison only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalDecision {
+    /// Eligible on the device.
+    pub eligible: bool,
+    /// With which policy version.
+    pub policy_version: String,
+}
+
+/// The endpoint's answer to one claim. Refused claims are answers too, never errors that
+/// would block the device's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimAnswer {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The decision.
+    pub verdict: Verdict,
+    /// For a person: "Refund granted: 4 credits" or "Thank you for your feedback".
+    pub message: String,
+    /// The policy version that decided.
+    pub policy_version: String,
+}
+
+impl ClaimAnswer {
+    /// The notification text for a verdict.
+    pub fn message_for(verdict: &Verdict) -> String {
+        match verdict.outcome {
+            ClaimOutcome::Refunded => {
+                format!("Refund granted: {} credits", verdict.refunded_credits)
+            }
+            ClaimOutcome::NotRefunded => "Thank you for your feedback".to_owned(),
+            ClaimOutcome::InReview => {
+                "Thank you: your report is being reviewed, we will tell you the outcome".to_owned()
+            }
+        }
+    }
+}
+
+/// Several claims at once (the outbox drains in batches).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimBatch {
+    /// At most [`CLAIM_BATCH_MAX`].
+    pub claims: Vec<ClaimSubmission>,
+}
+
+/// The answer to one claim of a batch: an answer or an error, never both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimBatchItem {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The endpoint's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<ClaimAnswer>,
+    /// Or why it was refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The answers to a batch, in the batch's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimBatchAnswer {
+    /// One item per claim sent.
+    pub results: Vec<ClaimBatchItem>,
+}
+
+/// A page of the account's change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesAnswer {
+    /// The changes, oldest first.
+    pub changes: Vec<Change>,
+    /// Opaque: pass it back to get what follows.
+    pub cursor: String,
+    /// Whether more changes wait.
+    pub has_more: bool,
+    /// The endpoint's clock when it answered (the device measures its offset with it).
+    pub server_time: Timestamp,
+    /// The policy version in force on the endpoint.
+    pub policy_version: String,
+}
+
+/// Grant credits to an account (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminGrant {
+    /// Credits.
+    pub credits: u64,
+    /// What the grant is.
+    pub kind: recoup_core::GrantKind,
+    /// Days until it expires.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+    /// Note.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Move an account's sandbox test clock forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvanceClock {
+    /// Seconds to move forward (at most a year at once).
+    pub secs: u64,
+}
+
+/// The sandbox generator's behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeneratorSettings {
+    /// Share of generations that fail technically, 0 to 1.
+    pub failure_rate: f64,
+    /// Share of successful generations whose output is deliberately bad, 0 to 1.
+    pub bad_rate: f64,
+}
+
+/// A person's decision on a claim in review (admin).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDecision {
+    /// Approve (refund) or reject.
+    pub approve: bool,
+}
+
+/// A claim waiting for review, with its account (admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// The account.
+    pub account_id: Uuid,
+    /// The claim.
+    pub claim: recoup_store::ClaimRecord,
+}
+
+/// The health answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always true when answered.
+    pub ok: bool,
+    /// The endpoint's clock.
+    pub server_time: Timestamp,
+    /// Whether this is a sandbox.
+    pub sandbox: bool,
+}
