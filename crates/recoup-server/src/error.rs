@@ -1,0 +1,74 @@
+//! Errors at the HTTP boundary: always `{code, message}` with a closed set of codes.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use recoup_api::{ApiError, ErrorCode};
+use recoup_store::StoreError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct AppError(pub ApiError);
+
+impl AppError {
+    /// An error with a code and a message for a person.
+    pub fn api(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(ApiError::new(code, message))
+    }
+
+    /// A failure of the endpoint itself: logged in full, answered without details.
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        tracing::error!(%message, "internal error");
+        Self::api(
+            ErrorCode::Internal,
+            "the endpoint failed to answer; try again later",
+        )
+    }
+
+    /// No or unknown token.
+    pub fn unauthorized() -> Self {
+        Self::api(
+            ErrorCode::Unauthorized,
+            "missing or unknown bearer token: send 'Authorization: Bearer <token>'",
+        )
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        let code = ErrorCode::from_store(&e);
+        if code == ErrorCode::Internal {
+            return Self::internal(e.to_string());
+        }
+        Self::api(code, e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Self::api(
+                    ErrorCode::Unavailable,
+                    "the endpoint is busy; retry in a moment",
+                )
+            }
+            _ => Self::internal(e.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(self.0)).into_response();
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
+    }
+}

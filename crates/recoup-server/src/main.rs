@@ -1,0 +1,121 @@
+//! `recoup-server`: start the endpoint.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use recoup_server::{AppState, Config};
+
+/// Recoup's authoritative endpoint.
+#[derive(Debug, Parser)]
+#[command(name = "recoup-server", version, about)]
+struct Args {
+    /// Where the databases and generated outputs live.
+    #[arg(long, default_value = "recoup-server-data")]
+    data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// Sandbox: open account creation, test clocks, generator settings.
+    #[arg(long)]
+    sandbox: bool,
+    /// Admin token [default: $RECOUP_ADMIN_TOKEN, else a new one written to DATA_DIR/admin-token].
+    #[arg(long, env = "RECOUP_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Share of generations that fail technically (0-1).
+    #[arg(long, default_value_t = 0.05)]
+    failure_rate: f64,
+    /// Share of successful generations with deliberately bad output (0-1).
+    #[arg(long, default_value_t = 0.2)]
+    bad_rate: f64,
+    /// Requests per second allowed per account.
+    #[arg(long, default_value_t = 2_000)]
+    rate_per_sec: u32,
+    /// Credits a new sandbox account starts with.
+    #[arg(long, default_value_t = 200)]
+    starting_allowance: u64,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let ok_rate = |r: f64| (0.0..=1.0).contains(&r);
+    if !ok_rate(args.failure_rate) || !ok_rate(args.bad_rate) {
+        return Err("--failure-rate and --bad-rate are between 0 and 1".into());
+    }
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            args.data_dir.display()
+        )
+    })?;
+    let admin_token = match args.admin_token {
+        Some(t) if !t.trim().is_empty() => t,
+        _ => admin_token_file(&args.data_dir)?,
+    };
+    let sandbox = args.sandbox;
+    let config = Config {
+        data_dir: args.data_dir,
+        sandbox: args.sandbox,
+        admin_token,
+        failure_rate: args.failure_rate,
+        bad_rate: args.bad_rate,
+        rate_per_sec: args.rate_per_sec,
+        starting_allowance: args.starting_allowance,
+    };
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        let state = Arc::new(AppState::open(config).map_err(|e| e.0.message)?);
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}: {e} (is another server running there?)",
+                    args.listen
+                )
+            })?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // The first line on stdout says where it listens (tests and scripts read it).
+        println!(
+            "recoup-server listening on http://{addr}{}",
+            if sandbox { " (sandbox)" } else { "" }
+        );
+        recoup_server::serve(state, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("server failed: {e}"))
+    })
+}
+
+/// Reads DATA_DIR/admin-token, or makes one (readable by the owner only) and says where it is.
+fn admin_token_file(dir: &std::path::Path) -> Result<String, String> {
+    let path = dir.join("admin-token");
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+        _ => {
+            let token = recoup_server::new_admin_token().map_err(|e| e.0.message)?;
+            recoup_server::write_secret(&path, token.as_bytes()).map_err(|e| e.0.message)?;
+            eprintln!("admin token written to {}", path.display());
+            Ok(token)
+        }
+    }
+}

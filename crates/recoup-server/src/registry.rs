@@ -1,0 +1,179 @@
+//! The endpoint's own small database (`server.sqlite3`): accounts and their hashed tokens, the
+//! sandbox test clocks, published policies, and the index of claims waiting for review. Each
+//! account's ledger lives in its own Recoup store (see `pool`).
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id      BLOB    PRIMARY KEY CHECK (length(account_id) = 16),
+    token_hash      BLOB    NOT NULL UNIQUE,
+    created_at      INTEGER NOT NULL,
+    clock_offset_ms INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS policies (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    version      TEXT    NOT NULL UNIQUE,
+    document     TEXT    NOT NULL,
+    signature    TEXT    NOT NULL,
+    published_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    account_id BLOB    NOT NULL,
+    claim_id   BLOB    NOT NULL,
+    queued_at  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, claim_id)
+) WITHOUT ROWID;
+"#;
+
+/// Tokens are 32 random bytes, shown once; only their SHA-256 is stored.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// The registry database.
+pub(crate) struct Registry {
+    conn: Connection,
+}
+
+/// A published policy, as stored.
+pub(crate) struct StoredPolicy {
+    pub(crate) version: String,
+    pub(crate) document: String,
+    pub(crate) signature: String,
+}
+
+impl Registry {
+    pub(crate) fn open(path: &Path) -> Result<Self, AppError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    pub(crate) fn create_account(
+        &self,
+        account: Uuid,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        self.conn.execute(
+            "INSERT INTO accounts (account_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            params![account.as_bytes(), token_hash(token), now.as_millisecond()],
+        )?;
+        Ok(())
+    }
+
+    /// The account a token belongs to, with its test-clock offset.
+    pub(crate) fn authenticate(&self, token: &str) -> Result<Option<(Uuid, i64)>, AppError> {
+        let row: Option<(Vec<u8>, i64)> = self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, clock_offset_ms FROM accounts WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        Ok(match row {
+            Some((id, offset)) => Some((uuid_from(&id)?, offset)),
+            None => None,
+        })
+    }
+
+    pub(crate) fn clock_offset_ms(&self, account: Uuid) -> Result<Option<i64>, AppError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT clock_offset_ms FROM accounts WHERE account_id = ?1")?
+            .query_row([account.as_bytes()], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub(crate) fn advance_clock(&self, account: Uuid, by_ms: i64) -> Result<bool, AppError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET clock_offset_ms = clock_offset_ms + ?2 WHERE account_id = ?1",
+            params![account.as_bytes(), by_ms],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub(crate) fn latest_policy(&self) -> Result<Option<StoredPolicy>, AppError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version, document, signature FROM policies ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(StoredPolicy {
+                        version: r.get(0)?,
+                        document: r.get(1)?,
+                        signature: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn publish_policy(&self, p: &StoredPolicy, now: Timestamp) -> Result<(), AppError> {
+        self.conn
+            .execute(
+                "INSERT INTO policies (version, document, signature, published_at) VALUES (?1, ?2, ?3, ?4)",
+                params![p.version, p.document, p.signature, now.as_millisecond()],
+            )
+            .map_err(|e| match e.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => AppError::api(
+                    recoup_api::ErrorCode::InvalidDocument,
+                    format!("policy version {} was already published; give the new one its own version", p.version),
+                ),
+                _ => e.into(),
+            })?;
+        Ok(())
+    }
+
+    pub(crate) fn queue_review(
+        &self,
+        account: Uuid,
+        claim: Uuid,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, ?3)",
+            params![account.as_bytes(), claim.as_bytes(), now.as_millisecond()],
+        )?;
+        Ok(())
+    }
+
+    pub(crate) fn reviews(&self, limit: u32) -> Result<Vec<(Uuid, Uuid)>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT account_id, claim_id FROM reviews ORDER BY queued_at LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::from(limit)], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, c) = row?;
+            out.push((uuid_from(&a)?, uuid_from(&c)?));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn unqueue_review(&self, account: Uuid, claim: Uuid) -> Result<(), AppError> {
+        self.conn.execute(
+            "DELETE FROM reviews WHERE account_id = ?1 AND claim_id = ?2",
+            params![account.as_bytes(), claim.as_bytes()],
+        )?;
+        Ok(())
+    }
+}
+
+fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {
+    Uuid::from_slice(bytes).map_err(|e| AppError::internal(format!("stored id: {e}")))
+}

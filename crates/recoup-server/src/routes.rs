@@ -1,0 +1,673 @@
+//! The HTTP handlers. Each converts its input, runs the store work on the blocking pool, and
+//! maps the answer; the decisions themselves are in recoup-core and recoup-store.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::get, routing::post, routing::put};
+use jiff::{SignedDuration, Timestamp};
+use recoup_api::{
+    AccountCreated, AccountView, AdminGrant, AdvanceClock, CLAIM_BATCH_MAX, ChangesAnswer,
+    ClaimAnswer, ClaimBatch, ClaimBatchAnswer, ClaimBatchItem, ClaimSubmission, ErrorCode,
+    GenerationRequest, GenerationView, GeneratorSettings, Health, ReviewDecision, ReviewItem,
+    SignedPolicy,
+};
+use recoup_core::{ClaimId, Clock, GenerationId, GenerationStatus, GrantKind, OpId, Policy};
+use recoup_generator::{GenerateRequest, inspect, pick_failure, pick_quality};
+use recoup_store::{
+    ClaimOutcome, ClaimRecord, FinishGeneration, GrantRequest, Judgement, Outcome, StartGeneration,
+    StoreError, SubmitClaim, Verdict,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::state::{AppState, Published, lock, new_token};
+
+type AppResult<T> = Result<T, AppError>;
+type Shared = State<Arc<AppState>>;
+
+/// Every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/accounts", post(create_account))
+        .route("/v1/account", get(account))
+        .route("/v1/generations", post(generate))
+        .route("/v1/generations/{id}/output", get(output))
+        .route("/v1/claims", post(claim))
+        .route("/v1/claims/batch", post(claim_batch))
+        .route("/v1/policy", get(policy))
+        .route("/v1/policy/key", get(policy_key))
+        .route("/v1/changes", get(changes))
+        .route("/v1/admin/reviews", get(reviews))
+        .route("/v1/admin/reviews/{account}/{claim}", post(review))
+        .route("/v1/admin/policy", put(publish_policy))
+        .route("/v1/admin/accounts/{account}/grants", post(admin_grant))
+        .route("/v1/admin/accounts/{account}/clock", post(advance_clock))
+        .route("/v1/admin/generator", put(set_generator))
+        .with_state(state)
+}
+
+/// Runs blocking store work off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The authenticated account and its clock offset.
+struct Account {
+    id: Uuid,
+    offset_ms: i64,
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
+    let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    let (id, offset_ms) = lock(&state.registry)?
+        .authenticate(token)?
+        .ok_or_else(AppError::unauthorized)?;
+    state.admit(id)?;
+    Ok(Account { id, offset_ms })
+}
+
+fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    if crate::registry::token_hash(token) != state.admin_token_hash {
+        return Err(AppError::api(
+            ErrorCode::Unauthorized,
+            "this needs the admin token",
+        ));
+    }
+    Ok(())
+}
+
+fn sandbox_only(state: &AppState) -> AppResult<()> {
+    if !state.config.sandbox {
+        return Err(AppError::api(
+            ErrorCode::SandboxOnly,
+            "only a sandbox endpoint (--sandbox) does this",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a JSON body into `T`, answering `invalid_input` with serde's words on failure.
+fn json<T: serde::de::DeserializeOwned>(body: &Bytes) -> AppResult<T> {
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::api(ErrorCode::InvalidInput, format!("invalid JSON body: {e}")))
+}
+
+async fn health(State(state): Shared) -> Json<Health> {
+    Json(Health {
+        ok: true,
+        server_time: Timestamp::now(),
+        sandbox: state.config.sandbox,
+    })
+}
+
+async fn create_account(State(state): Shared) -> AppResult<(StatusCode, Json<AccountCreated>)> {
+    sandbox_only(&state)?;
+    let created = blocking(move || {
+        let account = Uuid::now_v7();
+        let token = new_token("rk")?;
+        let now = Timestamp::now();
+        lock(&state.registry)?.create_account(account, &token, now)?;
+        let store = state.store(account)?;
+        let credits = state.config.starting_allowance;
+        let mut req = GrantRequest::new(OpId(Uuid::now_v7()), GrantKind::Allowance, credits);
+        req.expires_at = now.checked_add(SignedDuration::from_hours(24 * 30)).ok();
+        req.note = "sandbox starting allowance".to_owned();
+        lock(&store)?.grant(&req, now)?;
+        Ok(AccountCreated {
+            account_id: account,
+            token,
+            allowance_credits: credits,
+        })
+    })
+    .await?;
+    tracing::info!(account = %created.account_id, "sandbox account created");
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn account(State(state): Shared, headers: HeaderMap) -> AppResult<Json<AccountView>> {
+    let view = blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let now = state.clock(a.offset_ms).now();
+        let store = state.store(a.id)?;
+        let balance = lock(&store)?.balance(now)?;
+        Ok(AccountView {
+            account_id: a.id,
+            balance,
+            server_time: now,
+        })
+    })
+    .await?;
+    Ok(Json(view))
+}
+
+fn seed_of(id: GenerationId) -> u64 {
+    let b = id.as_bytes();
+    u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+}
+
+async fn generate(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<GenerationView>> {
+    let view = blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let req: GenerationRequest = json(&body)?;
+        let clock = state.clock(a.offset_ms);
+        let store = state.store(a.id)?;
+        let start = StartGeneration {
+            generation_id: req.generation_id,
+            feature: req.feature,
+            platform: req.platform,
+            surface: req.surface,
+        };
+        let started = lock(&store)?.start_generation(&start, clock.now())?;
+        let id = req.generation_id;
+        // A repeat of a finished generation returns it as it is.
+        let record = if started.status != GenerationStatus::Running {
+            lock(&store)?.generation(id)?
+        } else {
+            let settings = *state
+                .generator
+                .read()
+                .map_err(|_| AppError::internal("generator lock poisoned"))?;
+            let seed = seed_of(id);
+            let outcome = if pick_failure(seed, settings.failure_rate) {
+                Outcome::Failed {
+                    error: "the generator failed (technical error)".to_owned(),
+                }
+            } else {
+                let quality = pick_quality(seed.rotate_left(17), settings.bad_rate);
+                match recoup_generator::generate(&GenerateRequest {
+                    feature: req.feature,
+                    seed,
+                    quality,
+                }) {
+                    Ok(out) => {
+                        let ext = if out.content_type == recoup_generator::CONTENT_TYPE_GIF {
+                            "gif"
+                        } else {
+                            "png"
+                        };
+                        let name = format!("{id}.{ext}");
+                        let dir = state.account_dir(a.id).join("outputs");
+                        write_output(&dir.join(&name), &out.bytes)?;
+                        // Judged once, when stored: outputs never change, so a claim reads this.
+                        let verdict = inspect(&out.bytes).verdict;
+                        write_output(
+                            &dir.join(format!("{id}.verdict")),
+                            verdict.as_str().as_bytes(),
+                        )?;
+                        Outcome::Succeeded {
+                            output_ref: Some(name),
+                        }
+                    }
+                    Err(e) => Outcome::Failed {
+                        error: format!("the generator failed: {e}"),
+                    },
+                }
+            };
+            let finish = FinishGeneration {
+                op_id: OpId(Uuid::now_v7()),
+                generation_id: id,
+                outcome,
+            };
+            lock(&store)?.finish_generation(&finish, clock.now())?
+        };
+        let output_path = record
+            .output_ref
+            .as_ref()
+            .map(|_| format!("/v1/generations/{id}/output"));
+        Ok(GenerationView {
+            generation: record,
+            output_path,
+        })
+    })
+    .await?;
+    Ok(Json(view))
+}
+
+fn write_output(path: &std::path::Path, bytes: &[u8]) -> AppResult<()> {
+    let tmp = path.with_extension("part");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| AppError::internal(format!("cannot store output {}: {e}", path.display())))
+}
+
+async fn output(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let id: GenerationId = id.parse().map_err(|e: recoup_core::InvalidId| {
+            AppError::api(ErrorCode::NotFound, e.to_string())
+        })?;
+        let store = state.store(a.id)?;
+        let record = lock(&store)?.generation(id)?;
+        let name = record.output_ref.ok_or_else(|| {
+            AppError::api(
+                ErrorCode::NotFound,
+                format!("generation {id} has no output"),
+            )
+        })?;
+        let bytes =
+            std::fs::read(state.account_dir(a.id).join("outputs").join(&name)).map_err(|_| {
+                AppError::api(
+                    ErrorCode::NotFound,
+                    format!("the output of generation {id} is gone"),
+                )
+            })?;
+        let content_type = if name.ends_with(".gif") {
+            "image/gif"
+        } else {
+            "image/png"
+        };
+        Ok((
+            [
+                (header::CONTENT_TYPE, content_type),
+                (
+                    header::CACHE_CONTROL,
+                    "private, max-age=31536000, immutable",
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
+/// truncated, noise) refunds at once; anything else goes to a person.
+fn judge(state: &AppState, account: Uuid, output_ref: Option<&str>) -> Judgement {
+    let Some(name) = output_ref else {
+        return Judgement::Review;
+    };
+    let dir = state.account_dir(account).join("outputs");
+    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
+    let verdict = match std::fs::read_to_string(dir.join(format!("{stem}.verdict"))) {
+        Ok(v) => v,
+        Err(_) => match std::fs::read(dir.join(name)) {
+            Ok(bytes) => inspect(&bytes).verdict.as_str().to_owned(),
+            // The stored output itself is gone or unreadable: objectively unusable.
+            Err(_) => "corrupt".to_owned(),
+        },
+    };
+    if verdict.trim() == "usable" {
+        Judgement::Review
+    } else {
+        Judgement::Refund
+    }
+}
+
+/// One claim, adjudicated. Refusals that follow from the facts (unknown, failed or running
+/// generation, second claim) are answers, so the device's queue never blocks on them.
+fn adjudicate_one(
+    state: &AppState,
+    a: &Account,
+    published: &Published,
+    sub: &ClaimSubmission,
+) -> AppResult<ClaimAnswer> {
+    let now = state.clock(a.offset_ms).now();
+    let store = state.store(a.id)?;
+    let output_ref = match lock(&store)?.generation(sub.generation_id) {
+        Ok(g) => g.output_ref,
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let judgement = judge(state, a.id, output_ref.as_deref());
+    let req = SubmitClaim {
+        claim_id: sub.claim_id,
+        generation_id: sub.generation_id,
+        reason: sub.reason,
+        details: sub.details.clone(),
+    };
+    let result = lock(&store)?.adjudicate(&req, now, |_| judgement);
+    let refused = |code: &str| Verdict {
+        outcome: ClaimOutcome::NotRefunded,
+        code: Some(code.to_owned()),
+        refunded_credits: 0,
+        decided_at: Some(now),
+    };
+    let verdict = match result {
+        Ok(record) => {
+            if record.outcome == Some(ClaimOutcome::InReview) {
+                lock(&state.registry)?.queue_review(a.id, record.claim_id.0, now)?;
+            }
+            verdict_of(&record)
+        }
+        Err(
+            e @ (StoreError::AlreadyClaimed { .. }
+            | StoreError::TechnicalFailure(_)
+            | StoreError::GenerationNotFinished(_)
+            | StoreError::NotFound {
+                what: "generation", ..
+            }),
+        ) => refused(e.code()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(ClaimAnswer {
+        claim_id: sub.claim_id,
+        message: ClaimAnswer::message_for(&verdict),
+        verdict,
+        policy_version: published.policy.version().to_owned(),
+    })
+}
+
+fn verdict_of(c: &ClaimRecord) -> Verdict {
+    Verdict {
+        outcome: c.outcome.unwrap_or(ClaimOutcome::InReview),
+        code: c.outcome_code.clone(),
+        refunded_credits: c.refunded_credits.unwrap_or(0),
+        decided_at: c.decided_at,
+    }
+}
+
+async fn claim(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<ClaimAnswer>> {
+    let answer = blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let sub: ClaimSubmission = json(&body)?;
+        let published = state.published()?;
+        adjudicate_one(&state, &a, &published, &sub)
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+async fn claim_batch(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<ClaimBatchAnswer>> {
+    let answer = blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let batch: ClaimBatch = json(&body)?;
+        if batch.claims.len() > CLAIM_BATCH_MAX {
+            return Err(AppError::api(
+                ErrorCode::InvalidInput,
+                format!(
+                    "a batch holds at most {CLAIM_BATCH_MAX} claims, got {}",
+                    batch.claims.len()
+                ),
+            ));
+        }
+        let published = state.published()?;
+        let mut results = Vec::with_capacity(batch.claims.len());
+        for sub in &batch.claims {
+            results.push(match adjudicate_one(&state, &a, &published, sub) {
+                Ok(answer) => ClaimBatchItem {
+                    claim_id: sub.claim_id,
+                    answer: Some(answer),
+                    error: None,
+                },
+                Err(AppError(e)) => ClaimBatchItem {
+                    claim_id: sub.claim_id,
+                    answer: None,
+                    error: Some(e),
+                },
+            });
+        }
+        Ok(ClaimBatchAnswer { results })
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+async fn policy(State(state): Shared, headers: HeaderMap) -> AppResult<Response> {
+    let published = state.published()?;
+    let etag = format!("\"{}\"", published.signed.version);
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::ETAG, etag)], Json(published.signed.clone())).into_response())
+}
+
+async fn policy_key(State(state): Shared) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "key": recoup_api::public_key(&state.key).to_base64() }))
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangesQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+fn parse_cursor(c: Option<&str>) -> AppResult<i64> {
+    match c {
+        None | Some("") => Ok(0),
+        Some(c) => c
+            .strip_prefix("c1.")
+            .and_then(|n| n.parse::<i64>().ok())
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| {
+                AppError::api(
+                    ErrorCode::InvalidInput,
+                    "unknown cursor: pass back the cursor the endpoint gave, or none to start over",
+                )
+            }),
+    }
+}
+
+async fn changes(
+    State(state): Shared,
+    headers: HeaderMap,
+    Query(q): Query<ChangesQuery>,
+) -> AppResult<Json<ChangesAnswer>> {
+    let answer = blocking(move || {
+        let a = authenticate(&state, &headers)?;
+        let after = parse_cursor(q.cursor.as_deref())?;
+        let limit = q
+            .limit
+            .unwrap_or(500)
+            .clamp(1, recoup_store::CHANGE_PAGE_MAX);
+        let store = state.store(a.id)?;
+        let page = lock(&store)?.changes(after, limit)?;
+        Ok(ChangesAnswer {
+            changes: page.changes,
+            cursor: format!("c1.{}", page.last_seq),
+            has_more: page.has_more,
+            server_time: state.clock(a.offset_ms).now(),
+            policy_version: state.published()?.policy.version().to_owned(),
+        })
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+async fn reviews(State(state): Shared, headers: HeaderMap) -> AppResult<Json<Vec<ReviewItem>>> {
+    let items = blocking(move || {
+        admin(&state, &headers)?;
+        let queued = lock(&state.registry)?.reviews(200)?;
+        let mut items = Vec::new();
+        for (account, claim) in queued {
+            let store = state.store(account)?;
+            let record = lock(&store)?.claim(ClaimId(claim))?;
+            items.push(ReviewItem {
+                account_id: account,
+                claim: record,
+            });
+        }
+        Ok(items)
+    })
+    .await?;
+    Ok(Json(items))
+}
+
+async fn review(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path((account, claim)): Path<(Uuid, Uuid)>,
+    body: Bytes,
+) -> AppResult<Json<ClaimRecord>> {
+    let record = blocking(move || {
+        admin(&state, &headers)?;
+        let decision: ReviewDecision = json(&body)?;
+        let offset = lock(&state.registry)?
+            .clock_offset_ms(account)?
+            .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no account {account}")))?;
+        let store = state.store(account)?;
+        let now = state.clock(offset).now();
+        let record = lock(&store)?
+            .review(ClaimId(claim), decision.approve, now)
+            .map_err(|e| match e {
+                StoreError::InvalidInput { problem, .. } => {
+                    AppError::api(ErrorCode::InvalidState, problem)
+                }
+                other => other.into(),
+            })?;
+        lock(&state.registry)?.unqueue_review(account, claim)?;
+        Ok(record)
+    })
+    .await?;
+    Ok(Json(record))
+}
+
+async fn publish_policy(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<SignedPolicy>> {
+    let signed = blocking(move || {
+        admin(&state, &headers)?;
+        let policy = Policy::from_json(&body)
+            .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
+        let document = policy.to_json();
+        let signed = SignedPolicy::sign(policy.version(), document.clone(), &state.key);
+        lock(&state.registry)?.publish_policy(
+            &crate::registry::StoredPolicy {
+                version: policy.version().to_owned(),
+                document,
+                signature: signed.signature.clone(),
+            },
+            Timestamp::now(),
+        )?;
+        let mut published = state
+            .published
+            .write()
+            .map_err(|_| AppError::internal("policy lock poisoned"))?;
+        *published = Arc::new(Published {
+            policy,
+            signed: signed.clone(),
+        });
+        tracing::info!(version = %signed.version, "policy published");
+        Ok(signed)
+    })
+    .await?;
+    Ok(Json(signed))
+}
+
+async fn admin_grant(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(account): Path<Uuid>,
+    body: Bytes,
+) -> AppResult<Json<recoup_store::GrantRecord>> {
+    let record = blocking(move || {
+        admin(&state, &headers)?;
+        let g: AdminGrant = json(&body)?;
+        let offset = lock(&state.registry)?
+            .clock_offset_ms(account)?
+            .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no account {account}")))?;
+        let now = state.clock(offset).now();
+        let store = state.store(account)?;
+        let mut req = GrantRequest::new(OpId(Uuid::now_v7()), g.kind, g.credits);
+        req.expires_at = g.expires_in_days.and_then(|d| {
+            now.checked_add(SignedDuration::from_hours(24 * i64::from(d)))
+                .ok()
+        });
+        req.note = g.note;
+        Ok(lock(&store)?.grant(&req, now)?)
+    })
+    .await?;
+    Ok(Json(record))
+}
+
+async fn advance_clock(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(account): Path<Uuid>,
+    body: Bytes,
+) -> AppResult<Json<serde_json::Value>> {
+    let now = blocking(move || {
+        admin(&state, &headers)?;
+        sandbox_only(&state)?;
+        let adv: AdvanceClock = json(&body)?;
+        if adv.secs > 366 * 24 * 3600 {
+            return Err(AppError::api(
+                ErrorCode::InvalidInput,
+                "advance at most a year at once",
+            ));
+        }
+        let by_ms = i64::try_from(adv.secs)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(1000);
+        let registry = lock(&state.registry)?;
+        if !registry.advance_clock(account, by_ms)? {
+            return Err(AppError::api(
+                ErrorCode::NotFound,
+                format!("no account {account}"),
+            ));
+        }
+        let offset = registry.clock_offset_ms(account)?.unwrap_or(0);
+        drop(registry);
+        let now = state.clock(offset).now();
+        // Time moved: release what is now stale or expired, as the real clock would have.
+        let store = state.store(account)?;
+        lock(&store)?.sweep(now)?;
+        Ok(now)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "server_time": now })))
+}
+
+async fn set_generator(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<GeneratorSettings>> {
+    admin(&state, &headers)?;
+    sandbox_only(&state)?;
+    let s: GeneratorSettings = json(&body)?;
+    let ok = |r: f64| (0.0..=1.0).contains(&r);
+    if !ok(s.failure_rate) || !ok(s.bad_rate) {
+        return Err(AppError::api(
+            ErrorCode::InvalidInput,
+            "rates are between 0 and 1",
+        ));
+    }
+    *state
+        .generator
+        .write()
+        .map_err(|_| AppError::internal("generator lock poisoned"))? = s;
+    Ok(Json(s))
+}

@@ -1,0 +1,264 @@
+//! Everything a request handler needs: the registry, the pool of account stores, the signing
+//! key and the published policy, the generator's settings, and the rate limiter.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use ed25519_dalek::SigningKey;
+use jiff::{SignedDuration, Timestamp};
+use recoup_api::{ErrorCode, GeneratorSettings, SignedPolicy};
+use recoup_core::{Clock, Policy};
+use recoup_store::Store;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::registry::{Registry, StoredPolicy};
+
+/// At most this many account stores stay open; the least recently used idle one is closed.
+pub const OPEN_STORES_MAX: usize = 256;
+
+/// An open account store and when it was last used.
+pub(crate) type OpenStore = (Arc<Mutex<Store>>, Instant);
+
+/// What the server was started with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the databases and outputs live.
+    pub data_dir: PathBuf,
+    /// Sandbox mode: open account creation, test clocks, generator settings.
+    pub sandbox: bool,
+    /// Admin bearer token for the review and publishing API.
+    pub admin_token: String,
+    /// Share of generations that fail technically.
+    pub failure_rate: f64,
+    /// Share of successful generations with deliberately bad output.
+    pub bad_rate: f64,
+    /// Requests per second allowed per account (token bucket, burst twice that).
+    pub rate_per_sec: u32,
+    /// Credits a new sandbox account starts with.
+    pub starting_allowance: u64,
+}
+
+/// The published policy: validated, and signed as served.
+pub(crate) struct Published {
+    pub(crate) policy: Policy,
+    pub(crate) signed: SignedPolicy,
+}
+
+/// Shared state.
+pub struct AppState {
+    pub(crate) config: Config,
+    pub(crate) registry: Mutex<Registry>,
+    pub(crate) stores: Mutex<HashMap<Uuid, OpenStore>>,
+    pub(crate) key: SigningKey,
+    pub(crate) published: RwLock<Arc<Published>>,
+    pub(crate) generator: RwLock<GeneratorSettings>,
+    pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+    pub(crate) admin_token_hash: [u8; 32],
+}
+
+/// A poisoned lock means a handler panicked while holding it: answer 500, never panic again.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, AppError> {
+    m.lock()
+        .map_err(|_| AppError::internal("a lock was poisoned by an earlier failure"))
+}
+
+impl AppState {
+    /// Opens the registry, loads or makes the signing key, and publishes the built-in policy
+    /// if none was published yet.
+    pub fn open(config: Config) -> Result<Self, AppError> {
+        std::fs::create_dir_all(config.data_dir.join("accounts")).map_err(|e| {
+            AppError::internal(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let registry = Registry::open(&config.data_dir.join("server.sqlite3"))?;
+        let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
+        let published = match registry.latest_policy()? {
+            Some(p) => {
+                let policy = Policy::from_json(p.document.as_bytes()).map_err(|e| {
+                    AppError::internal(format!("stored policy no longer validates: {e}"))
+                })?;
+                let signed = SignedPolicy::sign(&p.version, p.document, &key);
+                Published { policy, signed }
+            }
+            None => {
+                let policy = Policy::builtin();
+                let document = policy.to_json();
+                let signed = SignedPolicy::sign(policy.version(), document.clone(), &key);
+                registry.publish_policy(
+                    &StoredPolicy {
+                        version: policy.version().to_owned(),
+                        document,
+                        signature: signed.signature.clone(),
+                    },
+                    Timestamp::now(),
+                )?;
+                Published { policy, signed }
+            }
+        };
+        let generator = GeneratorSettings {
+            failure_rate: config.failure_rate,
+            bad_rate: config.bad_rate,
+        };
+        let admin_token_hash = crate::registry::token_hash(&config.admin_token);
+        Ok(Self {
+            config,
+            registry: Mutex::new(registry),
+            stores: Mutex::new(HashMap::new()),
+            key,
+            published: RwLock::new(Arc::new(published)),
+            generator: RwLock::new(generator),
+            buckets: Mutex::new(HashMap::new()),
+            admin_token_hash,
+        })
+    }
+
+    pub(crate) fn published(&self) -> Result<Arc<Published>, AppError> {
+        self.published
+            .read()
+            .map(|p| Arc::clone(&p))
+            .map_err(|_| AppError::internal("policy lock poisoned"))
+    }
+
+    /// The account's store, opened on first use, with the published policy in force.
+    pub(crate) fn store(&self, account: Uuid) -> Result<Arc<Mutex<Store>>, AppError> {
+        let store = {
+            let mut stores = lock(&self.stores)?;
+            if let Some((s, used)) = stores.get_mut(&account) {
+                *used = Instant::now();
+                Arc::clone(s)
+            } else {
+                if stores.len() >= OPEN_STORES_MAX {
+                    let idle = stores
+                        .iter()
+                        .filter(|(_, (s, _))| Arc::strong_count(s) == 1)
+                        .min_by_key(|(_, (_, used))| *used)
+                        .map(|(id, _)| *id);
+                    if let Some(id) = idle {
+                        stores.remove(&id);
+                    }
+                }
+                let path = self.account_dir(account).join("ledger.sqlite3");
+                std::fs::create_dir_all(self.account_dir(account).join("outputs"))
+                    .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
+                let s = Arc::new(Mutex::new(Store::open(&path)?));
+                stores.insert(account, (Arc::clone(&s), Instant::now()));
+                s
+            }
+        };
+        {
+            let published = self.published()?;
+            let mut guard = lock(&store)?;
+            if guard.policy()?.version() != published.policy.version() {
+                guard
+                    .activate_policy_json(published.signed.document.as_bytes(), Timestamp::now())?;
+            }
+        }
+        Ok(store)
+    }
+
+    pub(crate) fn account_dir(&self, account: Uuid) -> PathBuf {
+        self.config
+            .data_dir
+            .join("accounts")
+            .join(account.to_string())
+    }
+
+    /// The account's clock: the endpoint's clock, moved by the account's sandbox test clock.
+    pub(crate) fn clock(&self, offset_ms: i64) -> AccountClock {
+        AccountClock {
+            offset: SignedDuration::from_millis(offset_ms),
+        }
+    }
+
+    /// Token bucket per account: `rate_per_sec` refill, burst of twice that.
+    pub(crate) fn admit(&self, account: Uuid) -> Result<(), AppError> {
+        let rate = f64::from(self.config.rate_per_sec.max(1));
+        let burst = rate * 2.0;
+        let mut buckets = lock(&self.buckets)?;
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, at)| at.elapsed().as_secs() < 60);
+        }
+        let now = Instant::now();
+        let (tokens, at) = buckets.entry(account).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if *tokens < 1.0 {
+            return Err(AppError::api(
+                ErrorCode::RateLimited,
+                "too many requests for this account; retry in a second",
+            ));
+        }
+        *tokens -= 1.0;
+        Ok(())
+    }
+}
+
+/// The clock of one account.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AccountClock {
+    offset: SignedDuration,
+}
+
+impl Clock for AccountClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+            .checked_add(self.offset)
+            .unwrap_or(Timestamp::MAX)
+    }
+}
+
+fn load_or_make_key(path: &Path) -> Result<SigningKey, AppError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let arr: [u8; 32] = bytes.as_slice().try_into().map_err(|_| {
+                AppError::internal(format!("{} is not a 32-byte key", path.display()))
+            })?;
+            Ok(SigningKey::from_bytes(&arr))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed)
+                .map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+            write_private(path, &seed)?;
+            Ok(SigningKey::from_bytes(&seed))
+        }
+        Err(e) => Err(AppError::internal(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Writes a secret file readable by its owner only, atomically.
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(&tmp)
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", tmp.display())))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path)
+        .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A new random bearer token.
+pub(crate) fn new_token(prefix: &str) -> Result<String, AppError> {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
+    Ok(format!(
+        "{prefix}_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    ))
+}
