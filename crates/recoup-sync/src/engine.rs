@@ -1,0 +1,887 @@
+//! The sync engine: push the outbox, pull the change feed, refresh the signed policy.
+//!
+//! Exactly once in effect: every outbox item carries its claim id, the endpoint's idempotency
+//! key, so a batch that is sent again after a lost answer is answered with the first decision.
+//! The queue never blocks: a permanent refusal of one claim is recorded as that claim's final
+//! answer ("not refunded", with the code), a transient failure waits with capped full-jitter
+//! backoff, and an item that keeps failing is quarantined so the others go on.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use recoup_api::{
+    ApiError, ClaimBatch, ClaimBatchAnswer, ClaimBatchItem, ClaimSubmission, ErrorCode, PolicyKey,
+    SignatureError, SignedPolicy,
+};
+use recoup_core::{ClaimId, Clock};
+use recoup_store::{ChangePage, ClaimOutcome, OutboxItem, Store, StoreError, Verdict};
+
+use crate::backoff::{Backoff, Random};
+use crate::client::{Client, ClientError, PolicyFetch};
+use crate::transport::Transport;
+use crate::{clock_offset, is_offline, meta};
+
+/// Most rejections a report lists one by one (the count is always complete).
+const REJECTIONS_LISTED_MAX: usize = 20;
+
+/// The engine's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Claims per batch request, 1..=[`recoup_api::CLAIM_BATCH_MAX`].
+    pub batch_max: u32,
+    /// Failed attempts after which an item is quarantined (at least 1).
+    pub quarantine_after: u32,
+    /// Delay between attempts of one item.
+    pub backoff: Backoff,
+    /// Changes asked for per page, 1..=[`crate::CHANGES_LIMIT_MAX`].
+    pub page_limit: u32,
+    /// Most pages one pull reads before leaving the rest for the next sync.
+    pub pages_max: u32,
+}
+
+impl Default for SyncConfig {
+    /// Batches of 500, quarantine after 8 attempts, backoff 1 s to 5 min, pages of 1,000, at
+    /// most 10,000 pages per pull.
+    fn default() -> Self {
+        Self {
+            batch_max: 500,
+            quarantine_after: 8,
+            backoff: Backoff::default(),
+            page_limit: 1_000,
+            pages_max: 10_000,
+        }
+    }
+}
+
+impl SyncConfig {
+    /// Checks the bounds.
+    pub fn validate(&self) -> Result<(), SyncError> {
+        let max = u32::try_from(recoup_api::CLAIM_BATCH_MAX).unwrap_or(u32::MAX);
+        let problem = if self.batch_max == 0 || self.batch_max > max {
+            Some(format!("batch_max must be between 1 and {max}"))
+        } else if self.quarantine_after == 0 {
+            Some("quarantine_after must be at least 1".to_owned())
+        } else if self.page_limit == 0 || self.page_limit > crate::CHANGES_LIMIT_MAX {
+            Some(format!(
+                "page_limit must be between 1 and {}",
+                crate::CHANGES_LIMIT_MAX
+            ))
+        } else if self.pages_max == 0 {
+            Some("pages_max must be at least 1".to_owned())
+        } else if self.backoff.base.is_zero() || self.backoff.cap < self.backoff.base {
+            Some("the backoff base must be positive and the cap at least the base".to_owned())
+        } else {
+            None
+        };
+        problem.map_or(Ok(()), |p| Err(SyncError::Config(p)))
+    }
+}
+
+/// Which part of a sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Sending the outbox.
+    Push,
+    /// Reading the change feed.
+    Pull,
+    /// Fetching the policy.
+    Policy,
+}
+
+/// A failure during one phase; the phase stopped, the rest of the sync went on or was skipped,
+/// and nothing was lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhaseError {
+    /// Where.
+    pub phase: Phase,
+    /// Whether a later sync may succeed.
+    pub transient: bool,
+    /// The network failed (no answer at all).
+    pub network: bool,
+    /// The endpoint's error code, if it answered with one.
+    pub code: Option<ErrorCode>,
+    /// What happened.
+    pub message: String,
+}
+
+impl PhaseError {
+    fn new(phase: Phase, e: &ClientError) -> Self {
+        Self {
+            phase,
+            transient: e.is_transient(),
+            network: matches!(e, ClientError::Transport(_)),
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+
+    fn other(phase: Phase, message: impl Into<String>) -> Self {
+        Self {
+            phase,
+            transient: true,
+            network: false,
+            code: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// A claim the endpoint refused for good; recorded as its final "not refunded" answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The endpoint's code.
+    pub code: ErrorCode,
+    /// The endpoint's message.
+    pub message: String,
+}
+
+/// Why a policy from the endpoint was not put in force.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyRefusal {
+    /// No key was pinned at login, so nothing can be trusted.
+    #[error("no policy key is pinned (log in again to pin the endpoint's key)")]
+    NoPinnedKey,
+    /// The pinned key in the store is unreadable.
+    #[error("the pinned policy key is unreadable: {0}")]
+    BadPinnedKey(String),
+    /// The signature is missing, malformed or does not verify.
+    #[error(transparent)]
+    Signature(SignatureError),
+    /// The signed document does not validate as a policy.
+    #[error("the signed policy does not validate: {0}")]
+    InvalidDocument(String),
+    /// The envelope's version (the ETag) is not the signed document's.
+    #[error("the policy is labelled {envelope} but the signed document is {document}")]
+    VersionMismatch {
+        /// The unsigned label.
+        envelope: String,
+        /// The version inside the signed bytes.
+        document: String,
+    },
+}
+
+impl PolicyRefusal {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PolicyRefusal::NoPinnedKey => "no_pinned_key",
+            PolicyRefusal::BadPinnedKey(_) => "bad_pinned_key",
+            PolicyRefusal::Signature(SignatureError::Unsigned) => "unsigned",
+            PolicyRefusal::Signature(SignatureError::Malformed(_)) => "malformed_signature",
+            PolicyRefusal::Signature(SignatureError::Invalid) => "invalid_signature",
+            PolicyRefusal::InvalidDocument(_) => "invalid_document",
+            PolicyRefusal::VersionMismatch { .. } => "version_mismatch",
+        }
+    }
+}
+
+impl Serialize for PolicyRefusal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            code: &'a str,
+            message: String,
+        }
+        Shown {
+            code: self.code(),
+            message: self.to_string(),
+        }
+        .serialize(s)
+    }
+}
+
+/// What the policy phase did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum PolicyStatus {
+    /// Not asked (offline, or an earlier phase found the endpoint unreachable).
+    #[default]
+    NotChecked,
+    /// The device already has the endpoint's version.
+    Unchanged {
+        /// The version in force.
+        version: String,
+    },
+    /// A new, verified version is in force.
+    Updated {
+        /// The version before.
+        from: String,
+        /// The version now.
+        to: String,
+    },
+    /// The endpoint's document was refused; the last good one stays in force.
+    Refused {
+        /// What the endpoint offered.
+        offered: String,
+        /// What stays in force.
+        kept: String,
+        /// Why.
+        reason: PolicyRefusal,
+    },
+}
+
+/// What one sync did. Every count is of this sync only.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SyncReport {
+    /// Claims sent (a claim sent again after a failure counts again).
+    pub sent: u32,
+    /// Claims the endpoint answered (decisions and permanent refusals).
+    pub answered: u32,
+    /// Of those, refunded.
+    pub refunded: u32,
+    /// Credits refunded by those.
+    pub refunded_credits: u64,
+    /// Of those, not refunded (refusals included).
+    pub not_refunded: u32,
+    /// Of those, waiting for review.
+    pub in_review: u32,
+    /// Of the not refunded, refused with an error code (recorded as final, never retried).
+    pub rejected: u32,
+    /// The first rejections, with their codes.
+    pub rejections: Vec<Rejection>,
+    /// Claims that failed transiently and wait for a later attempt.
+    pub retried: u32,
+    /// Claims set aside after too many failures (`recoup sync --retry-quarantined`).
+    pub quarantined: u32,
+    /// Items still waiting in the outbox after this sync.
+    pub still_queued: u64,
+    /// Change-feed pages read.
+    pub pages: u32,
+    /// Changes that were new here.
+    pub pulled: u32,
+    /// Changes already here (a page read twice).
+    pub already_had: u32,
+    /// Claims whose final decision arrived through the feed.
+    pub claims_decided: u32,
+    /// More changes wait (the pull stopped at its page bound).
+    pub more_to_pull: bool,
+    /// Endpoint time minus device time, in ms, as measured by this sync.
+    pub clock_offset_ms: Option<i64>,
+    /// The policy version the endpoint says is in force.
+    pub endpoint_policy_version: Option<String>,
+    /// The policy phase.
+    pub policy: PolicyStatus,
+    /// What went wrong, per phase.
+    pub errors: Vec<PhaseError>,
+}
+
+impl SyncReport {
+    /// Whether everything went through: no phase failed and no policy was refused.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty() && !matches!(self.policy, PolicyStatus::Refused { .. })
+    }
+
+    /// Whether a phase found the network down (no answer at all).
+    pub fn unreachable(&self) -> bool {
+        self.errors.iter().any(|e| e.network)
+    }
+
+    fn count_verdict(&mut self, v: &Verdict) {
+        self.answered += 1;
+        match v.outcome {
+            ClaimOutcome::Refunded => {
+                self.refunded += 1;
+                self.refunded_credits = self.refunded_credits.saturating_add(v.refunded_credits);
+            }
+            ClaimOutcome::NotRefunded => self.not_refunded += 1,
+            ClaimOutcome::InReview => self.in_review += 1,
+        }
+    }
+}
+
+/// How far a long drain has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Items handled so far in this sync.
+    pub sent: u64,
+    /// Items that were waiting when the sync began.
+    pub total: u64,
+}
+
+/// Why a sync did not run or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The network is switched off (QA "force offline"): nothing was sent or read.
+    #[error(
+        "offline: the network is switched off, nothing was sent ({queued} item(s) wait in the outbox); `recoup network on` to sync"
+    )]
+    Offline {
+        /// Items waiting in the outbox.
+        queued: u64,
+    },
+    /// The endpoint refused the token.
+    #[error("the endpoint refused the token ({}); log in again", .0.message)]
+    Unauthorized(ApiError),
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration is out of bounds.
+    #[error("invalid sync configuration: {0}")]
+    Config(String),
+}
+
+impl SyncError {
+    /// A stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Offline { .. } => "offline",
+            SyncError::Unauthorized(_) => "unauthorized",
+            SyncError::Store(e) => e.code(),
+            SyncError::Config(_) => "invalid_config",
+        }
+    }
+}
+
+type ProgressFn = Box<dyn FnMut(Progress) + Send>;
+
+/// Moves the outbox to the endpoint and the endpoint's changes to the store.
+pub struct SyncEngine<T> {
+    client: Client<T>,
+    config: SyncConfig,
+    clock: Box<dyn Clock>,
+    random: Box<dyn Random + Send>,
+    progress: Option<ProgressFn>,
+}
+
+impl<T> std::fmt::Debug for SyncEngine<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport> SyncEngine<T> {
+    /// An engine over `client`, reading time from `clock` (the device clock: the outbox's
+    /// timing is local) and jitter from `random`.
+    pub fn new(
+        client: Client<T>,
+        config: SyncConfig,
+        clock: impl Clock + 'static,
+        random: impl Random + Send + 'static,
+    ) -> Result<Self, SyncError> {
+        config.validate()?;
+        Ok(Self {
+            client,
+            config,
+            clock: Box::new(clock),
+            random: Box::new(random),
+            progress: None,
+        })
+    }
+
+    /// Calls `f` after each batch with the items handled so far and the total.
+    pub fn on_progress(&mut self, f: impl FnMut(Progress) + Send + 'static) {
+        self.progress = Some(Box::new(f));
+    }
+
+    /// The client.
+    pub fn client(&self) -> &Client<T> {
+        &self.client
+    }
+
+    /// The bounds.
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    /// One full sync: push the due outbox items, pull the change feed until it is drained,
+    /// refresh the policy. Network trouble is reported in the [`SyncReport`] (nothing is lost;
+    /// the next sync goes on from there); a phase that finds the network down skips the rest.
+    /// Refused with [`SyncError::Offline`], without touching the network, when the network is
+    /// switched off.
+    pub fn sync_once(&mut self, store: &mut Store) -> Result<SyncReport, SyncError> {
+        self.guard_offline(store)?;
+        let mut report = SyncReport::default();
+        self.push(store, &mut report)?;
+        if !report.unreachable() {
+            self.pull(store, &mut report)?;
+        }
+        if !report.unreachable() {
+            self.refresh_policy(store, &mut report)?;
+        }
+        self.finish(store, report)
+    }
+
+    /// Only the pull (after a generation ran on the endpoint, to bring its ledger rows here).
+    pub fn pull_only(&mut self, store: &mut Store) -> Result<SyncReport, SyncError> {
+        self.guard_offline(store)?;
+        let mut report = SyncReport::default();
+        self.pull(store, &mut report)?;
+        self.finish(store, report)
+    }
+
+    fn guard_offline(&self, store: &Store) -> Result<(), SyncError> {
+        if is_offline(store)? {
+            return Err(SyncError::Offline {
+                queued: store.outbox_len()?,
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(&self, store: &mut Store, mut report: SyncReport) -> Result<SyncReport, SyncError> {
+        report.still_queued = store.outbox_len()?;
+        if !report.unreachable() {
+            store.set_meta(meta::LAST_SYNC_AT, &self.clock.now().to_string())?;
+        }
+        Ok(report)
+    }
+
+    fn emit(&mut self, p: Progress) {
+        if let Some(f) = self.progress.as_mut() {
+            f(p);
+        }
+    }
+
+    /// The endpoint's time as well as the device knows it (for the decision time of a refusal).
+    fn corrected_now(&self, store: &Store) -> Result<Timestamp, StoreError> {
+        let now = self.clock.now();
+        Ok(match clock_offset(store)? {
+            Some(off) => now.checked_add(off).unwrap_or(now),
+            None => now,
+        })
+    }
+
+    fn push(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), SyncError> {
+        // Items are due at the start of the sync; a failed item waits until after it (at
+        // least 1 ms), so no item is tried twice in one sync and the loop always ends.
+        let start = self.clock.now();
+        let total = store.outbox_len()?;
+        let mut handled: u64 = 0;
+        if total > 0 {
+            self.emit(Progress { sent: 0, total });
+        }
+        loop {
+            let due = store.outbox_due(start, self.config.batch_max)?;
+            if due.is_empty() {
+                break;
+            }
+            let mut items = Vec::with_capacity(due.len());
+            let mut claims = Vec::with_capacity(due.len());
+            for item in due {
+                match decode(&item) {
+                    Ok(c) => {
+                        items.push(item);
+                        claims.push(c);
+                    }
+                    Err(why) => {
+                        // Cannot be sent as it is, ever: set aside, never a blocked queue.
+                        store.outbox_attempt_failed(item.item_id, &why, start, true)?;
+                        report.quarantined += 1;
+                        handled += 1;
+                    }
+                }
+            }
+            if claims.is_empty() {
+                continue;
+            }
+            let n = u32::try_from(claims.len()).unwrap_or(u32::MAX);
+            report.sent = report.sent.saturating_add(n);
+            let batch = ClaimBatch { claims };
+            let stop = match self.client.submit_claims(&batch) {
+                Ok(answer) => {
+                    self.apply_batch(store, &items, answer, report)?;
+                    false
+                }
+                Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
+                Err(e) if e.is_transient() => {
+                    let why = e.to_string();
+                    for item in &items {
+                        self.retry(store, item, start, &why, report)?;
+                    }
+                    report.errors.push(PhaseError::new(Phase::Push, &e));
+                    true
+                }
+                Err(_) => {
+                    // The batch as a whole was refused (too large, an old endpoint without the
+                    // batch route, one malformed item): send each claim on its own so one bad
+                    // claim is answered alone and the others go through.
+                    self.push_one_by_one(store, &items, batch.claims, start, report)?
+                }
+            };
+            handled += u64::from(n);
+            self.emit(Progress {
+                sent: handled,
+                total: total.max(handled),
+            });
+            if stop {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_batch(
+        &mut self,
+        store: &mut Store,
+        items: &[OutboxItem],
+        answer: ClaimBatchAnswer,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let start = self.clock.now();
+        let mut by_id: HashMap<uuid::Uuid, ClaimBatchItem> = answer
+            .results
+            .into_iter()
+            .map(|r| (r.claim_id.0, r))
+            .collect();
+        for item in items {
+            match by_id.remove(&item.item_id) {
+                Some(ClaimBatchItem {
+                    answer: Some(a), ..
+                }) => {
+                    store.record_verdict(ClaimId(item.item_id), &a.verdict)?;
+                    report.count_verdict(&a.verdict);
+                }
+                Some(ClaimBatchItem { error: Some(e), .. })
+                    if e.code.is_transient() || e.code == ErrorCode::Unauthorized =>
+                {
+                    self.retry(store, item, start, &e.to_string(), report)?;
+                }
+                Some(ClaimBatchItem { error: Some(e), .. }) => {
+                    self.reject(store, item, e, report)?
+                }
+                _ => self.retry(
+                    store,
+                    item,
+                    start,
+                    "the endpoint's batch answer had no result for this claim",
+                    report,
+                )?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns whether to stop pushing (the network went down).
+    fn push_one_by_one(
+        &mut self,
+        store: &mut Store,
+        items: &[OutboxItem],
+        claims: Vec<ClaimSubmission>,
+        start: Timestamp,
+        report: &mut SyncReport,
+    ) -> Result<bool, SyncError> {
+        let mut pairs = items.iter().zip(claims);
+        while let Some((item, claim)) = pairs.next() {
+            match self.client.submit_claim(&claim) {
+                Ok(a) if a.claim_id.0 == item.item_id => {
+                    store.record_verdict(a.claim_id, &a.verdict)?;
+                    report.count_verdict(&a.verdict);
+                }
+                Ok(_) => self.retry(
+                    store,
+                    item,
+                    start,
+                    "the endpoint answered for another claim",
+                    report,
+                )?,
+                Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
+                Err(ClientError::Api { error, .. }) if !error.code.is_transient() => {
+                    self.reject(store, item, error, report)?;
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    self.retry(store, item, start, &why, report)?;
+                    if matches!(e, ClientError::Transport(_)) {
+                        // The network is down: the rest wait too, without another try.
+                        for (rest, _) in pairs.by_ref() {
+                            self.retry(store, rest, start, &why, report)?;
+                        }
+                        report.errors.push(PhaseError::new(Phase::Push, &e));
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// A permanent refusal: the claim's final answer is "not refunded" with the code.
+    fn reject(
+        &mut self,
+        store: &mut Store,
+        item: &OutboxItem,
+        error: ApiError,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let verdict = Verdict {
+            outcome: ClaimOutcome::NotRefunded,
+            code: Some(code_str(error.code)),
+            refunded_credits: 0,
+            decided_at: Some(self.corrected_now(store)?),
+        };
+        store.record_verdict(ClaimId(item.item_id), &verdict)?;
+        report.count_verdict(&verdict);
+        report.rejected += 1;
+        if report.rejections.len() < REJECTIONS_LISTED_MAX {
+            report.rejections.push(Rejection {
+                claim_id: ClaimId(item.item_id),
+                code: error.code,
+                message: error.message,
+            });
+        }
+        Ok(())
+    }
+
+    /// A transient failure: wait with backoff, or quarantine once the bound is reached.
+    fn retry(
+        &mut self,
+        store: &mut Store,
+        item: &OutboxItem,
+        start: Timestamp,
+        why: &str,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let failed = item.attempts.saturating_add(1);
+        let quarantine = failed >= self.config.quarantine_after;
+        let delay = self
+            .config
+            .backoff
+            .delay(item.attempts, &mut *self.random)
+            .max(Duration::from_millis(1));
+        let delay = SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX);
+        let from = self.clock.now().max(start);
+        let next = from.checked_add(delay).unwrap_or(Timestamp::MAX);
+        store.outbox_attempt_failed(item.item_id, why, next, quarantine)?;
+        if quarantine {
+            report.quarantined += 1;
+        } else {
+            report.retried += 1;
+        }
+        Ok(())
+    }
+
+    fn pull(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), SyncError> {
+        let mut cursor = store.meta(meta::CURSOR)?;
+        // The offset is measured on every page; the page with the shortest round trip gives
+        // the tightest bound (the error is at most half the round trip).
+        let mut best: Option<(SignedDuration, SignedDuration)> = None;
+        let mut pages = 0;
+        loop {
+            if pages >= self.config.pages_max {
+                report.more_to_pull = true;
+                break;
+            }
+            pages += 1;
+            let t0 = self.clock.now();
+            let answer = match self
+                .client
+                .changes(cursor.as_deref(), self.config.page_limit)
+            {
+                Ok(a) => a,
+                Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
+                Err(e) => {
+                    report.errors.push(PhaseError::new(Phase::Pull, &e));
+                    break;
+                }
+            };
+            let t1 = self.clock.now();
+            let rtt = t1.duration_since(t0);
+            let midpoint = t0.checked_add(rtt / 2).unwrap_or(t0);
+            let offset = answer.server_time.duration_since(midpoint);
+            if best.is_none_or(|(r, _)| rtt < r) {
+                best = Some((rtt, offset));
+            }
+            let page = ChangePage {
+                changes: answer.changes,
+                last_seq: 0,
+                has_more: answer.has_more,
+            };
+            let applied = store.apply_changes(&page, &answer.cursor)?;
+            report.pages += 1;
+            report.pulled += applied.applied;
+            report.already_had += applied.skipped;
+            report.claims_decided += applied.claims_decided;
+            report.endpoint_policy_version = Some(answer.policy_version);
+            let stalled = page.has_more
+                && page.changes.is_empty()
+                && cursor.as_deref() == Some(answer.cursor.as_str());
+            cursor = Some(answer.cursor);
+            if !page.has_more {
+                break;
+            }
+            if stalled {
+                report.errors.push(PhaseError::other(
+                    Phase::Pull,
+                    "the endpoint said more changes wait but sent none and kept the cursor",
+                ));
+                break;
+            }
+        }
+        if let Some((_, offset)) = best {
+            let ms = i64::try_from(offset.as_millis()).unwrap_or(i64::MAX);
+            store.set_meta(meta::CLOCK_OFFSET_MS, &ms.to_string())?;
+            report.clock_offset_ms = Some(ms);
+        }
+        Ok(())
+    }
+
+    fn refresh_policy(
+        &mut self,
+        store: &mut Store,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let active = store.policy()?.version().to_owned();
+        match self.client.policy(Some(&active)) {
+            Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
+            Err(e) => report.errors.push(PhaseError::new(Phase::Policy, &e)),
+            Ok(PolicyFetch::NotModified) => {
+                report.policy = PolicyStatus::Unchanged { version: active };
+            }
+            Ok(PolicyFetch::Signed(signed)) => {
+                report.policy = self.install_policy(store, signed, active)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn install_policy(
+        &mut self,
+        store: &mut Store,
+        signed: SignedPolicy,
+        active: String,
+    ) -> Result<PolicyStatus, SyncError> {
+        if signed.version == active {
+            return Ok(PolicyStatus::Unchanged { version: active });
+        }
+        let refused = |reason| PolicyStatus::Refused {
+            offered: signed.version.clone(),
+            kept: active.clone(),
+            reason,
+        };
+        let Some(pinned) = store.meta(meta::POLICY_KEY)? else {
+            return Ok(refused(PolicyRefusal::NoPinnedKey));
+        };
+        let key = match PolicyKey::from_base64(&pinned) {
+            Ok(k) => k,
+            Err(e) => return Ok(refused(PolicyRefusal::BadPinnedKey(e.to_string()))),
+        };
+        let bytes = match signed.verify(&key) {
+            Ok(b) => b,
+            Err(e) => return Ok(refused(PolicyRefusal::Signature(e))),
+        };
+        let policy = match recoup_core::Policy::from_json(bytes) {
+            Ok(p) => p,
+            Err(e) => return Ok(refused(PolicyRefusal::InvalidDocument(e.to_string()))),
+        };
+        if policy.version() != signed.version {
+            return Ok(refused(PolicyRefusal::VersionMismatch {
+                envelope: signed.version.clone(),
+                document: policy.version().to_owned(),
+            }));
+        }
+        let now = self.corrected_now(store)?;
+        match store.activate_policy_json(bytes, now) {
+            Ok(p) => Ok(PolicyStatus::Updated {
+                from: active,
+                to: p.version().to_owned(),
+            }),
+            Err(StoreError::Document(e)) => {
+                Ok(refused(PolicyRefusal::InvalidDocument(e.to_string())))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+fn unauthorized(e: ClientError) -> SyncError {
+    match e {
+        ClientError::Api { error, .. } => SyncError::Unauthorized(error),
+        other => SyncError::Unauthorized(ApiError::new(ErrorCode::Unauthorized, other.to_string())),
+    }
+}
+
+/// An outbox item as the claim the endpoint receives.
+fn decode(item: &OutboxItem) -> Result<ClaimSubmission, String> {
+    if item.kind != "claim" {
+        return Err(format!(
+            "unknown outbox item kind '{}': this version cannot send it",
+            item.kind
+        ));
+    }
+    let claim: ClaimSubmission = serde_json::from_value(item.payload.clone())
+        .map_err(|e| format!("the stored claim cannot be read: {e}"))?;
+    if claim.claim_id.0 != item.item_id {
+        return Err("the stored claim's id is not its outbox item's".to_owned());
+    }
+    Ok(claim)
+}
+
+/// The wire spelling of an error code (`invalid_details`).
+fn code_str(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "rejected".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_bounds_are_checked() {
+        assert!(SyncConfig::default().validate().is_ok());
+        for bad in [
+            SyncConfig {
+                batch_max: 0,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                batch_max: 501,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                quarantine_after: 0,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                page_limit: 1001,
+                ..SyncConfig::default()
+            },
+            SyncConfig {
+                backoff: Backoff {
+                    base: Duration::from_secs(10),
+                    cap: Duration::from_secs(1),
+                },
+                ..SyncConfig::default()
+            },
+        ] {
+            assert!(
+                matches!(bad.validate(), Err(SyncError::Config(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_codes_keep_their_wire_spelling() {
+        assert_eq!(code_str(ErrorCode::InvalidDetails), "invalid_details");
+        assert_eq!(code_str(ErrorCode::NotFound), "not_found");
+    }
+
+    #[test]
+    fn policy_refusals_serialize_as_code_and_message() {
+        let v = serde_json::to_value(PolicyStatus::Refused {
+            offered: "v2".into(),
+            kept: "v1".into(),
+            reason: PolicyRefusal::Signature(SignatureError::Invalid),
+        })
+        .unwrap();
+        assert_eq!(v["status"], "refused");
+        assert_eq!(v["reason"]["code"], "invalid_signature");
+        assert!(
+            v["reason"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("last good")
+        );
+    }
+}
