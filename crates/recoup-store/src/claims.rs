@@ -687,12 +687,16 @@ impl Store {
     ) -> Result<()> {
         let error: String = error.chars().take(500).collect();
         self.write(|tx| {
-            tx.prepare_cached(
+            let updated = tx.prepare_cached(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3,
                      state = CASE WHEN ?4 THEN 'quarantined' ELSE state END
                  WHERE item_id = ?1 AND state = 'pending'",
             )?
             .execute(params![item_id.as_bytes(), error, ms(next_attempt_at), quarantine])?;
+            // An item already answered (or set aside) is not pending: leave its claim as it is.
+            if updated == 0 {
+                return Ok(());
+            }
             if quarantine {
                 tx.prepare_cached("UPDATE claims SET sync_state = 'quarantined' WHERE claim_id = ?1")?
                     .execute([item_id.as_bytes()])?;

@@ -141,6 +141,30 @@ fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
         .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
 }
 
+/// The changing columns of a generation, as written by the change trigger.
+#[derive(Deserialize)]
+struct GenerationSnapshot {
+    status: String,
+    failure: Option<String>,
+    charged: i64,
+    finished_at: Option<i64>,
+    output_ref: Option<String>,
+}
+
+/// The changing columns of a claim, as written by the change trigger.
+#[derive(Deserialize)]
+struct ClaimSnapshot {
+    outcome: Option<String>,
+    outcome_code: Option<String>,
+    refunded_credits: Option<i64>,
+    decided_at: Option<i64>,
+}
+
+fn snapshot_of<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<T> {
+    serde_json::from_str(text.ok_or_else(|| StoreError::decode("change without its snapshot"))?)
+        .map_err(StoreError::decode)
+}
+
 fn key16(key: Option<Vec<u8>>) -> Result<[u8; 16]> {
     bytes16(&key.ok_or_else(|| StoreError::decode("change without a key"))?)
 }
@@ -157,17 +181,31 @@ impl Store {
         }
         let conn = &self.conn;
         let read = || -> Result<ChangePage> {
-            type Row = (i64, i64, String, Option<Vec<u8>>, Option<i64>);
+            type Row = (
+                i64,
+                i64,
+                String,
+                Option<Vec<u8>>,
+                Option<i64>,
+                Option<String>,
+            );
             let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             };
             let mut rows: Vec<Row> = conn
-                .prepare_cached("SELECT seq, tx, kind, key, entry_seq FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
+                .prepare_cached("SELECT seq, tx, kind, key, entry_seq, snapshot FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
                 .query_map(params![after, i64::from(limit)], map)?
                 .collect::<rusqlite::Result<_>>()?;
             if let Some(&(last, tx, ..)) = rows.last() {
                 let rest: Vec<Row> = conn
-                    .prepare_cached("SELECT seq, tx, kind, key, entry_seq FROM changes WHERE seq > ?1 AND tx = ?2 ORDER BY seq")?
+                    .prepare_cached("SELECT seq, tx, kind, key, entry_seq, snapshot FROM changes WHERE seq > ?1 AND tx = ?2 ORDER BY seq")?
                     .query_map(params![last, tx], map)?
                     .collect::<rusqlite::Result<_>>()?;
                 rows.extend(rest);
@@ -177,14 +215,25 @@ impl Store {
                 .prepare_cached("SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ?1)")?
                 .query_row([last_seq], |r| r.get(0))?;
             let mut changes = Vec::with_capacity(rows.len());
-            for (_, _, kind, key, entry_seq) in rows {
+            for (_, _, kind, key, entry_seq, snapshot) in rows {
                 changes.push(match kind.as_str() {
                     "grant" => Change::Grant(load_grant_terms(conn, &key16(key)?)?),
                     "entry" => Change::Entry(load_entry(
                         conn,
                         entry_seq.ok_or_else(|| StoreError::decode("entry change without seq"))?,
                     )?),
-                    "generation" => Change::Generation(load(conn, GenerationId::from_bytes(key16(key)?))?),
+                    "generation" => {
+                        let mut g = load(conn, GenerationId::from_bytes(key16(key)?))?;
+                        let snap: GenerationSnapshot = snapshot_of(snapshot.as_deref())?;
+                        g.status = parse(&snap.status)?;
+                        g.failure = snap.failure;
+                        g.charged = credits(snap.charged)?;
+                        g.finished_at = opt_ts(snap.finished_at)?;
+                        g.output_ref = snap.output_ref;
+                        // The claim summary is the device's own business (its claims table).
+                        g.claim = None;
+                        Change::Generation(g)
+                    }
                     "settlement" => {
                         let id = key16(key)?;
                         let (outcome, op, at): (String, Option<Vec<u8>>, i64) = conn
@@ -212,7 +261,14 @@ impl Store {
                     }
                     "claim" => {
                         let id = ClaimId::from_bytes(key16(key)?);
-                        Change::Claim(load_claim(conn, id)?.ok_or_else(|| StoreError::decode("claim change without claim"))?)
+                        let mut c = load_claim(conn, id)?
+                            .ok_or_else(|| StoreError::decode("claim change without claim"))?;
+                        let snap: ClaimSnapshot = snapshot_of(snapshot.as_deref())?;
+                        c.outcome = snap.outcome.as_deref().map(parse).transpose()?;
+                        c.outcome_code = snap.outcome_code;
+                        c.refunded_credits = snap.refunded_credits.map(credits).transpose()?;
+                        c.decided_at = opt_ts(snap.decided_at)?;
+                        Change::Claim(c)
                     }
                     other => return Err(StoreError::decode(format!("unknown change kind {other}"))),
                 });
@@ -223,7 +279,11 @@ impl Store {
                 has_more,
             })
         };
-        read().map_err(|e| self.err_store(e))
+        // One read transaction, so every row read belongs to the same state of the database.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        let page = read().map_err(|e| self.err_store(e))?;
+        tx.finish().map_err(|e| self.err(e))?;
+        Ok(page)
     }
 
     /// Applies a page of the endpoint's change feed and stores `cursor` with it, in one
@@ -232,8 +292,34 @@ impl Store {
     pub fn apply_changes(&mut self, page: &ChangePage, cursor: &str) -> Result<ApplyReport> {
         self.write(|tx| {
             let mut report = ApplyReport::default();
+            // A row that changed several times within the page is written once, at its first
+            // position (so rows that refer to it find it) and in its last state (the page is one
+            // transaction, so only the state at its end is ever visible).
+            let mut last: std::collections::HashMap<[u8; 16], usize> =
+                std::collections::HashMap::new();
+            for (i, change) in page.changes.iter().enumerate() {
+                if let Some(k) = mutable_key(change) {
+                    last.insert(k, i);
+                }
+            }
+            let mut first_result: std::collections::HashMap<[u8; 16], bool> =
+                std::collections::HashMap::new();
             for change in &page.changes {
-                let new = apply_one(tx, change, &mut report)?;
+                let new = match mutable_key(change) {
+                    Some(k) => match first_result.get(&k) {
+                        Some(r) => *r,
+                        None => {
+                            let latest = last
+                                .get(&k)
+                                .and_then(|i| page.changes.get(*i))
+                                .unwrap_or(change);
+                            let r = apply_one(tx, latest, &mut report)?;
+                            first_result.insert(k, r);
+                            r
+                        }
+                    },
+                    None => apply_one(tx, change, &mut report)?,
+                };
                 if new {
                     report.applied += 1;
                 } else {
@@ -266,6 +352,15 @@ impl Store {
                 r.get(0)
             })
             .map_err(|e| self.err(e))
+    }
+}
+
+/// The key of a change whose row can change again later in the feed.
+fn mutable_key(change: &Change) -> Option<[u8; 16]> {
+    match change {
+        Change::Generation(g) => Some(*g.generation_id.as_bytes()),
+        Change::Claim(c) => Some(*c.claim_id.as_bytes()),
+        _ => None,
     }
 }
 
@@ -307,7 +402,9 @@ fn apply_one(tx: &Transaction<'_>, change: &Change, report: &mut ApplyReport) ->
                      cost, charged, price_version, started_at, finished_at, hold_expires_at, output_ref)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (generation_id) DO UPDATE SET status = excluded.status, failure = excluded.failure,
-                     charged = excluded.charged, finished_at = excluded.finished_at, output_ref = excluded.output_ref",
+                     charged = excluded.charged, finished_at = excluded.finished_at, output_ref = excluded.output_ref
+                 WHERE (status, failure, charged, finished_at, output_ref)
+                     IS NOT (excluded.status, excluded.failure, excluded.charged, excluded.finished_at, excluded.output_ref)",
             )?
             .execute(params![
                 g.generation_id.as_bytes(),
@@ -324,8 +421,7 @@ fn apply_one(tx: &Transaction<'_>, change: &Change, report: &mut ApplyReport) ->
                 g.finished_at.map(ms),
                 ms(g.hold_expires_at),
                 g.output_ref
-            ])?;
-            true
+            ])? == 1
         }
         Change::Settlement(s) => {
             tx.prepare_cached(

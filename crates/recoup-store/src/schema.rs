@@ -150,7 +150,10 @@ CREATE TABLE changes (
     tx        INTEGER NOT NULL,
     kind      TEXT    NOT NULL CHECK (kind IN ('grant', 'entry', 'generation', 'settlement', 'refund', 'claim')),
     key       BLOB,
-    entry_seq INTEGER
+    entry_seq INTEGER,
+    -- For rows that change after insert (generations, claims): their changing columns as they
+    -- were in this transaction, so a device catching up sees each state in order.
+    snapshot  TEXT
 );
 CREATE TRIGGER changes_grant AFTER INSERT ON grants BEGIN
     INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'grant', NEW.grant_id FROM meta WHERE key = 'tx';
@@ -159,10 +162,12 @@ CREATE TRIGGER changes_entry AFTER INSERT ON ledger_entries BEGIN
     INSERT INTO changes (tx, kind, entry_seq) SELECT CAST(value AS INTEGER), 'entry', NEW.seq FROM meta WHERE key = 'tx';
 END;
 CREATE TRIGGER changes_generation_insert AFTER INSERT ON generations BEGIN
-    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id FROM meta WHERE key = 'tx';
+    INSERT INTO changes (tx, kind, key, snapshot) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id,
+        json_object('status', NEW.status, 'failure', NEW.failure, 'charged', NEW.charged, 'finished_at', NEW.finished_at, 'output_ref', NEW.output_ref) FROM meta WHERE key = 'tx';
 END;
 CREATE TRIGGER changes_generation_update AFTER UPDATE OF status, failure, charged, finished_at, output_ref ON generations BEGIN
-    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id FROM meta WHERE key = 'tx';
+    INSERT INTO changes (tx, kind, key, snapshot) SELECT CAST(value AS INTEGER), 'generation', NEW.generation_id,
+        json_object('status', NEW.status, 'failure', NEW.failure, 'charged', NEW.charged, 'finished_at', NEW.finished_at, 'output_ref', NEW.output_ref) FROM meta WHERE key = 'tx';
 END;
 CREATE TRIGGER changes_settlement AFTER INSERT ON hold_settlements BEGIN
     INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'settlement', NEW.generation_id FROM meta WHERE key = 'tx';
@@ -171,10 +176,12 @@ CREATE TRIGGER changes_refund AFTER INSERT ON refunds BEGIN
     INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'refund', NEW.generation_id FROM meta WHERE key = 'tx';
 END;
 CREATE TRIGGER changes_claim_insert AFTER INSERT ON claims BEGIN
-    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id FROM meta WHERE key = 'tx';
+    INSERT INTO changes (tx, kind, key, snapshot) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id,
+        json_object('outcome', NEW.outcome, 'outcome_code', NEW.outcome_code, 'refunded_credits', NEW.refunded_credits, 'decided_at', NEW.decided_at) FROM meta WHERE key = 'tx';
 END;
 CREATE TRIGGER changes_claim_update AFTER UPDATE OF outcome, outcome_code, refunded_credits, decided_at ON claims BEGIN
-    INSERT INTO changes (tx, kind, key) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id FROM meta WHERE key = 'tx';
+    INSERT INTO changes (tx, kind, key, snapshot) SELECT CAST(value AS INTEGER), 'claim', NEW.claim_id,
+        json_object('outcome', NEW.outcome, 'outcome_code', NEW.outcome_code, 'refunded_credits', NEW.refunded_credits, 'decided_at', NEW.decided_at) FROM meta WHERE key = 'tx';
 END;
 "#;
 
