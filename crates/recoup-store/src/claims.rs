@@ -529,83 +529,35 @@ impl Store {
         judge: impl FnOnce(&GenerationRecord) -> Judgement,
     ) -> Result<ClaimRecord> {
         let policy = self.policy()?;
-        let now_ms = ms(now);
+        self.write(|tx| adjudicate_in(tx, &policy, req, now, judge))
+    }
+
+    /// Adjudicates many claims in one durable transaction (group commit: one disk sync for the
+    /// whole batch). Each claim runs in its own savepoint, so a refused claim changes nothing and
+    /// does not affect the others; each gets its own result, in order. The judgement of each is
+    /// made beforehand (from the stored output) and used only if the claim is eligible.
+    pub fn adjudicate_batch(
+        &mut self,
+        items: &[(SubmitClaim, Judgement)],
+        now: Timestamp,
+    ) -> Result<Vec<Result<ClaimRecord>>> {
+        let policy = self.policy()?;
         self.write(|tx| {
-            if let Some(existing) = load_claim(tx, req.claim_id)? {
-                if existing.generation_id == req.generation_id
-                    && existing.reason == req.reason
-                    && existing.details == req.details.trim()
-                {
-                    return Ok(existing);
+            let mut out = Vec::with_capacity(items.len());
+            for (req, judgement) in items {
+                tx.execute_batch("SAVEPOINT claim")?;
+                match adjudicate_in(tx, &policy, req, now, |_| judgement.clone()) {
+                    Ok(record) => {
+                        tx.execute_batch("RELEASE claim")?;
+                        out.push(Ok(record));
+                    }
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO claim; RELEASE claim")?;
+                        out.push(Err(e));
+                    }
                 }
-                return Err(StoreError::IdempotencyConflict {
-                    op_id: recoup_core::OpId(req.claim_id.0),
-                });
             }
-            let details = validate_details(&req.details, policy.claim_text())?;
-            let g = load(tx, req.generation_id)?;
-            match g.status {
-                GenerationStatus::Running => {
-                    return Err(StoreError::GenerationNotFinished(g.generation_id));
-                }
-                GenerationStatus::Failed => {
-                    return Err(StoreError::TechnicalFailure(g.generation_id));
-                }
-                GenerationStatus::Succeeded => {}
-            }
-            if policy.one_claim_per_generation()
-                && let Some(claim) = &g.claim
-            {
-                return Err(StoreError::AlreadyClaimed {
-                    generation: g.generation_id,
-                    claim: claim.claim_id,
-                });
-            }
-            let decision = evaluate(tx, &policy, &g, now)?;
-            let judgement = if decision.eligible {
-                judge(&g)
-            } else {
-                Judgement::Reject {
-                    code: decision
-                        .reasons
-                        .first()
-                        .map_or("not_refundable", |r| r.code.as_str())
-                        .to_owned(),
-                }
-            };
-            let verdict = match judgement {
-                Judgement::Refund => Verdict {
-                    outcome: ClaimOutcome::Refunded,
-                    code: None,
-                    refunded_credits: decision.refundable_credits,
-                    decided_at: Some(now),
-                },
-                Judgement::Review => Verdict {
-                    outcome: ClaimOutcome::InReview,
-                    code: None,
-                    refunded_credits: 0,
-                    decided_at: None,
-                },
-                Judgement::Reject { code } => Verdict {
-                    outcome: ClaimOutcome::NotRefunded,
-                    code: Some(code),
-                    refunded_credits: 0,
-                    decided_at: Some(now),
-                },
-            };
-            insert_claim(tx, req, &details, &decision, now_ms, Some(&verdict))?;
-            if verdict.outcome == ClaimOutcome::Refunded {
-                refund_for_claim(
-                    tx,
-                    req.claim_id,
-                    req.generation_id,
-                    decision.refundable_credits,
-                    now,
-                )?;
-            }
-            crate::ledger::debug_check(tx)?;
-            load_claim(tx, req.claim_id)?
-                .ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
+            Ok(out)
         })
     }
 
@@ -653,6 +605,92 @@ impl Store {
             load_claim(tx, claim_id)?.ok_or_else(|| StoreError::decode("claim vanished"))
         })
     }
+}
+
+/// The adjudication of one claim inside a transaction (see [`Store::adjudicate`]).
+fn adjudicate_in(
+    tx: &Transaction<'_>,
+    policy: &Policy,
+    req: &SubmitClaim,
+    now: Timestamp,
+    judge: impl FnOnce(&GenerationRecord) -> Judgement,
+) -> Result<ClaimRecord> {
+    let now_ms = ms(now);
+    if let Some(existing) = load_claim(tx, req.claim_id)? {
+        if existing.generation_id == req.generation_id
+            && existing.reason == req.reason
+            && existing.details == req.details.trim()
+        {
+            return Ok(existing);
+        }
+        return Err(StoreError::IdempotencyConflict {
+            op_id: recoup_core::OpId(req.claim_id.0),
+        });
+    }
+    let details = validate_details(&req.details, policy.claim_text())?;
+    let g = load(tx, req.generation_id)?;
+    match g.status {
+        GenerationStatus::Running => {
+            return Err(StoreError::GenerationNotFinished(g.generation_id));
+        }
+        GenerationStatus::Failed => {
+            return Err(StoreError::TechnicalFailure(g.generation_id));
+        }
+        GenerationStatus::Succeeded => {}
+    }
+    if policy.one_claim_per_generation()
+        && let Some(claim) = &g.claim
+    {
+        return Err(StoreError::AlreadyClaimed {
+            generation: g.generation_id,
+            claim: claim.claim_id,
+        });
+    }
+    let decision = evaluate(tx, policy, &g, now)?;
+    let judgement = if decision.eligible {
+        judge(&g)
+    } else {
+        Judgement::Reject {
+            code: decision
+                .reasons
+                .first()
+                .map_or("not_refundable", |r| r.code.as_str())
+                .to_owned(),
+        }
+    };
+    let verdict = match judgement {
+        Judgement::Refund => Verdict {
+            outcome: ClaimOutcome::Refunded,
+            code: None,
+            refunded_credits: decision.refundable_credits,
+            decided_at: Some(now),
+        },
+        Judgement::Review => Verdict {
+            outcome: ClaimOutcome::InReview,
+            code: None,
+            refunded_credits: 0,
+            decided_at: None,
+        },
+        Judgement::Reject { code } => Verdict {
+            outcome: ClaimOutcome::NotRefunded,
+            code: Some(code),
+            refunded_credits: 0,
+            decided_at: Some(now),
+        },
+    };
+    insert_claim(tx, req, &details, &decision, now_ms, Some(&verdict))?;
+    if verdict.outcome == ClaimOutcome::Refunded {
+        refund_for_claim(
+            tx,
+            req.claim_id,
+            req.generation_id,
+            decision.refundable_credits,
+            now,
+        )?;
+    }
+    crate::ledger::debug_check(tx)?;
+    load_claim(tx, req.claim_id)?
+        .ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
 }
 
 /// The refund of an approved claim. Its operation id is the claim's, so a claim can only ever
