@@ -1,6 +1,8 @@
 //! Helpers shared by the cross-crate tests in `tests/it`: a store on a temp file and a test
 //! clock that only moves when told to (as in Stripe's test clocks).
 
+pub mod proxy;
+
 use std::cell::Cell;
 
 use jiff::{SignedDuration, Timestamp};
