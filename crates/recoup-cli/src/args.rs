@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GenerationStatus, GrantKind, OpId, Platform,
@@ -55,7 +55,9 @@ pub enum Command {
     Balance,
     /// List ledger entries, newest first, or verify the ledger.
     Ledger(LedgerArgs),
-    /// Run a local simulated generation: hold its price, then capture it, or void it with --fail.
+    /// Run a generation: on the endpoint when this data dir is linked (then pull its ledger
+    /// rows), else a local simulation that holds its price, then captures it, or voids it with
+    /// --fail.
     Generate(GenerateArgs),
     /// List generations, newest first.
     History(HistoryArgs),
@@ -68,8 +70,52 @@ pub enum Command {
     Report(ReportArgs),
     /// List reports and where they are on their way to the endpoint.
     Claims(ClaimsArgs),
-    /// Release stale holds and expire grants past their expiry.
+    /// Release stale holds and expire grants past their expiry (unlinked data dirs only: a
+    /// linked one mirrors the endpoint, which settles holds itself).
     Sweep,
+    /// Link this data dir to an endpoint: create a sandbox account or use a token, pin the
+    /// endpoint's policy-signing key, and pull the account's ledger.
+    Login(LoginArgs),
+    /// Show the account as the endpoint sees it.
+    Account,
+    /// Send queued reports, bring back decisions and ledger changes, refresh the policy.
+    Sync(SyncArgs),
+    /// QA: switch the network off ("force offline") or on; without an argument, show it.
+    Network {
+        /// `on` or `off`.
+        state: Option<NetworkState>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The endpoint's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// Create a new sandbox account (sandbox endpoints only).
+    #[arg(long, conflicts_with = "token", required_unless_present = "token")]
+    pub create: bool,
+    /// Use an existing account's bearer token [env: RECOUP_TOKEN].
+    #[arg(long, env = "RECOUP_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Pin this policy-signing key (base64) instead of trusting the one the endpoint serves.
+    #[arg(long, value_name = "BASE64")]
+    pub policy_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// First put reports that were set aside after repeated failures back in the queue.
+    #[arg(long)]
+    pub retry_quarantined: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NetworkState {
+    /// Online: syncs reach the endpoint.
+    On,
+    /// Offline: nothing is sent or read; reports wait in the outbox.
+    Off,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,10 +219,11 @@ pub struct GenerateArgs {
     /// The surface to simulate.
     #[arg(long, default_value = "editor")]
     pub surface: Surface,
-    /// Simulate a technical failure: the hold is voided and nothing is charged.
+    /// Simulate a technical failure: the hold is voided and nothing is charged (local only).
     #[arg(long)]
     pub fail: bool,
-    /// Leave the generation running (its hold goes stale after the price list's bound).
+    /// Leave the generation running (its hold goes stale after the price list's bound; local
+    /// only).
     #[arg(long, conflicts_with = "fail")]
     pub leave_running: bool,
     /// The generation's id (a UUID) [default: a new UUIDv7].

@@ -11,10 +11,12 @@ use recoup_core::{
 };
 use recoup_store::{
     ClaimQuery, EntryQuery, FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome,
-    StartGeneration, Store, StoreError, SubmitClaim,
+    StartGeneration, Store, StoreError, SubmitClaim, SweepReport,
 };
+use recoup_sync::{ClientError, SyncError, meta};
 
-use crate::args::{Cli, Command, PolicyCommand, PricesCommand};
+use crate::args::{Cli, Command, NetworkState, PolicyCommand, PricesCommand};
+use crate::link::{self, LoginRequest};
 use crate::render;
 
 /// What a command prints: JSON for `--json`, text otherwise.
@@ -54,6 +56,32 @@ pub enum CliError {
         field: &'static str,
         problem: String,
     },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("generation {id} did not run on the endpoint: {source}")]
+    Generation { id: String, source: ClientError },
+    #[error("this data dir is not linked to an endpoint")]
+    NotLinked,
+    #[error(
+        "this data dir already has a local ledger (made with `recoup grant`/`recoup generate` before linking); \
+         a linked data dir mirrors the endpoint's ledger and must start empty, so it was not linked"
+    )]
+    LocalLedger,
+    #[error("this data dir cannot be linked as asked: {detail}")]
+    AlreadyLinked { detail: String },
+    #[error(
+        "the endpoint's policy-signing key is not the one expected; nothing was linked or changed"
+    )]
+    KeyMismatch,
+    #[error("cannot use the credentials file {path}: {source}")]
+    Credentials {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Linked(&'static str),
 }
 
 impl CliError {
@@ -63,6 +91,14 @@ impl CliError {
             CliError::Read { .. } => "file_unreadable",
             CliError::DataDir { .. } | CliError::NoDataDir => "data_dir",
             CliError::Input { .. } => "invalid_input",
+            CliError::Sync(e) => e.code(),
+            CliError::Client(e) | CliError::Generation { source: e, .. } => client_code(e),
+            CliError::NotLinked => "not_linked",
+            CliError::LocalLedger => "local_ledger",
+            CliError::AlreadyLinked { .. } => "already_linked",
+            CliError::KeyMismatch => "policy_key_mismatch",
+            CliError::Credentials { .. } => "credentials",
+            CliError::Linked(_) => "linked",
         }
     }
 
@@ -75,6 +111,18 @@ impl CliError {
                 "the policy in force was not changed; `recoup policy show --json` prints a valid document to start from",
             ),
             "busy" => Some("another recoup process is writing; try again"),
+            "not_linked" => Some("link this data dir with `recoup login --endpoint URL --create`"),
+            "local_ledger" => Some("use a new, empty --data-dir for the linked account"),
+            "offline" => Some("the network is switched off: `recoup network on`"),
+            "unauthorized" | "credentials" => {
+                Some("log in again: `recoup login --endpoint URL --token TOKEN`")
+            }
+            "network" => Some(
+                "the endpoint could not be reached; reports wait in the outbox and go out with the next `recoup sync`",
+            ),
+            "policy_key_mismatch" => {
+                Some("check the key with the endpoint's operator and pass it with --policy-key")
+            }
             _ => None,
         }
     }
@@ -82,13 +130,171 @@ impl CliError {
 
 type Result<T> = std::result::Result<T, CliError>;
 
+/// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
+fn client_code(e: &ClientError) -> &'static str {
+    use recoup_api::ErrorCode as C;
+    match e {
+        ClientError::Transport(_) => "network",
+        ClientError::Decode { .. } => "bad_answer",
+        ClientError::Api { error, .. } => match error.code {
+            C::Unauthorized => "unauthorized",
+            C::NotFound => "not_found",
+            C::InvalidInput => "invalid_input",
+            C::InvalidDetails => "invalid_details",
+            C::IdempotencyConflict => "idempotency_conflict",
+            C::InsufficientCredits => "insufficient_credits",
+            C::GenerationExists => "generation_exists",
+            C::InvalidState => "invalid_state",
+            C::PayloadTooLarge => "payload_too_large",
+            C::RateLimited => "rate_limited",
+            C::SandboxOnly => "sandbox_only",
+            C::InvalidDocument => "invalid_document",
+            C::Unavailable => "unavailable",
+            C::Internal => "internal",
+        },
+    }
+}
+
 pub fn run(cli: Cli) -> Result<Output> {
-    let clock = clock(&cli)?;
-    let now = clock.now();
-    let mut store = open(cli.data_dir.as_deref())?;
-    // Stale holds and expired grants are settled before anything is shown or done.
-    let swept = store.sweep(now)?;
+    let dir = data_dir(cli.data_dir.as_deref())?;
+    let mut store = open(&dir)?;
+    let linked = recoup_sync::is_linked(&store)?;
+    let (fixed, shift) = (cli.now, cli.clock_offset_secs);
+    // The device clock (a QA tester's, when --now or --clock-offset-secs is given).
+    let device_clock = move || clock(fixed, shift);
+    let device = device_clock();
+    // A linked data dir reads time as the endpoint's, as well as the device knows it (the
+    // device clock plus the offset measured at the last sync), so local checks agree with the
+    // endpoint even when the device clock is wrong.
+    let now = if linked {
+        recoup_sync::corrected(&store, &*device)?.now()
+    } else {
+        device.now()
+    };
+    // Stale holds and expired grants are settled before anything is shown or done, locally.
+    // A linked data dir only mirrors the endpoint, which settles its holds itself.
+    let swept = if linked {
+        SweepReport::default()
+    } else {
+        store.sweep(now)?
+    };
     match cli.command {
+        Command::Policy(PolicyCommand::Load { .. }) if linked => Err(CliError::Linked(
+            "this data dir is linked: the policy comes signed from the endpoint with `recoup sync`",
+        )),
+        Command::Grant(_) if linked => Err(CliError::Linked(
+            "this data dir is linked: credits are granted on the endpoint and arrive with `recoup sync`",
+        )),
+        Command::Sweep if linked => Err(CliError::Linked(
+            "this data dir is linked: the endpoint releases stale holds and expires grants; `recoup sync` brings the result",
+        )),
+        Command::Generate(a) if linked => {
+            if a.fail || a.leave_running {
+                return Err(CliError::Input {
+                    field: "fail",
+                    problem: "this data dir is linked: the endpoint's generator decides how a generation ends (QA: set its failure rate with the admin API)".to_owned(),
+                });
+            }
+            let req = recoup_api::GenerationRequest {
+                generation_id: a.id.unwrap_or_else(GenerationId::new_v7),
+                feature: a.feature,
+                platform: a.platform,
+                surface: a.surface,
+            };
+            let mut engine = link::engine(&dir, &store, device_clock())?;
+            let run = link::generate(&dir, &mut store, &mut engine, &req)?;
+            // The pull may have measured a new offset.
+            let now = recoup_sync::corrected(&store, &*device)?.now();
+            let g = match store.generation(req.generation_id) {
+                Ok(g) => g,
+                Err(_) => run.view.generation.clone(),
+            };
+            let decision = store.check_claim(req.generation_id, now).ok();
+            let human = render::generated_remote(&g, decision.as_ref(), &run);
+            Ok(Output::new(
+                &serde_json::json!({
+                    "generation": g,
+                    "refund_check": decision,
+                    "output_file": run.output_file,
+                    "notes": run.notes,
+                }),
+                human,
+            ))
+        }
+        Command::Login(a) => {
+            let out = link::login(
+                &dir,
+                &mut store,
+                LoginRequest {
+                    endpoint: &a.endpoint,
+                    create: a.create,
+                    token: a.token,
+                    policy_key: a.policy_key.as_deref(),
+                },
+                device_clock(),
+            )?;
+            Ok(Output::new(&out, render::logged_in(&out)))
+        }
+        Command::Account => {
+            if recoup_sync::is_offline(&store)? {
+                return Err(SyncError::Offline {
+                    queued: store.outbox_len()?,
+                }
+                .into());
+            }
+            let engine = link::engine(&dir, &store, device_clock())?;
+            let view = engine.client().account()?;
+            let state = sync_state(&store)?;
+            let human = render::account(&view, &state);
+            Ok(Output::new(
+                &serde_json::json!({ "account": view, "device": state }),
+                human,
+            ))
+        }
+        Command::Sync(a) => {
+            link::endpoint_url(&store)?;
+            let mut requeued = 0;
+            if a.retry_quarantined {
+                requeued = store.outbox_retry_quarantined(device.now())?;
+            }
+            let mut engine = link::engine(&dir, &store, device_clock())?;
+            let report = engine.sync_once(&mut store)?;
+            let mut json = serde_json::to_value(&report).unwrap_or_default();
+            if let Some(o) = json.as_object_mut() {
+                o.insert("clean".into(), report.is_clean().into());
+                o.insert("requeued".into(), requeued.into());
+            }
+            Ok(Output {
+                json,
+                human: render::sync_report(&report, requeued),
+            })
+        }
+        Command::Network { state } => {
+            let mut sync = None;
+            let mut sync_error = None;
+            match state {
+                Some(NetworkState::Off) => recoup_sync::set_offline(&mut store, true)?,
+                Some(NetworkState::On) => {
+                    recoup_sync::set_offline(&mut store, false)?;
+                    // Back online: sync at once, as the app does when the network returns.
+                    if linked {
+                        match link::engine(&dir, &store, device_clock())
+                            .and_then(|mut e| Ok(e.sync_once(&mut store)?))
+                        {
+                            Ok(r) => sync = Some(r),
+                            Err(e) => sync_error = Some(e.to_string()),
+                        }
+                    }
+                }
+                None => {}
+            }
+            let state = sync_state(&store)?;
+            let human = render::network(&state, sync.as_ref(), sync_error.as_deref());
+            Ok(Output::new(
+                &serde_json::json!({ "device": state, "sync": sync, "sync_error": sync_error }),
+                human,
+            ))
+        }
         Command::Policy(PolicyCommand::Show) => {
             let policy = store.policy()?;
             Ok(Output::new(&policy.to_document(), render::policy(&policy)))
@@ -258,21 +464,65 @@ pub fn run(cli: Cli) -> Result<Output> {
                 before: a.before,
                 limit: a.limit,
             })?;
-            Ok(Output::new(&claims, render::claims(&claims)))
+            let json: Vec<serde_json::Value> = claims
+                .iter()
+                .map(|c| {
+                    let mut v = serde_json::to_value(c).unwrap_or_default();
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("status".into(), render::claim_status(c).into());
+                    }
+                    v
+                })
+                .collect();
+            let state = sync_state(&store)?;
+            let human = format!(
+                "{}\n{}",
+                render::sync_state_line(&state),
+                render::claims(&claims)
+            );
+            Ok(Output {
+                json: serde_json::Value::Array(json),
+                human,
+            })
         }
         Command::Sweep => Ok(Output::new(&swept, render::swept(&swept))),
     }
 }
 
-fn clock(cli: &Cli) -> Result<Box<dyn Clock>> {
-    Ok(match (cli.now, cli.clock_offset_secs) {
+/// Where this data dir stands with the endpoint.
+#[derive(Debug, Serialize)]
+pub struct SyncStateView {
+    pub linked: bool,
+    pub endpoint: Option<String>,
+    pub account_id: Option<String>,
+    pub online: bool,
+    pub queued: u64,
+    pub last_sync_at: Option<String>,
+    pub clock_offset_ms: Option<i64>,
+}
+
+fn sync_state(store: &Store) -> Result<SyncStateView> {
+    Ok(SyncStateView {
+        linked: recoup_sync::is_linked(store)?,
+        endpoint: store.meta(meta::ENDPOINT_URL)?,
+        account_id: store.meta(meta::ACCOUNT_ID)?,
+        online: !recoup_sync::is_offline(store)?,
+        queued: store.outbox_len()?,
+        last_sync_at: store.meta(meta::LAST_SYNC_AT)?,
+        clock_offset_ms: recoup_sync::clock_offset(store)?
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+    })
+}
+
+fn clock(fixed: Option<Timestamp>, shift: Option<i64>) -> Box<dyn Clock> {
+    match (fixed, shift) {
         (Some(t), _) => Box::new(FixedClock(t)),
         (None, Some(secs)) => Box::new(OffsetClock::new(
             SystemClock,
             SignedDuration::from_secs(secs),
         )),
         (None, None) => Box::new(SystemClock),
-    })
+    }
 }
 
 fn data_dir(flag: Option<&Path>) -> Result<PathBuf> {
@@ -295,10 +545,9 @@ fn data_dir(flag: Option<&Path>) -> Result<PathBuf> {
         .ok_or(CliError::NoDataDir)
 }
 
-fn open(flag: Option<&Path>) -> Result<Store> {
-    let dir = data_dir(flag)?;
-    std::fs::create_dir_all(&dir).map_err(|source| CliError::DataDir {
-        path: dir.clone(),
+fn open(dir: &Path) -> Result<Store> {
+    std::fs::create_dir_all(dir).map_err(|source| CliError::DataDir {
+        path: dir.to_owned(),
         source,
     })?;
     Ok(Store::open(&dir.join("recoup.sqlite3"))?)

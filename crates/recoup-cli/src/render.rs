@@ -4,12 +4,17 @@
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 
+use recoup_api::AccountView;
 use recoup_core::{Balances, Decision, GenerationStatus, Policy, PriceList};
 use recoup_core::{Feature, Platform};
 use recoup_store::{
     AccountBalance, ClaimOutcome, ClaimRecord, GenerationRecord, GrantRecord, HistoryPage,
-    LedgerEntry, SweepReport,
+    LedgerEntry, SweepReport, SyncState,
 };
+use recoup_sync::{PolicyStatus, SyncReport};
+
+use crate::commands::SyncStateView;
+use crate::link::{LoginOutcome, RemoteGeneration};
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -312,7 +317,7 @@ pub fn claims(cs: &[ClaimRecord]) -> String {
         "reason",
         "device says",
         "sync",
-        "outcome",
+        "endpoint says",
     ]);
     for c in cs {
         t.add_row(vec![
@@ -332,8 +337,253 @@ pub fn claims(cs: &[ClaimRecord]) -> String {
                 format!("no: {}", codes.join(", "))
             },
             c.sync_state.to_string(),
-            c.outcome.map_or("pending", |o| o.as_str()).to_owned(),
+            claim_status(c),
         ]);
     }
     t.to_string()
+}
+
+/// What the endpoint said about a claim, as the user is told it.
+pub fn claim_status(c: &ClaimRecord) -> String {
+    match c.outcome {
+        Some(outcome) => {
+            let verdict = recoup_store::Verdict {
+                outcome,
+                code: c.outcome_code.clone(),
+                refunded_credits: c.refunded_credits.unwrap_or(0),
+                decided_at: c.decided_at,
+            };
+            let message = recoup_api::ClaimAnswer::message_for(&verdict);
+            match (&c.outcome_code, outcome) {
+                (Some(code), ClaimOutcome::NotRefunded) => format!("{message} ({code})"),
+                _ => message,
+            }
+        }
+        None => match c.sync_state {
+            SyncState::Queued if c.local_decision.eligible => {
+                "Refund pending: waiting to sync".to_owned()
+            }
+            SyncState::Queued => "Waiting to sync (sent as feedback)".to_owned(),
+            SyncState::Sent => "Sent; no answer yet, will retry".to_owned(),
+            SyncState::Acknowledged => "Acknowledged".to_owned(),
+            SyncState::Quarantined => {
+                "Set aside after repeated failures: `recoup sync --retry-quarantined`".to_owned()
+            }
+        },
+    }
+}
+
+fn offset_words(ms: i64) -> String {
+    let secs = ms / 1000;
+    if secs == 0 {
+        "the device clock agrees with the endpoint's".to_owned()
+    } else if secs > 0 {
+        format!(
+            "the endpoint's clock is {} ahead of this device",
+            span(secs)
+        )
+    } else {
+        format!("the endpoint's clock is {} behind this device", span(-secs))
+    }
+}
+
+pub fn sync_state_line(s: &SyncStateView) -> String {
+    if !s.linked {
+        return format!(
+            "Not linked to an endpoint ({} item(s) in the outbox; `recoup login` to link).",
+            s.queued
+        );
+    }
+    format!(
+        "Linked to {} (account {}); network {}; {} item(s) waiting to sync; last sync {}.",
+        s.endpoint.as_deref().unwrap_or("?"),
+        s.account_id.as_deref().unwrap_or("?"),
+        if s.online { "on" } else { "off" },
+        s.queued,
+        s.last_sync_at.as_deref().unwrap_or("never"),
+    )
+}
+
+pub fn sync_report(r: &SyncReport, requeued: u64) -> String {
+    let mut lines = Vec::new();
+    if requeued > 0 {
+        lines.push(format!(
+            "{requeued} report(s) set aside earlier were put back in the queue."
+        ));
+    }
+    if r.sent == 0 {
+        lines.push("Nothing to send.".to_owned());
+    } else {
+        lines.push(format!(
+            "Sent {} report(s); {} answered: {} refunded ({} credits), {} not refunded, {} in review.",
+            r.sent, r.answered, r.refunded, r.refunded_credits, r.not_refunded, r.in_review
+        ));
+    }
+    for n in &r.notices {
+        lines.push(format!("  {}: {}", n.claim_id, n.message));
+    }
+    if r.rejected > 0 {
+        lines.push(format!(
+            "{} report(s) were refused by the endpoint and recorded as not refunded:",
+            r.rejected
+        ));
+        for j in &r.rejections {
+            lines.push(format!("  {} ({:?}): {}", j.claim_id, j.code, j.message));
+        }
+    }
+    if r.retried > 0 {
+        lines.push(format!(
+            "{} report(s) could not be delivered and will be retried with backoff.",
+            r.retried
+        ));
+    }
+    if r.quarantined > 0 {
+        lines.push(format!(
+            "{} report(s) kept failing and were set aside; `recoup sync --retry-quarantined` tries them again.",
+            r.quarantined
+        ));
+    }
+    if r.pages > 0 {
+        lines.push(format!(
+            "Pulled {} new change(s) in {} page(s){}{}.",
+            r.pulled,
+            r.pages,
+            if r.claims_decided > 0 {
+                format!(
+                    "; {} decision(s) arrived (see `recoup claims`)",
+                    r.claims_decided
+                )
+            } else {
+                String::new()
+            },
+            if r.more_to_pull {
+                "; more wait for the next sync"
+            } else {
+                ""
+            }
+        ));
+    }
+    if let Some(ms) = r.clock_offset_ms {
+        lines.push(format!(
+            "Clock: {}; refund windows are checked with the endpoint's time.",
+            offset_words(ms)
+        ));
+    }
+    match &r.policy {
+        PolicyStatus::NotChecked => {}
+        PolicyStatus::Unchanged { version } => {
+            lines.push(format!("Policy {version} is up to date."))
+        }
+        PolicyStatus::Updated { from, to } => lines.push(format!(
+            "Policy updated: {to} is now in force (was {from})."
+        )),
+        PolicyStatus::Refused {
+            offered,
+            kept,
+            reason,
+        } => lines.push(format!(
+            "Policy {offered} was REFUSED ({}): {reason}. {kept} stays in force.",
+            reason.code()
+        )),
+    }
+    for e in &r.errors {
+        lines.push(format!(
+            "Problem ({:?}): {}{}",
+            e.phase,
+            e.message,
+            if e.transient {
+                " (the next sync tries again)"
+            } else {
+                ""
+            }
+        ));
+    }
+    lines.push(format!(
+        "{} item(s) still waiting in the outbox.",
+        r.still_queued
+    ));
+    lines.join("\n")
+}
+
+pub fn logged_in(o: &LoginOutcome) -> String {
+    let mut out = format!(
+        "Linked to {} as account {}{}.\n\
+         Token stored in {} (readable by you only; the app keeps it in the OS keychain).\n\
+         Policy-signing key pinned: {}.",
+        o.endpoint,
+        o.account_id,
+        match (o.created, o.allowance_credits) {
+            (true, Some(c)) => format!(" (new sandbox account, {c} credits allowance)"),
+            _ => String::new(),
+        },
+        o.credentials_file.display(),
+        o.policy_key
+    );
+    match (&o.sync, &o.sync_error) {
+        (Some(r), _) => {
+            out.push('\n');
+            out.push_str(&sync_report(r, 0));
+        }
+        (None, Some(e)) => out.push_str(&format!("\nFirst sync failed: {e}")),
+        _ => {}
+    }
+    out
+}
+
+pub fn account(v: &AccountView, s: &SyncStateView) -> String {
+    let skew = v.server_time.duration_since(Timestamp::now());
+    let skew_ms = i64::try_from(skew.as_millis()).unwrap_or(i64::MAX);
+    format!(
+        "Account {} on {}\nOn the endpoint: available {} credits\n{}\nEndpoint time: {} ({}).\n{}",
+        v.account_id,
+        s.endpoint.as_deref().unwrap_or("?"),
+        v.balance.totals.available,
+        totals_line(&v.balance.totals),
+        when(v.server_time),
+        offset_words(skew_ms),
+        sync_state_line(s)
+    )
+}
+
+pub fn network(s: &SyncStateView, sync: Option<&SyncReport>, error: Option<&str>) -> String {
+    let mut out = if s.online {
+        "Network on: syncs reach the endpoint.".to_owned()
+    } else {
+        "Network off (forced): nothing is sent or read; reports still work and wait in the outbox. \
+         `recoup network on` to go back online."
+            .to_owned()
+    };
+    out.push('\n');
+    out.push_str(&sync_state_line(s));
+    if let Some(r) = sync {
+        out.push_str("\nBack online, synced:\n");
+        out.push_str(&sync_report(r, 0));
+    }
+    if let Some(e) = error {
+        out.push_str(&format!("\nBack online, but the sync failed: {e}"));
+    }
+    out
+}
+
+pub fn generated_remote(
+    g: &GenerationRecord,
+    d: Option<&Decision>,
+    run: &RemoteGeneration,
+) -> String {
+    let mut out = match d {
+        Some(d) => generated(g, d),
+        None => format!(
+            "Generation {} ({} on {}, {}) ran on the endpoint: {}.",
+            g.generation_id, g.feature, g.platform, g.surface, g.status
+        ),
+    };
+    out = out.replacen("Generation ", "Generation (on the endpoint) ", 1);
+    if let Some(p) = &run.output_file {
+        out.push_str(&format!("\nOutput saved to {}.", p.display()));
+    }
+    for n in &run.notes {
+        out.push('\n');
+        out.push_str(n);
+    }
+    out
 }

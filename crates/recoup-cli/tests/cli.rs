@@ -409,3 +409,181 @@ fn human_output_says_what_to_do_next() {
         "{err}"
     );
 }
+
+// ---- Linking to an endpoint. The end-to-end runs against the real server live in `tests/`;
+// these check the CLI's side without one: what is refused, what is never done to a replica,
+// and what happens when the endpoint cannot be reached.
+
+/// Marks the data dir as linked to an endpoint that is not there (a closed port), as `login`
+/// would, with a token in the credentials file.
+fn link_to_nowhere(r: &Recoup) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let db = r.db();
+    set_meta(&db, "endpoint.url", &url);
+    set_meta(
+        &db,
+        "endpoint.account_id",
+        "01a21327-4e2d-7622-9508-df8b1f961a6b",
+    );
+    std::fs::write(
+        r.dir.path().join("credentials.json"),
+        format!(r#"{{"endpoint":"{url}","account_id":"a","token":"t"}}"#),
+    )
+    .unwrap();
+}
+
+fn set_meta(db: &std::path::Path, key: &str, value: &str) {
+    let mut store = recoup_store::Store::open(db).unwrap();
+    store.set_meta(key, value).unwrap();
+}
+
+#[test]
+fn login_refuses_a_data_dir_with_a_local_ledger() {
+    let r = Recoup::new();
+    r.ok(&["grant", "--credits", "10"]);
+    // Refused before any network call: the endpoint URL need not answer.
+    assert_eq!(
+        r.err(&["login", "--endpoint", "http://127.0.0.1:9", "--create"]),
+        "local_ledger"
+    );
+    let out = r.raw(&["login", "--endpoint", "http://127.0.0.1:9", "--create"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already has a local ledger"), "{stderr}");
+    assert!(stderr.contains("new, empty --data-dir"), "{stderr}");
+}
+
+#[test]
+fn login_to_an_unreachable_endpoint_links_nothing() {
+    let r = Recoup::new();
+    assert_eq!(
+        r.err(&["login", "--endpoint", "http://127.0.0.1:9", "--create"]),
+        "network"
+    );
+    assert_eq!(r.err(&["sync"]), "not_linked");
+    assert_eq!(r.err(&["account"]), "not_linked");
+    assert!(!r.dir.path().join("credentials.json").exists());
+    assert_eq!(
+        r.err(&["login", "--endpoint", "ftp://nope", "--token", "x"]),
+        "network",
+        "a malformed URL is refused too"
+    );
+    // --create or --token is required.
+    let out = r.raw(&["login", "--endpoint", "http://127.0.0.1:9"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn the_network_switch_makes_sync_offline_without_touching_the_network() {
+    let r = Recoup::new();
+    link_to_nowhere(&r);
+    let v = r.ok(&["network", "off"]);
+    assert_eq!(v["device"]["online"], Value::Bool(false));
+    assert_eq!(v["device"]["linked"], Value::Bool(true));
+    assert_eq!(r.err(&["sync"]), "offline");
+    assert_eq!(r.err(&["account"]), "offline");
+    assert_eq!(
+        r.err(&["generate", "--feature", "logo"]),
+        "offline",
+        "generations run on the endpoint"
+    );
+    let v = r.ok(&["network"]);
+    assert_eq!(v["device"]["online"], Value::Bool(false));
+    // Back on: the CLI syncs at once; the endpoint is not there, which the report says.
+    let v = r.ok(&["network", "on"]);
+    assert_eq!(v["device"]["online"], Value::Bool(true));
+    assert_eq!(v["sync"]["errors"][0]["network"], Value::Bool(true));
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_report_not_a_crash() {
+    let r = Recoup::new();
+    link_to_nowhere(&r);
+    let v = r.ok(&["sync"]);
+    assert_eq!(v["clean"], Value::Bool(false));
+    assert_eq!(
+        v["errors"][0]["phase"], "pull",
+        "nothing queued: the pull meets the network first"
+    );
+    assert_eq!(
+        v["errors"].as_array().unwrap().len(),
+        1,
+        "later phases skipped: {v}"
+    );
+    let out = r.raw(&["sync"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("the next sync tries again"), "{text}");
+    assert_eq!(r.err(&["generate", "--feature", "logo"]), "network");
+}
+
+#[test]
+fn a_linked_replica_is_never_swept_or_written_locally() {
+    let r = Recoup::new();
+    // A running generation whose hold is long stale, then the data dir is linked.
+    r.ok(&["--now", "2026-11-25T09:00:00Z", "grant", "--credits", "50"]);
+    generate(&r, &["--feature", "logo", "--leave-running"]);
+    link_to_nowhere(&r);
+    let b = r.ok(&["--now", "2026-12-25T10:00:00Z", "balance"]);
+    assert_eq!(
+        b["totals"]["held"], 2,
+        "the endpoint settles holds; the replica only mirrors: {b}"
+    );
+    assert_eq!(r.err(&["sweep"]), "linked");
+    assert_eq!(r.err(&["grant", "--credits", "5"]), "linked");
+    assert_eq!(
+        r.err(&["policy", "load", "/nonexistent.json"]),
+        "linked",
+        "the policy comes signed from the endpoint"
+    );
+    assert_eq!(
+        r.err(&["generate", "--feature", "logo", "--fail"]),
+        "invalid_input",
+        "the endpoint's generator decides"
+    );
+}
+
+#[test]
+fn a_linked_data_dir_checks_windows_with_the_endpoints_time() {
+    let r = Recoup::new();
+    r.ok(&["--now", "2026-11-25T09:00:00Z", "grant", "--credits", "50"]);
+    let g = generate(&r, &["--feature", "logo"]);
+    // The last sync measured the endpoint's clock two days ahead of this device.
+    set_meta(
+        &r.db(),
+        "sync.clock_offset_ms",
+        &(2 * 86_400_000).to_string(),
+    );
+    let unlinked = r.ok(&["--now", "2026-11-25T11:00:00Z", "check", &g]);
+    assert_eq!(
+        unlinked["eligible"],
+        Value::Bool(true),
+        "not linked: device time"
+    );
+    link_to_nowhere(&r);
+    let linked = r.ok(&["--now", "2026-11-25T11:00:00Z", "check", &g]);
+    assert_eq!(codes(&linked), ["window_expired"], "{linked}");
+    // A report made now is stamped with the corrected time.
+    let c = r.ok(&[
+        "--now",
+        "2026-11-25T11:00:00Z",
+        "report",
+        &g,
+        "--reason",
+        "other",
+        "--details",
+        "Late report",
+    ]);
+    assert_eq!(c["submitted_at"], "2026-11-27T11:00:00Z");
+    let claims = r.ok(&["claims"]);
+    assert_eq!(
+        claims[0]["status"], "Waiting to sync (sent as feedback)",
+        "{claims}"
+    );
+    let human = r.raw(&["claims"]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("1 item(s) waiting to sync"), "{text}");
+}

@@ -27,6 +27,9 @@ use crate::{clock_offset, is_offline, meta};
 /// Most rejections a report lists one by one (the count is always complete).
 const REJECTIONS_LISTED_MAX: usize = 20;
 
+/// Most notices a report lists one by one.
+const NOTICES_LISTED_MAX: usize = 50;
+
 /// The engine's bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyncConfig {
@@ -141,6 +144,18 @@ pub struct Rejection {
     pub message: String,
 }
 
+/// The endpoint's answer to one claim, as the user is told it ("Refund granted: 4 credits",
+/// "Thank you for your feedback").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// The claim.
+    pub claim_id: ClaimId,
+    /// The outcome.
+    pub outcome: ClaimOutcome,
+    /// The notification text.
+    pub message: String,
+}
+
 /// Why a policy from the endpoint was not put in force.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyRefusal {
@@ -245,6 +260,8 @@ pub struct SyncReport {
     pub rejected: u32,
     /// The first rejections, with their codes.
     pub rejections: Vec<Rejection>,
+    /// The first answers, as notifications.
+    pub notices: Vec<Notice>,
     /// Claims that failed transiently and wait for a later attempt.
     pub retried: u32,
     /// Claims set aside after too many failures (`recoup sync --retry-quarantined`).
@@ -282,8 +299,15 @@ impl SyncReport {
         self.errors.iter().any(|e| e.network)
     }
 
-    fn count_verdict(&mut self, v: &Verdict) {
+    fn count_verdict(&mut self, claim_id: ClaimId, v: &Verdict) {
         self.answered += 1;
+        if self.notices.len() < NOTICES_LISTED_MAX {
+            self.notices.push(Notice {
+                claim_id,
+                outcome: v.outcome,
+                message: recoup_api::ClaimAnswer::message_for(v),
+            });
+        }
         match v.outcome {
             ClaimOutcome::Refunded => {
                 self.refunded += 1;
@@ -309,7 +333,7 @@ pub struct Progress {
 pub enum SyncError {
     /// The network is switched off (QA "force offline"): nothing was sent or read.
     #[error(
-        "offline: the network is switched off, nothing was sent ({queued} item(s) wait in the outbox); `recoup network on` to sync"
+        "offline: the network is switched off; nothing was sent or read ({queued} item(s) wait in the outbox)"
     )]
     Offline {
         /// Items waiting in the outbox.
@@ -429,7 +453,8 @@ impl<T: Transport> SyncEngine<T> {
     fn finish(&self, store: &mut Store, mut report: SyncReport) -> Result<SyncReport, SyncError> {
         report.still_queued = store.outbox_len()?;
         if !report.unreachable() {
-            store.set_meta(meta::LAST_SYNC_AT, &self.clock.now().to_string())?;
+            let at = self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            store.set_meta(meta::LAST_SYNC_AT, &at)?;
         }
         Ok(report)
     }
@@ -537,7 +562,7 @@ impl<T: Transport> SyncEngine<T> {
                     answer: Some(a), ..
                 }) => {
                     store.record_verdict(ClaimId(item.item_id), &a.verdict)?;
-                    report.count_verdict(&a.verdict);
+                    report.count_verdict(ClaimId(item.item_id), &a.verdict);
                 }
                 Some(ClaimBatchItem { error: Some(e), .. })
                     if e.code.is_transient() || e.code == ErrorCode::Unauthorized =>
@@ -573,7 +598,7 @@ impl<T: Transport> SyncEngine<T> {
             match self.client.submit_claim(&claim) {
                 Ok(a) if a.claim_id.0 == item.item_id => {
                     store.record_verdict(a.claim_id, &a.verdict)?;
-                    report.count_verdict(&a.verdict);
+                    report.count_verdict(a.claim_id, &a.verdict);
                 }
                 Ok(_) => self.retry(
                     store,
@@ -618,7 +643,7 @@ impl<T: Transport> SyncEngine<T> {
             decided_at: Some(self.corrected_now(store)?),
         };
         store.record_verdict(ClaimId(item.item_id), &verdict)?;
-        report.count_verdict(&verdict);
+        report.count_verdict(ClaimId(item.item_id), &verdict);
         report.rejected += 1;
         if report.rejections.len() < REJECTIONS_LISTED_MAX {
             report.rejections.push(Rejection {

@@ -43,8 +43,8 @@ pub use client::{
     CHANGES_LIMIT_MAX, Client, ClientError, ClientResult, GenerationOutput, PolicyFetch,
 };
 pub use engine::{
-    Phase, PhaseError, PolicyRefusal, PolicyStatus, Progress, Rejection, SyncConfig, SyncEngine,
-    SyncError, SyncReport,
+    Notice, Phase, PhaseError, PolicyRefusal, PolicyStatus, Progress, Rejection, SyncConfig,
+    SyncEngine, SyncError, SyncReport,
 };
 pub use transport::{
     HttpTransport, Method, RESPONSE_BYTES_MAX, Request, Response, Timeouts, Transport,

@@ -398,6 +398,11 @@ fn push_records_answers_and_pull_brings_the_refund_and_the_decisions() {
         (2, 2, 1, 1)
     );
     assert_eq!(r.refunded_credits, 4, "virtual model costs 4");
+    let messages: Vec<_> = r.notices.iter().map(|n| n.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["Refund granted: 4 credits", "Thank you for your feedback"]
+    );
     assert_eq!(r.still_queued, 0);
     assert!(
         r.pulled > 0,
