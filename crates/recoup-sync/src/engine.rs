@@ -299,6 +299,17 @@ impl SyncReport {
         self.errors.iter().any(|e| e.network)
     }
 
+    fn note_rejection(&mut self, claim_id: ClaimId, error: ApiError) {
+        self.rejected += 1;
+        if self.rejections.len() < REJECTIONS_LISTED_MAX {
+            self.rejections.push(Rejection {
+                claim_id,
+                code: error.code,
+                message: error.message,
+            });
+        }
+    }
+
     fn count_verdict(&mut self, claim_id: ClaimId, v: &Verdict) {
         self.answered += 1;
         if self.notices.len() < NOTICES_LISTED_MAX {
@@ -512,7 +523,7 @@ impl<T: Transport> SyncEngine<T> {
             let batch = ClaimBatch { claims };
             let stop = match self.client.submit_claims(&batch) {
                 Ok(answer) => {
-                    self.apply_batch(store, &items, answer, report)?;
+                    self.apply_batch(store, &items, answer, start, report)?;
                     false
                 }
                 Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
@@ -548,29 +559,30 @@ impl<T: Transport> SyncEngine<T> {
         store: &mut Store,
         items: &[OutboxItem],
         answer: ClaimBatchAnswer,
+        start: Timestamp,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let start = self.clock.now();
+        let decided_at = self.corrected_now(store)?;
         let mut by_id: HashMap<uuid::Uuid, ClaimBatchItem> = answer
             .results
             .into_iter()
             .map(|r| (r.claim_id.0, r))
             .collect();
+        let mut verdicts = Vec::with_capacity(items.len());
         for item in items {
+            let id = ClaimId(item.item_id);
             match by_id.remove(&item.item_id) {
                 Some(ClaimBatchItem {
                     answer: Some(a), ..
-                }) => {
-                    store.record_verdict(ClaimId(item.item_id), &a.verdict)?;
-                    report.count_verdict(ClaimId(item.item_id), &a.verdict);
-                }
+                }) => verdicts.push((id, a.verdict)),
                 Some(ClaimBatchItem { error: Some(e), .. })
                     if e.code.is_transient() || e.code == ErrorCode::Unauthorized =>
                 {
                     self.retry(store, item, start, &e.to_string(), report)?;
                 }
                 Some(ClaimBatchItem { error: Some(e), .. }) => {
-                    self.reject(store, item, e, report)?
+                    verdicts.push((id, refusal(&e, decided_at)));
+                    report.note_rejection(id, e);
                 }
                 _ => self.retry(
                     store,
@@ -580,6 +592,10 @@ impl<T: Transport> SyncEngine<T> {
                     report,
                 )?,
             }
+        }
+        record_verdicts(store, &verdicts)?;
+        for (id, v) in &verdicts {
+            report.count_verdict(*id, v);
         }
         Ok(())
     }
@@ -636,22 +652,11 @@ impl<T: Transport> SyncEngine<T> {
         error: ApiError,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let verdict = Verdict {
-            outcome: ClaimOutcome::NotRefunded,
-            code: Some(code_str(error.code)),
-            refunded_credits: 0,
-            decided_at: Some(self.corrected_now(store)?),
-        };
-        store.record_verdict(ClaimId(item.item_id), &verdict)?;
-        report.count_verdict(ClaimId(item.item_id), &verdict);
-        report.rejected += 1;
-        if report.rejections.len() < REJECTIONS_LISTED_MAX {
-            report.rejections.push(Rejection {
-                claim_id: ClaimId(item.item_id),
-                code: error.code,
-                message: error.message,
-            });
-        }
+        let id = ClaimId(item.item_id);
+        let verdict = refusal(&error, self.corrected_now(store)?);
+        record_verdicts(store, &[(id, verdict.clone())])?;
+        report.count_verdict(id, &verdict);
+        report.note_rejection(id, error);
         Ok(())
     }
 
@@ -814,6 +819,26 @@ impl<T: Transport> SyncEngine<T> {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The final answer recorded for a claim the endpoint refused for good.
+fn refusal(error: &ApiError, decided_at: Timestamp) -> Verdict {
+    Verdict {
+        outcome: ClaimOutcome::NotRefunded,
+        code: Some(code_str(error.code)),
+        refunded_credits: 0,
+        decided_at: Some(decided_at),
+    }
+}
+
+/// Records the endpoint's answers. One store transaction per claim for now: a store method
+/// that records a batch in one transaction would take a 10,000-claim drain from about 1.8 s of
+/// commits to a few tens of ms.
+fn record_verdicts(store: &mut Store, verdicts: &[(ClaimId, Verdict)]) -> Result<(), StoreError> {
+    for (id, v) in verdicts {
+        store.record_verdict(*id, v)?;
+    }
+    Ok(())
 }
 
 fn unauthorized(e: ClientError) -> SyncError {

@@ -62,6 +62,10 @@ enum Fault {
     CommitThenDrop,
     /// Answer with this status and error.
     Status(ErrorCode),
+    /// Do the work, then answer 200 with a body cut in the middle.
+    Garbled,
+    /// Leave the last claim out: not decided, not in the answer.
+    OmitLast,
 }
 
 /// The endpoint: a real store, its clock, its signing key, and scripted faults.
@@ -230,7 +234,12 @@ impl FakeEndpoint {
         let batch: ClaimBatch = serde_json::from_slice(&req.body).unwrap();
         assert!(batch.claims.len() <= recoup_api::CLAIM_BATCH_MAX);
         let mut results = Vec::new();
-        for c in &batch.claims {
+        let take = if matches!(fault, Some(Fault::OmitLast)) {
+            batch.claims.len() - 1
+        } else {
+            batch.claims.len()
+        };
+        for c in &batch.claims[..take] {
             let scripted = {
                 let mut errs = self.item_errors.borrow_mut();
                 errs.iter()
@@ -250,10 +259,16 @@ impl FakeEndpoint {
                 error,
             });
         }
-        if matches!(fault, Some(Fault::CommitThenDrop)) {
-            return Err(TransportError::Io("connection reset after commit".into()));
+        match fault {
+            Some(Fault::CommitThenDrop) => {
+                Err(TransportError::Io("connection reset after commit".into()))
+            }
+            Some(Fault::Garbled) => {
+                let full = serde_json::to_vec(&ClaimBatchAnswer { results }).unwrap();
+                Ok(Response::new(200, full[..full.len() / 2].to_vec()))
+            }
+            _ => Ok(Response::json(200, &ClaimBatchAnswer { results })),
         }
-        Ok(Response::json(200, &ClaimBatchAnswer { results }))
     }
 
     fn changes(&self, req: &Request) -> Result<Response, TransportError> {
@@ -988,9 +1003,59 @@ fn a_long_drain_reports_progress_per_batch() {
 }
 
 #[test]
-fn a_technical_failure_claim_is_answered_not_refunded_by_the_endpoint() {
-    // The device refuses to report a failed generation; a claim for one that failed on the
-    // endpoint after the device saw it succeed is still answered, never an error.
+fn a_garbled_answer_is_settled_by_the_feed_and_a_missing_one_is_retried() {
+    let ep = FakeEndpoint::new();
+    let gens: Vec<_> = (0..4)
+        .map(|_| ep.generation(Feature::Recolor, Platform::Web, true))
+        .collect();
+    let clock = TestClock::at(t0());
+    let mut dev = device(&ep);
+    let mut eng = engine(&ep, &clock, SyncConfig::default(), 0.0);
+    eng.sync_once(&mut dev).unwrap();
+    let c1 = report(&mut dev, gens[0], clock.now());
+    let c2 = report(&mut dev, gens[1], clock.now());
+
+    // The endpoint decided both, but its answer arrived cut: a transient error, the claims
+    // wait for a retry, and the same sync's pull brings the endpoint's decisions anyway.
+    ep.batch_faults.borrow_mut().push_back(Fault::Garbled);
+    let r = eng.sync_once(&mut dev).unwrap();
+    assert_eq!((r.answered, r.retried), (0, 2));
+    assert!(r.errors[0].transient && !r.errors[0].network, "{r:?}");
+    assert_eq!(r.claims_decided, 2, "the decisions came through the feed");
+    assert_eq!(r.still_queued, 0, "decided claims leave the outbox");
+    for c in [c1, c2] {
+        assert_eq!(dev.claim(c).unwrap().outcome, Some(ClaimOutcome::Refunded));
+    }
+
+    // An answer that leaves a claim out: that claim is retried, the other is recorded.
+    let c3 = report(&mut dev, gens[2], clock.now());
+    let c4 = report(&mut dev, gens[3], clock.now());
+    ep.batch_faults.borrow_mut().push_back(Fault::OmitLast);
+    let r = eng.sync_once(&mut dev).unwrap();
+    assert_eq!((r.answered, r.retried), (1, 1), "{r:?}");
+    assert_eq!(dev.claim(c3).unwrap().outcome, Some(ClaimOutcome::Refunded));
+    assert_eq!(dev.claim(c4).unwrap().sync_state, SyncState::Sent);
+    clock.advance(Duration::from_millis(1));
+    let r = eng.sync_once(&mut dev).unwrap();
+    assert_eq!((r.sent, r.refunded), (1, 1));
+    assert_eq!(dev.claim(c4).unwrap().outcome, Some(ClaimOutcome::Refunded));
+    assert_eq!(
+        ep.store
+            .borrow()
+            .balance(ep.now.get())
+            .unwrap()
+            .totals
+            .refunded,
+        8,
+        "four claims of 2 credits, each refunded once, whatever was lost on the way"
+    );
+    assert_ledgers_agree(&dev, &ep);
+}
+
+#[test]
+fn a_failed_generation_mirrors_as_released_and_cannot_be_reported() {
+    // The endpoint voided the hold; the replica shows the same, and the device refuses a report
+    // (there is nothing to refund) without queueing anything.
     let ep = FakeEndpoint::new();
     let g = ep.generation(Feature::Recolor, Platform::Web, false);
     let clock = TestClock::at(t0());
