@@ -751,21 +751,29 @@ impl Store {
     /// Records the endpoint's answer to a claim: the outbox item is done and the claim shows the
     /// decision. Refunded credits arrive through the change feed, as ledger entries.
     pub fn record_verdict(&mut self, claim_id: ClaimId, verdict: &Verdict) -> Result<()> {
+        self.record_verdicts(&[(claim_id, verdict.clone())])
+    }
+
+    /// Records many answers in one durable transaction (an outbox drained in batches commits
+    /// once per batch, not once per claim).
+    pub fn record_verdicts(&mut self, answers: &[(ClaimId, Verdict)]) -> Result<()> {
         self.write(|tx| {
-            tx.prepare_cached(
-                "UPDATE claims SET sync_state = 'acknowledged', outcome = ?2, outcome_code = ?3,
-                     refunded_credits = ?4, decided_at = ?5
-                 WHERE claim_id = ?1 AND (outcome IS NULL OR outcome = 'in_review')",
-            )?
-            .execute(params![
-                claim_id.as_bytes(),
-                verdict.outcome.as_str(),
-                verdict.code,
-                sql_credits(verdict.refunded_credits)?,
-                verdict.decided_at.map(ms)
-            ])?;
-            tx.prepare_cached("UPDATE outbox SET state = 'done' WHERE item_id = ?1")?
-                .execute([claim_id.as_bytes()])?;
+            for (claim_id, verdict) in answers {
+                tx.prepare_cached(
+                    "UPDATE claims SET sync_state = 'acknowledged', outcome = ?2, outcome_code = ?3,
+                         refunded_credits = ?4, decided_at = ?5
+                     WHERE claim_id = ?1 AND (outcome IS NULL OR outcome = 'in_review')",
+                )?
+                .execute(params![
+                    claim_id.as_bytes(),
+                    verdict.outcome.as_str(),
+                    verdict.code,
+                    sql_credits(verdict.refunded_credits)?,
+                    verdict.decided_at.map(ms)
+                ])?;
+                tx.prepare_cached("UPDATE outbox SET state = 'done' WHERE item_id = ?1")?
+                    .execute([claim_id.as_bytes()])?;
+            }
             Ok(())
         })
     }
