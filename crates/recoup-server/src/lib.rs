@@ -15,6 +15,7 @@ mod state;
 use std::sync::Arc;
 
 pub use error::AppError;
+pub use routes::ROUTES;
 pub use state::{AppState, Config};
 
 /// The service: every route with its limits and request logging.
@@ -23,7 +24,45 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             recoup_api::BODY_BYTES_MAX,
         ))
+        .layer(axum::middleware::map_response(json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// axum refuses some requests itself, before a handler runs, in plain text: a body over the
+/// limit (413), a path or query parameter that does not parse (400), an unknown path (404,
+/// empty). They get the same `{code, message}` body as every other error. A 405 keeps axum's
+/// answer (empty, with `Allow`): no error code means "wrong method".
+async fn json_errors(response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    use recoup_api::ErrorCode;
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let code = match response.status() {
+        _ if json => return response,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::BAD_REQUEST => ErrorCode::InvalidInput,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        _ => return response,
+    };
+    let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = match code {
+        ErrorCode::PayloadTooLarge => format!(
+            "the request body is larger than {} bytes",
+            recoup_api::BODY_BYTES_MAX
+        ),
+        ErrorCode::NotFound if text.is_empty() => {
+            "no such route: see docs/openapi.yaml for the routes".to_owned()
+        }
+        _ => text,
+    };
+    AppError::api(code, message).into_response()
 }
 
 /// Serves until `shutdown` resolves.

@@ -30,7 +30,28 @@ use crate::state::{AppState, Published, lock, new_token};
 type AppResult<T> = Result<T, AppError>;
 type Shared = State<Arc<AppState>>;
 
-/// Every route.
+/// Every (method, path) the router serves, in `router()`'s order. The OpenAPI document
+/// (`docs/openapi.yaml`) is checked against this list, and this list against `router()`.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/health"),
+    ("POST", "/v1/accounts"),
+    ("GET", "/v1/account"),
+    ("POST", "/v1/generations"),
+    ("GET", "/v1/generations/{id}/output"),
+    ("POST", "/v1/claims"),
+    ("POST", "/v1/claims/batch"),
+    ("GET", "/v1/policy"),
+    ("GET", "/v1/policy/key"),
+    ("GET", "/v1/changes"),
+    ("GET", "/v1/admin/reviews"),
+    ("POST", "/v1/admin/reviews/{account}/{claim}"),
+    ("PUT", "/v1/admin/policy"),
+    ("POST", "/v1/admin/accounts/{account}/grants"),
+    ("POST", "/v1/admin/accounts/{account}/clock"),
+    ("PUT", "/v1/admin/generator"),
+];
+
+/// Every route (each one listed in [`ROUTES`]).
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/health", get(health))
@@ -670,4 +691,106 @@ async fn set_generator(
         .write()
         .map_err(|_| AppError::internal("generator lock poisoned"))? = s;
     Ok(Json(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::Config;
+
+    /// The `(METHOD, path)` pairs written in `router()`'s source.
+    fn routes_in_source() -> BTreeSet<(String, String)> {
+        let src = include_str!("routes.rs");
+        let start = src.find("pub fn router(").unwrap_or(0);
+        let body = &src[start..];
+        let body = &body[..body.find(".with_state(").unwrap_or(body.len())];
+        let mut out = BTreeSet::new();
+        for piece in body.split(".route(\"").skip(1) {
+            let (path, rest) = piece.split_once('"').unwrap_or_default();
+            let handlers = rest.split_once("))").map_or(rest, |(h, _)| h);
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if handlers.contains(&format!("{method}(")) {
+                    out.insert((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn routes_lists_exactly_the_routes_written_in_router() {
+        let listed: BTreeSet<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        assert_eq!(listed.len(), ROUTES.len(), "ROUTES has no duplicates");
+        assert_eq!(
+            routes_in_source(),
+            listed,
+            "ROUTES and the .route(...) calls in router() differ"
+        );
+    }
+
+    fn concrete(path: &str) -> String {
+        path.split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    Uuid::now_v7().to_string()
+                } else {
+                    s.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    #[tokio::test]
+    async fn the_router_serves_every_listed_route_and_no_other_method_on_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = Arc::new(
+            AppState::open(Config {
+                data_dir: dir.path().to_path_buf(),
+                sandbox: true,
+                admin_token: "admin".to_owned(),
+                failure_rate: 0.0,
+                bad_rate: 0.0,
+                rate_per_sec: 1_000,
+                starting_allowance: 10,
+            })
+            .unwrap(),
+        );
+        let app = router(state);
+        let paths: BTreeSet<&str> = ROUTES.iter().map(|(_, p)| *p).collect();
+        for path in paths {
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                let listed = ROUTES.contains(&(method, path));
+                let req = Request::builder()
+                    .method(Method::from_bytes(method.as_bytes()).unwrap())
+                    .uri(concrete(path))
+                    .body(Body::empty())
+                    .unwrap();
+                // Unauthenticated: a served route answers from its handler (200, 201 or 401),
+                // never the router's own 404 or 405.
+                let status = app.clone().oneshot(req).await.unwrap().status();
+                if listed {
+                    assert!(
+                        status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                        "{method} {path} is listed in ROUTES but the router answers {status}"
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "{method} {path} is not listed in ROUTES but the router does not answer 405"
+                    );
+                }
+            }
+        }
+    }
 }
