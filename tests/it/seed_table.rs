@@ -9,7 +9,7 @@ use recoup_store::{FinishGeneration, GrantRequest, Outcome, StartGeneration, Sto
 use recoup_tests::TestClock;
 
 /// The article, read independently of the implementation.
-fn article_refundable(f: Feature, p: Platform, s: Surface) -> bool {
+pub(crate) fn article_refundable(f: Feature, p: Platform, s: Surface) -> bool {
     use Feature::*;
     let table = match f {
         VirtualModel | FlatLay | GhostMannequin | EditWithAi | Recolor | ProductBeautifier

@@ -2,6 +2,7 @@
 //! clock that only moves when told to (as in Stripe's test clocks).
 
 pub mod proxy;
+pub mod system;
 
 use std::cell::Cell;
 
