@@ -1,0 +1,544 @@
+//! A server on loopback per test (the library on its own runtime thread, or the binary as a
+//! child process), and a client whose every answer is checked against the OpenAPI document.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use recoup_server::{AppState, Config};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::openapi::{Answer, check_answer};
+
+/// The admin token of every test server.
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+/// How a test server starts.
+#[derive(Debug, Clone)]
+pub struct Opts {
+    pub sandbox: bool,
+    pub failure_rate: f64,
+    pub bad_rate: f64,
+    pub rate_per_sec: u32,
+    pub starting_allowance: u64,
+}
+
+impl Default for Opts {
+    /// A sandbox whose generator always succeeds with a usable output.
+    fn default() -> Self {
+        Self {
+            sandbox: true,
+            failure_rate: 0.0,
+            bad_rate: 0.0,
+            rate_per_sec: 100_000,
+            starting_allowance: 200,
+        }
+    }
+}
+
+impl Opts {
+    pub fn config(&self, dir: &Path) -> Config {
+        Config {
+            data_dir: dir.to_path_buf(),
+            sandbox: self.sandbox,
+            admin_token: ADMIN.to_owned(),
+            failure_rate: self.failure_rate,
+            bad_rate: self.bad_rate,
+            rate_per_sec: self.rate_per_sec,
+            starting_allowance: self.starting_allowance,
+        }
+    }
+}
+
+/// A server from the library, on 127.0.0.1 with a port the OS picked, in its own tempdir.
+/// Stopped (gracefully, bounded) when dropped.
+pub struct Server {
+    pub client: Client,
+    _dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    pub fn start() -> Self {
+        Self::with(Opts::default())
+    }
+
+    pub fn with(opts: Opts) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = Arc::new(AppState::open(opts.config(dir.path())).expect("server state opens"));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind 127.0.0.1:0");
+                addr_tx
+                    .send(listener.local_addr().expect("local addr"))
+                    .expect("report the address");
+                let shutdown = async move {
+                    let _ = stop_rx.await;
+                };
+                recoup_server::serve(state, listener, shutdown)
+                    .await
+                    .expect("serve");
+            });
+            rt.shutdown_timeout(Duration::from_secs(5));
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server reports its address within 10 s");
+        Self {
+            client: Client::new(format!("http://{addr}")),
+            _dir: dir,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Server {
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self._dir.path()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            // Graceful shutdown waits for open connections; the client's idle ones close on it.
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if t.is_finished() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// The `recoup-server` binary as a child process, its stdout and stderr in files.
+pub struct Process {
+    pub client: Client,
+    pub child: Child,
+    _dir: tempfile::TempDir,
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+impl Process {
+    /// Starts the binary with `args` (after `--data-dir`, `--listen 127.0.0.1:0`,
+    /// `--admin-token`) and waits for its "listening on" line.
+    pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        Self::start_in(dir, &data, args, envs)
+    }
+
+    /// As [`Process::start`], on a given data directory (to restart on it).
+    pub fn start_in(
+        dir: tempfile::TempDir,
+        data: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Self {
+        let n = std::fs::read_dir(dir.path()).map_or(0, Iterator::count);
+        let stdout = dir.path().join(format!("stdout.{n}.log"));
+        let stderr = dir.path().join(format!("stderr.{n}.log"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup-server"));
+        cmd.arg("--data-dir")
+            .arg(data)
+            .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
+            .args(args)
+            .env_remove("RECOUP_ADMIN_TOKEN")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&stdout).expect("stdout file"))
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("recoup-server starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let base = loop {
+            let first = std::fs::File::open(&stdout)
+                .ok()
+                .and_then(|f| BufReader::new(f).lines().next())
+                .and_then(Result::ok);
+            if let Some(line) = first.filter(|l| l.contains("listening on")) {
+                let url = line
+                    .split_whitespace()
+                    .find(|w| w.starts_with("http://"))
+                    .unwrap_or_else(|| panic!("no URL in the first line {line:?}"))
+                    .to_owned();
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!(
+                    "recoup-server exited with {status} before listening: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "recoup-server did not say where it listens within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Self {
+            client: Client::new(base),
+            child,
+            _dir: dir,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Stops the process (by its id) and returns its stdout and stderr.
+    pub fn stop(self) -> (String, String) {
+        let (out, err, _) = self.stop_keep();
+        (out, err)
+    }
+
+    /// Stops the process (SIGKILL, by its id) and keeps its directory, to restart on it.
+    pub fn stop_keep(mut self) -> (String, String, tempfile::TempDir) {
+        self.kill();
+        let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+        let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+        let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().expect("tempdir"));
+        (out, err, dir)
+    }
+
+    /// The process's directory (its data is in `data/`).
+    pub fn dir_path(&self) -> PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
+    fn kill(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "answer {} is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// The error code of an error answer.
+    pub fn code(&self) -> String {
+        self.json()["code"]
+            .as_str()
+            .unwrap_or_else(|| {
+                panic!(
+                    "answer {} has no code: {}",
+                    self.status,
+                    String::from_utf8_lossy(&self.body)
+                )
+            })
+            .to_owned()
+    }
+
+    /// Asserts the status and the error code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str, what: &str) {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code.to_owned()),
+            "{what}: expected {status} {code}, got {}",
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+
+    #[track_caller]
+    pub fn ok(&self, what: &str) -> Value {
+        assert!(
+            (200..300).contains(&self.status),
+            "{what}: expected success, got {} {}",
+            self.status,
+            String::from_utf8_lossy(&self.body)
+        );
+        self.json()
+    }
+}
+
+/// An HTTP client for one server; checks every answer against the OpenAPI document.
+#[derive(Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+    pub base: String,
+}
+
+/// A request body.
+pub enum Body {
+    None,
+    Json(Value),
+    Raw(Vec<u8>),
+}
+
+impl Client {
+    pub fn new(base: String) -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .max_idle_age(Duration::from_secs(2))
+            .build();
+        Self {
+            agent: config.into(),
+            base,
+        }
+    }
+
+    /// Sends a request; the answer must be documented (route, status, body, error code).
+    #[track_caller]
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let resp = self.send_unchecked(method, path, token, body, headers);
+        let content_type = resp.header("content-type");
+        let lookup = |name: &str| resp.header(name);
+        let answer = Answer {
+            method,
+            path,
+            status: resp.status,
+            content_type: content_type.as_deref(),
+            header: &lookup,
+            body: &resp.body,
+        };
+        if let Err(problem) = check_answer(&answer) {
+            panic!("the answer does not match docs/openapi.yaml: {problem}");
+        }
+        resp
+    }
+
+    /// Sends a request without checking the answer against the document.
+    pub fn send_unchecked(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Body,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let result = match body {
+            Body::None => self.agent.run(req.body(()).expect("request")),
+            Body::Json(v) => self.agent.run(
+                req.header("content-type", "application/json")
+                    .body(serde_json::to_vec(&v).expect("json"))
+                    .expect("request"),
+            ),
+            Body::Raw(bytes) => self.agent.run(
+                req.header("content-type", "application/json")
+                    .body(bytes)
+                    .expect("request"),
+            ),
+        };
+        let mut resp =
+            result.unwrap_or_else(|e| panic!("{method} {path}: no answer from the server: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    v.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        let body = resp
+            .body_mut()
+            .read_to_vec()
+            .unwrap_or_else(|e| panic!("{method} {path}: cannot read the answer: {e}"));
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    #[track_caller]
+    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send("GET", path, token, Body::None, &[])
+    }
+
+    #[track_caller]
+    pub fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send("POST", path, token, Body::Json(body), &[])
+    }
+
+    #[track_caller]
+    pub fn put(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send("PUT", path, token, Body::Json(body), &[])
+    }
+
+    /// A new sandbox account.
+    #[track_caller]
+    pub fn account(&self) -> Account {
+        let v = self
+            .send("POST", "/v1/accounts", None, Body::None, &[])
+            .ok("create a sandbox account");
+        Account {
+            id: v["account_id"]
+                .as_str()
+                .expect("account_id")
+                .parse()
+                .expect("uuid"),
+            token: v["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// Sets the sandbox generator's rates.
+    #[track_caller]
+    pub fn set_generator(&self, failure_rate: f64, bad_rate: f64) {
+        self.put(
+            "/v1/admin/generator",
+            Some(ADMIN),
+            json!({"failure_rate": failure_rate, "bad_rate": bad_rate}),
+        )
+        .ok("set the generator");
+    }
+
+    /// Runs a generation and returns its record (`generation`).
+    #[track_caller]
+    pub fn generate(&self, a: &Account, feature: &str, platform: &str) -> Value {
+        self.generate_on(a, feature, platform, "editor")
+    }
+
+    #[track_caller]
+    pub fn generate_on(&self, a: &Account, feature: &str, platform: &str, surface: &str) -> Value {
+        let v = self
+            .post(
+                "/v1/generations",
+                Some(&a.token),
+                json!({
+                    "generation_id": Uuid::now_v7(),
+                    "feature": feature,
+                    "platform": platform,
+                    "surface": surface,
+                }),
+            )
+            .ok("run a generation");
+        v["generation"].clone()
+    }
+
+    /// The account view.
+    #[track_caller]
+    pub fn view(&self, a: &Account) -> Value {
+        self.get("/v1/account", Some(&a.token))
+            .ok("read the account")
+    }
+
+    /// Available credits.
+    #[track_caller]
+    pub fn available(&self, a: &Account) -> u64 {
+        self.view(a)["balance"]["totals"]["available"]
+            .as_u64()
+            .expect("available credits")
+    }
+
+    /// Every change of the account's feed, paged with `limit`.
+    #[track_caller]
+    pub fn all_changes(&self, a: &Account, limit: u32) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..10_000 {
+            let page = self
+                .get(
+                    &format!("/v1/changes?cursor={cursor}&limit={limit}"),
+                    Some(&a.token),
+                )
+                .ok("read the change feed");
+            out.extend(page["changes"].as_array().expect("changes").iter().cloned());
+            cursor = page["cursor"].as_str().expect("cursor").to_owned();
+            if !page["has_more"].as_bool().expect("has_more") {
+                return out;
+            }
+        }
+        panic!("the change feed did not end within 10000 pages");
+    }
+
+    /// The account's ledger entries of a kind, from the change feed.
+    #[track_caller]
+    pub fn entries(&self, a: &Account, kind: &str) -> Vec<Value> {
+        self.all_changes(a, 1000)
+            .into_iter()
+            .filter(|c| c["kind"] == "entry" && c["row"]["kind"] == kind)
+            .map(|c| c["row"].clone())
+            .collect()
+    }
+}
+
+/// A sandbox account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: Uuid,
+    pub token: String,
+}
+
+/// A claim body.
+pub fn claim_body(claim: Uuid, generation: &Value, details: &str) -> Value {
+    json!({
+        "claim_id": claim,
+        "generation_id": generation["generation_id"],
+        "reason": "artifacts_or_distortions",
+        "details": details,
+    })
+}
