@@ -3,4 +3,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod seed_table;
+mod system_faults;
 mod system_seed;
