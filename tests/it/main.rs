@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod seed_table;
+mod system_crash;
 mod system_faults;
 mod system_seed;

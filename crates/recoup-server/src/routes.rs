@@ -153,7 +153,7 @@ async fn create_account(State(state): Shared) -> AppResult<(StatusCode, Json<Acc
         let mut req = GrantRequest::new(OpId(Uuid::now_v7()), GrantKind::Allowance, credits);
         req.expires_at = now.checked_add(SignedDuration::from_hours(24 * 30)).ok();
         req.note = "sandbox starting allowance".to_owned();
-        lock(&store)?.grant(&req, now)?;
+        store.lock()?.grant(&req, now)?;
         Ok(AccountCreated {
             account_id: account,
             token,
@@ -170,7 +170,7 @@ async fn account(State(state): Shared, headers: HeaderMap) -> AppResult<Json<Acc
         let a = authenticate(&state, &headers)?;
         let now = state.clock(a.offset_ms).now();
         let store = state.store(a.id)?;
-        let balance = lock(&store)?.balance(now)?;
+        let balance = store.lock()?.balance(now)?;
         Ok(AccountView {
             account_id: a.id,
             balance,
@@ -202,11 +202,13 @@ async fn generate(
             platform: req.platform,
             surface: req.surface,
         };
-        let started = lock(&store)?.start_generation(&start, clock.now())?;
+        store.lock()?.start_generation(&start, clock.now())?;
         let id = req.generation_id;
-        // A repeat of a finished generation returns it as it is.
-        let record = if started.status != GenerationStatus::Running {
-            lock(&store)?.generation(id)?
+        // A repeat returns the generation as it is now (the start's recorded answer says
+        // "running" forever, so look at the current record).
+        let current = store.lock()?.generation(id)?;
+        let record = if current.status != GenerationStatus::Running {
+            current
         } else {
             let settings = *state
                 .generator
@@ -253,7 +255,14 @@ async fn generate(
                 generation_id: id,
                 outcome,
             };
-            lock(&store)?.finish_generation(&finish, clock.now())?
+            // Bound first: matching on the call itself would keep the store locked in the arms.
+            let finished = store.lock()?.finish_generation(&finish, clock.now());
+            match finished {
+                Ok(r) => r,
+                // A concurrent repeat finished it first: answer with what it recorded.
+                Err(StoreError::AlreadySettled { .. }) => store.lock()?.generation(id)?,
+                Err(e) => return Err(e.into()),
+            }
         };
         let output_path = record
             .output_ref
@@ -286,7 +295,7 @@ async fn output(
             AppError::api(ErrorCode::NotFound, e.to_string())
         })?;
         let store = state.store(a.id)?;
-        let record = lock(&store)?.generation(id)?;
+        let record = store.lock()?.generation(id)?;
         let name = record.output_ref.ok_or_else(|| {
             AppError::api(
                 ErrorCode::NotFound,
@@ -321,26 +330,30 @@ async fn output(
 }
 
 /// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
-/// truncated, noise) refunds at once; anything else goes to a person.
-fn judge(state: &AppState, account: Uuid, output_ref: Option<&str>) -> Judgement {
-    let Some(name) = output_ref else {
-        return Judgement::Review;
-    };
+/// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
+/// files (the verdict recorded when the output was stored, else the output itself), so it needs
+/// no lock on the account's store. It matters only for a succeeded generation: the store refuses
+/// claims on unknown, running or failed ones before looking at the judgement.
+fn judge(state: &AppState, account: Uuid, generation: GenerationId) -> Judgement {
     let dir = state.account_dir(account).join("outputs");
-    let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
-    let verdict = match std::fs::read_to_string(dir.join(format!("{stem}.verdict"))) {
-        Ok(v) => v,
-        Err(_) => match std::fs::read(dir.join(name)) {
-            Ok(bytes) => inspect(&bytes).verdict.as_str().to_owned(),
-            // The stored output itself is gone or unreadable: objectively unusable.
-            Err(_) => "corrupt".to_owned(),
-        },
-    };
-    if verdict.trim() == "usable" {
-        Judgement::Review
-    } else {
-        Judgement::Refund
+    if let Ok(v) = std::fs::read_to_string(dir.join(format!("{generation}.verdict"))) {
+        return if v.trim() == "usable" {
+            Judgement::Review
+        } else {
+            Judgement::Refund
+        };
     }
+    for ext in ["png", "gif"] {
+        if let Ok(bytes) = std::fs::read(dir.join(format!("{generation}.{ext}"))) {
+            return if inspect(&bytes).verdict.clearly_unusable() {
+                Judgement::Refund
+            } else {
+                Judgement::Review
+            };
+        }
+    }
+    // A succeeded generation whose output is gone is objectively unusable.
+    Judgement::Refund
 }
 
 /// One claim, adjudicated. Refusals that follow from the facts (unknown, failed or running
@@ -353,24 +366,21 @@ fn adjudicate_one(
 ) -> AppResult<ClaimAnswer> {
     let now = state.clock(a.offset_ms).now();
     let store = state.store(a.id)?;
-    let output_ref = match lock(&store)?.generation(sub.generation_id) {
-        Ok(g) => g.output_ref,
-        Err(StoreError::NotFound { .. }) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let judgement = judge(state, a.id, output_ref.as_deref());
+    let judgement = judge(state, a.id, sub.generation_id);
     let req = SubmitClaim {
         claim_id: sub.claim_id,
         generation_id: sub.generation_id,
         reason: sub.reason,
         details: sub.details.clone(),
     };
-    let result = lock(&store)?.adjudicate(&req, now, |_| judgement);
+    let result = store.adjudicate(req, judgement, now)?;
+    // Refusals that follow from the facts are not stored (there may be no generation to attach
+    // them to); they carry no decision time so that a repeat answers exactly the same.
     let refused = |code: &str| Verdict {
         outcome: ClaimOutcome::NotRefunded,
         code: Some(code.to_owned()),
         refunded_credits: 0,
-        decided_at: Some(now),
+        decided_at: None,
     };
     let verdict = match result {
         Ok(record) => {
@@ -512,7 +522,7 @@ async fn changes(
             .unwrap_or(500)
             .clamp(1, recoup_store::CHANGE_PAGE_MAX);
         let store = state.store(a.id)?;
-        let page = lock(&store)?.changes(after, limit)?;
+        let page = store.lock()?.changes(after, limit)?;
         Ok(ChangesAnswer {
             changes: page.changes,
             cursor: format!("c1.{}", page.last_seq),
@@ -532,7 +542,7 @@ async fn reviews(State(state): Shared, headers: HeaderMap) -> AppResult<Json<Vec
         let mut items = Vec::new();
         for (account, claim) in queued {
             let store = state.store(account)?;
-            let record = lock(&store)?.claim(ClaimId(claim))?;
+            let record = store.lock()?.claim(ClaimId(claim))?;
             items.push(ReviewItem {
                 account_id: account,
                 claim: record,
@@ -558,7 +568,8 @@ async fn review(
             .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no account {account}")))?;
         let store = state.store(account)?;
         let now = state.clock(offset).now();
-        let record = lock(&store)?
+        let record = store
+            .lock()?
             .review(ClaimId(claim), decision.approve, now)
             .map_err(|e| match e {
                 StoreError::InvalidInput { problem, .. } => {
@@ -627,7 +638,7 @@ async fn admin_grant(
                 .ok()
         });
         req.note = g.note;
-        Ok(lock(&store)?.grant(&req, now)?)
+        Ok(store.lock()?.grant(&req, now)?)
     })
     .await?;
     Ok(Json(record))
@@ -664,7 +675,7 @@ async fn advance_clock(
         let now = state.clock(offset).now();
         // Time moved: release what is now stale or expired, as the real clock would have.
         let store = state.store(account)?;
-        lock(&store)?.sweep(now)?;
+        store.lock()?.sweep(now)?;
         Ok(now)
     })
     .await?;

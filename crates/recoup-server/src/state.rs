@@ -10,7 +10,7 @@ use ed25519_dalek::SigningKey;
 use jiff::{SignedDuration, Timestamp};
 use recoup_api::{ErrorCode, GeneratorSettings, SignedPolicy};
 use recoup_core::{Clock, Policy};
-use recoup_store::Store;
+use recoup_store::{ClaimRecord, Judgement, Store, StoreError, SubmitClaim};
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -20,7 +20,74 @@ use crate::registry::{Registry, StoredPolicy};
 pub const OPEN_STORES_MAX: usize = 256;
 
 /// An open account store and when it was last used.
-pub(crate) type OpenStore = (Arc<Mutex<Store>>, Instant);
+pub(crate) type OpenStore = (Arc<AccountSlot>, Instant);
+
+/// One account's store, and the claims waiting to be committed together with the next
+/// transaction (group commit: whoever holds the store takes every waiting claim along).
+pub(crate) struct AccountSlot {
+    store: Mutex<Store>,
+    pending: Mutex<Vec<PendingClaim>>,
+}
+
+/// A claim waiting for the group commit, with where to send its result.
+pub(crate) struct PendingClaim {
+    pub(crate) req: SubmitClaim,
+    pub(crate) judgement: Judgement,
+    pub(crate) reply: std::sync::mpsc::Sender<Result<ClaimRecord, StoreError>>,
+}
+
+impl AccountSlot {
+    /// The store, for exclusive use.
+    pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Store>, AppError> {
+        lock(&self.store)
+    }
+
+    /// Adjudicates a claim with group commit: the claim joins the queue; the thread that gets
+    /// the store commits every queued claim in one transaction and hands out the results.
+    pub(crate) fn adjudicate(
+        &self,
+        req: SubmitClaim,
+        judgement: Judgement,
+        now: Timestamp,
+    ) -> Result<Result<ClaimRecord, StoreError>, AppError> {
+        let (reply, result) = std::sync::mpsc::channel();
+        lock(&self.pending)?.push(PendingClaim {
+            req,
+            judgement,
+            reply,
+        });
+        let mut store = self.lock()?;
+        if let Ok(done) = result.try_recv() {
+            return Ok(done);
+        }
+        let batch: Vec<PendingClaim> = std::mem::take(&mut *lock(&self.pending)?);
+        let items: Vec<(SubmitClaim, Judgement)> = batch
+            .iter()
+            .map(|p| (p.req.clone(), p.judgement.clone()))
+            .collect();
+        match store.adjudicate_batch(&items, now) {
+            Ok(results) => {
+                for (p, r) in batch.into_iter().zip(results) {
+                    // A waiter that gave up is no reason to fail the others.
+                    let _ = p.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let code = e.code();
+                let message = e.to_string();
+                for p in batch {
+                    let _ = p
+                        .reply
+                        .send(Err(StoreError::Decode(format!("{code}: {message}"))));
+                }
+            }
+        }
+        drop(store);
+        result
+            .recv()
+            .map_err(|_| AppError::internal("a queued claim got no result"))
+    }
+}
 
 /// What the server was started with.
 #[derive(Debug, Clone)]
@@ -122,7 +189,7 @@ impl AppState {
     }
 
     /// The account's store, opened on first use, with the published policy in force.
-    pub(crate) fn store(&self, account: Uuid) -> Result<Arc<Mutex<Store>>, AppError> {
+    pub(crate) fn store(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
         let store = {
             let mut stores = lock(&self.stores)?;
             if let Some((s, used)) = stores.get_mut(&account) {
@@ -142,14 +209,17 @@ impl AppState {
                 let path = self.account_dir(account).join("ledger.sqlite3");
                 std::fs::create_dir_all(self.account_dir(account).join("outputs"))
                     .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
-                let s = Arc::new(Mutex::new(Store::open(&path)?));
+                let s = Arc::new(AccountSlot {
+                    store: Mutex::new(Store::open(&path)?),
+                    pending: Mutex::new(Vec::new()),
+                });
                 stores.insert(account, (Arc::clone(&s), Instant::now()));
                 s
             }
         };
         {
             let published = self.published()?;
-            let mut guard = lock(&store)?;
+            let mut guard = store.lock()?;
             if guard.policy()?.version() != published.policy.version() {
                 guard
                     .activate_policy_json(published.signed.document.as_bytes(), Timestamp::now())?;

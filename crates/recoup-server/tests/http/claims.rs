@@ -459,12 +459,10 @@ fn a_refused_claim_repeated_gives_the_same_decision_and_writes_nothing() {
     );
 }
 
-/// Known bug: refusals that are not stored (failed, running or unknown generation, second claim
-/// on a generation) are re-decided on every repeat, so `verdict.decided_at` is the time of the
-/// repeat, not of the first answer (routes.rs `adjudicate_one`, `refused`). Run with
-/// `--ignored` to see it.
+/// Regression: refusals that are not stored (failed, running or unknown generation, second claim
+/// on a generation) are re-decided on every repeat; the answer must still be the same each time
+/// (they carry no decision time).
 #[test]
-#[ignore = "known bug: a repeat of an unstored refusal gets a new decided_at"]
 fn a_refused_claim_repeated_answers_exactly_as_the_first_time() {
     let server = Server::with(Opts {
         failure_rate: 1.0,

@@ -121,12 +121,10 @@ fn not_enough_credits_is_402_and_holds_nothing() {
     );
 }
 
-/// Known bug: `Store::start_generation` is idempotent by its op id and so answers a repeat with
-/// the record as it was first returned (`running`); `generate` (routes.rs) takes that as "not
-/// finished yet", runs the generator again and `finish_generation` refuses the second finish:
-/// `409 invalid_state` for a plain retry. Run with `--ignored` to see it.
+/// Regression: `Store::start_generation` answers a repeat with the record as first returned
+/// (`running`); the endpoint must look at the current record and answer the finished
+/// generation, not run the generator again (that used to be `409 invalid_state`).
 #[test]
-#[ignore = "known bug: a repeated POST /v1/generations answers 409 invalid_state"]
 fn a_generation_id_is_an_idempotency_key() {
     let server = Server::start();
     let c = &server.client;
@@ -155,9 +153,8 @@ fn a_generation_id_is_an_idempotency_key() {
 }
 
 /// A retry of a generation that arrives while the first request is still running (a client
-/// timeout and resend) must not fail and must not charge twice. Same bug as above.
+/// timeout and resend) must not fail and must not charge twice.
 #[test]
-#[ignore = "known bug: concurrent repeats of POST /v1/generations answer 409 invalid_state"]
 fn concurrent_repeats_of_a_generation_charge_once_and_all_succeed() {
     let server = Server::start();
     let c = &server.client;
