@@ -1,5 +1,7 @@
 //! Helpers shared by the cross-crate tests in `tests/it`: a store on a temp file and a test
 //! clock that only moves when told to (as in Stripe's test clocks).
+// Test support: a failed fixture (temp dir, bind, runtime) should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod proxy;
 pub mod system;
