@@ -13,18 +13,33 @@ use crate::error::{Result, StoreError};
 impl Store {
     /// The policy in force: the last one activated, or the built-in one.
     pub fn policy(&self) -> Result<Policy> {
-        match self.document("policy")? {
-            Some(body) => Policy::from_json(body.as_bytes()).map_err(stored_invalid),
-            None => Ok(Policy::builtin()),
+        let Some((seq, body)) = self.document("policy")? else {
+            return Ok(Policy::builtin());
+        };
+        // Parsed once per activation: every claim reads the policy, and parsing is the costly part.
+        if let Some((cached, p)) = self.policy_cache.borrow().as_ref()
+            && *cached == seq
+        {
+            return Ok(p.clone());
         }
+        let policy = Policy::from_json(body.as_bytes()).map_err(stored_invalid)?;
+        *self.policy_cache.borrow_mut() = Some((seq, policy.clone()));
+        Ok(policy)
     }
 
     /// The price list in force: the last one activated, or the built-in one.
     pub fn prices(&self) -> Result<PriceList> {
-        match self.document("prices")? {
-            Some(body) => PriceList::from_json(body.as_bytes()).map_err(stored_invalid),
-            None => Ok(PriceList::builtin()),
+        let Some((seq, body)) = self.document("prices")? else {
+            return Ok(PriceList::builtin());
+        };
+        if let Some((cached, p)) = self.prices_cache.borrow().as_ref()
+            && *cached == seq
+        {
+            return Ok(p.clone());
         }
+        let prices = PriceList::from_json(body.as_bytes()).map_err(stored_invalid)?;
+        *self.prices_cache.borrow_mut() = Some((seq, prices.clone()));
+        Ok(prices)
     }
 
     /// Validates `bytes` as a policy and makes it the one in force. A document that does not
@@ -56,13 +71,12 @@ impl Store {
         Ok(prices)
     }
 
-    fn document(&self, kind: &str) -> Result<Option<String>> {
+    fn document(&self, kind: &str) -> Result<Option<(i64, String)>> {
         self.conn
-            .query_row(
-                "SELECT body FROM documents WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
-                [kind],
-                |r| r.get(0),
+            .prepare_cached(
+                "SELECT seq, body FROM documents WHERE kind = ?1 ORDER BY seq DESC LIMIT 1",
             )
+            .and_then(|mut stmt| stmt.query_row([kind], |r| Ok((r.get(0)?, r.get(1)?))))
             .optional()
             .map_err(|e| self.err(e))
     }

@@ -73,6 +73,8 @@ const OPEN_BUSY_TRIES_MAX: u32 = 500;
 pub struct Store {
     conn: Connection,
     path: String,
+    policy_cache: std::cell::RefCell<Option<(i64, recoup_core::Policy)>>,
+    prices_cache: std::cell::RefCell<Option<(i64, recoup_core::PriceList)>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -113,7 +115,14 @@ impl Store {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                 }
                 Err(e) => return Err(e),
-                Ok(()) => return Ok(Self { conn, path }),
+                Ok(()) => {
+                    return Ok(Self {
+                        conn,
+                        path,
+                        policy_cache: std::cell::RefCell::new(None),
+                        prices_cache: std::cell::RefCell::new(None),
+                    });
+                }
             }
         }
     }
