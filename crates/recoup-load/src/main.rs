@@ -36,11 +36,16 @@ struct Args {
     /// Claims per request (1 = POST /v1/claims; more = POST /v1/claims/batch).
     #[arg(long, default_value_t = 1)]
     batch: usize,
+    /// Instead: queue `--claims` reports on a real device store and time the sync engine
+    /// draining them (push in batches, answers recorded, change feed pulled).
+    #[arg(long)]
+    drain: bool,
 }
 
 fn main() {
     let args = Args::parse();
-    if let Err(e) = run(&args) {
+    let result = if args.drain { drain(&args) } else { run(&args) };
+    if let Err(e) = result {
         eprintln!("error: {e}");
         std::process::exit(1);
     }
@@ -205,6 +210,138 @@ fn run(args: &Args) -> Res<()> {
         requests.len(),
         started.elapsed().as_secs_f64(),
         lat.iter().map(|(d, _)| *d).collect(),
+    );
+    Ok(())
+}
+
+/// Times a device draining a large outbox: `--claims` reports queued offline, then one sync.
+fn drain(args: &Args) -> Res<()> {
+    use recoup_core::{ClaimId, ClaimReason, GenerationId};
+    use recoup_store::{Store, SubmitClaim};
+    use recoup_sync::{Client, HttpTransport, SplitMix64, SyncConfig, SyncEngine};
+
+    let base = args.endpoint.trim_end_matches('/').to_owned();
+    if !(base.contains("127.0.0.1") || base.contains("localhost")) {
+        return Err("only loopback endpoints are load-tested".into());
+    }
+    let agent = agent();
+    let (s, v) = post(&agent, &format!("{base}/v1/accounts"), None, &json!({}))?;
+    if s != 201 {
+        return Err(format!("account creation answered {s}: {v}"));
+    }
+    let token = v["token"].as_str().ok_or("no token")?.to_owned();
+    let account = v["account_id"].as_str().ok_or("no account id")?.to_owned();
+    post(
+        &agent,
+        &format!("{base}/v1/admin/accounts/{account}/grants"),
+        Some(&args.admin_token),
+        &json!({"credits": 10 * args.claims as u64 + 100, "kind": "top_up"}),
+    )?;
+    // A policy whose safeguards let every one of these reports through.
+    let mut policy: Value = serde_json::from_str(&recoup_core::Policy::builtin().to_json())
+        .map_err(|e| e.to_string())?;
+    policy["version"] = format!("drain-{}", uuid::Uuid::now_v7()).into();
+    policy["safeguards"]["refunds_max"] = (args.claims as u64 * 2).into();
+    policy["safeguards"]["refunded_share_max_percent"] = 100.into();
+    let r = agent
+        .put(&format!("{base}/v1/admin/policy"))
+        .header("Authorization", &format!("Bearer {}", args.admin_token))
+        .send_json(&policy)
+        .map_err(|e| e.to_string())?;
+    if r.status().as_u16() != 200 {
+        return Err(format!("policy publish answered {}", r.status()));
+    }
+    eprintln!("making {} generations...", args.claims);
+    parallel(args.concurrency, args.claims, |_, agent| {
+        let id = GenerationId::new_v7().to_string();
+        let (s, v) = post(
+            agent,
+            &format!("{base}/v1/generations"),
+            Some(&token),
+            &json!({
+                "generation_id": id, "feature": "logo", "platform": "web", "surface": "editor"
+            }),
+        )?;
+        if s != 200 {
+            return Err(format!("generation answered {s}: {v}"));
+        }
+        Ok(())
+    })?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut store = Store::open(&dir.path().join("device.sqlite3")).map_err(|e| e.to_string())?;
+    let client =
+        Client::new(HttpTransport::new(&base).map_err(|e| e.to_string())?).with_token(token);
+    let key = client.policy_key().map_err(|e| e.to_string())?;
+    store
+        .set_meta(recoup_sync::meta::POLICY_KEY, &key.to_base64())
+        .map_err(|e| e.to_string())?;
+    let mut engine = SyncEngine::new(
+        client,
+        SyncConfig::default(),
+        recoup_core::SystemClock,
+        SplitMix64::new(1),
+    )
+    .map_err(|e| e.to_string())?;
+    let pulled = Instant::now();
+    engine.sync_once(&mut store).map_err(|e| e.to_string())?;
+    eprintln!(
+        "device pulled the generations in {:.2} s",
+        pulled.elapsed().as_secs_f64()
+    );
+    let succeeded = recoup_store::HistoryFilter {
+        status: Some(recoup_core::GenerationStatus::Succeeded),
+        ..Default::default()
+    };
+    let page = store
+        .history(&recoup_store::HistoryQuery {
+            filter: succeeded,
+            before: None,
+            limit: 200,
+        })
+        .map_err(|e| e.to_string())?;
+    let mut ids: Vec<GenerationId> = page.items.iter().map(|g| g.generation_id).collect();
+    let mut next = page.next;
+    while let Some(before) = next {
+        let p = store
+            .history(&recoup_store::HistoryQuery {
+                filter: succeeded,
+                before: Some(before),
+                limit: 200,
+            })
+            .map_err(|e| e.to_string())?;
+        ids.extend(p.items.iter().map(|g| g.generation_id));
+        next = p.next;
+    }
+    let now = jiff::Timestamp::now();
+    for g in &ids {
+        store
+            .submit_claim(
+                &SubmitClaim {
+                    claim_id: ClaimId::new_v7(),
+                    generation_id: *g,
+                    reason: ClaimReason::BlankOrCorrupted,
+                    details: "blank output".into(),
+                },
+                now,
+            )
+            .map_err(|e| e.to_string())?;
+    }
+    let queued = store.outbox_len().map_err(|e| e.to_string())?;
+    eprintln!("{queued} reports queued offline; syncing...");
+    let started = Instant::now();
+    let report = engine.sync_once(&mut store).map_err(|e| e.to_string())?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "drain: {} claims sent, {} answered ({} refunded, {} in review, {} not refunded), {} still queued, \
+         {} changes pulled, in {secs:.2} s = {:.0} claims/s",
+        report.sent,
+        report.answered,
+        report.refunded,
+        report.in_review,
+        report.not_refunded,
+        report.still_queued,
+        report.pulled,
+        f64::from(report.answered) / secs
     );
     Ok(())
 }

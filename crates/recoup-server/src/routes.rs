@@ -364,16 +364,40 @@ fn adjudicate_one(
     published: &Published,
     sub: &ClaimSubmission,
 ) -> AppResult<ClaimAnswer> {
+    adjudicate_many(state, a, published, std::slice::from_ref(sub))
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal("a claim got no answer")))
+}
+
+/// Claims of one account, adjudicated together: they join the account's group commit, so a
+/// batch costs one durable transaction (shared with whatever else is waiting).
+fn adjudicate_many(
+    state: &AppState,
+    a: &Account,
+    published: &Published,
+    subs: &[ClaimSubmission],
+) -> Vec<AppResult<ClaimAnswer>> {
     let now = state.clock(a.offset_ms).now();
-    let store = state.store(a.id)?;
-    let judgement = judge(state, a.id, sub.generation_id);
-    let req = SubmitClaim {
-        claim_id: sub.claim_id,
-        generation_id: sub.generation_id,
-        reason: sub.reason,
-        details: sub.details.clone(),
+    let store = match state.store(a.id) {
+        Ok(s) => s,
+        Err(e) => return subs.iter().map(|_| Err(AppError(e.0.clone()))).collect(),
     };
-    let result = store.adjudicate(req, judgement, now)?;
+    let items: Vec<(SubmitClaim, Judgement)> = subs
+        .iter()
+        .map(|sub| {
+            let req = SubmitClaim {
+                claim_id: sub.claim_id,
+                generation_id: sub.generation_id,
+                reason: sub.reason,
+                details: sub.details.clone(),
+            };
+            (req, judge(state, a.id, sub.generation_id))
+        })
+        .collect();
+    let results = match store.adjudicate(items, now) {
+        Ok(r) => r,
+        Err(e) => return subs.iter().map(|_| Err(AppError(e.0.clone()))).collect(),
+    };
     // Refusals that follow from the facts are not stored (there may be no generation to attach
     // them to); they carry no decision time so that a repeat answers exactly the same.
     let refused = |code: &str| Verdict {
@@ -382,29 +406,34 @@ fn adjudicate_one(
         refunded_credits: 0,
         decided_at: None,
     };
-    let verdict = match result {
-        Ok(record) => {
-            if record.outcome == Some(ClaimOutcome::InReview) {
-                lock(&state.registry)?.queue_review(a.id, record.claim_id.0, now)?;
-            }
-            verdict_of(&record)
-        }
-        Err(
-            e @ (StoreError::AlreadyClaimed { .. }
-            | StoreError::TechnicalFailure(_)
-            | StoreError::GenerationNotFinished(_)
-            | StoreError::NotFound {
-                what: "generation", ..
-            }),
-        ) => refused(e.code()),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(ClaimAnswer {
-        claim_id: sub.claim_id,
-        message: ClaimAnswer::message_for(&verdict),
-        verdict,
-        policy_version: published.policy.version().to_owned(),
-    })
+    subs.iter()
+        .zip(results)
+        .map(|(sub, result)| {
+            let verdict = match result {
+                Ok(record) => {
+                    if record.outcome == Some(ClaimOutcome::InReview) {
+                        lock(&state.registry)?.queue_review(a.id, record.claim_id.0, now)?;
+                    }
+                    verdict_of(&record)
+                }
+                Err(
+                    e @ (StoreError::AlreadyClaimed { .. }
+                    | StoreError::TechnicalFailure(_)
+                    | StoreError::GenerationNotFinished(_)
+                    | StoreError::NotFound {
+                        what: "generation", ..
+                    }),
+                ) => refused(e.code()),
+                Err(e) => return Err(e.into()),
+            };
+            Ok(ClaimAnswer {
+                claim_id: sub.claim_id,
+                message: ClaimAnswer::message_for(&verdict),
+                verdict,
+                policy_version: published.policy.version().to_owned(),
+            })
+        })
+        .collect()
 }
 
 fn verdict_of(c: &ClaimRecord) -> Verdict {
@@ -449,9 +478,12 @@ async fn claim_batch(
             ));
         }
         let published = state.published()?;
-        let mut results = Vec::with_capacity(batch.claims.len());
-        for sub in &batch.claims {
-            results.push(match adjudicate_one(&state, &a, &published, sub) {
+        let answers = adjudicate_many(&state, &a, &published, &batch.claims);
+        let results = batch
+            .claims
+            .iter()
+            .zip(answers)
+            .map(|(sub, answer)| match answer {
                 Ok(answer) => ClaimBatchItem {
                     claim_id: sub.claim_id,
                     answer: Some(answer),
@@ -462,8 +494,8 @@ async fn claim_batch(
                     answer: None,
                     error: Some(e),
                 },
-            });
-        }
+            })
+            .collect();
         Ok(ClaimBatchAnswer { results })
     })
     .await?;

@@ -42,50 +42,63 @@ impl AccountSlot {
         lock(&self.store)
     }
 
-    /// Adjudicates a claim with group commit: the claim joins the queue; the thread that gets
-    /// the store commits every queued claim in one transaction and hands out the results.
+    /// Adjudicates claims with group commit: they join the queue; the thread that gets the
+    /// store commits every queued claim (its own and others') in one transaction and hands out
+    /// the results. Returns one result per item, in order.
     pub(crate) fn adjudicate(
         &self,
-        req: SubmitClaim,
-        judgement: Judgement,
+        items: Vec<(SubmitClaim, Judgement)>,
         now: Timestamp,
-    ) -> Result<Result<ClaimRecord, StoreError>, AppError> {
-        let (reply, result) = std::sync::mpsc::channel();
-        lock(&self.pending)?.push(PendingClaim {
-            req,
-            judgement,
-            reply,
-        });
-        let mut store = self.lock()?;
-        if let Ok(done) = result.try_recv() {
-            return Ok(done);
-        }
-        let batch: Vec<PendingClaim> = std::mem::take(&mut *lock(&self.pending)?);
-        let items: Vec<(SubmitClaim, Judgement)> = batch
-            .iter()
-            .map(|p| (p.req.clone(), p.judgement.clone()))
-            .collect();
-        match store.adjudicate_batch(&items, now) {
-            Ok(results) => {
-                for (p, r) in batch.into_iter().zip(results) {
-                    // A waiter that gave up is no reason to fail the others.
-                    let _ = p.reply.send(r);
-                }
-            }
-            Err(e) => {
-                let code = e.code();
-                let message = e.to_string();
-                for p in batch {
-                    let _ = p
-                        .reply
-                        .send(Err(StoreError::Decode(format!("{code}: {message}"))));
-                }
+    ) -> Result<Vec<Result<ClaimRecord, StoreError>>, AppError> {
+        let mut waiting = Vec::with_capacity(items.len());
+        {
+            let mut pending = lock(&self.pending)?;
+            for (req, judgement) in items {
+                let (reply, result) = std::sync::mpsc::channel();
+                pending.push(PendingClaim {
+                    req,
+                    judgement,
+                    reply,
+                });
+                waiting.push(result);
             }
         }
-        drop(store);
-        result
-            .recv()
-            .map_err(|_| AppError::internal("a queued claim got no result"))
+        {
+            let mut store = self.lock()?;
+            let batch: Vec<PendingClaim> = std::mem::take(&mut *lock(&self.pending)?);
+            if !batch.is_empty() {
+                let items: Vec<(SubmitClaim, Judgement)> = batch
+                    .iter()
+                    .map(|p| (p.req.clone(), p.judgement.clone()))
+                    .collect();
+                match store.adjudicate_batch(&items, now) {
+                    Ok(results) => {
+                        for (p, r) in batch.into_iter().zip(results) {
+                            // A waiter that gave up is no reason to fail the others.
+                            let _ = p.reply.send(r);
+                        }
+                    }
+                    Err(e) => {
+                        let code = e.code();
+                        let message = e.to_string();
+                        for p in batch {
+                            let _ = p
+                                .reply
+                                .send(Err(StoreError::Decode(format!("{code}: {message}"))));
+                        }
+                    }
+                }
+            }
+        }
+        // Every item was taken by this thread or by an earlier leader, which sends before it
+        // releases the store.
+        waiting
+            .into_iter()
+            .map(|r| {
+                r.recv()
+                    .map_err(|_| AppError::internal("a queued claim got no result"))
+            })
+            .collect()
     }
 }
 

@@ -134,6 +134,23 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_pending ON outbox (next_attempt_at) WHERE state = 'pending';
 
+-- Per-day totals for the safeguards (credits charged, refunds granted), kept by triggers so a
+-- claim's check reads about 30 rows however long the history is.
+CREATE TABLE activity_days (
+    day      INTEGER PRIMARY KEY,
+    spent    INTEGER NOT NULL DEFAULT 0,
+    refunded INTEGER NOT NULL DEFAULT 0,
+    refunds  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER activity_capture AFTER INSERT ON ledger_entries WHEN NEW.kind = 'capture' BEGIN
+    INSERT INTO activity_days (day, spent) VALUES (NEW.at / 86400000, NEW.credits)
+    ON CONFLICT (day) DO UPDATE SET spent = spent + excluded.spent;
+END;
+CREATE TRIGGER activity_refund AFTER INSERT ON refunds BEGIN
+    INSERT INTO activity_days (day, refunded, refunds) VALUES (NEW.at / 86400000, NEW.credits, 1)
+    ON CONFLICT (day) DO UPDATE SET refunded = refunded + excluded.refunded, refunds = refunds + 1;
+END;
+
 -- Small named values: the write-transaction counter, the sync cursor, the clock offset, the
 -- endpoint this database is linked to.
 CREATE TABLE meta (
