@@ -13,9 +13,13 @@ use serde::{Deserialize, Serialize};
 pub struct SignedPolicy {
     /// The policy version (also the ETag).
     pub version: String,
+    /// Publication number, increasing with every publication and covered by the signature: a
+    /// device refuses a policy older than the one it has (no downgrade by replaying an old,
+    /// validly signed document).
+    pub seq: u64,
     /// The policy document, as the exact JSON text that was signed.
     pub document: String,
-    /// Base64 ed25519 signature of `document`'s bytes.
+    /// Base64 ed25519 signature of `recoup-policy\n{seq}\n{document}`.
     pub signature: String,
     /// Base64 public key that made the signature (for display; the device trusts its pinned key).
     pub key: String,
@@ -65,11 +69,17 @@ impl PolicyKey {
 }
 
 impl SignedPolicy {
-    /// Signs `document` with `key`.
-    pub fn sign(version: &str, document: String, key: &SigningKey) -> Self {
-        let signature = key.sign(document.as_bytes());
+    /// The exact bytes signed: the publication number and the document.
+    fn message(seq: u64, document: &str) -> Vec<u8> {
+        format!("recoup-policy\n{seq}\n{document}").into_bytes()
+    }
+
+    /// Signs publication `seq` of `document` with `key`.
+    pub fn sign(version: &str, seq: u64, document: String, key: &SigningKey) -> Self {
+        let signature = key.sign(&Self::message(seq, &document));
         Self {
             version: version.to_owned(),
+            seq,
             document,
             signature: STANDARD.encode(signature.to_bytes()),
             key: STANDARD.encode(key.verifying_key().as_bytes()),
@@ -88,7 +98,7 @@ impl SignedPolicy {
             Signature::from_slice(&bytes).map_err(|e| SignatureError::Malformed(e.to_string()))?;
         pinned
             .0
-            .verify(self.document.as_bytes(), &sig)
+            .verify(&Self::message(self.seq, &self.document), &sig)
             .map_err(|_| SignatureError::Invalid)?;
         Ok(self.document.as_bytes())
     }
@@ -109,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_signed_document_verifies_with_its_key_only() {
-        let signed = SignedPolicy::sign("v1", "{\"a\":1}".into(), &key(1));
+        let signed = SignedPolicy::sign("v1", 1, "{\"a\":1}".into(), &key(1));
         assert!(
             signed.verify(&public_key(&key(1))).is_ok(),
             "own key verifies"
@@ -123,7 +133,7 @@ mod tests {
 
     #[test]
     fn tampering_or_stripping_the_signature_is_refused() {
-        let mut signed = SignedPolicy::sign("v1", "{\"a\":1}".into(), &key(1));
+        let mut signed = SignedPolicy::sign("v1", 1, "{\"a\":1}".into(), &key(1));
         let pinned = public_key(&key(1));
         signed.document.push(' ');
         assert_eq!(

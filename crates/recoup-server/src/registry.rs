@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS policies (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     version      TEXT    NOT NULL UNIQUE,
     document     TEXT    NOT NULL,
-    signature    TEXT    NOT NULL,
     published_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS reviews (
@@ -45,9 +44,9 @@ pub(crate) struct Registry {
 
 /// A published policy, as stored.
 pub(crate) struct StoredPolicy {
+    pub(crate) seq: u64,
     pub(crate) version: String,
     pub(crate) document: String,
-    pub(crate) signature: String,
 }
 
 impl Registry {
@@ -108,33 +107,42 @@ impl Registry {
         Ok(self
             .conn
             .query_row(
-                "SELECT version, document, signature FROM policies ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, version, document FROM policies ORDER BY seq DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(StoredPolicy {
-                        version: r.get(0)?,
-                        document: r.get(1)?,
-                        signature: r.get(2)?,
+                        seq: r.get::<_, i64>(0)?.unsigned_abs(),
+                        version: r.get(1)?,
+                        document: r.get(2)?,
                     })
                 },
             )
             .optional()?)
     }
 
-    pub(crate) fn publish_policy(&self, p: &StoredPolicy, now: Timestamp) -> Result<(), AppError> {
+    /// Records a publication and returns its number (increasing; it is signed with the
+    /// document so devices can refuse going backwards).
+    pub(crate) fn publish_policy(
+        &self,
+        version: &str,
+        document: &str,
+        now: Timestamp,
+    ) -> Result<u64, AppError> {
         self.conn
             .execute(
-                "INSERT INTO policies (version, document, signature, published_at) VALUES (?1, ?2, ?3, ?4)",
-                params![p.version, p.document, p.signature, now.as_millisecond()],
+                "INSERT INTO policies (version, document, published_at) VALUES (?1, ?2, ?3)",
+                params![version, document, now.as_millisecond()],
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => AppError::api(
                     recoup_api::ErrorCode::InvalidDocument,
-                    format!("policy version {} was already published; give the new one its own version", p.version),
+                    format!(
+                        "policy version {version} was already published; give the new one its own version"
+                    ),
                 ),
                 _ => e.into(),
             })?;
-        Ok(())
+        Ok(self.conn.last_insert_rowid().unsigned_abs())
     }
 
     pub(crate) fn queue_review(

@@ -277,8 +277,10 @@ async fn generate(
     Ok(Json(view))
 }
 
+/// Writes an output atomically. The temporary name is unique per writer: two concurrent
+/// repeats of one generation write the same bytes, and either rename may land.
 fn write_output(path: &std::path::Path, bytes: &[u8]) -> AppResult<()> {
-    let tmp = path.with_extension("part");
+    let tmp = path.with_extension(format!("{}.part", Uuid::now_v7().simple()));
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| AppError::internal(format!("cannot store output {}: {e}", path.display())))
@@ -626,15 +628,9 @@ async fn publish_policy(
         let policy = Policy::from_json(&body)
             .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
         let document = policy.to_json();
-        let signed = SignedPolicy::sign(policy.version(), document.clone(), &state.key);
-        lock(&state.registry)?.publish_policy(
-            &crate::registry::StoredPolicy {
-                version: policy.version().to_owned(),
-                document,
-                signature: signed.signature.clone(),
-            },
-            Timestamp::now(),
-        )?;
+        let seq =
+            lock(&state.registry)?.publish_policy(policy.version(), &document, Timestamp::now())?;
+        let signed = SignedPolicy::sign(policy.version(), seq, document, &state.key);
         let mut published = state
             .published
             .write()

@@ -14,7 +14,7 @@ use recoup_store::{ClaimRecord, Judgement, Store, StoreError, SubmitClaim};
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::registry::{Registry, StoredPolicy};
+use crate::registry::Registry;
 
 /// At most this many account stores stay open; the least recently used idle one is closed.
 pub const OPEN_STORES_MAX: usize = 256;
@@ -159,21 +159,14 @@ impl AppState {
                 let policy = Policy::from_json(p.document.as_bytes()).map_err(|e| {
                     AppError::internal(format!("stored policy no longer validates: {e}"))
                 })?;
-                let signed = SignedPolicy::sign(&p.version, p.document, &key);
+                let signed = SignedPolicy::sign(&p.version, p.seq, p.document, &key);
                 Published { policy, signed }
             }
             None => {
                 let policy = Policy::builtin();
                 let document = policy.to_json();
-                let signed = SignedPolicy::sign(policy.version(), document.clone(), &key);
-                registry.publish_policy(
-                    &StoredPolicy {
-                        version: policy.version().to_owned(),
-                        document,
-                        signature: signed.signature.clone(),
-                    },
-                    Timestamp::now(),
-                )?;
+                let seq = registry.publish_policy(policy.version(), &document, Timestamp::now())?;
+                let signed = SignedPolicy::sign(policy.version(), seq, document, &key);
                 Published { policy, signed }
             }
         };

@@ -171,6 +171,16 @@ pub enum PolicyRefusal {
     /// The signed document does not validate as a policy.
     #[error("the signed policy does not validate: {0}")]
     InvalidDocument(String),
+    /// The signed publication number is lower than the one in force here (a replayed old policy).
+    #[error(
+        "the offered policy is publication {offered}, older than publication {have} in force here"
+    )]
+    Downgrade {
+        /// The offered publication number.
+        offered: u64,
+        /// The one in force.
+        have: u64,
+    },
     /// The envelope's version (the ETag) is not the signed document's.
     #[error("the policy is labelled {envelope} but the signed document is {document}")]
     VersionMismatch {
@@ -192,6 +202,7 @@ impl PolicyRefusal {
             PolicyRefusal::Signature(SignatureError::Invalid) => "invalid_signature",
             PolicyRefusal::InvalidDocument(_) => "invalid_document",
             PolicyRefusal::VersionMismatch { .. } => "version_mismatch",
+            PolicyRefusal::Downgrade { .. } => "downgrade",
         }
     }
 }
@@ -797,6 +808,16 @@ impl<T: Transport> SyncEngine<T> {
             Ok(b) => b,
             Err(e) => return Ok(refused(PolicyRefusal::Signature(e))),
         };
+        let have = store
+            .meta(meta::POLICY_SEQ)?
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        if signed.seq < have {
+            return Ok(refused(PolicyRefusal::Downgrade {
+                offered: signed.seq,
+                have,
+            }));
+        }
         let policy = match recoup_core::Policy::from_json(bytes) {
             Ok(p) => p,
             Err(e) => return Ok(refused(PolicyRefusal::InvalidDocument(e.to_string()))),
@@ -809,10 +830,13 @@ impl<T: Transport> SyncEngine<T> {
         }
         let now = self.corrected_now(store)?;
         match store.activate_policy_json(bytes, now) {
-            Ok(p) => Ok(PolicyStatus::Updated {
-                from: active,
-                to: p.version().to_owned(),
-            }),
+            Ok(p) => {
+                store.set_meta(meta::POLICY_SEQ, &signed.seq.to_string())?;
+                Ok(PolicyStatus::Updated {
+                    from: active,
+                    to: p.version().to_owned(),
+                })
+            }
             Err(StoreError::Document(e)) => {
                 Ok(refused(PolicyRefusal::InvalidDocument(e.to_string())))
             }

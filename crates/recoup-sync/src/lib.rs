@@ -61,6 +61,8 @@ pub mod meta {
     pub const OFFLINE: &str = "sync.offline";
     /// When the last sync that reached the endpoint finished (RFC 3339, device time).
     pub const LAST_SYNC_AT: &str = "sync.last_at";
+    /// The publication number of the policy in force (signed; never goes backwards).
+    pub const POLICY_SEQ: &str = "policy.seq";
     /// The endpoint's policy-signing public key (base64), pinned at login.
     pub const POLICY_KEY: &str = "endpoint.policy_key";
     /// The endpoint's base URL; present when the data dir is linked.

@@ -88,7 +88,7 @@ impl FakeEndpoint {
     fn new() -> Self {
         let key = SigningKey::from_bytes(&[7; 32]);
         let builtin = Policy::builtin();
-        let policy = SignedPolicy::sign(builtin.version(), builtin.to_json(), &key);
+        let policy = SignedPolicy::sign(builtin.version(), 1, builtin.to_json(), &key);
         let me = Self {
             store: RefCell::new(Store::open_in_memory().unwrap()),
             now: Cell::new(t0()),
@@ -820,7 +820,7 @@ fn signed_v2(key: &SigningKey) -> SignedPolicy {
     doc.version = "2026-12-01".into();
     doc.refund_window_secs = 3600;
     let text = Policy::from_document(doc).unwrap().to_json();
-    SignedPolicy::sign("2026-12-01", text, key)
+    SignedPolicy::sign("2026-12-01", 2, text, key)
 }
 
 #[test]
@@ -905,6 +905,33 @@ fn a_signed_policy_is_put_in_force_and_a_forged_one_is_refused() {
         .unwrap()
         .clone();
     assert_eq!(last.header("if-none-match"), Some("\"2026-12-01\""));
+
+    // A replay of an older publication, validly signed, is refused: no downgrade.
+    let mut doc = Policy::builtin().to_document();
+    doc.version = "2026-11-30-lenient".into();
+    doc.refund_window_secs = 30 * 24 * 3600;
+    let text = Policy::from_document(doc).unwrap().to_json();
+    ep.publish(SignedPolicy::sign("2026-11-30-lenient", 1, text, &ep.key));
+    let r = eng.sync_once(&mut dev).unwrap();
+    assert!(
+        matches!(
+            &r.policy,
+            PolicyStatus::Refused {
+                reason: recoup_sync::PolicyRefusal::Downgrade {
+                    offered: 1,
+                    have: 2
+                },
+                ..
+            }
+        ),
+        "an older publication is refused: {:?}",
+        r.policy
+    );
+    assert_eq!(
+        dev.policy().unwrap().version(),
+        "2026-12-01",
+        "the newer policy stays in force"
+    );
 }
 
 #[test]
