@@ -9,6 +9,7 @@ use recoup_core::{
     Surface,
 };
 use recoup_store::{EntryKind, SyncState};
+use uuid::Uuid;
 
 /// Recoup keeps AI credits honest: a local credit ledger and generation history, the refund
 /// policy on the device, and "Bad result" reports that wait in an outbox for the endpoint.
@@ -85,6 +86,90 @@ pub enum Command {
         /// `on` or `off`.
         state: Option<NetworkState>,
     },
+    /// Operate an endpoint with its admin token: the review queue, policy publication, grants,
+    /// and (sandbox) test clocks and the generator. Uses no data dir.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The endpoint's base URL, e.g. http://127.0.0.1:8787.
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint: Option<String>,
+    /// The endpoint's admin token (not an account's token).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "RECOUP_ADMIN_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_token: Option<String>,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// List the claims waiting for a person to decide, oldest first.
+    Reviews,
+    /// Approve a claim in review: the credits it was charged are refunded.
+    Approve {
+        /// The account the claim belongs to.
+        account_id: Uuid,
+        /// The claim.
+        claim_id: ClaimId,
+    },
+    /// Reject a claim in review: not clearly unusable, recorded as feedback.
+    Reject {
+        /// The account the claim belongs to.
+        account_id: Uuid,
+        /// The claim.
+        claim_id: ClaimId,
+    },
+    /// Validate a policy document here, then publish it (signed) on the endpoint; devices put
+    /// it in force at their next sync.
+    PublishPolicy {
+        /// The policy JSON file.
+        file: PathBuf,
+    },
+    /// Grant credits to an account.
+    Grant(AdminGrantArgs),
+    /// Sandbox: move an account's test clock forward.
+    AdvanceClock {
+        /// The account.
+        account_id: Uuid,
+        /// Seconds to move forward (at most a year).
+        #[arg(long)]
+        secs: u64,
+    },
+    /// Sandbox: set the generator's technical-failure and bad-output rates (0 to 1).
+    Generator {
+        /// Share of generations that fail technically.
+        #[arg(long)]
+        failure_rate: f64,
+        /// Share of successful generations whose output is deliberately bad.
+        #[arg(long)]
+        bad_rate: f64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AdminGrantArgs {
+    /// The account.
+    pub account_id: Uuid,
+    /// How many credits.
+    #[arg(long)]
+    pub credits: u64,
+    /// What the grant is.
+    #[arg(long, default_value = "promotion")]
+    pub kind: GrantKind,
+    /// Expires this many days from now (the account's clock).
+    #[arg(long)]
+    pub expires_in_days: Option<u32>,
+    /// A note shown in the ledger.
+    #[arg(long, default_value = "")]
+    pub note: String,
 }
 
 #[derive(Debug, Args)]
@@ -95,7 +180,7 @@ pub struct LoginArgs {
     /// Create a new sandbox account (sandbox endpoints only).
     #[arg(long, conflicts_with = "token", required_unless_present = "token")]
     pub create: bool,
-    /// Use an existing account's bearer token [env: RECOUP_TOKEN].
+    /// Use an existing account's bearer token.
     #[arg(long, env = "RECOUP_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Pin this policy-signing key (base64) instead of trusting the one the endpoint serves.

@@ -26,7 +26,7 @@ pub struct Output {
 }
 
 impl Output {
-    fn new<T: Serialize>(value: &T, human: String) -> Self {
+    pub(crate) fn new<T: Serialize>(value: &T, human: String) -> Self {
         Self {
             json: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
             human,
@@ -82,6 +82,27 @@ pub enum CliError {
     },
     #[error("{0}")]
     Linked(&'static str),
+    #[error("missing {0}")]
+    Missing(&'static str),
+    #[error("the policy file {path} was refused here, nothing was sent: {source}")]
+    Document {
+        path: PathBuf,
+        source: recoup_core::DocumentError,
+    },
+    #[error("the endpoint at {endpoint} refused the admin token: {message}")]
+    AdminToken { endpoint: String, message: String },
+    #[error(
+        "the endpoint at {endpoint} is not a sandbox: {what} works only on a sandbox endpoint (recoup-server --sandbox)"
+    )]
+    NotSandbox {
+        endpoint: String,
+        what: &'static str,
+    },
+    #[error("{}", admin_message(endpoint, source))]
+    Admin {
+        endpoint: String,
+        source: ClientError,
+    },
 }
 
 impl CliError {
@@ -99,11 +120,35 @@ impl CliError {
             CliError::KeyMismatch => "policy_key_mismatch",
             CliError::Credentials { .. } => "credentials",
             CliError::Linked(_) => "linked",
+            CliError::Missing(_) => "invalid_input",
+            CliError::Document { .. } => "invalid_document",
+            CliError::AdminToken { .. } => "unauthorized",
+            CliError::NotSandbox { .. } => "sandbox_only",
+            CliError::Admin { source, .. } => client_code(source),
         }
     }
 
     /// What to do next, where the message alone does not say it.
     pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            CliError::AdminToken { .. } => {
+                return Some(
+                    "pass the endpoint's admin token with --admin-token or RECOUP_ADMIN_TOKEN \
+                     (recoup-server takes it from its RECOUP_ADMIN_TOKEN, else writes it to DATA_DIR/admin-token)",
+                );
+            }
+            CliError::NotSandbox { .. } => return None,
+            CliError::Admin { source, .. } => {
+                return match client_code(source) {
+                    "network" => Some("check --endpoint: no endpoint answered at that address"),
+                    "not_found" | "invalid_state" => {
+                        Some("list the claims waiting for a decision with `recoup admin reviews`")
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
         match self.code() {
             "insufficient_credits" => Some("add credits with `recoup grant --credits 100`"),
             "not_found" => Some("list generations with `recoup history`"),
@@ -129,6 +174,17 @@ impl CliError {
 }
 
 type Result<T> = std::result::Result<T, CliError>;
+
+/// "the endpoint at URL refused the request (HTTP 409): ..." / "the endpoint at URL: cannot connect ...".
+fn admin_message(endpoint: &str, e: &ClientError) -> String {
+    match e {
+        ClientError::Api { status, error } => format!(
+            "the endpoint at {endpoint} refused the request (HTTP {status}): {}",
+            error.message
+        ),
+        other => format!("the endpoint at {endpoint}: {other}"),
+    }
+}
 
 /// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
 fn client_code(e: &ClientError) -> &'static str {
@@ -156,6 +212,10 @@ fn client_code(e: &ClientError) -> &'static str {
 }
 
 pub fn run(cli: Cli) -> Result<Output> {
+    // The admin commands talk to an endpoint only: no data dir is opened or created.
+    if let Command::Admin(a) = cli.command {
+        return crate::admin::run(a);
+    }
     let dir = data_dir(cli.data_dir.as_deref())?;
     let mut store = open(&dir)?;
     let linked = recoup_sync::is_linked(&store)?;
@@ -486,6 +546,8 @@ pub fn run(cli: Cli) -> Result<Output> {
             })
         }
         Command::Sweep => Ok(Output::new(&swept, render::swept(&swept))),
+        // Handled above, before the data dir is opened.
+        Command::Admin(a) => crate::admin::run(a),
     }
 }
 
@@ -555,7 +617,7 @@ fn open(dir: &Path) -> Result<Store> {
 
 /// Reads a document, at most one byte more than a document may have (so a huge file is refused
 /// by the parser's size check without being loaded whole).
-fn read(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let err = |source| CliError::Read {
         path: path.to_owned(),

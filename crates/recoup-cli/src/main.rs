@@ -1,6 +1,7 @@
 //! `recoup`: the Recoup client, headless. Same core and store as the app; `--json` on every
 //! command for scripts; `--now` and `--clock-offset-secs` for QA time travel.
 
+mod admin;
 mod args;
 mod commands;
 mod link;

@@ -4,7 +4,7 @@
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use jiff::Timestamp;
 
-use recoup_api::AccountView;
+use recoup_api::{AccountView, GeneratorSettings, ReviewItem, SignedPolicy};
 use recoup_core::{Balances, Decision, GenerationStatus, Policy, PriceList};
 use recoup_core::{Feature, Platform};
 use recoup_store::{
@@ -12,6 +12,7 @@ use recoup_store::{
     LedgerEntry, SweepReport, SyncState,
 };
 use recoup_sync::{PolicyStatus, SyncReport};
+use uuid::Uuid;
 
 use crate::commands::SyncStateView;
 use crate::link::{LoginOutcome, RemoteGeneration};
@@ -586,4 +587,112 @@ pub fn generated_remote(
         out.push_str(n);
     }
     out
+}
+
+/// At most `max` characters of `s`, with "…" when cut.
+fn clip(s: &str, max: usize) -> String {
+    let mut chars = s.chars();
+    let head: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+pub fn reviews(items: &[ReviewItem]) -> String {
+    if items.is_empty() {
+        return "No claims waiting for review.".to_owned();
+    }
+    let mut t = table(&[
+        "account",
+        "claim",
+        "generation",
+        "reason",
+        "details",
+        "submitted",
+    ]);
+    for i in items {
+        let c = &i.claim;
+        t.add_row(vec![
+            i.account_id.to_string(),
+            c.claim_id.to_string(),
+            c.generation_id.to_string(),
+            c.reason.to_string(),
+            clip(&c.details.replace(['\n', '\r'], " "), 60),
+            when(c.submitted_at),
+        ]);
+    }
+    format!(
+        "{} claim(s) waiting for review, oldest first:\n{t}\n\
+         Decide with `recoup admin approve ACCOUNT_ID CLAIM_ID` (refund) or `recoup admin reject ACCOUNT_ID CLAIM_ID`.",
+        items.len()
+    )
+}
+
+pub fn reviewed(account: Uuid, c: &ClaimRecord) -> String {
+    match c.outcome {
+        Some(ClaimOutcome::Refunded) => {
+            let credits = c.refunded_credits.unwrap_or(0);
+            format!(
+                "Refunded {credits} credits to account {account} (claim {}, generation {}).\n\
+                 The user is told \"Refund granted: {credits} credits\" at their next sync.",
+                c.claim_id, c.generation_id
+            )
+        }
+        Some(ClaimOutcome::NotRefunded) => format!(
+            "Rejected: not clearly unusable; the user is thanked for the feedback \
+             (claim {} of account {account}, generation {}).",
+            c.claim_id, c.generation_id
+        ),
+        Some(ClaimOutcome::InReview) | None => format!(
+            "Claim {} of account {account} is still in review.",
+            c.claim_id
+        ),
+    }
+}
+
+pub fn published(s: &SignedPolicy, version: &str) -> String {
+    let mut out = format!(
+        "Published policy {} as publication {}, signed with key {}.\n\
+         Devices put it in force at their next sync; the endpoint decides with it from now on.",
+        s.version, s.seq, s.key
+    );
+    if s.version != version {
+        out.push_str(&format!(
+            "\nNote: the file says version {version}, the endpoint published {}.",
+            s.version
+        ));
+    }
+    out
+}
+
+pub fn admin_grant(account: Uuid, g: &GrantRecord) -> String {
+    format!(
+        "{} to account {account}; it arrives on the account's devices with their next sync.",
+        grant(g).trim_end_matches('.')
+    )
+}
+
+pub fn clock_advanced(account: Uuid, secs: u64, now: Timestamp) -> String {
+    format!(
+        "Account {account}'s test clock moved forward {}: it now reads {}.\n\
+         Holds gone stale and grants past their expiry were settled as the real clock would have.",
+        span(i64::try_from(secs).unwrap_or(i64::MAX)),
+        when(now)
+    )
+}
+
+pub fn generator(s: &GeneratorSettings) -> String {
+    format!(
+        "Sandbox generator: {}% of generations fail technically (never charged); \
+         {}% of the successful ones come out deliberately bad (refunded at once when reported).",
+        percent(s.failure_rate),
+        percent(s.bad_rate)
+    )
+}
+
+fn percent(rate: f64) -> String {
+    let p = format!("{:.2}", rate * 100.0);
+    p.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

@@ -6,12 +6,15 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use jiff::Timestamp;
 use recoup_api::{
-    AccountCreated, AccountView, ApiError, ChangesAnswer, ClaimAnswer, ClaimBatch,
-    ClaimBatchAnswer, ClaimSubmission, ErrorCode, GenerationRequest, GenerationView, Health,
-    PolicyKey, SignedPolicy,
+    AccountCreated, AccountView, AdminGrant, AdvanceClock, ApiError, ChangesAnswer, ClaimAnswer,
+    ClaimBatch, ClaimBatchAnswer, ClaimSubmission, ErrorCode, GenerationRequest, GenerationView,
+    GeneratorSettings, Health, PolicyKey, ReviewDecision, ReviewItem, SignedPolicy,
 };
-use recoup_core::GenerationId;
+use recoup_core::{ClaimId, GenerationId};
+use recoup_store::{ClaimRecord, GrantRecord};
+use uuid::Uuid;
 
 use crate::transport::{Method, Request, Response, Transport, TransportError};
 
@@ -102,6 +105,10 @@ impl GenerationOutput {
 }
 
 /// A typed client of the endpoint over any [`Transport`], with an optional bearer token.
+///
+/// The `admin_*` calls send the same token: give the client the endpoint's admin token (not an
+/// account's) to use them. A wrong one is answered `401` ([`ClientError::is_unauthorized`]); the
+/// sandbox-only ones are answered [`ErrorCode::SandboxOnly`] by an endpoint that is not a sandbox.
 #[derive(Debug, Clone)]
 pub struct Client<T> {
     transport: T,
@@ -219,6 +226,75 @@ impl<T: Transport> Client<T> {
             None => format!("/v1/changes?limit={limit}"),
         };
         self.json(self.call(Method::Get, &path, None, &[])?)
+    }
+
+    /// `GET /v1/admin/reviews` (admin): the claims waiting for a person, oldest first (at most
+    /// the endpoint's page, 200).
+    pub fn admin_reviews(&self) -> ClientResult<Vec<ReviewItem>> {
+        self.json(self.call(Method::Get, "/v1/admin/reviews", None, &[])?)
+    }
+
+    /// `POST /v1/admin/reviews/{account}/{claim}` (admin): approve (refund what was charged) or
+    /// reject (`not_clearly_unusable`) a claim in review. A claim already decided is answered
+    /// [`ErrorCode::InvalidState`].
+    pub fn admin_review(
+        &self,
+        account: Uuid,
+        claim: ClaimId,
+        approve: bool,
+    ) -> ClientResult<ClaimRecord> {
+        let path = format!("/v1/admin/reviews/{account}/{claim}");
+        let decision = ReviewDecision { approve };
+        self.json(self.call(Method::Post, &path, Some(body(&decision)?), &[])?)
+    }
+
+    /// `PUT /v1/admin/policy` (admin): publish a policy document (its JSON text, sent as is).
+    /// The endpoint validates it again ([`ErrorCode::InvalidDocument`] when refused) and answers
+    /// with the signed publication devices will receive.
+    pub fn admin_publish_policy(&self, document: &[u8]) -> ClientResult<SignedPolicy> {
+        self.json(self.call(
+            Method::Put,
+            "/v1/admin/policy",
+            Some(document.to_vec()),
+            &[],
+        )?)
+    }
+
+    /// `POST /v1/admin/accounts/{account}/grants` (admin): grant credits to an account.
+    pub fn admin_grant(&self, account: Uuid, grant: &AdminGrant) -> ClientResult<GrantRecord> {
+        let path = format!("/v1/admin/accounts/{account}/grants");
+        self.json(self.call(Method::Post, &path, Some(body(grant)?), &[])?)
+    }
+
+    /// `POST /v1/admin/accounts/{account}/clock` (admin, sandbox only): move the account's test
+    /// clock forward by `secs` (at most a year); answers the account's new time.
+    pub fn admin_advance_clock(&self, account: Uuid, secs: u64) -> ClientResult<Timestamp> {
+        #[derive(serde::Deserialize)]
+        struct ClockAnswer {
+            server_time: Timestamp,
+        }
+        let path = format!("/v1/admin/accounts/{account}/clock");
+        let r = self.call(
+            Method::Post,
+            &path,
+            Some(body(&AdvanceClock { secs })?),
+            &[],
+        )?;
+        self.json::<ClockAnswer>(r).map(|a| a.server_time)
+    }
+
+    /// `PUT /v1/admin/generator` (admin, sandbox only): set the generator's failure and
+    /// bad-output rates (each 0 to 1); answers the settings in force.
+    pub fn admin_set_generator(
+        &self,
+        settings: GeneratorSettings,
+    ) -> ClientResult<GeneratorSettings> {
+        self.json(self.call(
+            Method::Put,
+            "/v1/admin/generator",
+            Some(body(&settings)?),
+            &[],
+        )?)
     }
 
     /// Sends one request; a non-2xx answer other than `304` becomes [`ClientError::Api`].
@@ -423,6 +499,118 @@ mod tests {
         assert_eq!(seen[0].header("authorization"), Some("Bearer s3cret"));
         assert_eq!(seen[1].path, "/v1/changes?cursor=a%20b%2Fc&limit=1000");
         assert_eq!(seen[2].method, Method::Get);
+    }
+
+    #[test]
+    fn admin_calls_go_to_their_routes_with_the_token_and_their_bodies() {
+        let account = Uuid::now_v7();
+        let claim = ClaimId::new_v7();
+        let settings = GeneratorSettings {
+            failure_rate: 0.0,
+            bad_rate: 0.5,
+        };
+        let script = Script::new(vec![
+            Ok(Response::json(200, &Vec::<ReviewItem>::new())),
+            Ok(err_body(ErrorCode::InvalidState)),
+            Ok(err_body(ErrorCode::InvalidDocument)),
+            Ok(err_body(ErrorCode::NotFound)),
+            Ok(Response::json(
+                200,
+                &serde_json::json!({"server_time": "2026-11-26T10:00:00Z"}),
+            )),
+            Ok(Response::json(200, &settings)),
+        ]);
+        let c = Client::new(&script).with_token("admin-t");
+        assert!(
+            c.admin_reviews().unwrap().is_empty(),
+            "an empty queue is an empty list"
+        );
+        let e = c.admin_review(account, claim, false).unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::InvalidState), "{e:?}");
+        let e = c.admin_publish_policy(b"{\"version\":\"v9\"}").unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::InvalidDocument), "{e:?}");
+        assert!(!e.is_transient(), "a refused document is final");
+        let grant = AdminGrant {
+            credits: 25,
+            kind: recoup_core::GrantKind::Promotion,
+            expires_in_days: Some(7),
+            note: "sorry".into(),
+        };
+        let e = c.admin_grant(account, &grant).unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::NotFound), "{e:?}");
+        assert_eq!(
+            c.admin_advance_clock(account, 3600).unwrap(),
+            "2026-11-26T10:00:00Z".parse::<Timestamp>().unwrap(),
+            "the answer's server_time is returned"
+        );
+        assert_eq!(c.admin_set_generator(settings).unwrap(), settings);
+
+        let seen = script.seen.borrow();
+        let body_json = |i: usize| serde_json::from_slice::<serde_json::Value>(&seen[i].body).ok();
+        let expected = [
+            (Method::Get, "/v1/admin/reviews".to_owned(), None),
+            (
+                Method::Post,
+                format!("/v1/admin/reviews/{account}/{claim}"),
+                Some(serde_json::json!({"approve": false})),
+            ),
+            (
+                Method::Put,
+                "/v1/admin/policy".to_owned(),
+                Some(serde_json::json!({"version": "v9"})),
+            ),
+            (
+                Method::Post,
+                format!("/v1/admin/accounts/{account}/grants"),
+                Some(serde_json::json!({
+                    "credits": 25, "kind": "promotion", "expires_in_days": 7, "note": "sorry"
+                })),
+            ),
+            (
+                Method::Post,
+                format!("/v1/admin/accounts/{account}/clock"),
+                Some(serde_json::json!({"secs": 3600})),
+            ),
+            (
+                Method::Put,
+                "/v1/admin/generator".to_owned(),
+                Some(serde_json::json!({"failure_rate": 0.0, "bad_rate": 0.5})),
+            ),
+        ];
+        assert_eq!(seen.len(), expected.len(), "one request per call");
+        for (i, (method, path, body)) in expected.into_iter().enumerate() {
+            assert_eq!(seen[i].method, method, "request {i} method");
+            assert_eq!(seen[i].path, path, "request {i} path");
+            assert_eq!(body_json(i), body, "request {i} body");
+            assert_eq!(
+                seen[i].header("authorization"),
+                Some("Bearer admin-t"),
+                "request {i} carries the admin token"
+            );
+        }
+    }
+
+    #[test]
+    fn admin_refusals_keep_their_meaning() {
+        let c = Client::new(Script::new(vec![
+            Ok(err_body(ErrorCode::Unauthorized)),
+            Ok(Response::new(401, "")),
+            Ok(err_body(ErrorCode::SandboxOnly)),
+        ]))
+        .with_token("wrong");
+        let e = c.admin_reviews().unwrap_err();
+        assert!(e.is_unauthorized(), "a refused admin token: {e:?}");
+        assert!(!e.is_transient(), "a refused token is final");
+        let e = c.admin_reviews().unwrap_err();
+        assert!(e.is_unauthorized(), "a bare 401 is a refused token: {e:?}");
+        let e = c
+            .admin_set_generator(GeneratorSettings {
+                failure_rate: 0.1,
+                bad_rate: 0.1,
+            })
+            .unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::SandboxOnly), "{e:?}");
+        assert!(!e.is_transient(), "not a sandbox stays not a sandbox");
     }
 
     #[test]

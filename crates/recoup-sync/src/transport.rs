@@ -11,6 +11,8 @@ pub enum Method {
     Get,
     /// `POST`.
     Post,
+    /// `PUT` (admin routes that replace a document or a setting).
+    Put,
 }
 
 impl Method {
@@ -19,6 +21,7 @@ impl Method {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
+            Method::Put => "PUT",
         }
     }
 }
@@ -226,7 +229,7 @@ impl Transport for HttpTransport {
                 .body(())
                 .map_err(|e| TransportError::Invalid(e.to_string()))
                 .and_then(|r| self.agent.run(r).map_err(map_error)),
-            Method::Post => builder
+            Method::Post | Method::Put => builder
                 .body(request.body.clone())
                 .map_err(|e| TransportError::Invalid(e.to_string()))
                 .and_then(|r| self.agent.run(r).map_err(map_error)),

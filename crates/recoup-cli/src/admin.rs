@@ -1,0 +1,165 @@
+//! `recoup admin`: an endpoint's operator side, with its admin token. The review queue (approve
+//! or reject claims the endpoint could not call "clearly unusable"), policy publication, grants,
+//! and the sandbox's test clocks and generator. Nothing here opens or creates a data dir: these
+//! commands talk to the endpoint only.
+
+use recoup_api::{AdminGrant, ErrorCode, GeneratorSettings};
+use recoup_core::Policy;
+use recoup_sync::{Client, ClientError, HttpTransport};
+
+use crate::args::{AdminArgs, AdminCommand};
+use crate::commands::{CliError, Output, read};
+use crate::render;
+
+type Result<T> = std::result::Result<T, CliError>;
+
+/// An admin client of one endpoint, mapping refusals to errors that say what was refused.
+struct Admin {
+    endpoint: String,
+    client: Client<HttpTransport>,
+}
+
+impl Admin {
+    fn new(endpoint: Option<String>, token: Option<String>) -> Result<Self> {
+        let endpoint = endpoint
+            .map(|e| e.trim().trim_end_matches('/').to_owned())
+            .filter(|e| !e.is_empty())
+            .ok_or(CliError::Missing(
+                "endpoint: pass --endpoint URL (e.g. http://127.0.0.1:8787)",
+            ))?;
+        let token = token
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .ok_or(CliError::Missing(
+                "admin token: pass --admin-token TOKEN or set RECOUP_ADMIN_TOKEN",
+            ))?;
+        let transport = HttpTransport::new(&endpoint).map_err(|e| CliError::Admin {
+            endpoint: endpoint.clone(),
+            source: ClientError::Transport(e),
+        })?;
+        Ok(Self {
+            client: Client::new(transport).with_token(token),
+            endpoint,
+        })
+    }
+
+    /// The error for a failed call; `what` names the command for sandbox-only refusals.
+    fn refused(&self, what: &'static str, e: ClientError) -> CliError {
+        let endpoint = self.endpoint.clone();
+        if e.is_unauthorized() {
+            let message = match &e {
+                ClientError::Api { status, error } => format!("HTTP {status}: {}", error.message),
+                other => other.to_string(),
+            };
+            return CliError::AdminToken { endpoint, message };
+        }
+        if e.code() == Some(ErrorCode::SandboxOnly) {
+            return CliError::NotSandbox { endpoint, what };
+        }
+        CliError::Admin {
+            endpoint,
+            source: e,
+        }
+    }
+}
+
+/// Runs one admin command. Local checks (a policy file, the rates) come before any request.
+pub fn run(args: AdminArgs) -> Result<Output> {
+    let admin = Admin::new(args.endpoint, args.admin_token)?;
+    let client = &admin.client;
+    match args.command {
+        AdminCommand::Reviews => {
+            let items = client
+                .admin_reviews()
+                .map_err(|e| admin.refused("reviews", e))?;
+            Ok(Output::new(&items, render::reviews(&items)))
+        }
+        AdminCommand::Approve {
+            account_id,
+            claim_id,
+        }
+        | AdminCommand::Reject {
+            account_id,
+            claim_id,
+        } => {
+            let approve = matches!(args.command, AdminCommand::Approve { .. });
+            let claim = client
+                .admin_review(account_id, claim_id, approve)
+                .map_err(|e| admin.refused("review", e))?;
+            let human = render::reviewed(account_id, &claim);
+            Ok(Output::new(
+                &serde_json::json!({ "account_id": account_id, "claim": claim }),
+                human,
+            ))
+        }
+        AdminCommand::PublishPolicy { file } => {
+            // Validated here first: a bad document is refused, naming the field, with nothing
+            // sent. The endpoint validates it again and signs exactly what it accepted.
+            let bytes = read(&file)?;
+            let policy = Policy::from_json(&bytes).map_err(|source| CliError::Document {
+                path: file.clone(),
+                source,
+            })?;
+            let signed = client
+                .admin_publish_policy(&bytes)
+                .map_err(|e| admin.refused("publish-policy", e))?;
+            let human = render::published(&signed, policy.version());
+            Ok(Output::new(&signed, human))
+        }
+        AdminCommand::Grant(a) => {
+            let grant = AdminGrant {
+                credits: a.credits,
+                kind: a.kind,
+                expires_in_days: a.expires_in_days,
+                note: a.note,
+            };
+            let record = client
+                .admin_grant(a.account_id, &grant)
+                .map_err(|e| admin.refused("grant", e))?;
+            let human = render::admin_grant(a.account_id, &record);
+            Ok(Output::new(
+                &serde_json::json!({ "account_id": a.account_id, "grant": record }),
+                human,
+            ))
+        }
+        AdminCommand::AdvanceClock { account_id, secs } => {
+            let now = client
+                .admin_advance_clock(account_id, secs)
+                .map_err(|e| admin.refused("advance-clock (test clocks)", e))?;
+            let human = render::clock_advanced(account_id, secs, now);
+            Ok(Output::new(
+                &serde_json::json!({
+                    "account_id": account_id,
+                    "advanced_secs": secs,
+                    "server_time": now,
+                }),
+                human,
+            ))
+        }
+        AdminCommand::Generator {
+            failure_rate,
+            bad_rate,
+        } => {
+            check_rate("failure-rate", failure_rate)?;
+            check_rate("bad-rate", bad_rate)?;
+            let settings = client
+                .admin_set_generator(GeneratorSettings {
+                    failure_rate,
+                    bad_rate,
+                })
+                .map_err(|e| admin.refused("generator (the simulated generator)", e))?;
+            Ok(Output::new(&settings, render::generator(&settings)))
+        }
+    }
+}
+
+fn check_rate(field: &'static str, rate: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&rate) {
+        Ok(())
+    } else {
+        Err(CliError::Input {
+            field,
+            problem: format!("{rate} is not between 0 and 1"),
+        })
+    }
+}
