@@ -785,6 +785,16 @@ impl Store {
     /// and `recoup ledger verify`, not for every write.
     pub fn verify(&self) -> Result<Balances> {
         let conn = &self.conn;
+        // The file itself first: every page readable and well-formed.
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: check,
+            });
+        }
         let mut derived: std::collections::HashMap<[u8; 16], Balances> =
             std::collections::HashMap::new();
         let mut stmt = conn
