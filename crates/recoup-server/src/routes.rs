@@ -99,7 +99,7 @@ struct Account {
 
 fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
-    let (id, offset_ms) = lock(&state.registry)?
+    let (id, offset_ms) = state
         .authenticate(token)?
         .ok_or_else(AppError::unauthorized)?;
     state.admit(id)?;
@@ -700,6 +700,7 @@ async fn advance_clock(
         }
         let offset = registry.clock_offset_ms(account)?.unwrap_or(0);
         drop(registry);
+        state.forget_tokens(account)?;
         let now = state.clock(offset).now();
         // Time moved: release what is now stale or expired, as the real clock would have.
         let store = state.store(account)?;

@@ -16,6 +16,9 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::registry::Registry;
 
+/// At most this many tokens are remembered (the cache starts over past it).
+pub const TOKEN_CACHE_MAX: usize = 100_000;
+
 /// At most this many account stores stay open; the least recently used idle one is closed.
 pub const OPEN_STORES_MAX: usize = 256;
 
@@ -27,6 +30,9 @@ pub(crate) type OpenStore = (Arc<AccountSlot>, Instant);
 pub(crate) struct AccountSlot {
     store: Mutex<Store>,
     pending: Mutex<Vec<PendingClaim>>,
+    /// The publication number of the policy last put in force in this store, so that a request
+    /// can tell without taking the store whether the published policy must be activated.
+    policy_seq: std::sync::atomic::AtomicU64,
 }
 
 /// A claim waiting for the group commit, with where to send its result.
@@ -137,6 +143,9 @@ pub struct AppState {
     pub(crate) generator: RwLock<GeneratorSettings>,
     pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
     pub(crate) admin_token_hash: [u8; 32],
+    /// Token hash -> (account, test-clock offset), so a request does not query the registry.
+    /// Cleared for an account when its clock moves; bounded.
+    pub(crate) tokens: Mutex<HashMap<[u8; 32], (Uuid, i64)>>,
 }
 
 /// A poisoned lock means a handler panicked while holding it: answer 500, never panic again.
@@ -184,6 +193,7 @@ impl AppState {
             generator: RwLock::new(generator),
             buckets: Mutex::new(HashMap::new()),
             admin_token_hash,
+            tokens: Mutex::new(HashMap::new()),
         })
     }
 
@@ -218,18 +228,23 @@ impl AppState {
                 let s = Arc::new(AccountSlot {
                     store: Mutex::new(Store::open(&path)?),
                     pending: Mutex::new(Vec::new()),
+                    policy_seq: std::sync::atomic::AtomicU64::new(0),
                 });
                 stores.insert(account, (Arc::clone(&s), Instant::now()));
                 s
             }
         };
-        {
-            let published = self.published()?;
+        let published = self.published()?;
+        let seq = published.signed.seq;
+        if store.policy_seq.load(std::sync::atomic::Ordering::Acquire) != seq {
             let mut guard = store.lock()?;
             if guard.policy()?.version() != published.policy.version() {
                 guard
                     .activate_policy_json(published.signed.document.as_bytes(), Timestamp::now())?;
             }
+            store
+                .policy_seq
+                .store(seq, std::sync::atomic::Ordering::Release);
         }
         Ok(store)
     }
@@ -246,6 +261,29 @@ impl AppState {
         AccountClock {
             offset: SignedDuration::from_millis(offset_ms),
         }
+    }
+
+    /// The account a bearer token belongs to, with its test-clock offset.
+    pub(crate) fn authenticate(&self, token: &str) -> Result<Option<(Uuid, i64)>, AppError> {
+        let hash = crate::registry::token_hash(token);
+        if let Some(hit) = lock(&self.tokens)?.get(&hash) {
+            return Ok(Some(*hit));
+        }
+        let found = lock(&self.registry)?.authenticate(token)?;
+        if let Some(hit) = found {
+            let mut tokens = lock(&self.tokens)?;
+            if tokens.len() >= TOKEN_CACHE_MAX {
+                tokens.clear();
+            }
+            tokens.insert(hash, hit);
+        }
+        Ok(found)
+    }
+
+    /// Forgets cached tokens of an account (its test clock moved).
+    pub(crate) fn forget_tokens(&self, account: Uuid) -> Result<(), AppError> {
+        lock(&self.tokens)?.retain(|_, (a, _)| *a != account);
+        Ok(())
     }
 
     /// Token bucket per account: `rate_per_sec` refill, burst of twice that.
