@@ -2,11 +2,6 @@
 //! surfaces, features and media kinds. The spellings are the brief's and never change; a
 //! policy or price document can only refer to these.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
 /// A value given for an identifier is not one of the known spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} '{value}': expected one of {expected}")]
@@ -19,13 +14,18 @@ pub struct UnknownIdentifier {
     pub expected: String,
 }
 
-macro_rules! identifier {
+/// Declares a closed enum with one stable spelling per value (the same in the policy, the API,
+/// the CLI and the database) and a label for people: `ALL`, `as_str`, `label`, `index`,
+/// `Display`, `FromStr` (refusing unknown spellings with [`UnknownIdentifier`], which lists the
+/// valid ones) and serde in snake_case.
+#[macro_export]
+macro_rules! spelled_enum {
     (
         $(#[$meta:meta])*
         $name:ident, $kind:literal, [ $( $(#[$vmeta:meta])* $variant:ident => $text:literal, $label:literal ),+ $(,)? ]
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
@@ -40,7 +40,7 @@ macro_rules! identifier {
                 match self { $( $name::$variant => $text, )+ }
             }
 
-            /// The name a person reads ("AI Shadows", "iOS", "Batch Editor").
+            /// The name a person reads.
             pub const fn label(self) -> &'static str {
                 match self { $( $name::$variant => $label, )+ }
             }
@@ -51,19 +51,19 @@ macro_rules! identifier {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = UnknownIdentifier;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::catalog::UnknownIdentifier;
 
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
                 match s {
                     $( $text => Ok($name::$variant), )+
-                    _ => Err(UnknownIdentifier {
+                    _ => Err($crate::catalog::UnknownIdentifier {
                         kind: $kind,
                         value: s.to_owned(),
                         expected: [$( $text ),+].join(", "),
@@ -74,7 +74,7 @@ macro_rules! identifier {
     };
 }
 
-identifier!(
+spelled_enum!(
     /// The platform a generation was made on. The desktop app counts as `web`.
     Platform, "platform", [
         /// The iOS app.
@@ -86,7 +86,7 @@ identifier!(
     ]
 );
 
-identifier!(
+spelled_enum!(
     /// Where in the product the AI tool was used.
     Surface, "surface", [
         /// A single image or video in the editor.
@@ -98,7 +98,7 @@ identifier!(
     ]
 );
 
-identifier!(
+spelled_enum!(
     /// An AI feature that spends credits, as listed in the help article's table.
     Feature, "feature", [
         /// Virtual Model.
@@ -140,7 +140,7 @@ identifier!(
     ]
 );
 
-identifier!(
+spelled_enum!(
     /// What a generation produces.
     MediaKind, "media kind", [
         /// A still image.

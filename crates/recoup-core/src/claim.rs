@@ -1,87 +1,22 @@
 //! The "Bad result" report: a reason from a fixed list and details within the policy's bounds.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-use crate::catalog::UnknownIdentifier;
 use crate::policy::ClaimTextLimits;
 
-/// Why the user says the result is bad. A fixed list, so reports can be counted and triaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimReason {
-    /// Artifacts, distortions, extra limbs, melted text.
-    ArtifactsOrDistortions,
-    /// The wrong subject or product was changed or shown.
-    WrongSubject,
-    /// The result ignores what was asked for.
-    IgnoredPrompt,
-    /// The output is blank, corrupted or cut off.
-    BlankOrCorrupted,
-    /// Something else (say what in the details).
-    Other,
-}
-
-impl ClaimReason {
-    /// Every reason, in the order a menu shows them.
-    pub const ALL: &'static [ClaimReason] = &[
-        ClaimReason::ArtifactsOrDistortions,
-        ClaimReason::WrongSubject,
-        ClaimReason::IgnoredPrompt,
-        ClaimReason::BlankOrCorrupted,
-        ClaimReason::Other,
-    ];
-
-    /// The stable spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ClaimReason::ArtifactsOrDistortions => "artifacts_or_distortions",
-            ClaimReason::WrongSubject => "wrong_subject",
-            ClaimReason::IgnoredPrompt => "ignored_prompt",
-            ClaimReason::BlankOrCorrupted => "blank_or_corrupted",
-            ClaimReason::Other => "other",
-        }
-    }
-
-    /// The label a menu shows.
-    pub const fn label(self) -> &'static str {
-        match self {
-            ClaimReason::ArtifactsOrDistortions => "Artifacts or distortions",
-            ClaimReason::WrongSubject => "Wrong subject",
-            ClaimReason::IgnoredPrompt => "Ignored my prompt",
-            ClaimReason::BlankOrCorrupted => "Blank or corrupted output",
-            ClaimReason::Other => "Other",
-        }
-    }
-}
-
-impl fmt::Display for ClaimReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ClaimReason {
-    type Err = UnknownIdentifier;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| UnknownIdentifier {
-                kind: "reason",
-                value: s.to_owned(),
-                expected: Self::ALL
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })
-    }
-}
+crate::spelled_enum!(
+    /// Why the user says the result is bad. A fixed list, so reports can be counted and triaged.
+    ClaimReason, "reason", [
+        /// Artifacts, distortions, extra limbs, melted text.
+        ArtifactsOrDistortions => "artifacts_or_distortions", "Artifacts or distortions",
+        /// The wrong subject or product was changed or shown.
+        WrongSubject => "wrong_subject", "Wrong subject",
+        /// The result ignores what was asked for.
+        IgnoredPrompt => "ignored_prompt", "Ignored my prompt",
+        /// The output is blank, corrupted or cut off.
+        BlankOrCorrupted => "blank_or_corrupted", "Blank or corrupted output",
+        /// Something else (say what in the details).
+        Other => "other", "Other",
+    ]
+);
 
 /// The details text of a claim was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

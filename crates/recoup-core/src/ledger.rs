@@ -9,13 +9,10 @@
 //! `granted = available + held + spent - refunded + expired`.
 
 use std::cmp::Ordering;
-use std::fmt;
-use std::str::FromStr;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::UnknownIdentifier;
 use crate::ids::GrantId;
 
 /// Highest amount of one grant, in credits.
@@ -24,39 +21,21 @@ pub const GRANT_CREDITS_MAX: u64 = 100_000_000;
 /// Lowest-numbered priority burns first (as in Stripe credit grants). Priorities are 0..=100.
 pub const PRIORITY_MAX: u32 = 100;
 
-/// What a grant is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantKind {
-    /// The monthly allowance of a plan.
-    Allowance,
-    /// A purchased top-up pack.
-    TopUp,
-    /// A promotional grant.
-    Promotion,
-    /// Credits refunded after their original grant expired, re-granted so they are not lost.
-    Refund,
-}
+crate::spelled_enum!(
+    /// What a grant is.
+    GrantKind, "grant kind", [
+        /// The monthly allowance of a plan.
+        Allowance => "allowance", "allowance",
+        /// A purchased top-up pack.
+        TopUp => "top_up", "top-up pack",
+        /// A promotional grant.
+        Promotion => "promotion", "promotion",
+        /// Credits refunded after their original grant expired, re-granted so they are not lost.
+        Refund => "refund", "refund re-grant",
+    ]
+);
 
 impl GrantKind {
-    /// Every kind.
-    pub const ALL: &'static [GrantKind] = &[
-        GrantKind::Allowance,
-        GrantKind::TopUp,
-        GrantKind::Promotion,
-        GrantKind::Refund,
-    ];
-
-    /// The stable spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            GrantKind::Allowance => "allowance",
-            GrantKind::TopUp => "top_up",
-            GrantKind::Promotion => "promotion",
-            GrantKind::Refund => "refund",
-        }
-    }
-
     /// The priority a grant of this kind gets unless told otherwise: promotions and re-granted
     /// refunds first (they usually expire soonest), then the allowance, then paid top-ups last,
     /// so that what the user paid for lasts longest.
@@ -66,28 +45,6 @@ impl GrantKind {
             GrantKind::Allowance => 50,
             GrantKind::TopUp => 90,
         }
-    }
-}
-
-impl fmt::Display for GrantKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for GrantKind {
-    type Err = UnknownIdentifier;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownIdentifier {
-                kind: "grant kind",
-                value: s.to_owned(),
-                expected: "allowance, top_up, promotion, refund".to_owned(),
-            })
     }
 }
 

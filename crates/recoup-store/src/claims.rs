@@ -2,16 +2,13 @@
 //! the same transaction, and listing. A locally ineligible report is still kept and sent as
 //! feedback; the endpoint has the final word.
 
-use std::fmt;
-use std::str::FromStr;
-
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use recoup_core::{
     AccountHistory, ClaimId, ClaimReason, Decision, GenerationId, GenerationStatus, Policy,
-    UnknownIdentifier, validate_details,
+    validate_details,
 };
 
 use crate::Store;
@@ -22,108 +19,36 @@ use crate::generations::{GenerationRecord, load};
 /// Most claims one listing returns.
 pub const CLAIM_PAGE_MAX: u32 = 1_000;
 
-/// Where a claim is on its way to the endpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SyncState {
-    /// Written locally, waiting in the outbox.
-    Queued,
-    /// Sent, no answer yet.
-    Sent,
-    /// The endpoint answered with its decision.
-    Acknowledged,
-    /// Kept failing; set aside so it cannot block the others.
-    Quarantined,
-}
+recoup_core::spelled_enum!(
+    /// Where a claim is on its way to the endpoint.
+    SyncState, "sync state", [
+        /// Written locally, waiting in the outbox.
+        Queued => "queued", "waiting to sync",
+        /// Sent, no answer yet.
+        Sent => "sent", "sent",
+        /// The endpoint answered with its decision.
+        Acknowledged => "acknowledged", "answered",
+        /// Kept failing; set aside so it cannot block the others.
+        Quarantined => "quarantined", "set aside after repeated failures",
+    ]
+);
 
-impl SyncState {
-    /// The stable spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            SyncState::Queued => "queued",
-            SyncState::Sent => "sent",
-            SyncState::Acknowledged => "acknowledged",
-            SyncState::Quarantined => "quarantined",
-        }
-    }
-}
-
-impl fmt::Display for SyncState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SyncState {
-    type Err = UnknownIdentifier;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            SyncState::Queued,
-            SyncState::Sent,
-            SyncState::Acknowledged,
-            SyncState::Quarantined,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| UnknownIdentifier {
-            kind: "sync state",
-            value: s.to_owned(),
-            expected: "queued, sent, acknowledged, quarantined".to_owned(),
-        })
-    }
-}
-
-/// The endpoint's answer to a claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClaimOutcome {
-    /// Refunded: the credits are back.
-    Refunded,
-    /// Not refunded: recorded as feedback ("thank you for your feedback").
-    NotRefunded,
-    /// Waiting for a person to review it.
-    InReview,
-}
+recoup_core::spelled_enum!(
+    /// The endpoint's answer to a claim.
+    ClaimOutcome, "claim outcome", [
+        /// Refunded: the credits are back.
+        Refunded => "refunded", "refunded",
+        /// Not refunded: recorded as feedback ("thank you for your feedback").
+        NotRefunded => "not_refunded", "not refunded",
+        /// Waiting for a person to review it.
+        InReview => "in_review", "in review",
+    ]
+);
 
 impl ClaimOutcome {
-    /// The stable spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ClaimOutcome::Refunded => "refunded",
-            ClaimOutcome::NotRefunded => "not_refunded",
-            ClaimOutcome::InReview => "in_review",
-        }
-    }
-
     /// Whether this is the final word.
     pub const fn is_final(self) -> bool {
         !matches!(self, ClaimOutcome::InReview)
-    }
-}
-
-impl fmt::Display for ClaimOutcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ClaimOutcome {
-    type Err = UnknownIdentifier;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            ClaimOutcome::Refunded,
-            ClaimOutcome::NotRefunded,
-            ClaimOutcome::InReview,
-        ]
-        .into_iter()
-        .find(|v| v.as_str() == s)
-        .ok_or_else(|| UnknownIdentifier {
-            kind: "claim outcome",
-            value: s.to_owned(),
-            expected: "refunded, not_refunded, in_review".to_owned(),
-        })
     }
 }
 

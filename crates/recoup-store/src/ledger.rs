@@ -1,8 +1,6 @@
 //! The credit ledger in SQLite: grants, the append-only entries, the per-grant projection, the
 //! sweep that expires grants and stale holds, refunds, balances and the full verification.
 
-use std::str::FromStr;
-
 use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
@@ -10,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use recoup_core::ledger::{GRANT_CREDITS_MAX, PRIORITY_MAX, allocate, refund_allocation};
 use recoup_core::{
     Allocation, Balances, ClaimId, GenerationId, GrantId, GrantKind, GrantSlice,
-    InvariantViolation, OpId, UnknownIdentifier,
+    InvariantViolation, OpId,
 };
 
 use crate::Store;
@@ -27,50 +25,27 @@ pub const ENTRY_PAGE_MAX: u32 = 1_000;
 /// Longest grant note, in characters.
 pub const NOTE_LEN_MAX: usize = 200;
 
-/// The kind of a ledger entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EntryKind {
-    /// Credits granted (+available).
-    Grant,
-    /// A generation started (available -> held).
-    Hold,
-    /// A generation succeeded (held -> spent).
-    Capture,
-    /// A generation failed technically (held -> available).
-    Void,
-    /// A hold went stale and was released (held -> available).
-    HoldExpired,
-    /// A refund (+available, +refunded).
-    Refund,
-    /// A grant expired (available -> expired).
-    Expire,
-}
+recoup_core::spelled_enum!(
+    /// The kind of a ledger entry.
+    EntryKind, "entry kind", [
+        /// Credits granted (+available).
+        Grant => "grant", "grant",
+        /// A generation started (available -> held).
+        Hold => "hold", "hold",
+        /// A generation succeeded (held -> spent).
+        Capture => "capture", "capture",
+        /// A generation failed technically (held -> available).
+        Void => "void", "void",
+        /// A hold went stale and was released (held -> available).
+        HoldExpired => "hold_expired", "stale hold released",
+        /// A refund (+available, +refunded).
+        Refund => "refund", "refund",
+        /// A grant expired (available -> expired).
+        Expire => "expire", "expiry",
+    ]
+);
 
 impl EntryKind {
-    const ALL: &'static [EntryKind] = &[
-        EntryKind::Grant,
-        EntryKind::Hold,
-        EntryKind::Capture,
-        EntryKind::Void,
-        EntryKind::HoldExpired,
-        EntryKind::Refund,
-        EntryKind::Expire,
-    ];
-
-    /// The stable spelling.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EntryKind::Grant => "grant",
-            EntryKind::Hold => "hold",
-            EntryKind::Capture => "capture",
-            EntryKind::Void => "void",
-            EntryKind::HoldExpired => "hold_expired",
-            EntryKind::Refund => "refund",
-            EntryKind::Expire => "expire",
-        }
-    }
-
     /// How the entry moves the grant's totals.
     fn apply(self, b: &mut Balances, c: u64) -> Result<(), InvariantViolation> {
         let under = |what: &str| {
@@ -109,28 +84,6 @@ impl EntryKind {
             }
         }
         Ok(())
-    }
-}
-
-impl std::fmt::Display for EntryKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for EntryKind {
-    type Err = UnknownIdentifier;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownIdentifier {
-                kind: "entry kind",
-                value: s.to_owned(),
-                expected: "grant, hold, capture, void, hold_expired, refund, expire".to_owned(),
-            })
     }
 }
 
