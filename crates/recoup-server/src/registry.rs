@@ -145,16 +145,27 @@ impl Registry {
         Ok(self.conn.last_insert_rowid().unsigned_abs())
     }
 
-    pub(crate) fn queue_review(
+    /// Queues several claims of one account for review in one transaction.
+    pub(crate) fn queue_reviews(
         &self,
         account: Uuid,
-        claim: Uuid,
+        claims: &[Uuid],
         now: Timestamp,
     ) -> Result<(), AppError> {
-        self.conn.execute(
-            "INSERT OR IGNORE INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, ?3)",
-            params![account.as_bytes(), claim.as_bytes(), now.as_millisecond()],
-        )?;
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, ?3)",
+            )?;
+            for c in claims {
+                stmt.execute(params![
+                    account.as_bytes(),
+                    c.as_bytes(),
+                    now.as_millisecond()
+                ])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -18,7 +18,7 @@ use recoup_api::{
 use recoup_core::{ClaimId, Clock, GenerationId, GenerationStatus, GrantKind, OpId, Policy};
 use recoup_generator::{GenerateRequest, inspect, pick_failure, pick_quality};
 use recoup_store::{
-    ClaimOutcome, ClaimRecord, FinishGeneration, GrantRequest, Judgement, Outcome, StartGeneration,
+    ClaimOutcome, ClaimRecord, FinishGeneration, GrantRequest, Outcome, StartGeneration,
     StoreError, SubmitClaim, Verdict,
 };
 use serde::Deserialize;
@@ -331,75 +331,32 @@ async fn output(
     .await
 }
 
-/// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
-/// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
-/// files (the verdict recorded when the output was stored, else the output itself), so it needs
-/// no lock on the account's store. It matters only for a succeeded generation: the store refuses
-/// claims on unknown, running or failed ones before looking at the judgement.
-fn judge(state: &AppState, account: Uuid, generation: GenerationId) -> Judgement {
-    let dir = state.account_dir(account).join("outputs");
-    if let Ok(v) = std::fs::read_to_string(dir.join(format!("{generation}.verdict"))) {
-        return if v.trim() == "usable" {
-            Judgement::Review
-        } else {
-            Judgement::Refund
-        };
-    }
-    for ext in ["png", "gif"] {
-        if let Ok(bytes) = std::fs::read(dir.join(format!("{generation}.{ext}"))) {
-            return if inspect(&bytes).verdict.clearly_unusable() {
-                Judgement::Refund
-            } else {
-                Judgement::Review
-            };
-        }
-    }
-    // A succeeded generation whose output is gone is objectively unusable.
-    Judgement::Refund
-}
-
-/// One claim, adjudicated. Refusals that follow from the facts (unknown, failed or running
-/// generation, second claim) are answers, so the device's queue never blocks on them.
-fn adjudicate_one(
-    state: &AppState,
+/// Claims of one account, adjudicated by the account's writer (group commit with whatever else
+/// is waiting). Refusals that follow from the facts (unknown, failed or running generation,
+/// second claim) are answers, so the device's queue never blocks on them.
+async fn adjudicate_many(
+    state: &Arc<AppState>,
     a: &Account,
-    published: &Published,
-    sub: &ClaimSubmission,
-) -> AppResult<ClaimAnswer> {
-    adjudicate_many(state, a, published, std::slice::from_ref(sub))
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal("a claim got no answer")))
-}
-
-/// Claims of one account, adjudicated together: they join the account's group commit, so a
-/// batch costs one durable transaction (shared with whatever else is waiting).
-fn adjudicate_many(
-    state: &AppState,
-    a: &Account,
-    published: &Published,
     subs: &[ClaimSubmission],
-) -> Vec<AppResult<ClaimAnswer>> {
-    let now = state.clock(a.offset_ms).now();
-    let store = match state.store(a.id) {
-        Ok(s) => s,
-        Err(e) => return subs.iter().map(|_| Err(AppError(e.0.clone()))).collect(),
+) -> AppResult<Vec<AppResult<ClaimAnswer>>> {
+    let store = match state.ready_store(a.id)? {
+        Some(s) => s,
+        None => {
+            let (st, id) = (Arc::clone(state), a.id);
+            blocking(move || st.store(id)).await?
+        }
     };
-    let items: Vec<(SubmitClaim, Judgement)> = subs
+    let reqs: Vec<SubmitClaim> = subs
         .iter()
-        .map(|sub| {
-            let req = SubmitClaim {
-                claim_id: sub.claim_id,
-                generation_id: sub.generation_id,
-                reason: sub.reason,
-                details: sub.details.clone(),
-            };
-            (req, judge(state, a.id, sub.generation_id))
+        .map(|sub| SubmitClaim {
+            claim_id: sub.claim_id,
+            generation_id: sub.generation_id,
+            reason: sub.reason,
+            details: sub.details.clone(),
         })
         .collect();
-    let results = match store.adjudicate(items, now) {
-        Ok(r) => r,
-        Err(e) => return subs.iter().map(|_| Err(AppError(e.0.clone()))).collect(),
-    };
+    let results = store.adjudicate(reqs, a.offset_ms).await?;
+    let policy_version = state.published()?.policy.version().to_owned();
     // Refusals that follow from the facts are not stored (there may be no generation to attach
     // them to); they carry no decision time so that a repeat answers exactly the same.
     let refused = |code: &str| Verdict {
@@ -408,16 +365,12 @@ fn adjudicate_many(
         refunded_credits: 0,
         decided_at: None,
     };
-    subs.iter()
+    Ok(subs
+        .iter()
         .zip(results)
         .map(|(sub, result)| {
             let verdict = match result {
-                Ok(record) => {
-                    if record.outcome == Some(ClaimOutcome::InReview) {
-                        lock(&state.registry)?.queue_review(a.id, record.claim_id.0, now)?;
-                    }
-                    verdict_of(&record)
-                }
+                Ok(record) => verdict_of(&record),
                 Err(
                     e @ (StoreError::AlreadyClaimed { .. }
                     | StoreError::TechnicalFailure(_)
@@ -432,10 +385,10 @@ fn adjudicate_many(
                 claim_id: sub.claim_id,
                 message: ClaimAnswer::message_for(&verdict),
                 verdict,
-                policy_version: published.policy.version().to_owned(),
+                policy_version: policy_version.clone(),
             })
         })
-        .collect()
+        .collect())
 }
 
 fn verdict_of(c: &ClaimRecord) -> Verdict {
@@ -452,13 +405,12 @@ async fn claim(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<ClaimAnswer>> {
-    let answer = blocking(move || {
-        let a = authenticate(&state, &headers)?;
-        let sub: ClaimSubmission = json(&body)?;
-        let published = state.published()?;
-        adjudicate_one(&state, &a, &published, &sub)
-    })
-    .await?;
+    let a = authenticate(&state, &headers)?;
+    let sub: ClaimSubmission = json(&body)?;
+    let answer = adjudicate_many(&state, &a, std::slice::from_ref(&sub))
+        .await?
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal("a claim got no answer")))?;
     Ok(Json(answer))
 }
 
@@ -467,41 +419,36 @@ async fn claim_batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<ClaimBatchAnswer>> {
-    let answer = blocking(move || {
-        let a = authenticate(&state, &headers)?;
-        let batch: ClaimBatch = json(&body)?;
-        if batch.claims.len() > CLAIM_BATCH_MAX {
-            return Err(AppError::api(
-                ErrorCode::InvalidInput,
-                format!(
-                    "a batch holds at most {CLAIM_BATCH_MAX} claims, got {}",
-                    batch.claims.len()
-                ),
-            ));
-        }
-        let published = state.published()?;
-        let answers = adjudicate_many(&state, &a, &published, &batch.claims);
-        let results = batch
-            .claims
-            .iter()
-            .zip(answers)
-            .map(|(sub, answer)| match answer {
-                Ok(answer) => ClaimBatchItem {
-                    claim_id: sub.claim_id,
-                    answer: Some(answer),
-                    error: None,
-                },
-                Err(AppError(e)) => ClaimBatchItem {
-                    claim_id: sub.claim_id,
-                    answer: None,
-                    error: Some(e),
-                },
-            })
-            .collect();
-        Ok(ClaimBatchAnswer { results })
-    })
-    .await?;
-    Ok(Json(answer))
+    let a = authenticate(&state, &headers)?;
+    let batch: ClaimBatch = json(&body)?;
+    if batch.claims.len() > CLAIM_BATCH_MAX {
+        return Err(AppError::api(
+            ErrorCode::InvalidInput,
+            format!(
+                "a batch holds at most {CLAIM_BATCH_MAX} claims, got {}",
+                batch.claims.len()
+            ),
+        ));
+    }
+    let answers = adjudicate_many(&state, &a, &batch.claims).await?;
+    let results = batch
+        .claims
+        .iter()
+        .zip(answers)
+        .map(|(sub, answer)| match answer {
+            Ok(answer) => ClaimBatchItem {
+                claim_id: sub.claim_id,
+                answer: Some(answer),
+                error: None,
+            },
+            Err(AppError(e)) => ClaimBatchItem {
+                claim_id: sub.claim_id,
+                answer: None,
+                error: Some(e),
+            },
+        })
+        .collect();
+    Ok(Json(ClaimBatchAnswer { results }))
 }
 
 async fn policy(State(state): Shared, headers: HeaderMap) -> AppResult<Response> {

@@ -25,87 +25,180 @@ pub const OPEN_STORES_MAX: usize = 256;
 /// An open account store and when it was last used.
 pub(crate) type OpenStore = (Arc<AccountSlot>, Instant);
 
-/// One account's store, and the claims waiting to be committed together with the next
-/// transaction (group commit: whoever holds the store takes every waiting claim along).
+/// One account's store and its claim writer: a thread that takes every claim waiting for the
+/// account and commits them together (group commit: one durable transaction for all of them).
 pub(crate) struct AccountSlot {
-    store: Mutex<Store>,
-    pending: Mutex<Vec<PendingClaim>>,
+    store: Arc<Mutex<Store>>,
+    claims: tokio::sync::mpsc::Sender<ClaimJob>,
     /// The publication number of the policy last put in force in this store, so that a request
     /// can tell without taking the store whether the published policy must be activated.
     policy_seq: std::sync::atomic::AtomicU64,
 }
 
-/// A claim waiting for the group commit, with where to send its result.
-pub(crate) struct PendingClaim {
+/// A claim for the account's writer, with where to send its result.
+pub(crate) struct ClaimJob {
     pub(crate) req: SubmitClaim,
-    pub(crate) judgement: Judgement,
-    pub(crate) reply: std::sync::mpsc::Sender<Result<ClaimRecord, StoreError>>,
+    /// The account's test-clock offset when the claim arrived.
+    pub(crate) offset_ms: i64,
+    pub(crate) reply: tokio::sync::oneshot::Sender<Result<ClaimRecord, StoreError>>,
 }
 
+/// Most claims waiting for one account's writer; a request beyond it waits for room.
+pub const CLAIM_QUEUE_MAX: usize = 4_096;
+
+/// Most claims one group commit takes.
+pub const GROUP_COMMIT_MAX: usize = 1_000;
+
 impl AccountSlot {
+    fn open(
+        account: Uuid,
+        dir: PathBuf,
+        registry: Arc<Mutex<Registry>>,
+    ) -> Result<Arc<Self>, AppError> {
+        std::fs::create_dir_all(dir.join("outputs"))
+            .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
+        let store = Arc::new(Mutex::new(Store::open(&dir.join("ledger.sqlite3"))?));
+        let (tx, rx) = tokio::sync::mpsc::channel(CLAIM_QUEUE_MAX);
+        let writer_store = Arc::clone(&store);
+        std::thread::Builder::new()
+            .name(format!("claims-{account}"))
+            .spawn(move || claim_writer(account, dir, writer_store, registry, rx))
+            .map_err(|e| AppError::internal(format!("cannot start the claim writer: {e}")))?;
+        Ok(Arc::new(Self {
+            store,
+            claims: tx,
+            policy_seq: std::sync::atomic::AtomicU64::new(0),
+        }))
+    }
+
     /// The store, for exclusive use.
     pub(crate) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Store>, AppError> {
         lock(&self.store)
     }
 
-    /// Adjudicates claims with group commit: they join the queue; the thread that gets the
-    /// store commits every queued claim (its own and others') in one transaction and hands out
-    /// the results. Returns one result per item, in order.
-    pub(crate) fn adjudicate(
+    /// Adjudicates claims through the account's writer; one result per claim, in order.
+    pub(crate) async fn adjudicate(
         &self,
-        items: Vec<(SubmitClaim, Judgement)>,
-        now: Timestamp,
+        reqs: Vec<SubmitClaim>,
+        offset_ms: i64,
     ) -> Result<Vec<Result<ClaimRecord, StoreError>>, AppError> {
-        let mut waiting = Vec::with_capacity(items.len());
-        {
-            let mut pending = lock(&self.pending)?;
-            for (req, judgement) in items {
-                let (reply, result) = std::sync::mpsc::channel();
-                pending.push(PendingClaim {
+        let mut waiting = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let (reply, result) = tokio::sync::oneshot::channel();
+            self.claims
+                .send(ClaimJob {
                     req,
-                    judgement,
+                    offset_ms,
                     reply,
-                });
-                waiting.push(result);
+                })
+                .await
+                .map_err(|_| AppError::internal("the account's claim writer stopped"))?;
+            waiting.push(result);
+        }
+        let mut out = Vec::with_capacity(waiting.len());
+        for r in waiting {
+            out.push(
+                r.await
+                    .map_err(|_| AppError::internal("a queued claim got no result"))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The claim writer of one account: waits for a claim, takes every other claim waiting, judges
+/// each from its stored output, commits them in one transaction, queues the ones for review,
+/// and answers. Stops when the account's slot is dropped.
+fn claim_writer(
+    account: Uuid,
+    dir: PathBuf,
+    store: Arc<Mutex<Store>>,
+    registry: Arc<Mutex<Registry>>,
+    mut jobs: tokio::sync::mpsc::Receiver<ClaimJob>,
+) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_COMMIT_MAX {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
             }
         }
-        {
-            let mut store = self.lock()?;
-            let batch: Vec<PendingClaim> = std::mem::take(&mut *lock(&self.pending)?);
-            if !batch.is_empty() {
-                let items: Vec<(SubmitClaim, Judgement)> = batch
+        let items: Vec<(SubmitClaim, Judgement)> = batch
+            .iter()
+            .map(|j| (j.req.clone(), judge(&dir, j.req.generation_id)))
+            .collect();
+        let now = AccountClock {
+            offset: SignedDuration::from_millis(batch[0].offset_ms),
+        }
+        .now();
+        let results = match store.lock() {
+            Ok(mut s) => s.adjudicate_batch(&items, now),
+            Err(_) => Err(StoreError::Decode(
+                "the account's store lock was poisoned".into(),
+            )),
+        };
+        match results {
+            Ok(results) => {
+                let review: Vec<Uuid> = results
                     .iter()
-                    .map(|p| (p.req.clone(), p.judgement.clone()))
+                    .filter_map(|r| r.as_ref().ok())
+                    .filter(|c| c.outcome == Some(recoup_store::ClaimOutcome::InReview))
+                    .map(|c| c.claim_id.0)
                     .collect();
-                match store.adjudicate_batch(&items, now) {
-                    Ok(results) => {
-                        for (p, r) in batch.into_iter().zip(results) {
-                            // A waiter that gave up is no reason to fail the others.
-                            let _ = p.reply.send(r);
-                        }
+                if !review.is_empty() {
+                    let queued = registry.lock().map_err(|_| ()).and_then(|r| {
+                        r.queue_reviews(account, &review, now).map_err(|e| {
+                            tracing::error!(%account, error = %e.0.message, "review queue not updated");
+                        })
+                    });
+                    if queued.is_err() {
+                        tracing::error!(%account, "claims in review could not be queued; GET /v1/admin/reviews misses them until requeued");
                     }
-                    Err(e) => {
-                        let code = e.code();
-                        let message = e.to_string();
-                        for p in batch {
-                            let _ = p
-                                .reply
-                                .send(Err(StoreError::Decode(format!("{code}: {message}"))));
-                        }
-                    }
+                }
+                for (job, r) in batch.into_iter().zip(results) {
+                    // A requester that gave up is no reason to fail the others.
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let code = e.code();
+                let message = e.to_string();
+                for job in batch {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::Decode(format!("{code}: {message}"))));
                 }
             }
         }
-        // Every item was taken by this thread or by an earlier leader, which sends before it
-        // releases the store.
-        waiting
-            .into_iter()
-            .map(|r| {
-                r.recv()
-                    .map_err(|_| AppError::internal("a queued claim got no result"))
-            })
-            .collect()
     }
+}
+
+/// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
+/// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
+/// files (the verdict recorded when the output was stored, else the output itself). It matters
+/// only for a succeeded generation: the store refuses claims on unknown, running or failed ones
+/// before looking at the judgement.
+pub(crate) fn judge(account_dir: &Path, generation: recoup_core::GenerationId) -> Judgement {
+    let dir = account_dir.join("outputs");
+    if let Ok(v) = std::fs::read_to_string(dir.join(format!("{generation}.verdict"))) {
+        return if v.trim() == "usable" {
+            Judgement::Review
+        } else {
+            Judgement::Refund
+        };
+    }
+    for ext in ["png", "gif"] {
+        if let Ok(bytes) = std::fs::read(dir.join(format!("{generation}.{ext}"))) {
+            return if recoup_generator::inspect(&bytes).verdict.clearly_unusable() {
+                Judgement::Refund
+            } else {
+                Judgement::Review
+            };
+        }
+    }
+    // A succeeded generation whose output is gone is objectively unusable.
+    Judgement::Refund
 }
 
 /// What the server was started with.
@@ -136,7 +229,7 @@ pub(crate) struct Published {
 /// Shared state.
 pub struct AppState {
     pub(crate) config: Config,
-    pub(crate) registry: Mutex<Registry>,
+    pub(crate) registry: Arc<Mutex<Registry>>,
     pub(crate) stores: Mutex<HashMap<Uuid, OpenStore>>,
     pub(crate) key: SigningKey,
     pub(crate) published: RwLock<Arc<Published>>,
@@ -186,7 +279,7 @@ impl AppState {
         let admin_token_hash = crate::registry::token_hash(&config.admin_token);
         Ok(Self {
             config,
-            registry: Mutex::new(registry),
+            registry: Arc::new(Mutex::new(registry)),
             stores: Mutex::new(HashMap::new()),
             key,
             published: RwLock::new(Arc::new(published)),
@@ -222,14 +315,11 @@ impl AppState {
                         stores.remove(&id);
                     }
                 }
-                let path = self.account_dir(account).join("ledger.sqlite3");
-                std::fs::create_dir_all(self.account_dir(account).join("outputs"))
-                    .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
-                let s = Arc::new(AccountSlot {
-                    store: Mutex::new(Store::open(&path)?),
-                    pending: Mutex::new(Vec::new()),
-                    policy_seq: std::sync::atomic::AtomicU64::new(0),
-                });
+                let s = AccountSlot::open(
+                    account,
+                    self.account_dir(account),
+                    Arc::clone(&self.registry),
+                )?;
                 stores.insert(account, (Arc::clone(&s), Instant::now()));
                 s
             }
@@ -247,6 +337,21 @@ impl AppState {
                 .store(seq, std::sync::atomic::Ordering::Release);
         }
         Ok(store)
+    }
+
+    /// The account's slot if it is open with the published policy in force (no I/O, so async
+    /// code may call it); `None` means "open it on the blocking pool with [`AppState::store`]".
+    pub(crate) fn ready_store(&self, account: Uuid) -> Result<Option<Arc<AccountSlot>>, AppError> {
+        let seq = self.published()?.signed.seq;
+        let mut stores = lock(&self.stores)?;
+        Ok(stores.get_mut(&account).and_then(|(s, used)| {
+            if s.policy_seq.load(std::sync::atomic::Ordering::Acquire) == seq {
+                *used = Instant::now();
+                Some(Arc::clone(s))
+            } else {
+                None
+            }
+        }))
     }
 
     pub(crate) fn account_dir(&self, account: Uuid) -> PathBuf {
