@@ -63,12 +63,13 @@ CREATE TABLE generations (
 ) WITHOUT ROWID;
 CREATE INDEX generations_feature  ON generations (feature, generation_id);
 CREATE INDEX generations_platform ON generations (platform, generation_id);
-CREATE INDEX generations_status   ON generations (status, generation_id);
 CREATE INDEX generations_claimed  ON generations (claimed, generation_id);
 CREATE INDEX generations_running  ON generations (hold_expires_at) WHERE status = 'running';
 
+-- `seq` without AUTOINCREMENT: rows are never deleted (see the triggers), so SQLite's next rowid
+-- is always max + 1 and the sqlite_sequence write on every insert is saved.
 CREATE TABLE ledger_entries (
-    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq           INTEGER PRIMARY KEY,
     op_id         BLOB,
     kind          TEXT    NOT NULL
                   CHECK (kind IN ('grant', 'hold', 'capture', 'void', 'hold_expired', 'refund', 'expire')),
@@ -163,7 +164,7 @@ INSERT INTO meta (key, value) VALUES ('tx', '0');
 -- with its write transaction so that a page never ends in the middle of one. Filled by triggers,
 -- so no code path can forget it.
 CREATE TABLE changes (
-    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq       INTEGER PRIMARY KEY,
     tx        INTEGER NOT NULL,
     kind      TEXT    NOT NULL CHECK (kind IN ('grant', 'entry', 'generation', 'settlement', 'refund', 'claim')),
     key       BLOB,
