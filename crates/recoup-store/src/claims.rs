@@ -147,6 +147,57 @@ pub struct OutboxItem {
     pub next_attempt_at: Timestamp,
 }
 
+/// A claim as it arrives, on the device or the endpoint.
+enum Intake {
+    /// The same claim id with the same report: its stored record is the answer.
+    Repeat(ClaimRecord),
+    /// A new claim that may be judged: its checked details and its generation.
+    New {
+        details: String,
+        generation: GenerationRecord,
+    },
+}
+
+/// The checks before any claim is judged, the same on both sides: a repeat returns the stored
+/// claim (even if the policy's text bounds changed since) and the same id with another report is
+/// a conflict; then the details, the generation's status, and one claim per generation.
+fn intake(tx: &Transaction<'_>, policy: &Policy, req: &SubmitClaim) -> Result<Intake> {
+    if let Some(existing) = load_claim(tx, req.claim_id)? {
+        if existing.generation_id == req.generation_id
+            && existing.reason == req.reason
+            && existing.details == req.details.trim()
+        {
+            return Ok(Intake::Repeat(existing));
+        }
+        return Err(StoreError::IdempotencyConflict {
+            op_id: recoup_core::OpId(req.claim_id.0),
+        });
+    }
+    let details = validate_details(&req.details, policy.claim_text())?;
+    let generation = load(tx, req.generation_id)?;
+    match generation.status {
+        GenerationStatus::Running => {
+            return Err(StoreError::GenerationNotFinished(generation.generation_id));
+        }
+        GenerationStatus::Failed => {
+            return Err(StoreError::TechnicalFailure(generation.generation_id));
+        }
+        GenerationStatus::Succeeded => {}
+    }
+    if policy.one_claim_per_generation()
+        && let Some(claim) = &generation.claim
+    {
+        return Err(StoreError::AlreadyClaimed {
+            generation: generation.generation_id,
+            claim: claim.claim_id,
+        });
+    }
+    Ok(Intake::New {
+        details,
+        generation,
+    })
+}
+
 /// Writes a claim row (and marks its generation as reported). `decided` is the endpoint's own
 /// verdict when the endpoint writes it; the device writes `None` and queues the claim.
 fn insert_claim(
@@ -343,28 +394,10 @@ impl Store {
         let policy = self.policy()?;
         let now_ms = ms(now);
         self.write(|tx| {
-            // A retry returns the stored claim even if the policy's text bounds changed since.
-            if let Some(existing) = load_claim(tx, req.claim_id)? {
-                if existing.generation_id == req.generation_id
-                    && existing.reason == req.reason
-                    && existing.details == req.details.trim()
-                {
-                    return Ok(existing);
-                }
-                return Err(StoreError::IdempotencyConflict { op_id: recoup_core::OpId(req.claim_id.0) });
-            }
-            let details = validate_details(&req.details, policy.claim_text())?;
-            let g = load(tx, req.generation_id)?;
-            match g.status {
-                GenerationStatus::Running => return Err(StoreError::GenerationNotFinished(g.generation_id)),
-                GenerationStatus::Failed => return Err(StoreError::TechnicalFailure(g.generation_id)),
-                GenerationStatus::Succeeded => {}
-            }
-            if policy.one_claim_per_generation()
-                && let Some(claim) = &g.claim
-            {
-                return Err(StoreError::AlreadyClaimed { generation: g.generation_id, claim: claim.claim_id });
-            }
+            let (details, g) = match intake(tx, &policy, req)? {
+                Intake::Repeat(existing) => return Ok(existing),
+                Intake::New { details, generation } => (details, generation),
+            };
             let decision = evaluate(tx, &policy, &g, now)?;
             insert_claim(tx, req, &details, &decision, now_ms, None)?;
             // What the endpoint will receive: the facts it re-checks against its own records and
@@ -579,36 +612,13 @@ fn adjudicate_in(
     judge: impl FnOnce(&GenerationRecord) -> Judgement,
 ) -> Result<ClaimRecord> {
     let now_ms = ms(now);
-    if let Some(existing) = load_claim(tx, req.claim_id)? {
-        if existing.generation_id == req.generation_id
-            && existing.reason == req.reason
-            && existing.details == req.details.trim()
-        {
-            return Ok(existing);
-        }
-        return Err(StoreError::IdempotencyConflict {
-            op_id: recoup_core::OpId(req.claim_id.0),
-        });
-    }
-    let details = validate_details(&req.details, policy.claim_text())?;
-    let g = load(tx, req.generation_id)?;
-    match g.status {
-        GenerationStatus::Running => {
-            return Err(StoreError::GenerationNotFinished(g.generation_id));
-        }
-        GenerationStatus::Failed => {
-            return Err(StoreError::TechnicalFailure(g.generation_id));
-        }
-        GenerationStatus::Succeeded => {}
-    }
-    if policy.one_claim_per_generation()
-        && let Some(claim) = &g.claim
-    {
-        return Err(StoreError::AlreadyClaimed {
-            generation: g.generation_id,
-            claim: claim.claim_id,
-        });
-    }
+    let (details, g) = match intake(tx, policy, req)? {
+        Intake::Repeat(existing) => return Ok(existing),
+        Intake::New {
+            details,
+            generation,
+        } => (details, generation),
+    };
     let decision = evaluate(tx, policy, &g, now)?;
     let judgement = if decision.eligible {
         judge(&g)

@@ -31,6 +31,12 @@ pub(crate) fn id_bytes(row: &Row<'_>, idx: usize) -> rusqlite::Result<[u8; 16]> 
     })
 }
 
+/// An id read from a nullable BLOB column (already fetched as bytes).
+pub(crate) fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
+    b.try_into()
+        .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
+}
+
 pub(crate) fn parse<T: FromStr>(s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,

@@ -12,7 +12,7 @@ use recoup_core::{
 };
 
 use crate::Store;
-use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
+use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 
 /// A refund whose source grant has expired comes back as a new `refund` grant that lasts this
@@ -872,11 +872,6 @@ pub(crate) fn decode_entry(row: EntryRow) -> Result<LedgerEntry> {
         at: ts(at)?,
         op_id: op.map(|b| bytes16(&b).map(OpId::from_bytes)).transpose()?,
     })
-}
-
-fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
-    b.try_into()
-        .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -11,7 +11,7 @@ use recoup_core::{ClaimId, GenerationId, GrantId, GrantKind, OpId};
 
 use crate::Store;
 use crate::claims::{ClaimRecord, load_claim};
-use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
+use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 use crate::generations::{GenerationRecord, load};
 use crate::ledger::{
@@ -134,11 +134,6 @@ fn load_entry(conn: &Connection, seq: i64) -> Result<LedgerEntry> {
         ))?
         .query_row([seq], entry_row)?;
     decode_entry(row)
-}
-
-fn bytes16(b: &[u8]) -> Result<[u8; 16]> {
-    b.try_into()
-        .map_err(|_| StoreError::decode("stored id is not 16 bytes"))
 }
 
 /// The changing columns of a generation, as written by the change trigger.
