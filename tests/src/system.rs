@@ -33,15 +33,26 @@ impl Endpoint {
 
     /// Starts on an existing data directory (a restart).
     pub fn start_in(dir: tempfile::TempDir) -> Self {
-        let config = Config {
-            data_dir: dir.path().to_owned(),
-            sandbox: true,
+        let config = Self::config(dir.path(), true);
+        Self::start_with(dir, config)
+    }
+
+    /// The test configuration: admin token [`ADMIN`], a generator that never fails and always
+    /// makes bad outputs, no practical rate limit, 1,000 starting credits.
+    pub fn config(data_dir: &std::path::Path, sandbox: bool) -> Config {
+        Config {
+            data_dir: data_dir.to_owned(),
+            sandbox,
             admin_token: ADMIN.to_owned(),
             failure_rate: 0.0,
             bad_rate: 1.0,
             rate_per_sec: 100_000,
             starting_allowance: 1_000,
-        };
+        }
+    }
+
+    /// Starts with `config` (its `data_dir` inside `dir`), on a free loopback port.
+    pub fn start_with(dir: tempfile::TempDir, config: Config) -> Self {
         let state = Arc::new(AppState::open(config).expect("endpoint state"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -62,7 +73,9 @@ impl Endpoint {
                 .await;
             });
         });
-        let addr = addr_rx.recv().expect("endpoint address");
+        let addr = addr_rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("endpoint address");
         Self {
             addr,
             stop: Some(tx),

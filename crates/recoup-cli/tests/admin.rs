@@ -5,9 +5,8 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
-use recoup_server::{AppState, Config};
+use recoup_server::Config;
 use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "admin-cli-test-token";
@@ -15,12 +14,10 @@ const STARTING_ALLOWANCE: u64 = 100;
 /// The built-in price of a virtual model generation.
 const VIRTUAL_MODEL_PRICE: u64 = 4;
 
-/// A running endpoint; stops when dropped.
+/// A running endpoint (the shared test endpoint with this file's admin token and allowance).
 struct Endpoint {
     url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
+    _inner: recoup_tests::system::Endpoint,
 }
 
 impl Endpoint {
@@ -28,57 +25,15 @@ impl Endpoint {
     /// otherwise, always makes deliberately bad outputs.
     fn start(sandbox: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let state = Arc::new(
-            AppState::open(Config {
-                data_dir: dir.path().to_owned(),
-                sandbox,
-                admin_token: ADMIN_TOKEN.to_owned(),
-                failure_rate: 0.0,
-                bad_rate: 1.0,
-                rate_per_sec: 100_000,
-                starting_allowance: STARTING_ALLOWANCE,
-            })
-            .map_err(|e| e.0)
-            .expect("the endpoint's state opens"),
-        );
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("a tokio runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind a loopback port");
-                let _ = addr_tx.send(listener.local_addr().expect("the bound address"));
-                let _ = recoup_server::serve(state, listener, async {
-                    let _ = stop_rx.await;
-                })
-                .await;
-            });
-        });
-        let addr = addr_rx
-            .recv_timeout(std::time::Duration::from_secs(30))
-            .expect("the endpoint says where it listens");
+        let config = Config {
+            admin_token: ADMIN_TOKEN.to_owned(),
+            starting_allowance: STARTING_ALLOWANCE,
+            ..recoup_tests::system::Endpoint::config(dir.path(), sandbox)
+        };
+        let inner = recoup_tests::system::Endpoint::start_with(dir, config);
         Self {
-            url: format!("http://{addr}"),
-            stop: Some(stop_tx),
-            thread: Some(thread),
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            url: inner.url(),
+            _inner: inner,
         }
     }
 }
