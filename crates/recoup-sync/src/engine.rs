@@ -604,7 +604,7 @@ impl<T: Transport> SyncEngine<T> {
                 )?,
             }
         }
-        record_verdicts(store, &verdicts)?;
+        store.record_verdicts(&verdicts)?;
         for (id, v) in &verdicts {
             report.count_verdict(*id, v);
         }
@@ -665,7 +665,7 @@ impl<T: Transport> SyncEngine<T> {
     ) -> Result<(), SyncError> {
         let id = ClaimId(item.item_id);
         let verdict = refusal(&error, self.corrected_now(store)?);
-        record_verdicts(store, &[(id, verdict.clone())])?;
+        store.record_verdict(id, &verdict)?;
         report.count_verdict(id, &verdict);
         report.note_rejection(id, error);
         Ok(())
@@ -853,11 +853,6 @@ fn refusal(error: &ApiError, decided_at: Timestamp) -> Verdict {
         refunded_credits: 0,
         decided_at: Some(decided_at),
     }
-}
-
-/// Records the endpoint's answers to a batch in one store transaction.
-fn record_verdicts(store: &mut Store, verdicts: &[(ClaimId, Verdict)]) -> Result<(), StoreError> {
-    store.record_verdicts(verdicts)
 }
 
 fn unauthorized(e: ClientError) -> SyncError {
