@@ -299,13 +299,25 @@ impl AppState {
 
     /// The account's store, opened on first use, with the published policy in force.
     pub(crate) fn store(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
-        let store = {
+        let open = {
             let mut stores = lock(&self.stores)?;
-            if let Some((s, used)) = stores.get_mut(&account) {
+            stores.get_mut(&account).map(|(s, used)| {
                 *used = Instant::now();
                 Arc::clone(s)
-            } else {
-                if stores.len() >= OPEN_STORES_MAX {
+            })
+        };
+        let store = match open {
+            Some(s) => s,
+            None => {
+                // Opened without holding the map, so opening one account's file never stalls
+                // requests for the others. If another request opened it meanwhile, keep that one.
+                let fresh = AccountSlot::open(
+                    account,
+                    self.account_dir(account),
+                    Arc::clone(&self.registry),
+                )?;
+                let mut stores = lock(&self.stores)?;
+                if stores.len() >= OPEN_STORES_MAX && !stores.contains_key(&account) {
                     let idle = stores
                         .iter()
                         .filter(|(_, (s, _))| Arc::strong_count(s) == 1)
@@ -315,13 +327,10 @@ impl AppState {
                         stores.remove(&id);
                     }
                 }
-                let s = AccountSlot::open(
-                    account,
-                    self.account_dir(account),
-                    Arc::clone(&self.registry),
-                )?;
-                stores.insert(account, (Arc::clone(&s), Instant::now()));
-                s
+                let (s, _) = stores
+                    .entry(account)
+                    .or_insert_with(|| (fresh, Instant::now()));
+                Arc::clone(s)
             }
         };
         let published = self.published()?;
