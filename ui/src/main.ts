@@ -1,0 +1,15 @@
+import "./app.css";
+import { mount } from "svelte";
+import App from "./App.svelte";
+
+async function boot() {
+  // Screenshot builds only (`vite build --mode mock`): a fake Rust side behind ?mock=1.
+  // In the production build MODE is "production", so this branch and the mock chunk are dropped.
+  if (import.meta.env.MODE === "mock" && new URLSearchParams(location.search).has("mock")) {
+    const { installMock } = await import("./mock/mock");
+    installMock(new URLSearchParams(location.search));
+  }
+  mount(App, { target: document.getElementById("app")! });
+}
+
+void boot();
