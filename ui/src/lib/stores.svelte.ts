@@ -265,6 +265,8 @@ export async function start(): Promise<void> {
     app.infoError = errText(e);
   }
   await Promise.all([loadInfo(), historyPager.loadMore(), loadSync()]);
+  // The header shows the available credits; read them once the first screen is up.
+  if (!app.overview) void loadOverview();
 }
 
 export function stop(): void {
