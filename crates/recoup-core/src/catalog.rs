@@ -17,7 +17,9 @@ pub struct UnknownIdentifier {
 /// Declares a closed enum with one stable spelling per value (the same in the policy, the API,
 /// the CLI and the database) and a label for people: `ALL`, `as_str`, `label`, `index`,
 /// `Display`, `FromStr` (refusing unknown spellings with [`UnknownIdentifier`], which lists the
-/// valid ones) and serde in snake_case.
+/// valid ones) and serde in snake_case. A crate that declares one may have a `ts` feature (with
+/// `ts-rs` as a dependency): with it on, the enum also derives `ts_rs::TS`, a union of the
+/// spellings, for the app's generated TypeScript types.
 #[macro_export]
 macro_rules! spelled_enum {
     (
@@ -26,6 +28,7 @@ macro_rules! spelled_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[cfg_attr(feature = "ts", derive(::ts_rs::TS))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+

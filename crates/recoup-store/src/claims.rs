@@ -508,6 +508,25 @@ impl Store {
             .map_err(|e| self.err(e))?;
         credits(n)
     }
+
+    /// Number of items set aside after repeated failures ([`Store::outbox_retry_quarantined`]
+    /// puts them back).
+    pub fn outbox_quarantined_len(&self) -> Result<u64> {
+        self.count("SELECT count(*) FROM outbox WHERE state = 'quarantined'")
+    }
+
+    /// Number of claims the endpoint holds for a review.
+    pub fn claims_in_review_len(&self) -> Result<u64> {
+        self.count("SELECT count(*) FROM claims WHERE outcome = 'in_review'")
+    }
+
+    fn count(&self, sql: &str) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row(sql, [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        credits(n)
+    }
 }
 
 /// The endpoint's side of a claim.

@@ -19,6 +19,17 @@ use crate::error::{Result, StoreError};
 /// long (30 days), so refunded credits are never lost to an expiry that happened meanwhile.
 pub const REFUND_REGRANT_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 
+/// Credits spent and refunded on one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyFlow {
+    /// Midnight UTC starting the day.
+    pub day_start: Timestamp,
+    /// Credits captured that day.
+    pub spent: u64,
+    /// Credits refunded that day.
+    pub refunded: u64,
+}
+
 /// Most entries one ledger page returns.
 pub const ENTRY_PAGE_MAX: u32 = 1_000;
 
@@ -729,6 +740,52 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             out.push(decode_entry(row.map_err(|e| self.err(e))?)?);
+        }
+        Ok(out)
+    }
+
+    /// Credits spent (captures) and refunded per UTC day from `from` up to `to` (exclusive),
+    /// oldest first, one row per day that moved (days with no captures or refunds are absent).
+    /// Served by the `(kind, at)` index; for the balance chart and the month's totals.
+    pub fn daily_flows(&self, from: Timestamp, to: Timestamp) -> Result<Vec<DailyFlow>> {
+        const DAY_MS: i64 = 86_400_000;
+        if to < from {
+            return Err(StoreError::InvalidInput {
+                field: "to",
+                problem: "must not be before `from`".to_owned(),
+            });
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at / ?3 AS day,
+                        SUM(CASE WHEN kind = 'capture' THEN credits ELSE 0 END),
+                        SUM(CASE WHEN kind = 'refund' THEN credits ELSE 0 END)
+                 FROM ledger_entries
+                 WHERE kind IN ('capture', 'refund') AND at >= ?1 AND at < ?2
+                 GROUP BY day ORDER BY day",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(
+                rusqlite::params![crate::codec::ms(from), crate::codec::ms(to), DAY_MS],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                },
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (day, spent, refunded) = row.map_err(|e| self.err(e))?;
+            out.push(DailyFlow {
+                day_start: crate::codec::ts(day.saturating_mul(DAY_MS))?,
+                spent: u64::try_from(spent).map_err(StoreError::decode)?,
+                refunded: u64::try_from(refunded).map_err(StoreError::decode)?,
+            });
         }
         Ok(out)
     }

@@ -50,12 +50,12 @@ pub use claims::{
 };
 pub use error::{Result, StoreError};
 pub use generations::{
-    FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery,
-    Outcome, StartGeneration,
+    ClaimSummary, FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage,
+    HistoryQuery, Outcome, StartGeneration,
 };
 pub use ledger::{
-    AccountBalance, EntryKind, EntryQuery, GrantRecord, GrantRequest, LedgerEntry,
-    REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
+    AccountBalance, DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRecord, GrantRequest,
+    LedgerEntry, REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
 };
 pub use replica::{
     ApplyReport, CHANGE_PAGE_MAX, Change, ChangePage, GrantTerms, RefundRow, Settlement,

@@ -1,0 +1,253 @@
+//! Store records to the views the UI shows.
+
+use jiff::Timestamp;
+
+use recoup_core::{Decision, GenerationId, GenerationStatus, Policy};
+use recoup_store::{ClaimOutcome, ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};
+
+use crate::error::{AppError, AppResult};
+use crate::views::{
+    Catalog, Choice, ClaimView, Eligibility, GenerationItem, GenerationState, GrantView,
+    LedgerEntryView, ReasonView,
+};
+
+/// RFC 3339 in UTC, as every view carries time.
+pub fn time(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// Parses a generation id given by the UI.
+pub fn generation_id(field: &str, s: &str) -> AppResult<GenerationId> {
+    s.trim()
+        .parse::<GenerationId>()
+        .map_err(|e| AppError::input(field, format!("'{s}' is not a generation id ({e})")))
+}
+
+/// The line a user is told about a report.
+pub fn claim_message(c: &ClaimRecord) -> String {
+    match c.outcome {
+        Some(ClaimOutcome::Refunded) => format!(
+            "Refund granted: {} credits",
+            c.refunded_credits.unwrap_or_default()
+        ),
+        Some(ClaimOutcome::NotRefunded) => "Thank you for your feedback".to_owned(),
+        Some(ClaimOutcome::InReview) => {
+            "Thank you: your report is being reviewed, we will tell you the outcome".to_owned()
+        }
+        None if c.local_decision.eligible => {
+            "Report queued: it can be refunded; the decision arrives when the app syncs".to_owned()
+        }
+        None => "Report queued as feedback: it cannot be refunded (see why above)".to_owned(),
+    }
+}
+
+/// A claim record as the UI shows it.
+pub fn claim(c: &ClaimRecord) -> ClaimView {
+    ClaimView {
+        claim_id: c.claim_id.to_string(),
+        generation_id: c.generation_id.to_string(),
+        reason: c.reason,
+        details: c.details.clone(),
+        submitted_at: time(c.submitted_at),
+        local_eligible: c.local_decision.eligible,
+        local_reasons: reasons(&c.local_decision),
+        sync_state: c.sync_state,
+        outcome: c.outcome,
+        refunded_credits: c.refunded_credits,
+        message: claim_message(c),
+    }
+}
+
+fn reasons(d: &Decision) -> Vec<ReasonView> {
+    d.reasons
+        .iter()
+        .map(|r| ReasonView {
+            code: r.code.as_str().to_owned(),
+            rule: r.rule.clone(),
+            message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// What the history shows for a generation.
+pub fn state(g: &GenerationRecord, claim: Option<&ClaimRecord>) -> GenerationState {
+    match g.status {
+        GenerationStatus::Running => GenerationState::Running,
+        GenerationStatus::Failed => GenerationState::TechnicalFailure,
+        GenerationStatus::Succeeded => match (claim.map(|c| c.outcome), &g.claim) {
+            (Some(Some(ClaimOutcome::Refunded)), _) => GenerationState::Refunded,
+            (Some(Some(ClaimOutcome::NotRefunded)), _) => GenerationState::NotRefunded,
+            (Some(_), _) => GenerationState::Pending,
+            (None, Some(s)) => match s.outcome {
+                Some(ClaimOutcome::Refunded) => GenerationState::Refunded,
+                Some(ClaimOutcome::NotRefunded) => GenerationState::NotRefunded,
+                _ => GenerationState::Pending,
+            },
+            (None, None) => GenerationState::Succeeded,
+        },
+    }
+}
+
+/// A generation as the history grid shows it; `claim` is its report's full record, if any.
+pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> GenerationItem {
+    GenerationItem {
+        generation_id: g.generation_id.to_string(),
+        feature: g.feature,
+        feature_label: g.feature.label().to_owned(),
+        platform: g.platform,
+        surface: g.surface,
+        media_kind: g.media_kind,
+        status: g.status,
+        state: state(g, claim_record),
+        started_at: time(g.started_at),
+        finished_at: g.finished_at.map(time),
+        cost: g.cost,
+        charged: g.charged,
+        failure: g.failure.clone(),
+        has_output: g.status == GenerationStatus::Succeeded && g.output_ref.is_some(),
+        claim: claim_record.map(claim),
+    }
+}
+
+/// A decision as the claim dialog shows it before Submit.
+pub fn eligibility(id: GenerationId, d: &Decision, now: Timestamp) -> Eligibility {
+    Eligibility {
+        generation_id: id.to_string(),
+        eligible: d.eligible,
+        reasons: reasons(d),
+        refundable_credits: d.refundable_credits,
+        window_closes_at: d.window_closes_at.map(time),
+        window_secs_left: d
+            .window_closes_at
+            .map(|c| c.duration_since(now).as_secs().max(0)),
+        // `now` is the clock the decision was made with (the corrected device clock).
+        policy_version: d.policy_version.clone(),
+        rule: d.rule.clone(),
+    }
+}
+
+/// A grant as the balance screen shows it.
+pub fn grant(g: &GrantRecord) -> GrantView {
+    GrantView {
+        grant_id: g.grant_id.to_string(),
+        kind: g.kind,
+        credits: g.credits,
+        available: g.balances.available,
+        granted_at: time(g.granted_at),
+        expires_at: g.expires_at.map(time),
+        note: g.note.clone(),
+        live: g.live,
+    }
+}
+
+/// A ledger entry as the ledger screen shows it.
+pub fn entry(e: &LedgerEntry) -> LedgerEntryView {
+    LedgerEntryView {
+        seq: e.seq,
+        kind: e.kind,
+        kind_label: e.kind.label().to_owned(),
+        grant_id: e.grant_id.to_string(),
+        generation_id: e.generation_id.map(|g| g.to_string()),
+        credits: e.credits,
+        at: time(e.at),
+    }
+}
+
+/// The pickers' vocabulary, with the details bounds of `policy`.
+pub fn catalog(policy: &Policy) -> Catalog {
+    fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
+        all.iter()
+            .map(|&v| Choice {
+                value: v,
+                label: label(v).to_owned(),
+            })
+            .collect()
+    }
+    let text = policy.claim_text();
+    Catalog {
+        features: choices(recoup_core::Feature::ALL, |f| f.label()),
+        platforms: choices(recoup_core::Platform::ALL, |p| p.label()),
+        surfaces: choices(recoup_core::Surface::ALL, |s| s.label()),
+        reasons: choices(recoup_core::ClaimReason::ALL, |r| r.label()),
+        details_len_min: text.details_len_min,
+        details_len_max: text.details_len_max,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use recoup_core::{Feature, MediaKind, Platform, Surface};
+    use recoup_store::{ClaimSummary, SyncState};
+
+    fn record(status: GenerationStatus, claim: Option<ClaimSummary>) -> GenerationRecord {
+        let t: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        GenerationRecord {
+            generation_id: GenerationId::new_v7(),
+            feature: Feature::Logo,
+            platform: Platform::Web,
+            surface: Surface::Editor,
+            media_kind: MediaKind::Image,
+            status,
+            failure: None,
+            cost: 2,
+            charged: 2,
+            price_version: "p".into(),
+            started_at: t,
+            finished_at: Some(t),
+            hold_expires_at: t,
+            output_ref: Some("/v1/x".into()),
+            claim,
+        }
+    }
+
+    fn summary(outcome: Option<ClaimOutcome>) -> ClaimSummary {
+        ClaimSummary {
+            claim_id: recoup_core::ClaimId::new_v7(),
+            local_eligible: true,
+            sync_state: SyncState::Queued,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn the_history_state_follows_status_then_the_report() {
+        use GenerationState as S;
+        let cases = [
+            (GenerationStatus::Running, None, S::Running),
+            (GenerationStatus::Failed, None, S::TechnicalFailure),
+            (GenerationStatus::Succeeded, None, S::Succeeded),
+            (GenerationStatus::Succeeded, Some(summary(None)), S::Pending),
+            (
+                GenerationStatus::Succeeded,
+                Some(summary(Some(ClaimOutcome::InReview))),
+                S::Pending,
+            ),
+            (
+                GenerationStatus::Succeeded,
+                Some(summary(Some(ClaimOutcome::Refunded))),
+                S::Refunded,
+            ),
+            (
+                GenerationStatus::Succeeded,
+                Some(summary(Some(ClaimOutcome::NotRefunded))),
+                S::NotRefunded,
+            ),
+        ];
+        for (status, claim, want) in cases {
+            let g = record(status, claim.clone());
+            assert_eq!(state(&g, None), want, "{status:?} with {claim:?}");
+        }
+        assert!(!generation(&record(GenerationStatus::Failed, None), None).has_output);
+        assert!(generation(&record(GenerationStatus::Succeeded, None), None).has_output);
+    }
+
+    #[test]
+    fn generation_ids_from_the_ui_are_checked() {
+        let e = generation_id("generation_id", "nope").unwrap_err();
+        assert_eq!(e.code, crate::ErrorCode::InvalidInput);
+        assert!(e.message.starts_with("generation_id:"), "{}", e.message);
+        let id = GenerationId::new_v7();
+        assert_eq!(generation_id("g", &id.to_string()).unwrap(), id);
+    }
+}

@@ -1,0 +1,324 @@
+//! The background sync: one thread with its own connection to the profile's store, so a long
+//! drain never blocks the screens. It runs when woken (a report was queued, the network came
+//! back, the user asked) and on a timer, and tells the UI what changed through events.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use recoup_core::{Clock, OffsetClock, SystemClock};
+use recoup_store::{ClaimOutcome, Store};
+use recoup_sync::{Client, PolicyStatus, SplitMix64, SyncConfig, SyncEngine, SyncReport};
+
+use crate::error::AppError;
+use crate::views::{AppEvent, Problem, SyncProgress};
+use crate::{EventSink, Link, convert};
+
+/// How long the worker waits between syncs when nothing wakes it.
+pub const IDLE_SYNC_INTERVAL: Duration = Duration::from_secs(20);
+
+/// Most claims in review the worker watches for a decision arriving through the feed.
+const WATCHED_REVIEWS_MAX: u32 = 200;
+
+/// What the screens need to know about the sync that the store does not hold.
+#[derive(Debug, Clone, Default)]
+pub struct LiveStatus {
+    /// A sync is running.
+    pub syncing: bool,
+    /// Whether the last attempt reached the endpoint.
+    pub reachable: Option<bool>,
+    /// The last failure, in words.
+    pub last_error: Option<Problem>,
+    /// How far the running drain has come.
+    pub progress: Option<SyncProgress>,
+}
+
+/// Shared between the worker and the commands.
+pub type SharedStatus = Arc<Mutex<LiveStatus>>;
+
+/// Locks the status, whatever a panicking thread left.
+pub fn live(status: &SharedStatus) -> std::sync::MutexGuard<'_, LiveStatus> {
+    status.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+enum Wake {
+    Now(Option<Sender<()>>),
+    Stop,
+}
+
+/// The running worker; stops (and waits for the sync in flight) when dropped.
+pub struct Worker {
+    tx: Sender<Wake>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What the worker needs.
+pub struct WorkerContext {
+    /// The profile's database.
+    pub store_path: PathBuf,
+    /// The endpoint.
+    pub link: Link,
+    /// The QA device-clock offset, seconds (changed live by the QA panel).
+    pub clock_offset_secs: Arc<AtomicI64>,
+    /// Shared status.
+    pub status: SharedStatus,
+    /// Where events go.
+    pub sink: Arc<dyn EventSink>,
+    /// Time between syncs when idle.
+    pub interval: Duration,
+}
+
+impl Worker {
+    /// Starts the worker; it syncs once at once.
+    pub fn spawn(ctx: WorkerContext) -> Result<Self, AppError> {
+        let store = Store::open(&ctx.store_path)?;
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("recoup-sync".to_owned())
+            .spawn(move || run(ctx, store, rx))
+            .map_err(|e| {
+                AppError::new(
+                    crate::ErrorCode::Internal,
+                    format!("cannot start the sync thread: {e}"),
+                )
+            })?;
+        let _ = tx.send(Wake::Now(None));
+        Ok(Self {
+            tx,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for a sync now (returns at once).
+    pub fn wake(&self) {
+        let _ = self.tx.send(Wake::Now(None));
+    }
+
+    /// Asks for a sync and waits until one has finished after this call, at most `timeout`.
+    /// Returns whether it finished in time.
+    pub fn sync_and_wait(&self, timeout: Duration) -> bool {
+        let (done_tx, done_rx) = mpsc::channel();
+        if self.tx.send(Wake::Now(Some(done_tx))).is_err() {
+            return false;
+        }
+        done_rx.recv_timeout(timeout).is_ok()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Wake::Stop);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn run(ctx: WorkerContext, mut store: Store, rx: Receiver<Wake>) {
+    let mut timeout = Duration::ZERO;
+    loop {
+        let mut waiting: Vec<Sender<()>> = Vec::new();
+        match rx.recv_timeout(timeout) {
+            Ok(Wake::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+            Ok(Wake::Now(reply)) => waiting.extend(reply),
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        // Several wakes while a sync ran count as one.
+        while let Ok(w) = rx.try_recv() {
+            match w {
+                Wake::Stop => return,
+                Wake::Now(reply) => waiting.extend(reply),
+            }
+        }
+        sync(&ctx, &mut store);
+        for w in waiting {
+            let _ = w.send(());
+        }
+        timeout = next_wait(&ctx, &store);
+    }
+}
+
+/// Soon again while reports wait and the endpoint answers; the idle interval otherwise.
+fn next_wait(ctx: &WorkerContext, store: &Store) -> Duration {
+    let queued = store.outbox_len().unwrap_or(0);
+    let reachable = live(&ctx.status).reachable == Some(true);
+    if queued > 0 && reachable {
+        Duration::from_secs(2)
+    } else {
+        ctx.interval
+    }
+}
+
+/// The device clock: the system clock moved by the QA offset.
+pub fn device_clock(offset_secs: i64) -> OffsetClock<SystemClock> {
+    OffsetClock::new(SystemClock, SignedDuration::from_secs(offset_secs))
+}
+
+fn sync(ctx: &WorkerContext, store: &mut Store) {
+    let offline = recoup_sync::is_offline(store).unwrap_or(false);
+    if offline {
+        let status = crate::sync_status(store, &ctx.status, false);
+        ctx.sink.emit(&AppEvent::SyncFinished(status));
+        return;
+    }
+    let device = device_clock(ctx.clock_offset_secs.load(Ordering::Relaxed));
+    let watched: Vec<_> = store
+        .claims_in_review(WATCHED_REVIEWS_MAX)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.claim_id)
+        .collect();
+    let policy_before = store.policy().map(|p| p.version().to_owned()).ok();
+    live(&ctx.status).syncing = true;
+    let client = Client::new(ctx.link.transport.clone()).with_token(ctx.link.token.clone());
+    let result = SyncEngine::new(
+        client,
+        SyncConfig::default(),
+        Box::new(device),
+        SplitMix64::from_entropy(),
+    )
+    .and_then(|mut engine| {
+        let sink = Arc::clone(&ctx.sink);
+        let status = Arc::clone(&ctx.status);
+        engine.on_progress(move |p| {
+            let p = SyncProgress {
+                sent: p.sent,
+                total: p.total,
+            };
+            live(&status).progress = Some(p);
+            sink.emit(&AppEvent::SyncProgress(p));
+        });
+        engine.sync_once(store)
+    });
+    let reachable_before = live(&ctx.status).reachable;
+    let report = match result {
+        Ok(report) => {
+            let mut l = live(&ctx.status);
+            l.syncing = false;
+            l.progress = None;
+            l.reachable = Some(!report.unreachable());
+            l.last_error = problem(&report);
+            Some(report)
+        }
+        Err(e) => {
+            let e = AppError::from(e);
+            let mut l = live(&ctx.status);
+            l.syncing = false;
+            l.progress = None;
+            if e.code == crate::ErrorCode::Unauthorized {
+                // It answered: it is the token that is wrong.
+                l.reachable = Some(true);
+            }
+            l.last_error = Some(Problem {
+                code: e.code.as_str().to_owned(),
+                message: e.message,
+            });
+            None
+        }
+    };
+    if let Some(report) = &report {
+        announce(
+            ctx,
+            store,
+            report,
+            &watched,
+            policy_before.as_deref(),
+            device.now(),
+        );
+    }
+    let status = crate::sync_status(store, &ctx.status, false);
+    if status.reachable != reachable_before {
+        ctx.sink.emit(&AppEvent::Network {
+            online: status.online,
+            reachable: status.reachable,
+        });
+    }
+    ctx.sink.emit(&AppEvent::SyncFinished(status));
+}
+
+/// The first failure of a sync, in words a user understands.
+fn problem(report: &SyncReport) -> Option<Problem> {
+    if let PolicyStatus::Refused { reason, kept, .. } = &report.policy {
+        return Some(Problem {
+            code: reason.code().to_owned(),
+            message: format!(
+                "the endpoint offered a refund policy this device refused ({reason}); policy {kept} stays in force"
+            ),
+        });
+    }
+    let e = report.errors.first()?;
+    let message = if e.network {
+        format!(
+            "the endpoint could not be reached ({}); reports wait on this device and go out automatically when it answers",
+            e.message
+        )
+    } else if e.transient {
+        format!(
+            "the endpoint is having trouble ({}); the app tries again on its own",
+            e.message
+        )
+    } else {
+        format!("the endpoint refused part of the sync: {}", e.message)
+    };
+    Some(Problem {
+        code: if e.network {
+            "network".to_owned()
+        } else {
+            e.code
+                .and_then(|c| serde_json::to_value(c).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "endpoint".to_owned())
+        },
+        message,
+    })
+}
+
+/// Tells the UI what a sync changed: decisions, the balance, the history, the policy.
+fn announce(
+    ctx: &WorkerContext,
+    store: &Store,
+    report: &SyncReport,
+    watched: &[recoup_core::ClaimId],
+    policy_before: Option<&str>,
+    now: Timestamp,
+) {
+    let mut decided = Vec::new();
+    for n in &report.notices {
+        decided.push(n.claim_id);
+    }
+    // Reviews decided since: their answer came through the change feed.
+    for id in watched {
+        if let Ok(c) = store.claim(*id)
+            && c.outcome.is_some_and(ClaimOutcome::is_final)
+            && !decided.contains(id)
+        {
+            decided.push(*id);
+        }
+    }
+    for id in decided {
+        if let Ok(c) = store.claim(id) {
+            ctx.sink.emit(&AppEvent::ClaimDecided {
+                claim: convert::claim(&c),
+            });
+        }
+    }
+    if report.pulled > 0 || report.answered > 0 {
+        ctx.sink.emit(&AppEvent::History {
+            changed: report.pulled.max(report.answered),
+        });
+        if let Ok(b) = crate::balance_summary(store, now) {
+            ctx.sink.emit(&AppEvent::Balance(b));
+        }
+    }
+    if let Ok(p) = store.policy()
+        && Some(p.version()) != policy_before
+    {
+        ctx.sink.emit(&AppEvent::Policy {
+            version: p.version().to_owned(),
+        });
+    }
+}

@@ -1,0 +1,173 @@
+//! One command per core method: convert, call on a blocking thread, answer.
+
+use tauri::State;
+
+use recoup_app::views::*;
+use recoup_app::{App, AppError, AppResult, ErrorCode};
+
+use crate::Shared;
+
+/// Every command the UI may call (the capability grants exactly these; `build.rs` lists them
+/// for the permission manifest, and a test checks the lists agree).
+pub const COMMANDS: &[&str] = &[
+    "app_info",
+    "ping",
+    "overview",
+    "history",
+    "generation",
+    "check_claim",
+    "submit_claim",
+    "generate",
+    "ledger",
+    "export_ledger",
+    "sync_status",
+    "sync_now",
+    "retry_quarantined",
+    "set_network",
+    "qa_state",
+    "set_qa",
+    "advance_test_clock",
+    "load_policy",
+    "connect_endpoint",
+    "use_embedded_endpoint",
+];
+
+type Answer<T> = Result<T, AppError>;
+
+/// Runs `f` on the app on a blocking thread: the store and the network never block the IPC loop.
+async fn call<T: Send + 'static>(
+    state: &State<'_, Shared>,
+    f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
+) -> Answer<T> {
+    let app = state.app()?;
+    tauri::async_runtime::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the command stopped: {e}")))?
+}
+
+/// The handler with every command.
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        app_info,
+        ping,
+        overview,
+        history,
+        generation,
+        check_claim,
+        submit_claim,
+        generate,
+        ledger,
+        export_ledger,
+        sync_status,
+        sync_now,
+        retry_quarantined,
+        set_network,
+        qa_state,
+        set_qa,
+        advance_test_clock,
+        load_policy,
+        connect_endpoint,
+        use_embedded_endpoint,
+    ]
+}
+
+#[tauri::command]
+async fn app_info(state: State<'_, Shared>) -> Answer<AppInfo> {
+    call(&state, App::app_info).await
+}
+
+/// The empty command: the IPC round trip with no work, for the latency benchmark.
+#[tauri::command]
+fn ping() {}
+
+#[tauri::command]
+async fn overview(state: State<'_, Shared>) -> Answer<Overview> {
+    call(&state, App::overview).await
+}
+
+#[tauri::command]
+async fn history(state: State<'_, Shared>, req: HistoryRequest) -> Answer<HistoryPageView> {
+    call(&state, move |app| app.history(&req)).await
+}
+
+#[tauri::command]
+async fn generation(state: State<'_, Shared>, req: String) -> Answer<GenerationItem> {
+    call(&state, move |app| app.generation(&req)).await
+}
+
+#[tauri::command]
+async fn check_claim(state: State<'_, Shared>, req: String) -> Answer<Eligibility> {
+    call(&state, move |app| app.check_claim(&req)).await
+}
+
+#[tauri::command]
+async fn submit_claim(state: State<'_, Shared>, req: ClaimRequest) -> Answer<ClaimView> {
+    call(&state, move |app| app.submit_claim(&req)).await
+}
+
+#[tauri::command]
+async fn generate(state: State<'_, Shared>, req: GenerateRequest) -> Answer<GenerationItem> {
+    call(&state, move |app| app.generate(&req)).await
+}
+
+#[tauri::command]
+async fn ledger(state: State<'_, Shared>, req: LedgerRequest) -> Answer<LedgerPageView> {
+    call(&state, move |app| app.ledger(&req)).await
+}
+
+#[tauri::command]
+async fn export_ledger(state: State<'_, Shared>, req: LedgerFilter) -> Answer<ExportDone> {
+    let folder = state.exports();
+    call(&state, move |app| app.export_ledger(&req, &folder)).await
+}
+
+#[tauri::command]
+async fn sync_status(state: State<'_, Shared>) -> Answer<SyncStatus> {
+    call(&state, App::sync_status).await
+}
+
+#[tauri::command]
+async fn sync_now(state: State<'_, Shared>) -> Answer<SyncStatus> {
+    call(&state, App::sync_now).await
+}
+
+#[tauri::command]
+async fn retry_quarantined(state: State<'_, Shared>) -> Answer<SyncStatus> {
+    call(&state, App::retry_quarantined).await
+}
+
+#[tauri::command]
+async fn set_network(state: State<'_, Shared>, req: bool) -> Answer<SyncStatus> {
+    call(&state, move |app| app.set_network(req)).await
+}
+
+#[tauri::command]
+async fn qa_state(state: State<'_, Shared>) -> Answer<QaState> {
+    call(&state, App::qa_state).await
+}
+
+#[tauri::command]
+async fn set_qa(state: State<'_, Shared>, req: QaUpdate) -> Answer<QaState> {
+    call(&state, move |app| app.set_qa(&req)).await
+}
+
+#[tauri::command]
+async fn advance_test_clock(state: State<'_, Shared>, req: u64) -> Answer<QaState> {
+    call(&state, move |app| app.advance_test_clock(req)).await
+}
+
+#[tauri::command]
+async fn load_policy(state: State<'_, Shared>, req: String) -> Answer<PolicyLoaded> {
+    call(&state, move |app| app.load_policy(&req)).await
+}
+
+#[tauri::command]
+async fn connect_endpoint(state: State<'_, Shared>, req: ConnectRequest) -> Answer<AppInfo> {
+    call(&state, move |app| app.connect_endpoint(&req)).await
+}
+
+#[tauri::command]
+async fn use_embedded_endpoint(state: State<'_, Shared>) -> Answer<AppInfo> {
+    call(&state, App::use_embedded_endpoint).await
+}

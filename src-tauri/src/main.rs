@@ -1,0 +1,3 @@
+fn main() {
+    recoup_desktop::run()
+}
