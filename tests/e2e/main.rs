@@ -1,0 +1,216 @@
+//! Recoup end to end: the built desktop app (`target/debug/recoup-app`) in the real WebKit,
+//! driven through `tauri-driver` as a user would drive it. Run it with `bash scripts/e2e.sh`
+//! (installs tauri-driver and WebKitWebDriver, runs under Xvfb), or by hand under a display:
+//! `cargo test -p recoup-tests --test e2e -- --test-threads=1 --nocapture`.
+//!
+//! The app runs on a fresh data dir with its embedded sandbox endpoint, whose generator is set
+//! to never fail and to make every output deliberately bad: so an eligible report is refunded by
+//! the endpoint and an ineligible one is answered "Thank you for your feedback".
+// A failed fixture (driver, session, screenshot) should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod recoup;
+mod webdriver;
+
+use harness::{Fixture, integer_in};
+use recoup::MenuBy;
+
+/// Refundable on the web in the built-in policy (docs/policy.default.json: `recolor.web`).
+const REFUNDABLE_ON_WEB: &str = "recolor";
+/// Refundable on Android only, so never on the desktop (`ai_backgrounds.web` is false).
+const NOT_REFUNDABLE_ON_WEB: &str = "ai_backgrounds";
+
+/// The display the app needs; without one GTK cannot start and the session fails obscurely.
+fn require_display() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some(),
+        "the e2e test needs a display (DISPLAY is unset): run it with `bash scripts/e2e.sh`, \
+         which starts Xvfb, or under `xvfb-run -a`"
+    );
+}
+
+#[test]
+fn tauri_driver_starts_and_answers_status() {
+    require_display();
+    let fixture = Fixture::start(&[]);
+    let status = fixture.status();
+    assert!(
+        status.contains("\"ready\":true"),
+        "tauri-driver's /status should say ready, got: {status}"
+    );
+}
+
+/// The whole "Bad result" story on the desktop (platform `web`): an eligible report refunded,
+/// an ineligible one answered as feedback, and a report made offline that waits in the outbox
+/// and is decided once the network is back. The context menu is opened once each way: the ⋯
+/// button, a right click, and Shift+F10 from the keyboard.
+#[test]
+fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
+    require_display();
+    let fixture = Fixture::start(&[]);
+    let ui = fixture.open("reports");
+
+    ui.wait_ready();
+    let start = ui.balance();
+    assert!(
+        start > 0,
+        "a new sandbox account starts with credits, the balance showed {start}"
+    );
+
+    // Three refundable generations: their credits are charged.
+    let made = ui.generate(REFUNDABLE_ON_WEB, 3);
+    for id in &made {
+        ui.wait_card_state(id, "succeeded");
+    }
+    ui.screenshot("history");
+    let after_generating = ui.balance();
+    assert!(
+        after_generating < start,
+        "three generations should be charged: the balance went from {start} to {after_generating}"
+    );
+
+    // 1. Eligible, from the ⋯ button: the device says refundable before Submit; the endpoint
+    //    refunds the deliberately bad output.
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&made[0], MenuBy::Button);
+    assert!(
+        verdict.eligible,
+        "a {REFUNDABLE_ON_WEB} generation on the web, just made, should be eligible before Submit: {verdict:?}"
+    );
+    ui.screenshot("claim-eligible");
+    let promised = integer_in(&verdict.text);
+    ui.submit_claim(
+        "blank_or_corrupted",
+        "The output is unusable: blank or noise, no garment to be seen.",
+    );
+    let toast = ui.wait_toast("Refund granted");
+    let refunded = integer_in(&toast)
+        .unwrap_or_else(|| panic!("the refund toast names the credits: {toast:?}"));
+    assert!(refunded > 0, "a refund returns credits: {toast:?}");
+    if let Some(promised) = promised {
+        assert_eq!(
+            refunded, promised,
+            "the refund should be what the dialog promised ({:?}), the toast said {toast:?}",
+            verdict.text
+        );
+    }
+    ui.wait_card_state(&made[0], "refunded");
+    ui.wait_balance(
+        after_generating + refunded,
+        "the refund is back in the balance",
+    );
+
+    // 2. Not refundable on the web, from a right click: the dialog says so, with a reason,
+    //    before Submit; sent anyway, it is recorded as feedback.
+    let ineligible = ui.generate(NOT_REFUNDABLE_ON_WEB, 1).remove(0);
+    ui.wait_card_state(&ineligible, "succeeded");
+    let before_feedback = ui.balance();
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&ineligible, MenuBy::RightClick);
+    assert!(
+        !verdict.eligible,
+        "{NOT_REFUNDABLE_ON_WEB} is not refundable on the web: the dialog should say so before Submit: {verdict:?}"
+    );
+    assert!(
+        verdict
+            .reasons
+            .iter()
+            .any(|r| r == "feature_not_refundable"),
+        "the dialog should show the reason feature_not_refundable: {verdict:?}"
+    );
+    assert!(
+        verdict.text.to_lowercase().contains("cannot be refunded"),
+        "the dialog should say in words that the report cannot be refunded: {:?}",
+        verdict.text
+    );
+    ui.screenshot("claim-ineligible");
+    ui.submit_claim(
+        "artifacts_or_distortions",
+        "The background is smeared and the shadow is doubled.",
+    );
+    ui.wait_toast("Thank you for your feedback");
+    ui.wait_card_state(&ineligible, "not_refunded");
+    let after_feedback = ui.balance();
+    assert_eq!(
+        after_feedback, before_feedback,
+        "feedback without a refund should not change the balance"
+    );
+
+    // 3. Offline, from the keyboard: the report waits in the outbox (queued 1, card pending);
+    //    back online it is sent and refunded.
+    ui.set_network(false);
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&made[1], MenuBy::Keyboard);
+    assert!(
+        verdict.eligible,
+        "offline, the device still judges the report at once, eligible: {verdict:?}"
+    );
+    ui.submit_claim(
+        "blank_or_corrupted",
+        "Blank output again; reported while offline.",
+    );
+    ui.wait_card_state(&made[1], "pending");
+    ui.wait_queued(1);
+    ui.screenshot("sync");
+    let before_sync = ui.balance();
+    ui.dismiss_toasts();
+    ui.set_network(true);
+    let toast = ui.wait_toast("Refund granted");
+    let refunded = integer_in(&toast)
+        .unwrap_or_else(|| panic!("the refund toast names the credits: {toast:?}"));
+    ui.wait_queued(0);
+    ui.wait_balance(
+        before_sync + refunded,
+        "the offline report was refunded once back online",
+    );
+    ui.wait_card_state(&made[1], "refunded");
+
+    ui.go("ledger");
+    ui.visible_css(
+        "[data-testid=\"ledger-entry\"], [data-testid=\"ledger-row\"]",
+        "ledger rows",
+    );
+    ui.screenshot("ledger");
+    ui.go("balance");
+    ui.screenshot("balance");
+    ui.close();
+}
+
+/// QA simulates the Batch Editor: anything generated there is not refundable, whatever the
+/// feature, and the dialog says so before Submit.
+#[test]
+fn batch_editor_generations_are_never_refundable() {
+    require_display();
+    let fixture = Fixture::start(&[]);
+    let ui = fixture.open("qa");
+    ui.wait_ready();
+
+    ui.go("settings");
+    let toggle = ui.visible("settings-qa-toggle");
+    ui.click_element(&toggle, "settings-qa-toggle");
+    ui.visible("nav-qa");
+    ui.screenshot("settings");
+    ui.go("qa");
+    ui.choose("qa-surface", "batch_editor");
+    ui.screenshot("qa");
+
+    let id = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
+    ui.wait_card_state(&id, "succeeded");
+    let verdict = ui.open_bad_result(&id, MenuBy::Button);
+    assert!(
+        !verdict.eligible,
+        "a generation made in the Batch Editor is never refundable: {verdict:?}"
+    );
+    assert!(
+        verdict
+            .reasons
+            .iter()
+            .any(|r| r == "surface_not_refundable"),
+        "the dialog should show the reason surface_not_refundable: {verdict:?}"
+    );
+    ui.screenshot("claim-ineligible-batch-editor");
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+    ui.close();
+}

@@ -1,0 +1,386 @@
+//! Recoup's screens as a user drives them: navigation, the balance, generating, the history
+//! cards, the ⋯ / right-click / Shift+F10 context menu, the "Bad result" dialog, toasts, the
+//! network switch. Every step goes through the UI; every wait is bounded (see [`Ui::wait_until`]).
+
+use crate::harness::{Ui, integer_in, tid};
+use crate::webdriver::{Element, Session, keys};
+
+/// How the context menu of a card is opened.
+#[derive(Debug, Clone, Copy)]
+pub enum MenuBy {
+    /// The ⋯ button on the card.
+    Button,
+    /// A right click on the card.
+    RightClick,
+    /// Focus on the card, then Shift+F10.
+    Keyboard,
+}
+
+/// What the claim dialog said before Submit.
+#[derive(Debug)]
+pub struct Verdict {
+    /// `data-eligible`.
+    pub eligible: bool,
+    /// The `data-reason` codes listed.
+    pub reasons: Vec<String>,
+    /// The visible text of the eligibility panel.
+    pub text: String,
+}
+
+fn card_css(generation_id: &str) -> String {
+    format!(
+        "{}[data-generation-id=\"{generation_id}\"]",
+        tid("history-item")
+    )
+}
+
+impl Ui {
+    /// Opens a screen from the navigation (`balance`, `history`, `ledger`, `sync`, `qa`,
+    /// `settings`) and waits until it is the current one.
+    pub fn go(&self, screen: &str) {
+        let id = format!("nav-{screen}");
+        self.click(&id);
+        self.wait_until(&format!("the {screen} screen to be current"), || {
+            let nav = self.visible(&id);
+            match self.wd.attr(&nav, "aria-current") {
+                Ok(Some(v)) if v == "page" => Ok(()),
+                other => Err(format!("{id} aria-current = {other:?}")),
+            }
+        });
+    }
+
+    /// Waits for the app's root to say it is ready (`[data-ready="true"]`).
+    pub fn wait_ready(&self) {
+        self.visible_css(
+            "[data-ready=\"true\"]",
+            "the app root to be ready (data-ready=\"true\")",
+        );
+    }
+
+    /// The available balance as the Balance screen shows it (`balance-available`), once it reads
+    /// as a number.
+    pub fn balance(&self) -> u64 {
+        self.go("balance");
+        self.wait_until("`balance-available` to show a number", || {
+            let text = self.text("balance-available");
+            integer_in(&text).ok_or(format!("balance-available reads {text:?}"))
+        })
+    }
+
+    /// Waits until the Balance screen shows `expected` available credits.
+    pub fn wait_balance(&self, expected: u64, why: &str) {
+        self.go("balance");
+        self.wait_until(
+            &format!("the balance to be {expected} credits ({why})"),
+            || {
+                let text = self.text("balance-available");
+                match integer_in(&text) {
+                    Some(n) if n == expected => Ok(()),
+                    _ => Err(format!("balance-available reads {text:?}")),
+                }
+            },
+        );
+    }
+
+    /// Chooses `value` in the `<select>` with test id `id` (clicking its option, as a user
+    /// picks from the list) and waits until the select holds it.
+    pub fn choose(&self, id: &str, value: &str) {
+        let select = self.visible(id);
+        let css = format!("option[value=\"{value}\"]");
+        let option = self.wait_until(&format!("option {value} in `{id}`"), || {
+            self.wd
+                .find_all_in(&select, &css)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .next()
+                .ok_or(format!("`{id}` has no {css}"))
+        });
+        self.click_element(&option, &format!("option {value} of `{id}`"));
+        self.wait_until(&format!("`{id}` to hold {value}"), || {
+            let v = self.js("return arguments[0].value;", vec![Session::arg(&select)]);
+            if v.as_str() == Some(value) {
+                Ok(())
+            } else {
+                Err(format!("`{id}` holds {v}"))
+            }
+        });
+    }
+
+    /// The generation ids of the history cards rendered now, newest first.
+    pub fn card_ids(&self) -> Vec<String> {
+        let v = self.js(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.generationId);",
+            vec![tid("history-item").into()],
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Generates `count` times with `feature` from the History screen's Generate bar and returns
+    /// the new cards' generation ids, newest first.
+    pub fn generate(&self, feature: &str, count: usize) -> Vec<String> {
+        self.go("history");
+        self.choose("generate-feature", feature);
+        let mut new_ids = Vec::new();
+        for n in 1..=count {
+            let before = self.card_ids();
+            let button = self.visible("generate-button");
+            self.wait_until("`generate-button` to be enabled", || {
+                match self.wd.is_enabled(&button) {
+                    Ok(true) => Ok(()),
+                    other => Err(format!("enabled: {other:?}")),
+                }
+            });
+            self.click_element(&button, "generate-button");
+            let id = self.wait_until(
+                &format!("a new history card after Generate #{n} of {feature}"),
+                || {
+                    if let Some(err) = self.displayed(&tid("generate-error"))?.first() {
+                        return Err(format!(
+                            "generate-error shown: {}",
+                            self.wd.text(err).unwrap_or_default()
+                        ));
+                    }
+                    self.card_ids()
+                        .into_iter()
+                        .find(|id| !before.contains(id))
+                        .ok_or(format!("cards: {before:?}"))
+                },
+            );
+            new_ids.insert(0, id);
+        }
+        new_ids
+    }
+
+    /// The displayed card of a generation (on the History screen).
+    pub fn card(&self, generation_id: &str) -> Element {
+        self.visible_css(
+            &card_css(generation_id),
+            &format!("the history card of {generation_id}"),
+        )
+    }
+
+    /// Waits until the card of `generation_id` has `data-state` = `state` (History screen).
+    pub fn wait_card_state(&self, generation_id: &str, state: &str) {
+        self.go_history_if_elsewhere();
+        let css = card_css(generation_id);
+        self.wait_until(
+            &format!("the card of {generation_id} to have data-state=\"{state}\""),
+            || {
+                let card = self
+                    .displayed(&css)?
+                    .into_iter()
+                    .next()
+                    .ok_or("no such card displayed")?;
+                match self.wd.attr(&card, "data-state") {
+                    Ok(Some(s)) if s == state => Ok(()),
+                    other => Err(format!("data-state = {other:?}")),
+                }
+            },
+        );
+    }
+
+    fn go_history_if_elsewhere(&self) {
+        let nav = self.visible("nav-history");
+        if self.wd.attr(&nav, "aria-current").ok().flatten().as_deref() != Some("page") {
+            self.go("history");
+        }
+    }
+
+    /// Opens the context menu of a card in the given way and waits for it.
+    pub fn open_menu(&self, generation_id: &str, by: MenuBy) {
+        self.go_history_if_elsewhere();
+        let card = self.card(generation_id);
+        match by {
+            MenuBy::Button => {
+                let button = self.wait_until("the card's `item-menu-button`", || {
+                    self.wd
+                        .find_all_in(&card, &tid("item-menu-button"))
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .next()
+                        .ok_or("no item-menu-button in the card".to_owned())
+                });
+                self.click_element(&button, "the card's ⋯ button");
+            }
+            MenuBy::RightClick => {
+                self.wait_until("a right click on the card", || {
+                    self.wd.context_click(&card).map_err(|e| e.to_string())
+                });
+            }
+            MenuBy::Keyboard => {
+                // Element Send Keys focuses the card first, as Tab would; then Shift+F10.
+                let chord: String = [keys::SHIFT, keys::F10].iter().collect();
+                self.wait_until("Shift+F10 on the focused card", || {
+                    self.wd.send_keys(&card, &chord).map_err(|e| e.to_string())
+                });
+                let focused = self.wd.active_element().ok();
+                let menu_item = self.displayed(&tid("menu-bad-result")).unwrap_or_default();
+                assert!(
+                    focused.is_some()
+                        && !menu_item.is_empty()
+                        && focused == menu_item.first().cloned(),
+                    "opening the menu from the keyboard should focus its first item, \
+                     `menu-bad-result` (focused: {focused:?}, menu items: {menu_item:?})"
+                );
+            }
+        }
+        self.visible("context-menu");
+    }
+
+    /// Opens the "Bad result" dialog of a card through its context menu, and returns what the
+    /// dialog says about eligibility before Submit.
+    pub fn open_bad_result(&self, generation_id: &str, by: MenuBy) -> Verdict {
+        self.open_menu(generation_id, by);
+        let item = self.visible("menu-bad-result");
+        assert_ne!(
+            self.wd
+                .attr(&item, "aria-disabled")
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("true"),
+            "\"Bad result\" should be enabled for the finished generation {generation_id}"
+        );
+        self.click_element(&item, "menu-bad-result");
+        self.visible("claim-dialog");
+        let panel = self.visible("claim-eligibility");
+        let eligible = self.wd.attr(&panel, "data-eligible").ok().flatten();
+        let text = self.wd.text(&panel).unwrap_or_default();
+        let reasons = self
+            .js(
+                "return [...arguments[0].querySelectorAll('[data-reason]')]
+                   .filter(e => e.getClientRects().length > 0).map(e => e.dataset.reason);",
+                vec![Session::arg(&panel)],
+            )
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let eligible = match eligible.as_deref() {
+            Some("true") => true,
+            Some("false") => false,
+            other => {
+                panic!("claim-eligibility should say data-eligible true or false, got {other:?}")
+            }
+        };
+        Verdict {
+            eligible,
+            reasons,
+            text,
+        }
+    }
+
+    /// Fills the open dialog (reason, details) and submits it; waits until it closes.
+    pub fn submit_claim(&self, reason: &str, details: &str) {
+        self.choose("claim-reason", reason);
+        let field = self.visible("claim-details");
+        self.wd.clear(&field).expect("clear claim-details");
+        self.wd
+            .send_keys(&field, details)
+            .expect("type into claim-details");
+        self.click("claim-submit");
+        self.gone("claim-dialog");
+    }
+
+    /// Closes every toast shown now (so the next one awaited is new).
+    pub fn dismiss_toasts(&self) {
+        self.wait_until("every toast to be dismissed", || {
+            let buttons = self.displayed("[aria-label=\"Dismiss notification\"]")?;
+            if buttons.is_empty() {
+                return Ok(());
+            }
+            for b in buttons {
+                let _ = self.wd.click(&b);
+            }
+            Err(format!("{} toasts were still shown", self.toasts().len()))
+        });
+    }
+
+    /// The texts of the toasts shown now.
+    pub fn toasts(&self) -> Vec<String> {
+        let Ok(found) = self.displayed(&tid("toast")) else {
+            return Vec::new();
+        };
+        found.iter().filter_map(|t| self.wd.text(t).ok()).collect()
+    }
+
+    /// Waits for a toast containing `needle` and returns its text.
+    pub fn wait_toast(&self, needle: &str) -> String {
+        self.wait_until(&format!("a toast saying \"{needle}\""), || {
+            let shown = self.toasts();
+            shown
+                .iter()
+                .find(|t| t.contains(needle))
+                .cloned()
+                .ok_or(format!("toasts: {shown:?}"))
+        })
+    }
+
+    /// Turns the network switch (Sync screen) on or off and waits until it says so.
+    pub fn set_network(&self, online: bool) {
+        self.go("sync");
+        let toggle = self.visible("network-toggle");
+        if self.network_on(&toggle) != online {
+            self.click_element(&toggle, "network-toggle");
+        }
+        self.wait_until(
+            &format!(
+                "`network-toggle` to be {}",
+                if online { "on" } else { "off" }
+            ),
+            || {
+                let toggle = self.visible("network-toggle");
+                if self.network_on(&toggle) == online {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "checked/aria-checked/aria-pressed: {:?}",
+                        self.switch_state(&toggle)
+                    ))
+                }
+            },
+        );
+    }
+
+    fn switch_state(&self, toggle: &Element) -> (Option<String>, Option<String>, Option<String>) {
+        let checked = self
+            .js(
+                "return arguments[0].checked === undefined ? null : String(arguments[0].checked);",
+                vec![Session::arg(toggle)],
+            )
+            .as_str()
+            .map(str::to_owned);
+        (
+            checked,
+            self.wd.attr(toggle, "aria-checked").ok().flatten(),
+            self.wd.attr(toggle, "aria-pressed").ok().flatten(),
+        )
+    }
+
+    fn network_on(&self, toggle: &Element) -> bool {
+        let (checked, aria_checked, aria_pressed) = self.switch_state(toggle);
+        checked.or(aria_checked).or(aria_pressed).as_deref() == Some("true")
+    }
+
+    /// Waits until the Sync screen's `sync-queued` reads `n`.
+    pub fn wait_queued(&self, n: u64) {
+        self.go("sync");
+        self.wait_until(&format!("`sync-queued` to read {n}"), || {
+            let text = self.text("sync-queued");
+            if integer_in(&text) == Some(n) {
+                Ok(())
+            } else {
+                Err(format!("sync-queued reads {text:?}"))
+            }
+        });
+    }
+}
