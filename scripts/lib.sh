@@ -33,3 +33,32 @@ ensure_build_tools() {
     rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
   done
 }
+
+ensure_app_build_deps() {
+  # The desktop app links WebKitGTK 4.1 (with GTK 3 and libsoup 3, which it pulls in). No OpenSSL:
+  # TLS is rustls.
+  apt_install libwebkit2gtk-4.1-dev
+}
+
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "error: Node.js 20 or newer with npm is needed to build the UI (ui/); install it, then rerun" >&2
+    exit 1
+  fi
+  if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    echo "error: the UI build needs Node.js 20 or newer; this machine has $(node --version)" >&2
+    exit 1
+  fi
+}
+
+# Installs the UI's packages when they are missing or older than package-lock.json ("ci" forces
+# a clean install), then builds ui/dist, which the app embeds.
+build_ui() {
+  ensure_node
+  if [ "${1:-}" = "ci" ] || [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    step "Installing the UI's packages (npm ci)"
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+  step "Building the UI (type check, then vite build into ui/dist)"
+  (cd ui && npm run build)
+}

@@ -1,56 +1,49 @@
 #!/usr/bin/env bash
-# Runs Recoup. Until the desktop app lands, this builds the endpoint (`recoup-server`) and the
-# headless client (`recoup`), starts a local sandbox endpoint on loopback, and walks through the
-# whole flow on a fresh data directory: an account with a starting allowance, generations made by
-# the endpoint's generator (real images, some deliberately bad, some failing technically), the
-# instant offline refund check, "Bad result" reports (refundable and not), going offline and back,
-# the endpoint's decisions arriving as notifications, and both ledgers checked.
-# Usage: bash scripts/run.sh [DATA_DIR]   (default: a new temporary directory)
+# Runs the Recoup desktop app. On a fresh Debian 12 machine it installs what is missing first (as
+# root, or with sudo), builds the UI and the app (release), and starts it with its own sandbox
+# endpoint inside (on loopback), so everything works with no server to set up: a starting
+# allowance, generations with real images (some deliberately bad, some failing technically),
+# "Bad result" reports decided at once, offline and back.
+#
+# Usage: bash scripts/run.sh [DATA_DIR]
+#   DATA_DIR defaults to the platform's app data folder (~/.local/share/app.recoup.desktop).
+#   Without a display (a server, CI) it runs under a virtual display (Xvfb), saves a screenshot
+#   to target/run-screenshot.png after start-up and keeps running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_build_tools
-step "Building recoup and recoup-server (release)"
-cargo build --release --locked -p recoup-cli -p recoup-server
-bin="$PWD/target/release"
+ensure_app_build_deps
+build_ui
+step "Building the app (release; the first build takes a few minutes)"
+cargo build --release --locked -p recoup-desktop
+app="$PWD/target/release/recoup-app"
 
-data="${1:-$(mktemp -d -t recoup-XXXXXX)}"
-mkdir -p "$data/endpoint" "$data/device"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18787)
+if [ -n "${1:-}" ]; then
+  mkdir -p "$1"
+  export RECOUP_DATA_DIR="$(cd "$1" && pwd)"
+fi
+step "Starting Recoup (data: ${RECOUP_DATA_DIR:-the app data folder}; log: target/run.log)"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec "$app"
+fi
 
-step "Starting a local sandbox endpoint on 127.0.0.1:$port (data in $data/endpoint)"
-"$bin/recoup-server" --data-dir "$data/endpoint" --listen "127.0.0.1:$port" --sandbox \
-  --admin-token local-admin --failure-rate 0.15 --bad-rate 0.5 >"$data/endpoint.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do grep -q listening "$data/endpoint.log" 2>/dev/null && break; sleep 0.1; done
-grep -q listening "$data/endpoint.log" || { echo "error: the endpoint did not start:"; cat "$data/endpoint.log"; exit 1; }
-
-r() { printf '\n$ recoup %s\n' "$*"; "$bin/recoup" --data-dir "$data/device" "$@"; }
-# The id of a new generation, read from the JSON output (no jq or python needed).
-id_of() { "$bin/recoup" --data-dir "$data/device" --json "$@" | grep -m1 '"generation_id"' | cut -d'"' -f4; }
-
-step "Walkthrough (device data in $data/device)"
-r login --endpoint "http://127.0.0.1:$port" --create
-ids=()
-for f in virtual_model flat_lay ghost_mannequin edit_with_ai recolor logo; do ids+=("$(id_of generate --feature "$f")"); done
-shadows=$(id_of generate --feature ai_shadows)
-r history
-r check "${ids[0]}"
-r check "$shadows"
-r network off
-for id in "${ids[@]}"; do
-  "$bin/recoup" --data-dir "$data/device" report "$id" --reason blank_or_corrupted \
-    --details "The result is unusable" >/dev/null 2>&1 || true
-done
-r report "$shadows" --reason wrong_subject --details "The shadow falls on the wrong side" || true
-r claims
-r network on
-r claims
-r balance
-r account
-r ledger --verify
-printf '\nOutputs of the generations are in %s/device/outputs. The endpoint keeps running until you\n' "$data"
-printf 'press Enter (admin token: local-admin, claims in review: curl -H "Authorization: Bearer local-admin" http://127.0.0.1:%s/v1/admin/reviews).\n' "$port"
-if [ -t 0 ] && [ -z "${CI:-}" ]; then read -r _; fi
+apt_install xvfb imagemagick
+echo "No display here: running under a virtual display (Xvfb). Stop with Ctrl-C."
+display=":$(( 90 + RANDOM % 400 ))"
+Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+trap 'kill "${app_pid:-}" "$xvfb" 2>/dev/null || true' EXIT INT TERM
+sleep 1
+DISPLAY="$display" "$app" >target/run.log 2>&1 &
+app_pid=$!
+sleep 6
+if ! kill -0 "$app_pid" 2>/dev/null; then
+  echo "error: the app stopped during start-up; its log:" >&2
+  cat target/run.log >&2
+  exit 1
+fi
+DISPLAY="$display" import -window root target/run-screenshot.png
+echo "Running. A screenshot of the window: target/run-screenshot.png"
+wait "$app_pid"

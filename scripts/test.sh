@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Runs every check and test of Recoup. On a fresh Debian 12 machine it installs what is missing
-# first (as root, or with sudo). Usage: bash scripts/test.sh
+# Runs every check and test of Recoup: the UI (type check, unit tests, build), Rust (format,
+# lints, unit/property/integration/IPC tests, the generated TypeScript types up to date), the
+# desktop app end to end in the real WebKit under Xvfb, the Android check, and that the
+# benchmarks compile. On a fresh Debian 12 machine it installs what is missing first (as root, or
+# with sudo). Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_build_tools
+ensure_app_build_deps
+
+build_ui ci
+step "UI unit tests (vitest)"
+(cd ui && npm test)
 
 step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check
@@ -13,10 +21,23 @@ cargo fmt --all -- --check
 step "Lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Tests (unit, property, integration, CLI end to end, doc examples)"
+step "Tests (unit, property, integration, IPC on the mock runtime, CLI end to end, doc examples)"
 cargo test --workspace --locked
 
-step "Benchmarks compile (run them with: cargo bench --workspace)"
+step "The UI's TypeScript types are what the Rust types generate (ts-rs)"
+if ! git diff --quiet -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then
+  git status --short ui/src/lib/bindings
+  echo "error: ui/src/lib/bindings is out of date: run 'cargo test -p recoup-app' and commit the result" >&2
+  exit 1
+fi
+
+step "Building the desktop app (debug) for the end-to-end test"
+cargo build --locked -p recoup-desktop
+bash scripts/e2e.sh
+
+bash scripts/mobile-check.sh
+
+step "Benchmarks compile (run them with: cargo bench --workspace; the app's: bash scripts/bench-app.sh)"
 cargo bench --workspace --locked --no-run
 
 step "All checks passed"
