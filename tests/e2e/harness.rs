@@ -248,6 +248,14 @@ impl Ui {
     /// Saves a screenshot of the window as `target/e2e-screenshots/<name>.png` and returns its
     /// path.
     pub fn screenshot(&self, name: &str) -> PathBuf {
+        // A WebDriver screenshot is the last frame WebKit painted: let the page paint what the
+        // DOM holds now (two animation frames; a timer in case frames are throttled).
+        let _ = self.wd.execute_async(
+            "const done = arguments[arguments.length - 1];
+             const timer = setTimeout(done, 500);
+             requestAnimationFrame(() => requestAnimationFrame(() => { clearTimeout(timer); done(); }));",
+            vec![],
+        );
         let png = self
             .wd
             .screenshot()

@@ -78,12 +78,13 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         verdict.eligible,
         "a {REFUNDABLE_ON_WEB} generation on the web, just made, should be eligible before Submit: {verdict:?}"
     );
-    ui.screenshot("claim-eligible");
     let promised = integer_in(&verdict.text);
-    ui.submit_claim(
+    ui.fill_claim(
         "blank_or_corrupted",
         "The output is unusable: blank or noise, no garment to be seen.",
     );
+    ui.screenshot("claim-eligible");
+    ui.submit_claim();
     let toast = ui.wait_toast("Refund granted");
     let refunded = integer_in(&toast)
         .unwrap_or_else(|| panic!("the refund toast names the credits: {toast:?}"));
@@ -124,11 +125,12 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         "the dialog should say in words that the report cannot be refunded: {:?}",
         verdict.text
     );
-    ui.screenshot("claim-ineligible");
-    ui.submit_claim(
+    ui.fill_claim(
         "artifacts_or_distortions",
         "The background is smeared and the shadow is doubled.",
     );
+    ui.screenshot("claim-ineligible");
+    ui.submit_claim();
     ui.wait_toast("Thank you for your feedback");
     ui.wait_card_state(&ineligible, "not_refunded");
     let after_feedback = ui.balance();
@@ -146,10 +148,12 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         verdict.eligible,
         "offline, the device still judges the report at once, eligible: {verdict:?}"
     );
-    ui.submit_claim(
+    ui.fill_claim(
         "blank_or_corrupted",
         "Blank output again; reported while offline.",
     );
+    ui.submit_claim();
+    ui.wait_toast("when you are back online");
     ui.wait_card_state(&made[1], "pending");
     ui.wait_queued(1);
     ui.screenshot("sync");
@@ -168,8 +172,8 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
 
     ui.go("ledger");
     ui.visible_css(
-        "[data-testid=\"ledger-entry\"], [data-testid=\"ledger-row\"]",
-        "ledger rows",
+        "[data-testid=\"ledger-entry\"][data-kind=\"refund\"]",
+        "a refund row in the ledger (ledger-entry, data-kind=\"refund\")",
     );
     ui.screenshot("ledger");
     ui.go("balance");
@@ -187,8 +191,7 @@ fn batch_editor_generations_are_never_refundable() {
     ui.wait_ready();
 
     ui.go("settings");
-    let toggle = ui.visible("settings-qa-toggle");
-    ui.click_element(&toggle, "settings-qa-toggle");
+    ui.set_checkbox("settings-qa-toggle", true);
     ui.visible("nav-qa");
     ui.screenshot("settings");
     ui.go("qa");

@@ -279,14 +279,28 @@ impl Ui {
         }
     }
 
-    /// Fills the open dialog (reason, details) and submits it; waits until it closes.
-    pub fn submit_claim(&self, reason: &str, details: &str) {
+    /// Fills the open dialog: a reason and the details.
+    pub fn fill_claim(&self, reason: &str, details: &str) {
         self.choose("claim-reason", reason);
         let field = self.visible("claim-details");
         self.wd.clear(&field).expect("clear claim-details");
         self.wd
             .send_keys(&field, details)
             .expect("type into claim-details");
+        // Case aside: once a session has performed pointer actions (the right click),
+        // WebKitWebDriver 2.50 types capitals as small letters ("The" arrives as "the").
+        self.wait_until("`claim-details` to hold the typed text", || {
+            let v = self.js("return arguments[0].value;", vec![Session::arg(&field)]);
+            if v.as_str().is_some_and(|t| t.eq_ignore_ascii_case(details)) {
+                Ok(())
+            } else {
+                Err(format!("claim-details holds {v}"))
+            }
+        });
+    }
+
+    /// Submits the open dialog and waits until it closes.
+    pub fn submit_claim(&self) {
         self.click("claim-submit");
         self.gone("claim-dialog");
     }
@@ -328,47 +342,40 @@ impl Ui {
     /// Turns the network switch (Sync screen) on or off and waits until it says so.
     pub fn set_network(&self, online: bool) {
         self.go("sync");
-        let toggle = self.visible("network-toggle");
-        if self.network_on(&toggle) != online {
-            self.click_element(&toggle, "network-toggle");
+        self.set_checkbox("network-toggle", online);
+    }
+
+    /// Sets the checkbox (or switch) with test id `id` by clicking it if needed, and waits until
+    /// it reads `on`.
+    pub fn set_checkbox(&self, id: &str, on: bool) {
+        let toggle = self.visible(id);
+        if self.checked(&toggle) != Some(on) {
+            self.click_element(&toggle, id);
         }
+        self.wait_checked(id, on);
+    }
+
+    /// Waits until the checkbox with test id `id` reads `on`.
+    pub fn wait_checked(&self, id: &str, on: bool) {
         self.wait_until(
-            &format!(
-                "`network-toggle` to be {}",
-                if online { "on" } else { "off" }
-            ),
+            &format!("`{id}` to be {}", if on { "on" } else { "off" }),
             || {
-                let toggle = self.visible("network-toggle");
-                if self.network_on(&toggle) == online {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "checked/aria-checked/aria-pressed: {:?}",
-                        self.switch_state(&toggle)
-                    ))
+                let toggle = self.visible(id);
+                match self.checked(&toggle) {
+                    Some(v) if v == on => Ok(()),
+                    other => Err(format!("checked = {other:?}")),
                 }
             },
         );
     }
 
-    fn switch_state(&self, toggle: &Element) -> (Option<String>, Option<String>, Option<String>) {
-        let checked = self
-            .js(
-                "return arguments[0].checked === undefined ? null : String(arguments[0].checked);",
-                vec![Session::arg(toggle)],
-            )
-            .as_str()
-            .map(str::to_owned);
-        (
-            checked,
-            self.wd.attr(toggle, "aria-checked").ok().flatten(),
-            self.wd.attr(toggle, "aria-pressed").ok().flatten(),
+    /// Whether a checkbox is checked (`None` when it is not a checkbox).
+    pub fn checked(&self, toggle: &Element) -> Option<bool> {
+        self.js(
+            "return typeof arguments[0].checked === 'boolean' ? arguments[0].checked : null;",
+            vec![Session::arg(toggle)],
         )
-    }
-
-    fn network_on(&self, toggle: &Element) -> bool {
-        let (checked, aria_checked, aria_pressed) = self.switch_state(toggle);
-        checked.or(aria_checked).or(aria_pressed).as_deref() == Some("true")
+        .as_bool()
     }
 
     /// Waits until the Sync screen's `sync-queued` reads `n`.

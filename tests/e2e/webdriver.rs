@@ -228,6 +228,12 @@ impl Session {
         self.post("/execute/sync", json!({ "script": script, "args": args }))
     }
 
+    /// Runs an asynchronous script: it ends by calling its last argument (the callback) with
+    /// the result.
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> WdResult<Value> {
+        self.post("/execute/async", json!({ "script": script, "args": args }))
+    }
+
     /// An element as a script argument.
     pub fn arg(e: &Element) -> Value {
         e.json()
