@@ -485,3 +485,72 @@ fn a_restart_finds_the_same_account_ledger_and_settings() {
         "the endpoint (on a new port) still knows this device's token"
     );
 }
+
+#[test]
+fn settings_connect_to_a_remote_endpoint_and_back_without_losing_either_profile() {
+    // Another device's embedded endpoint plays the remote endpoint.
+    let remote = start();
+    let remote_url = remote.app.app_info().unwrap().endpoint.url.unwrap();
+    let d = start();
+    let local = generate(&d, Feature::Logo);
+
+    let info = d
+        .app
+        .connect_endpoint(&ConnectRequest {
+            url: format!("{remote_url}/"),
+            token: None,
+        })
+        .unwrap();
+    assert_eq!(info.endpoint.mode, EndpointMode::Remote);
+    assert_eq!(info.endpoint.url.as_deref(), Some(remote_url.as_str()));
+    assert!(
+        matches!(info.endpoint.token_storage, TokenStorage::File { .. }),
+        "{:?}",
+        info.endpoint.token_storage
+    );
+    let o = wait_for(&d, "the remote account's allowance", || {
+        let o = d.app.overview().unwrap();
+        (o.available == 1_000, o)
+    });
+    assert_eq!(o.held, 0);
+    assert!(
+        d.app
+            .history(&HistoryRequest::default())
+            .unwrap()
+            .items
+            .is_empty(),
+        "a new account on the remote endpoint has no history"
+    );
+    let g = generate(&d, Feature::Text);
+    assert_eq!(g.state, GenerationState::Succeeded);
+
+    let back = d.app.use_embedded_endpoint().unwrap();
+    assert_eq!(back.endpoint.mode, EndpointMode::Embedded);
+    let ids: Vec<String> = d
+        .app
+        .history(&HistoryRequest::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.generation_id)
+        .collect();
+    assert_eq!(
+        ids,
+        vec![local.generation_id],
+        "the embedded profile is as it was"
+    );
+
+    let refused = d
+        .app
+        .connect_endpoint(&ConnectRequest {
+            url: remote_url,
+            token: Some("not-a-token".to_owned()),
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, ErrorCode::Unauthorized, "{refused:?}");
+    assert_eq!(
+        d.app.app_info().unwrap().endpoint.mode,
+        EndpointMode::Embedded,
+        "a refused connection changes nothing"
+    );
+}
