@@ -127,7 +127,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
     );
     ui.fill_claim(
         "artifacts_or_distortions",
-        "The background is smeared and the shadow is doubled.",
+        "smeared background, and the shadow is doubled.",
     );
     ui.screenshot("claim-ineligible");
     ui.submit_claim();
@@ -150,7 +150,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
     );
     ui.fill_claim(
         "blank_or_corrupted",
-        "Blank output again; reported while offline.",
+        "blank output again, reported while offline.",
     );
     ui.submit_claim();
     ui.wait_toast("when you are back online");
