@@ -102,6 +102,15 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         "the refund is back in the balance",
     );
 
+    // One report per generation: reporting the refunded one again is answered before Submit.
+    let verdict = ui.open_bad_result(&made[0], MenuBy::Button);
+    assert!(
+        !verdict.eligible && verdict.reasons.iter().any(|r| r == "already_claimed"),
+        "a second report of the same generation should be ineligible with already_claimed: {verdict:?}"
+    );
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+
     // 2. Not refundable on the web, from a right click: the dialog says so, with a reason,
     //    before Submit; sent anyway, it is recorded as feedback.
     let ineligible = ui.generate(NOT_REFUNDABLE_ON_WEB, 1).remove(0);
@@ -181,10 +190,11 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
     ui.close();
 }
 
-/// QA simulates the Batch Editor: anything generated there is not refundable, whatever the
-/// feature, and the dialog says so before Submit.
+/// QA simulations: anything generated in the Batch Editor is not refundable, whatever the
+/// feature, and the dialog says so before Submit; a technical failure (generator set to fail
+/// every time) is never charged and cannot be reported.
 #[test]
-fn batch_editor_generations_are_never_refundable() {
+fn qa_batch_editor_is_never_refundable_and_technical_failures_cost_nothing() {
     require_display();
     let fixture = Fixture::start(&[]);
     let ui = fixture.open("qa");
@@ -196,6 +206,7 @@ fn batch_editor_generations_are_never_refundable() {
     ui.screenshot("settings");
     ui.go("qa");
     ui.choose("qa-surface", "batch_editor");
+    ui.wait_qa_applied();
     ui.screenshot("qa");
 
     let id = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
@@ -215,5 +226,24 @@ fn batch_editor_generations_are_never_refundable() {
     ui.screenshot("claim-ineligible-batch-editor");
     ui.click("claim-cancel");
     ui.gone("claim-dialog");
+
+    // A technical failure costs nothing: the hold is released by itself and there is nothing to
+    // report ("Bad result" is disabled in the menu).
+    ui.go("qa");
+    ui.enter_number("qa-failure-rate", "100");
+    ui.wait_qa_applied();
+    let before = ui.balance();
+    ui.dismiss_toasts();
+    let failed = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
+    ui.wait_card_state(&failed, "technical_failure");
+    ui.wait_toast("technical reason");
+    ui.wait_balance(before, "a technical failure is never charged");
+    ui.open_menu(&failed, MenuBy::Button);
+    let bad = ui.visible("menu-bad-result");
+    assert_eq!(
+        ui.wd.attr(&bad, "aria-disabled").ok().flatten().as_deref(),
+        Some("true"),
+        "\"Bad result\" should be disabled for a technical failure (its credits came back by themselves)"
+    );
     ui.close();
 }

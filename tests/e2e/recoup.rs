@@ -378,6 +378,28 @@ impl Ui {
         .as_bool()
     }
 
+    /// Waits until the QA screen has applied its last change (its pickers are enabled again).
+    pub fn wait_qa_applied(&self) {
+        self.wait_until("the QA change to be applied (`qa-surface` enabled)", || {
+            let surface = self.visible("qa-surface");
+            match self.wd.is_enabled(&surface) {
+                Ok(true) => Ok(()),
+                other => Err(format!("qa-surface enabled: {other:?}")),
+            }
+        });
+    }
+
+    /// Types `value` into the number field with test id `id` and leaves it (Tab), which commits
+    /// it.
+    pub fn enter_number(&self, id: &str, value: &str) {
+        let field = self.visible(id);
+        self.wd.clear(&field).expect("clear the field");
+        let typed: String = value.chars().chain([keys::TAB]).collect();
+        self.wd
+            .send_keys(&field, &typed)
+            .unwrap_or_else(|e| panic!("type {value} into `{id}`: {e}"));
+    }
+
     /// Waits until the Sync screen's `sync-queued` reads `n`.
     pub fn wait_queued(&self, n: u64) {
         self.go("sync");

@@ -292,4 +292,6 @@ pub mod keys {
     pub const SHIFT: char = '\u{e008}';
     /// F10.
     pub const F10: char = '\u{e03a}';
+    /// Tab.
+    pub const TAB: char = '\u{e004}';
 }
