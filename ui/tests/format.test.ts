@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { credits, formatDuration, formatOffset, formatTimeLeft, formatWhen, secsLeftNow, shortId } from "../src/lib/format";
+import { count, credits, formatDuration, formatOffset, formatTimeLeft, formatWhen, secsLeftNow, shortId } from "../src/lib/format";
 
 describe("formatDuration / formatTimeLeft", () => {
   it("shows hours and minutes under a day", () => {
@@ -52,5 +52,14 @@ describe("small formatters", () => {
     expect(shortId("0190f3a2-7c1e-7000-8000-000000000001")).toBe("0190…0001");
     expect(shortId("abc")).toBe("abc");
     expect(shortId(null)).toBe("—");
+  });
+});
+
+describe("count", () => {
+  it("says one thing in the singular and more in the plural", () => {
+    expect(count(1, "generation")).toBe("1 generation");
+    expect(count(0, "generation")).toBe("0 generations");
+    expect(count(60, "generation", true)).toBe("60+ generations");
+    expect(count(1, "generation", true)).toBe("1+ generations");
   });
 });

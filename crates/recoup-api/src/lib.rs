@@ -219,9 +219,10 @@ impl ClaimAnswer {
     /// The notification text for a verdict.
     pub fn message_for(verdict: &Verdict) -> String {
         match verdict.outcome {
-            ClaimOutcome::Refunded => {
-                format!("Refund granted: {} credits", verdict.refunded_credits)
-            }
+            ClaimOutcome::Refunded => match verdict.refunded_credits {
+                1 => "Refund granted: 1 credit".to_owned(),
+                n => format!("Refund granted: {n} credits"),
+            },
             ClaimOutcome::NotRefunded => "Thank you for your feedback".to_owned(),
             ClaimOutcome::InReview => {
                 "Thank you: your report is being reviewed, we will tell you the outcome".to_owned()
@@ -328,4 +329,29 @@ pub struct Health {
     pub server_time: Timestamp,
     /// Whether this is a sandbox.
     pub sandbox: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(outcome: ClaimOutcome, credits: u64) -> Verdict {
+        Verdict {
+            outcome,
+            code: None,
+            refunded_credits: credits,
+            decided_at: None,
+        }
+    }
+
+    #[test]
+    fn the_notification_names_the_credits_in_good_english() {
+        let say = |o, c| ClaimAnswer::message_for(&verdict(o, c));
+        assert_eq!(say(ClaimOutcome::Refunded, 1), "Refund granted: 1 credit");
+        assert_eq!(say(ClaimOutcome::Refunded, 4), "Refund granted: 4 credits");
+        assert_eq!(
+            say(ClaimOutcome::NotRefunded, 0),
+            "Thank you for your feedback"
+        );
+    }
 }

@@ -23,17 +23,16 @@ pub fn generation_id(field: &str, s: &str) -> AppResult<GenerationId> {
         .map_err(|e| AppError::input(field, format!("'{s}' is not a generation id ({e})")))
 }
 
-/// The line a user is told about a report.
+/// The line a user is told about a report: the endpoint's answer once decided (the same words
+/// as every other client), else what happens next.
 pub fn claim_message(c: &ClaimRecord) -> String {
     match c.outcome {
-        Some(ClaimOutcome::Refunded) => format!(
-            "Refund granted: {} credits",
-            c.refunded_credits.unwrap_or_default()
-        ),
-        Some(ClaimOutcome::NotRefunded) => "Thank you for your feedback".to_owned(),
-        Some(ClaimOutcome::InReview) => {
-            "Thank you: your report is being reviewed, we will tell you the outcome".to_owned()
-        }
+        Some(outcome) => recoup_api::ClaimAnswer::message_for(&recoup_store::Verdict {
+            outcome,
+            code: c.outcome_code.clone(),
+            refunded_credits: c.refunded_credits.unwrap_or_default(),
+            decided_at: c.decided_at,
+        }),
         None if c.local_decision.eligible => {
             "Report queued: it can be refunded; the decision arrives when the app syncs".to_owned()
         }

@@ -72,3 +72,8 @@ export function shortId(id: string | null | undefined): string {
   if (!id) return "—";
   return id.length > 10 ? `${id.slice(0, 4)}…${id.slice(-4)}` : id;
 }
+
+/** "1 generation", "2 generations": `noun` is the singular, plurals add an s. */
+export function count(n: number, noun: string, more = false): string {
+  return `${n}${more ? "+" : ""} ${n === 1 && !more ? noun : `${noun}s`}`;
+}

@@ -37,3 +37,10 @@ export function openClaimDialog(item: GenerationItem, returnFocus: HTMLElement |
   claimDialog.returnFocus = returnFocus;
   claimDialog.item = item;
 }
+
+/** The Generate bar's choices, kept while the app runs (the History screen is re-created when
+ * the user comes back to it). */
+export const generateChoice = $state({
+  feature: "" as string,
+  surface: "" as string,
+});
