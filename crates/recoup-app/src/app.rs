@@ -361,10 +361,7 @@ impl App {
 
     #[cfg(not(feature = "embedded-endpoint"))]
     fn embedded_endpoint(&self) -> AppResult<(String, String)> {
-        Err(AppError::new(
-            ErrorCode::InvalidInput,
-            "this build has no embedded endpoint (mobile builds connect to a remote one); connect in Settings",
-        ))
+        Err(no_embedded_endpoint())
     }
 
     /// Closes the current profile (its sync finishes first) and opens `endpoint`'s.
@@ -608,13 +605,12 @@ impl App {
         }
         {
             let mut store = s.store();
-            let engine = SyncEngine::new(
+            let mut engine = SyncEngine::new(
                 client,
                 SyncConfig::default(),
                 Box::new(self.device_clock()),
                 SplitMix64::from_entropy(),
             )?;
-            let mut engine = engine;
             // The ledger rows; if they do not arrive now the background sync brings them.
             if let Err(e) = engine.pull_only(&mut store) {
                 tracing::warn!(error = %e, "pull after generating failed");
@@ -977,7 +973,7 @@ impl App {
     /// Switches back to the sandbox endpoint inside the app.
     pub fn use_embedded_endpoint(&self) -> AppResult<AppInfo> {
         if !EMBEDDED_AVAILABLE {
-            return self.embedded_endpoint().map(|_| unreachable_info());
+            return Err(no_embedded_endpoint());
         }
         self.switch(EndpointChoice::Embedded)
     }
@@ -1002,37 +998,17 @@ impl App {
     }
 }
 
-/// Never built: `use_embedded_endpoint` on a build without it returns the error first.
-fn unreachable_info() -> AppInfo {
-    AppInfo {
-        version: String::new(),
-        data_dir: String::new(),
-        endpoint: EndpointView {
-            mode: EndpointMode::None,
-            url: None,
-            account_id: None,
-            sandbox: false,
-            token_storage: TokenStorage::None,
-            embedded_available: false,
-        },
-        qa: QaState {
-            enabled: false,
-            platform: recoup_core::Platform::Web,
-            surface: recoup_core::Surface::Editor,
-            clock_offset_secs: 0,
-            faults: Faults::default(),
-            generator: None,
-            test_clock: None,
-        },
-        catalog: convert::catalog(&Policy::builtin()),
-        policy_version: String::new(),
-    }
-}
-
 impl Drop for App {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+fn no_embedded_endpoint() -> AppError {
+    AppError::new(
+        ErrorCode::InvalidInput,
+        "this build has no embedded endpoint (mobile builds connect to a remote one); connect in Settings",
+    )
 }
 
 /// Marks `store` as linked: the pinned key, the account, then the URL (what marks it linked).
