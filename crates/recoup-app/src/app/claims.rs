@@ -1,0 +1,45 @@
+//! Reporting a bad result: whether a generation's report can be refunded (checked on the
+//! device, offline), and submitting the report to the outbox.
+
+use recoup_store::SubmitClaim;
+
+use super::App;
+use crate::convert;
+use crate::error::AppResult;
+use crate::views::{AppEvent, ClaimRequest, ClaimView, Eligibility};
+
+impl App {
+    /// Whether a report on this generation can be refunded, and why not: instant and offline,
+    /// from the policy in force on the device and the corrected clock.
+    pub fn check_claim(&self, id: &str) -> AppResult<Eligibility> {
+        let id = convert::generation_id("generation_id", id)?;
+        let s = self.session()?;
+        let store = s.store();
+        let now = self.now(&store)?;
+        let d = store.check_claim(id, now)?;
+        Ok(convert::eligibility(id, &d, now))
+    }
+
+    /// Records a "Bad result" report with the device's decision and queues it for the endpoint,
+    /// in one transaction; the sync sends it at once when online.
+    pub fn submit_claim(&self, req: &ClaimRequest) -> AppResult<ClaimView> {
+        let generation_id = convert::generation_id("generation_id", &req.generation_id)?;
+        let s = self.session()?;
+        let record = {
+            let mut store = s.store();
+            let now = self.now(&store)?;
+            store.submit_claim(
+                &SubmitClaim {
+                    claim_id: recoup_core::ClaimId::new_v7(),
+                    generation_id,
+                    reason: req.reason,
+                    details: req.details.clone(),
+                },
+                now,
+            )?
+        };
+        self.sink.emit(&AppEvent::History { changed: 1 });
+        s.wake();
+        Ok(convert::claim(&record))
+    }
+}

@@ -1,0 +1,217 @@
+//! The history screen: a page of history, one generation, running a generation on the
+//! endpoint, and generation outputs (the device's cache in the profile folder, else fetched).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use recoup_api::GenerationRequest;
+use recoup_core::GenerationId;
+use recoup_store::{
+    ClaimRecord, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryQuery, Store,
+};
+use recoup_sync::{SplitMix64, SyncConfig, SyncEngine};
+
+use super::balance::balance_summary;
+use super::{App, EMBEDDED_PROFILE, Link, Session, profile_name};
+use crate::convert;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::secrets::profile_dir;
+use crate::settings::EndpointChoice;
+use crate::views::{
+    AppEvent, GenerateRequest, GenerationItem, HistoryPageView, HistoryRequest, HistoryShow,
+};
+
+/// History page size when the UI does not say.
+const HISTORY_PAGE_DEFAULT: u32 = 60;
+
+impl App {
+    /// A page of history, newest first.
+    pub fn history(&self, req: &HistoryRequest) -> AppResult<HistoryPageView> {
+        let limit = req.limit.unwrap_or(HISTORY_PAGE_DEFAULT);
+        if limit == 0 || limit > HISTORY_PAGE_MAX {
+            return Err(AppError::input(
+                "limit",
+                format!("must be between 1 and {HISTORY_PAGE_MAX}"),
+            ));
+        }
+        let before = req
+            .before
+            .as_deref()
+            .map(|b| convert::generation_id("before", b))
+            .transpose()?;
+        use recoup_core::GenerationStatus as St;
+        let (status, claimed) = match req.show {
+            HistoryShow::All => (None, None),
+            HistoryShow::NotReported => (Some(St::Succeeded), Some(false)),
+            HistoryShow::Reported => (None, Some(true)),
+            HistoryShow::TechnicalFailures => (Some(St::Failed), None),
+            HistoryShow::Running => (Some(St::Running), None),
+        };
+        let s = self.session()?;
+        let store = s.store();
+        let page = store.history(&HistoryQuery {
+            filter: HistoryFilter {
+                feature: req.feature,
+                platform: req.platform,
+                status,
+                claimed,
+            },
+            before,
+            limit,
+        })?;
+        let items = page
+            .items
+            .iter()
+            .map(|g| item(&store, g))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(HistoryPageView {
+            items,
+            next: page.next.map(|n| n.to_string()),
+        })
+    }
+
+    /// One generation.
+    pub fn generation(&self, id: &str) -> AppResult<GenerationItem> {
+        let id = convert::generation_id("generation_id", id)?;
+        let s = self.session()?;
+        let store = s.store();
+        let g = store.generation(id)?;
+        item(&store, &g)
+    }
+
+    /// Runs a generation on the endpoint (with the QA platform and surface), brings its ledger
+    /// rows and its output to the device, and answers with it as the history shows it.
+    pub fn generate(&self, req: &GenerateRequest) -> AppResult<GenerationItem> {
+        let s = self.session()?;
+        let link = s.link()?.clone();
+        if recoup_sync::is_offline(&s.store())? {
+            return Err(AppError::new(
+                ErrorCode::Offline,
+                "you are offline (the network switch is off): generating needs the endpoint; switch the network on in Sync",
+            ));
+        }
+        let qa = self.qa();
+        let request = GenerationRequest {
+            generation_id: GenerationId::new_v7(),
+            feature: req.feature,
+            platform: qa.platform,
+            surface: req.surface.unwrap_or(qa.surface),
+        };
+        let client = link.client();
+        let mut attempt = 0u32;
+        let view = loop {
+            match client.generate(&request) {
+                Ok(v) => break v,
+                // The same id again: the endpoint runs it once.
+                Err(e) if e.is_transient() && attempt < 2 => {
+                    attempt += 1;
+                    std::thread::sleep(Duration::from_millis(250 * u64::from(attempt)));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        if view.output_path.is_some() {
+            // A failed fetch is not fatal: the history fetches it again when shown.
+            if let Err(e) = self.fetch_output(&link, request.generation_id) {
+                tracing::warn!(error = %e, "output not fetched after generating");
+            }
+        }
+        {
+            let mut store = s.store();
+            let mut engine = SyncEngine::new(
+                client,
+                SyncConfig::default(),
+                Box::new(self.device_clock()),
+                SplitMix64::from_entropy(),
+            )?;
+            // The ledger rows; if they do not arrive now the background sync brings them.
+            if let Err(e) = engine.pull_only(&mut store) {
+                tracing::warn!(error = %e, "pull after generating failed");
+            }
+        }
+        let item = {
+            let store = s.store();
+            match store.generation(request.generation_id) {
+                Ok(g) => item(&store, &g)?,
+                Err(_) => convert::generation(&view.generation, None),
+            }
+        };
+        self.sink.emit(&AppEvent::History { changed: 1 });
+        {
+            let store = s.store();
+            let now = self.now(&store)?;
+            self.sink
+                .emit(&AppEvent::Balance(balance_summary(&store, now)?));
+        }
+        Ok(item)
+    }
+
+    fn outputs_dir(&self, s: &Session) -> PathBuf {
+        let profile = match &s.endpoint {
+            EndpointChoice::Embedded => EMBEDDED_PROFILE.to_owned(),
+            EndpointChoice::Remote { account_id, .. } => {
+                profile_name(account_id).unwrap_or_else(|_| "remote".to_owned())
+            }
+            EndpointChoice::None => "local".to_owned(),
+        };
+        profile_dir(&self.config.data_dir, &profile).join("outputs")
+    }
+
+    fn fetch_output(&self, link: &Link, id: GenerationId) -> AppResult<(Vec<u8>, &'static str)> {
+        let s = self.session()?;
+        let out = link.client().generation_output(id)?;
+        let dir = self.outputs_dir(&s);
+        std::fs::create_dir_all(&dir).map_err(|e| AppError::file(&dir, e))?;
+        let path = dir.join(format!("{id}.{}", out.extension()));
+        crate::settings::write_atomically(&path, &out.bytes, false)?;
+        let kind = mime(out.extension());
+        Ok((out.bytes, kind))
+    }
+
+    /// A generation's output (bytes and content type), from the device's cache, else from the
+    /// endpoint (then cached).
+    pub fn output(&self, id: &str) -> AppResult<(Vec<u8>, &'static str)> {
+        let id = convert::generation_id("generation_id", id)?;
+        let s = self.session()?;
+        let dir = self.outputs_dir(&s);
+        for ext in ["png", "gif"] {
+            let path = dir.join(format!("{id}.{ext}"));
+            match std::fs::read(&path) {
+                Ok(bytes) => return Ok((bytes, mime(ext))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(AppError::file(&path, e)),
+            }
+        }
+        let g = s.store().generation(id)?;
+        if g.output_ref.is_none() {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "this generation has no output (it failed or is still running)",
+            ));
+        }
+        if recoup_sync::is_offline(&s.store())? {
+            return Err(AppError::new(
+                ErrorCode::Offline,
+                "the output is not on this device yet and you are offline",
+            ));
+        }
+        let link = s.link()?.clone();
+        self.fetch_output(&link, id)
+    }
+}
+
+fn mime(ext: &str) -> &'static str {
+    if ext == "gif" {
+        "image/gif"
+    } else {
+        "image/png"
+    }
+}
+
+fn item(store: &Store, g: &GenerationRecord) -> AppResult<GenerationItem> {
+    let claim: Option<ClaimRecord> = match &g.claim {
+        Some(c) => Some(store.claim(c.claim_id)?),
+        None => None,
+    };
+    Ok(convert::generation(g, claim.as_ref()))
+}
