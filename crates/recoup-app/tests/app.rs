@@ -147,10 +147,8 @@ fn an_eligible_bad_result_is_refunded_and_the_ui_is_told() {
         (!v.is_empty(), v)
     });
     assert_eq!(decided[0].outcome, Some(ClaimOutcome::Refunded));
-    assert_eq!(
-        decided[0].message,
-        format!("Refund granted: {cost} credits")
-    );
+    let unit = if cost == 1 { "credit" } else { "credits" };
+    assert_eq!(decided[0].message, format!("Refund granted: {cost} {unit}"));
     let o = d.app.overview().unwrap();
     assert_eq!(o.available, before + cost, "the credits came back");
     assert_eq!(o.refunded_this_month, cost);

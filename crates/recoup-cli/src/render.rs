@@ -634,9 +634,16 @@ pub fn reviewed(account: Uuid, c: &ClaimRecord) -> String {
     match c.outcome {
         Some(ClaimOutcome::Refunded) => {
             let credits = c.refunded_credits.unwrap_or(0);
+            let told = recoup_api::ClaimAnswer::message_for(&recoup_store::Verdict {
+                outcome: ClaimOutcome::Refunded,
+                code: None,
+                refunded_credits: credits,
+                decided_at: None,
+            });
+            let unit = if credits == 1 { "credit" } else { "credits" };
             format!(
-                "Refunded {credits} credits to account {account} (claim {}, generation {}).\n\
-                 The user is told \"Refund granted: {credits} credits\" at their next sync.",
+                "Refunded {credits} {unit} to account {account} (claim {}, generation {}).\n\
+                 The user is told \"{told}\" at their next sync.",
                 c.claim_id, c.generation_id
             )
         }
