@@ -10,7 +10,7 @@
 #   installing it.
 # A one-step `tauri build` does not work here: the CLI treats the folder holding tauri.conf.json
 # (the repository root, a workspace manifest) as the app crate. So: cargo builds the app as
-# `tauri build` would (release, feature tauri/custom-protocol), then `tauri bundle` packages it.
+# `tauri build` would (profile dist, feature tauri/custom-protocol), then `tauri bundle` packages it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -26,7 +26,6 @@ done
 ensure_build_tools
 apt_install libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev xvfb binutils file python3
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-release="$CARGO_TARGET_DIR/release"
 
 step "Building the UI (ui/dist) and installing the Tauri CLI (ui/node_modules)"
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
@@ -35,20 +34,21 @@ if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split("."
 fi
 ( cd ui && { [ -x node_modules/.bin/vite ] && [ -x node_modules/.bin/tauri ] || npm ci; } && npm run build )
 
-step "Building the app (release, feature tauri/custom-protocol as tauri build does)"
-cargo build --release --locked -p recoup-desktop --features tauri/custom-protocol
-bin="$release/recoup-app"
-strip -o "$release/recoup-app.stripped" "$bin"
+step "Building the app (profile dist: release for size, LTO, stripped; feature tauri/custom-protocol as tauri build does)"
+cargo build --profile dist --locked -p recoup-desktop --features tauri/custom-protocol
+bin="$CARGO_TARGET_DIR/dist/recoup-app"
 
 step "Bundling the .deb (tauri bundle --bundles deb)"
 # The CLI takes the folder holding tauri.conf.json for the app crate and reads its Cargo.toml's
 # [package]; the root one is a workspace manifest ("No package info in the config file"). So it
 # runs in a staging folder: the root config with absolute paths, and a stand-in manifest with the
 # app's name, version and binary (never built: it is its own workspace, and bundling only reads
-# it). The bundle goes to $CARGO_TARGET_DIR/release/bundle/deb.
+# it). The CLI packages the binary it finds in <target dir>/release, so the stage has its own target
+# dir holding the dist build; the bundle goes to $CARGO_TARGET_DIR/tauri-bundle/target/release/bundle/deb.
 stage="$CARGO_TARGET_DIR/tauri-bundle"
-rm -rf "$stage" "$release/bundle/deb"
-mkdir -p "$stage"
+rm -rf "$stage"
+mkdir -p "$stage/target/release"
+cp "$bin" "$stage/target/release/recoup-app"
 ROOT="$PWD" STAGE="$stage" python3 - <<'PY'
 import json, os
 root, stage = os.environ["ROOT"], os.environ["STAGE"]
@@ -73,13 +73,12 @@ path = "main.rs"
 TOML
 echo 'fn main() {}' >"$stage/main.rs"
 tauri_cli="$PWD/ui/node_modules/.bin/tauri"
-( cd "$stage" && "$tauri_cli" bundle --bundles deb )
-deb=$(ls "$release"/bundle/deb/*.deb)
+( cd "$stage" && CARGO_TARGET_DIR="$stage/target" "$tauri_cli" bundle --bundles deb )
+deb=$(ls "$stage"/target/release/bundle/deb/*.deb)
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 dpkg-deb --contents "$deb"
 
-printf '\nrelease binary: %s bytes (%s)\n' "$(stat -c %s "$bin")" "$bin"
-printf 'stripped:       %s bytes\n' "$(stat -c %s "$release/recoup-app.stripped")"
+printf '\napp binary (dist profile, stripped): %s bytes (%s)\n' "$(stat -c %s "$bin")" "$bin"
 printf '.deb:           %s bytes (%s)\n' "$(stat -c %s "$deb")" "$deb"
 
 tmp=$(mktemp -d -t recoup-bundle-XXXXXX)
