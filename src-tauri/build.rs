@@ -2,6 +2,7 @@
 fn main() {
     println!("cargo:rerun-if-changed=../tauri.conf.json");
     println!("cargo:rerun-if-changed=capabilities");
+    println!("cargo:rerun-if-changed=src/command_names.rs");
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .config_path("../tauri.conf.json")
@@ -10,27 +11,4 @@ fn main() {
     .unwrap_or_else(|e| panic!("tauri-build failed: {e:#}"));
 }
 
-/// Every command the UI may call; the same list as `COMMANDS` in `src/commands.rs` (a test
-/// checks they agree).
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "ping",
-    "overview",
-    "history",
-    "generation",
-    "check_claim",
-    "submit_claim",
-    "generate",
-    "ledger",
-    "export_ledger",
-    "sync_status",
-    "sync_now",
-    "retry_quarantined",
-    "set_network",
-    "qa_state",
-    "set_qa",
-    "advance_test_clock",
-    "load_policy",
-    "connect_endpoint",
-    "use_embedded_endpoint",
-];
+include!("src/command_names.rs");

@@ -7,30 +7,9 @@ use recoup_app::{App, AppError, AppResult, ErrorCode};
 
 use crate::Shared;
 
-/// Every command the UI may call (the capability grants exactly these; `build.rs` lists them
-/// for the permission manifest, and a test checks the lists agree).
-pub const COMMANDS: &[&str] = &[
-    "app_info",
-    "ping",
-    "overview",
-    "history",
-    "generation",
-    "check_claim",
-    "submit_claim",
-    "generate",
-    "ledger",
-    "export_ledger",
-    "sync_status",
-    "sync_now",
-    "retry_quarantined",
-    "set_network",
-    "qa_state",
-    "set_qa",
-    "advance_test_clock",
-    "load_policy",
-    "connect_endpoint",
-    "use_embedded_endpoint",
-];
+// `COMMANDS`: every command the UI may call, in one file that `build.rs` reads too (for the
+// permission manifest); the capability grants exactly these (a test checks).
+include!("command_names.rs");
 
 type Answer<T> = Result<T, AppError>;
 
