@@ -289,7 +289,10 @@ fn run() -> Res<()> {
                 let ping = ipc(s, "ping", json!({}), n_ipc)?;
                 let check_claim = ipc(s, "check_claim", json!({"req": id}), n_ipc)?;
                 let ping2 = ipc(s, "ping", json!({}), n_ipc)?;
-                ipc_results = json!({"generation_id": id, "ping": ping, "check_claim": check_claim, "ping_again": ping2});
+                // Once more each, now that start-up work (first sync, thumbnails) has settled.
+                let check_claim2 = ipc(s, "check_claim", json!({"req": id}), n_ipc)?;
+                let ping3 = ipc(s, "ping", json!({}), n_ipc)?;
+                ipc_results = json!({"generation_id": id, "ping": ping, "check_claim": check_claim, "ping_again": ping2, "check_claim_again": check_claim2, "ping_third": ping3});
                 Ok(())
             },
         )?;
@@ -357,7 +360,13 @@ fn run() -> Res<()> {
             .unwrap_or(f64::NAN),
         ratio("pss_mib"),
     );
-    for cmd in ["ping", "check_claim", "ping_again"] {
+    for cmd in [
+        "ping",
+        "check_claim",
+        "ping_again",
+        "check_claim_again",
+        "ping_third",
+    ] {
         let s = &result["ipc"][cmd];
         println!(
             "{cmd}: p50 {:.3} ms, p95 {:.3} ms, p99 {:.3} ms, max {:.3} ms (n = {})",
