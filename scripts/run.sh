@@ -16,8 +16,8 @@ source scripts/lib.sh
 ensure_build_tools
 ensure_app_build_deps
 build_ui
-step "Building the app (release; the first build takes a few minutes)"
-cargo build --release --locked -p recoup-desktop
+step "Building the app (release, as shipped: the UI embedded; the first build takes a few minutes)"
+cargo build --release --locked -p recoup-desktop --features tauri/custom-protocol
 app="$PWD/target/release/recoup-app"
 
 if [ -n "${1:-}" ]; then
@@ -32,7 +32,7 @@ fi
 apt_install xvfb imagemagick
 echo "No display here: running under a virtual display (Xvfb). Stop with Ctrl-C."
 display=":$(( 90 + RANDOM % 400 ))"
-Xvfb "$display" -screen 0 1280x860x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$display" -screen 0 1200x800x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill "${app_pid:-}" "$xvfb" 2>/dev/null || true' EXIT INT TERM
 sleep 1

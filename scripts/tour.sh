@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A headless tour of Recoup from the command line (the app itself: bash scripts/run.sh). Builds the endpoint (`recoup-server`) and the
-# headless client (`recoup`), starts a local sandbox endpoint on loopback, and walks through the
-# whole flow on a fresh data directory: an account with a starting allowance, generations made by
+# A headless tour of Recoup from the command line (the desktop app: bash scripts/run.sh). Builds
+# the endpoint (`recoup-server`) and the headless client (`recoup`), starts a local sandbox
+# endpoint on loopback, and walks through the whole flow on a fresh data directory: an account
+# with a starting allowance, generations made by
 # the endpoint's generator (real images, some deliberately bad, some failing technically), the
 # instant offline refund check, "Bad result" reports (refundable and not), going offline and back,
 # the endpoint's decisions arriving as notifications, and both ledgers checked.
