@@ -552,3 +552,61 @@ fn settings_connect_to_a_remote_endpoint_and_back_without_losing_either_profile(
         "a refused connection changes nothing"
     );
 }
+
+#[test]
+fn a_report_held_for_review_is_announced_when_a_person_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = Arc::new(Events::default());
+    let mut c = config(dir.path());
+    // Every output looks fine: an eligible report cannot be decided objectively.
+    c.generator_bad_rate = 0.0;
+    let d = Device {
+        app: App::start(c, events.clone()).unwrap(),
+        events,
+        dir,
+    };
+    let g = generate(&d, Feature::Logo);
+    let claim = report(&d, &g);
+    let in_review = wait_for(&d, "the review answer", || {
+        let v = d.events.decided();
+        (!v.is_empty(), v)
+    });
+    assert_eq!(in_review[0].outcome, Some(ClaimOutcome::InReview));
+    assert!(
+        in_review[0].message.contains("being reviewed"),
+        "{}",
+        in_review[0].message
+    );
+    assert_eq!(d.app.sync_status().unwrap().in_review, 1);
+    assert_eq!(
+        d.app.generation(&g.generation_id).unwrap().state,
+        GenerationState::Pending
+    );
+
+    // The operator approves it on the endpoint, with the embedded endpoint's admin token.
+    let info = d.app.app_info().unwrap();
+    let admin = std::fs::read_to_string(d.dir.path().join("endpoint/admin-token")).unwrap();
+    let client = recoup_sync::Client::new(
+        recoup_sync::HttpTransport::new(info.endpoint.url.as_deref().unwrap()).unwrap(),
+    )
+    .with_token(admin.trim());
+    client
+        .admin_review(
+            info.endpoint.account_id.unwrap().parse().unwrap(),
+            claim.claim_id.parse().unwrap(),
+            true,
+        )
+        .unwrap();
+
+    let decided = wait_for(&d, "the approval reaching the device", || {
+        let v = d.events.decided();
+        (v.len() >= 2, v)
+    });
+    assert_eq!(decided[1].outcome, Some(ClaimOutcome::Refunded));
+    assert_eq!(decided[1].claim_id, claim.claim_id);
+    assert_eq!(d.app.sync_status().unwrap().in_review, 0);
+    assert_eq!(
+        d.app.generation(&g.generation_id).unwrap().state,
+        GenerationState::Refunded
+    );
+}
