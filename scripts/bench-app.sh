@@ -15,19 +15,12 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 ensure_build_tools
-apt_install libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev xvfb webkit2gtk-driver
-if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
-  step "Installing tauri-driver (cargo install, about 30 s)"
-  cargo install tauri-driver --locked --version '^2'
-fi
+ensure_app_build_deps
+apt_install xvfb webkit2gtk-driver
+ensure_tauri_driver
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-step "Building the UI (ui/dist)"
-if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  echo "error: the UI build needs Node 20 or newer (node: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
-( cd ui && { [ -x node_modules/.bin/vite ] || npm ci; } && npm run build )
+build_ui
 
 step "Building the app (release, as tauri build does: feature tauri/custom-protocol)"
 cargo build --release --locked -p recoup-desktop --features tauri/custom-protocol

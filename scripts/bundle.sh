@@ -24,16 +24,12 @@ for arg in "$@"; do
 done
 
 ensure_build_tools
-apt_install libwebkit2gtk-4.1-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev xvfb binutils file python3
+ensure_app_build_deps
+apt_install xvfb binutils file python3
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
-step "Building the UI (ui/dist) and installing the Tauri CLI (ui/node_modules)"
-if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-  echo "error: the UI build needs Node 20 or newer (node: $(node --version 2>/dev/null || echo none))" >&2
-  exit 1
-fi
-( cd ui && { [ -x node_modules/.bin/vite ] && [ -x node_modules/.bin/tauri ] || npm ci; } && npm run build )
-
+# build_ui installs ui/node_modules from the lock, which holds the Tauri CLI (@tauri-apps/cli).
+build_ui
 step "Building the app (profile dist: release for size, LTO, stripped; feature tauri/custom-protocol as tauri build does)"
 cargo build --profile dist --locked -p recoup-desktop --features tauri/custom-protocol
 bin="$CARGO_TARGET_DIR/dist/recoup-app"

@@ -23,10 +23,7 @@ ensure_build_tools
 
 step "E2E prerequisites: Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick, tauri-driver"
 apt_install xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev imagemagick
-if ! command -v tauri-driver >/dev/null; then
-  step "Installing tauri-driver (cargo install, about 30 s)"
-  cargo install tauri-driver --locked --version '^2'
-fi
+ensure_tauri_driver
 command -v WebKitWebDriver >/dev/null || {
   echo "error: WebKitWebDriver is not on PATH although webkit2gtk-driver is installed" >&2; exit 1; }
 

@@ -62,3 +62,11 @@ build_ui() {
   step "Building the UI (type check, then vite build into ui/dist)"
   (cd ui && npm run build)
 }
+
+# tauri-driver (WebDriver for Tauri apps; it drives WebKitWebDriver), once per machine.
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    step "Installing tauri-driver (cargo install, about 30 s)"
+    cargo install tauri-driver --locked --version '^2'
+  fi
+}

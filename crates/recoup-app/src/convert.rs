@@ -68,22 +68,19 @@ fn reasons(d: &Decision) -> Vec<ReasonView> {
         .collect()
 }
 
-/// What the history shows for a generation.
-pub fn state(g: &GenerationRecord, claim: Option<&ClaimRecord>) -> GenerationState {
-    match g.status {
-        GenerationStatus::Running => GenerationState::Running,
-        GenerationStatus::Failed => GenerationState::TechnicalFailure,
-        GenerationStatus::Succeeded => match (claim.map(|c| c.outcome), &g.claim) {
-            (Some(Some(ClaimOutcome::Refunded)), _) => GenerationState::Refunded,
-            (Some(Some(ClaimOutcome::NotRefunded)), _) => GenerationState::NotRefunded,
-            (Some(_), _) => GenerationState::Pending,
-            (None, Some(s)) => match s.outcome {
-                Some(ClaimOutcome::Refunded) => GenerationState::Refunded,
-                Some(ClaimOutcome::NotRefunded) => GenerationState::NotRefunded,
-                _ => GenerationState::Pending,
-            },
-            (None, None) => GenerationState::Succeeded,
-        },
+/// What the history shows for a generation (its status, then its report's outcome).
+pub fn state(g: &GenerationRecord) -> GenerationState {
+    match (g.status, g.claim.as_ref().map(|c| c.outcome)) {
+        (GenerationStatus::Running, _) => GenerationState::Running,
+        (GenerationStatus::Failed, _) => GenerationState::TechnicalFailure,
+        (GenerationStatus::Succeeded, None) => GenerationState::Succeeded,
+        (GenerationStatus::Succeeded, Some(Some(ClaimOutcome::Refunded))) => {
+            GenerationState::Refunded
+        }
+        (GenerationStatus::Succeeded, Some(Some(ClaimOutcome::NotRefunded))) => {
+            GenerationState::NotRefunded
+        }
+        (GenerationStatus::Succeeded, Some(_)) => GenerationState::Pending,
     }
 }
 
@@ -97,7 +94,7 @@ pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> G
         surface: g.surface,
         media_kind: g.media_kind,
         status: g.status,
-        state: state(g, claim_record),
+        state: state(g),
         started_at: time(g.started_at),
         finished_at: g.finished_at.map(time),
         cost: g.cost,
@@ -235,7 +232,7 @@ mod tests {
         ];
         for (status, claim, want) in cases {
             let g = record(status, claim.clone());
-            assert_eq!(state(&g, None), want, "{status:?} with {claim:?}");
+            assert_eq!(state(&g), want, "{status:?} with {claim:?}");
         }
         assert!(!generation(&record(GenerationStatus::Failed, None), None).has_output);
         assert!(generation(&record(GenerationStatus::Succeeded, None), None).has_output);

@@ -3,14 +3,10 @@
 //! whole flow — generations, reports, decisions, refunds — with no server to set up.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::settings::write_atomically;
-
-/// The admin token's file in the endpoint's folder (mode 0600).
-const ADMIN_TOKEN_FILE: &str = "admin-token";
 
 /// The generator's rates a first start uses unless told otherwise.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,25 +140,15 @@ impl Drop for EmbeddedEndpoint {
     }
 }
 
-/// The endpoint's admin token: made on first start, kept in a private file.
+/// The endpoint's admin token: made on first start, kept in a private file in its data dir
+/// (where `recoup-server` keeps it too).
 fn admin_token(dir: &Path) -> AppResult<String> {
-    let path: PathBuf = dir.join(ADMIN_TOKEN_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
-        Ok(_) => Err(AppError::file(
-            &path,
-            "it is empty; delete it and restart to make a new one",
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let token = recoup_server::new_admin_token().map_err(|e| {
-                AppError::new(
-                    ErrorCode::Internal,
-                    format!("cannot make an admin token: {}", e.0.message),
-                )
-            })?;
-            write_atomically(&path, token.as_bytes(), true)?;
-            Ok(token)
-        }
-        Err(e) => Err(AppError::file(&path, e)),
-    }
+    recoup_server::admin_token_file(dir)
+        .map(|(token, _)| token)
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::File,
+                format!("the embedded endpoint's admin token: {}", e.0.message),
+            )
+        })
 }

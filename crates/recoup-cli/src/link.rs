@@ -7,7 +7,6 @@
 //! is never written to the database, to logs, or to command output.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -265,22 +264,14 @@ pub fn generate(
         }
         .into());
     }
-    let mut attempt = 0u32;
-    let view: GenerationView = loop {
-        match engine.client().generate(req) {
-            Ok(v) => break v,
-            Err(e) if e.is_transient() && attempt < 2 => {
-                attempt += 1;
-                std::thread::sleep(Duration::from_millis(250 * u64::from(attempt)));
-            }
-            Err(e) => {
-                return Err(CliError::Generation {
-                    id: req.generation_id.to_string(),
-                    source: e,
-                });
-            }
-        }
-    };
+    let view: GenerationView =
+        engine
+            .client()
+            .generate_retrying(req)
+            .map_err(|e| CliError::Generation {
+                id: req.generation_id.to_string(),
+                source: e,
+            })?;
     let mut notes = Vec::new();
     match engine.pull_only(store) {
         Ok(r) if r.errors.is_empty() => {}

@@ -81,6 +81,23 @@ pub fn new_admin_token() -> Result<String, AppError> {
     state::new_token("ra")
 }
 
+/// The admin token's file in an endpoint's data dir.
+pub const ADMIN_TOKEN_FILE: &str = "admin-token";
+
+/// The admin token kept in `DATA_DIR/admin-token`: read, or made (and written readable by its
+/// owner only) when the file is missing or empty. Answers the token and whether it was made now.
+pub fn admin_token_file(dir: &std::path::Path) -> Result<(String, bool), AppError> {
+    let path = dir.join(ADMIN_TOKEN_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(t) if !t.trim().is_empty() => Ok((t.trim().to_owned(), false)),
+        _ => {
+            let token = new_admin_token()?;
+            write_secret(&path, token.as_bytes())?;
+            Ok((token, true))
+        }
+    }
+}
+
 /// Writes a file readable by its owner only, atomically.
 pub fn write_secret(path: &std::path::Path, bytes: &[u8]) -> Result<(), AppError> {
     state::write_private(path, bytes)

@@ -108,14 +108,12 @@ fn run(args: Args) -> Result<(), String> {
 
 /// Reads DATA_DIR/admin-token, or makes one (readable by the owner only) and says where it is.
 fn admin_token_file(dir: &std::path::Path) -> Result<String, String> {
-    let path = dir.join("admin-token");
-    match std::fs::read_to_string(&path) {
-        Ok(t) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
-        _ => {
-            let token = recoup_server::new_admin_token().map_err(|e| e.0.message)?;
-            recoup_server::write_secret(&path, token.as_bytes()).map_err(|e| e.0.message)?;
-            eprintln!("admin token written to {}", path.display());
-            Ok(token)
-        }
+    let (token, created) = recoup_server::admin_token_file(dir).map_err(|e| e.0.message)?;
+    if created {
+        eprintln!(
+            "admin token written to {}",
+            dir.join(recoup_server::ADMIN_TOKEN_FILE).display()
+        );
     }
+    Ok(token)
 }

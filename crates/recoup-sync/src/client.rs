@@ -161,6 +161,22 @@ impl<T: Transport> Client<T> {
         self.json(self.call(Method::Post, "/v1/generations", Some(body(req)?), &[])?)
     }
 
+    /// [`Client::generate`], tried again (after 250 ms, then 500 ms) when it fails transiently:
+    /// the same generation id, so the endpoint runs it once however many requests arrive.
+    pub fn generate_retrying(&self, req: &GenerationRequest) -> ClientResult<GenerationView> {
+        const RETRIES: u32 = 2;
+        let mut attempt = 0u32;
+        loop {
+            match self.generate(req) {
+                Err(e) if e.is_transient() && attempt < RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)));
+                }
+                answer => return answer,
+            }
+        }
+    }
+
     /// `GET /v1/generations/{id}/output`: the output file.
     pub fn generation_output(&self, id: GenerationId) -> ClientResult<GenerationOutput> {
         let r = self.call(

@@ -1,9 +1,6 @@
 //! The history screen: a page of history, one generation, running a generation on the
 //! endpoint, and generation outputs (the device's cache in the profile folder, else fetched).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use recoup_api::GenerationRequest;
 use recoup_core::GenerationId;
 use recoup_store::{
@@ -12,11 +9,9 @@ use recoup_store::{
 use recoup_sync::{SplitMix64, SyncConfig, SyncEngine};
 
 use super::balance::balance_summary;
-use super::{App, EMBEDDED_PROFILE, Link, Session, profile_name};
+use super::{App, Link, Session};
 use crate::convert;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::secrets::profile_dir;
-use crate::settings::EndpointChoice;
 use crate::views::{
     AppEvent, GenerateRequest, GenerationItem, HistoryPageView, HistoryRequest, HistoryShow,
 };
@@ -98,21 +93,11 @@ impl App {
             surface: req.surface.unwrap_or(qa.surface),
         };
         let client = link.client();
-        let mut attempt = 0u32;
-        let view = loop {
-            match client.generate(&request) {
-                Ok(v) => break v,
-                // The same id again: the endpoint runs it once.
-                Err(e) if e.is_transient() && attempt < 2 => {
-                    attempt += 1;
-                    std::thread::sleep(Duration::from_millis(250 * u64::from(attempt)));
-                }
-                Err(e) => return Err(e.into()),
-            }
-        };
+        // Transient failures are retried with the same id: the endpoint runs it once.
+        let view = client.generate_retrying(&request)?;
         if view.output_path.is_some() {
             // A failed fetch is not fatal: the history fetches it again when shown.
-            if let Err(e) = self.fetch_output(&link, request.generation_id) {
+            if let Err(e) = self.fetch_output(&s, &link, request.generation_id) {
                 tracing::warn!(error = %e, "output not fetched after generating");
             }
         }
@@ -146,21 +131,15 @@ impl App {
         Ok(item)
     }
 
-    fn outputs_dir(&self, s: &Session) -> PathBuf {
-        let profile = match &s.endpoint {
-            EndpointChoice::Embedded => EMBEDDED_PROFILE.to_owned(),
-            EndpointChoice::Remote { account_id, .. } => {
-                profile_name(account_id).unwrap_or_else(|_| "remote".to_owned())
-            }
-            EndpointChoice::None => "local".to_owned(),
-        };
-        profile_dir(&self.config.data_dir, &profile).join("outputs")
-    }
-
-    fn fetch_output(&self, link: &Link, id: GenerationId) -> AppResult<(Vec<u8>, &'static str)> {
-        let s = self.session()?;
+    /// Fetches an output from the endpoint and caches it in the profile's `outputs` folder.
+    fn fetch_output(
+        &self,
+        s: &Session,
+        link: &Link,
+        id: GenerationId,
+    ) -> AppResult<(Vec<u8>, &'static str)> {
         let out = link.client().generation_output(id)?;
-        let dir = self.outputs_dir(&s);
+        let dir = s.dir.join(OUTPUTS_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| AppError::file(&dir, e))?;
         let path = dir.join(format!("{id}.{}", out.extension()));
         crate::settings::write_atomically(&path, &out.bytes, false)?;
@@ -173,7 +152,7 @@ impl App {
     pub fn output(&self, id: &str) -> AppResult<(Vec<u8>, &'static str)> {
         let id = convert::generation_id("generation_id", id)?;
         let s = self.session()?;
-        let dir = self.outputs_dir(&s);
+        let dir = s.dir.join(OUTPUTS_DIR);
         for ext in ["png", "gif"] {
             let path = dir.join(format!("{id}.{ext}"));
             match std::fs::read(&path) {
@@ -195,10 +174,13 @@ impl App {
                 "the output is not on this device yet and you are offline",
             ));
         }
-        let link = s.link()?.clone();
-        self.fetch_output(&link, id)
+        let link = s.link()?;
+        self.fetch_output(&s, link, id)
     }
 }
+
+/// The folder of cached outputs in a profile folder.
+const OUTPUTS_DIR: &str = "outputs";
 
 fn mime(ext: &str) -> &'static str {
     if ext == "gif" {

@@ -130,6 +130,8 @@ impl Link {
 /// One profile: its store, its endpoint and its background sync.
 struct Session {
     endpoint: EndpointChoice,
+    /// The profile's folder (its ledger, its token file, its cached outputs).
+    dir: PathBuf,
     store: Mutex<Store>,
     link: Option<Link>,
     token_storage: TokenStorage,
@@ -322,6 +324,7 @@ impl App {
         });
         Ok(Session {
             endpoint: endpoint.clone(),
+            dir,
             store: Mutex::new(store),
             link,
             token_storage,
