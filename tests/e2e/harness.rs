@@ -55,11 +55,14 @@ pub fn screenshot_dir() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a free loopback port")
-        .port()
+/// Two different free loopback ports, for tauri-driver and the WebKitWebDriver behind it. Both
+/// stay bound until both are known: released one at a time, the kernel can hand out the same port
+/// twice, and WebKitWebDriver then fails with "Unable to listen for HTTP server".
+fn free_port_pair() -> (u16, u16) {
+    let bind = || TcpListener::bind("127.0.0.1:0").expect("bind a free loopback port");
+    let (a, b) = (bind(), bind());
+    let port = |l: &TcpListener| l.local_addr().expect("a bound port's address").port();
+    (port(&a), port(&b))
 }
 
 /// One app under test: a fresh data directory, `tauri-driver` (and through it WebKitWebDriver and
@@ -84,8 +87,7 @@ impl Fixture {
             .expect("create a temp data dir");
         let log = data_dir.path().join("tauri-driver.log");
         let log_file = fs::File::create(&log).expect("create the driver log");
-        let port = free_port();
-        let native_port = free_port();
+        let (port, native_port) = free_port_pair();
         let mut env: Vec<(String, OsString)> = vec![
             ("RECOUP_DATA_DIR".into(), data_dir.path().join("app").into()),
             ("RECOUP_NO_KEYCHAIN".into(), "1".into()),

@@ -127,9 +127,12 @@ pub fn seed(dir: &Path, n: usize, threads: usize) -> Res<Option<Duration>> {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/// A free loopback port (bound, then released).
-pub fn free_port() -> Res<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Two different free loopback ports (bound together, then released): released one at a time,
+/// the kernel can hand out the same port twice, and WebKitWebDriver then cannot listen.
+pub fn free_port_pair() -> Res<(u16, u16)> {
+    let a = TcpListener::bind("127.0.0.1:0")?;
+    let b = TcpListener::bind("127.0.0.1:0")?;
+    Ok((a.local_addr()?.port(), b.local_addr()?.port()))
 }
 
 /// Stops a child this bench started: SIGTERM (tauri-driver then stops WebKitWebDriver), then
@@ -159,8 +162,7 @@ impl Driver {
     /// Starts `tauri_driver` with `native` (`WebKitWebDriver`) as its native driver, its output
     /// in `log`, and waits until it listens.
     pub fn start(tauri_driver: &Path, native: &Path, log: &Path) -> Res<Self> {
-        let port = free_port()?;
-        let native_port = free_port()?;
+        let (port, native_port) = free_port_pair()?;
         let out = std::fs::File::create(log)?;
         let child = Command::new(tauri_driver)
             .args(["--port", &port.to_string()])
