@@ -20,6 +20,8 @@ cargo fmt --all -- --check
 
 step "Lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The e2e test has `test = false` (it needs the built app and a display), so --all-targets skips it.
+cargo clippy -p recoup-tests --test e2e --locked -- -D warnings
 
 step "Tests (unit, property, integration, IPC on the mock runtime, CLI end to end, doc examples)"
 cargo test --workspace --locked
