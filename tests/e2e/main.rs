@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod harness;
+mod layout;
 mod recoup;
 mod webdriver;
 
@@ -64,6 +65,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         ui.wait_card_state(id, "succeeded");
     }
     ui.screenshot("history");
+    ui.assert_readable("the History screen");
     let after_generating = ui.balance();
     assert!(
         after_generating < start,
@@ -84,6 +86,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         "The output is unusable: blank or noise, no garment to be seen.",
     );
     ui.screenshot("claim-eligible");
+    ui.assert_readable("the Bad result dialog, eligible");
     ui.submit_claim();
     let toast = ui.wait_toast("Refund granted");
     let refunded = integer_in(&toast)
@@ -139,6 +142,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         "smeared background, and the shadow is doubled.",
     );
     ui.screenshot("claim-ineligible");
+    ui.assert_readable("the Bad result dialog, not refundable");
     ui.submit_claim();
     ui.wait_toast("Thank you for your feedback");
     ui.wait_card_state(&ineligible, "not_refunded");
@@ -166,6 +170,7 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
     ui.wait_card_state(&made[1], "pending");
     ui.wait_queued(1);
     ui.screenshot("sync");
+    ui.assert_readable("the Sync screen, offline with a queued report");
     let before_sync = ui.balance();
     ui.dismiss_toasts();
     ui.set_network(true);
@@ -185,8 +190,10 @@ fn bad_result_reports_are_refunded_or_answered_online_and_offline() {
         "a refund row in the ledger (ledger-entry, data-kind=\"refund\")",
     );
     ui.screenshot("ledger");
+    ui.assert_readable("the Ledger screen");
     ui.go("balance");
     ui.screenshot("balance");
+    ui.assert_readable("the Balance screen");
     ui.close();
 }
 
@@ -204,10 +211,12 @@ fn qa_batch_editor_is_never_refundable_and_technical_failures_cost_nothing() {
     ui.set_checkbox("settings-qa-toggle", true);
     ui.visible("nav-qa");
     ui.screenshot("settings");
+    ui.assert_readable("the Settings screen");
     ui.go("qa");
     ui.choose("qa-surface", "batch_editor");
     ui.wait_qa_applied();
     ui.screenshot("qa");
+    ui.assert_readable("the QA screen");
 
     let id = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
     ui.wait_card_state(&id, "succeeded");
@@ -245,5 +254,68 @@ fn qa_batch_editor_is_never_refundable_and_technical_failures_cost_nothing() {
         Some("true"),
         "\"Bad result\" should be disabled for a technical failure (its credits came back by themselves)"
     );
+    ui.close();
+}
+
+/// A phone-sized window (390 x 844, an iPhone's viewport) in the dark theme (GTK's dark variant,
+/// which WebKitGTK reports to the page as `prefers-color-scheme: dark`): the navigation becomes a
+/// bar below the screen, no screen pushes a control or text out of the window sideways, every
+/// text reads (WCAG AA contrast) on every screen, and the Bad result flow works with a dialog
+/// that fits the screen.
+#[test]
+fn a_phone_sized_window_in_the_dark_theme_keeps_every_screen_usable() {
+    require_display();
+    let fixture = Fixture::start(&[("GTK_THEME", "Adwaita:dark")]);
+    let ui = fixture.open("phone");
+    ui.wait_ready();
+    ui.resize(390, 844);
+    assert!(
+        ui.prefers_dark(),
+        "with GTK_THEME=Adwaita:dark the page should see prefers-color-scheme: dark"
+    );
+
+    let made = ui.generate(REFUNDABLE_ON_WEB, 2);
+    for id in &made {
+        ui.wait_card_state(id, "succeeded");
+    }
+    let (_, height) = ui.viewport();
+    let nav = ui.rect("nav-history");
+    assert!(
+        nav.bottom <= height as f64 + 1.0 && nav.top > height as f64 / 2.0,
+        "on a phone the navigation is a bar at the bottom of the window ({height} px high): \
+         nav-history is at {nav:?}"
+    );
+
+    for screen in ["history", "balance", "ledger", "sync", "settings"] {
+        ui.go(screen);
+        ui.screenshot(&format!("phone-dark-{screen}"));
+        ui.assert_fits_sideways(&format!("the {screen} screen"));
+        ui.assert_readable(&format!("the {screen} screen"));
+    }
+
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&made[0], MenuBy::Button);
+    assert!(
+        verdict.eligible,
+        "the phone layout changes nothing about eligibility: {verdict:?}"
+    );
+    ui.fill_claim(
+        "blank_or_corrupted",
+        "blank output, seen on a small screen.",
+    );
+    ui.screenshot("phone-dark-claim");
+    let (width, height) = ui.viewport();
+    let dialog = ui.rect("claim-dialog");
+    assert!(
+        dialog.left >= -1.0
+            && dialog.right <= width as f64 + 1.0
+            && dialog.top >= -1.0
+            && dialog.bottom <= height as f64 + 1.0,
+        "the Bad result dialog should fit the {width}x{height} window: it is at {dialog:?}"
+    );
+    ui.assert_readable("the Bad result dialog");
+    ui.submit_claim();
+    ui.wait_toast("Refund granted");
+    ui.wait_card_state(&made[0], "refunded");
     ui.close();
 }

@@ -265,6 +265,11 @@ impl Session {
         }]))
     }
 
+    /// Resizes the window (W3C `Set Window Rect`) and answers the rect the window got.
+    pub fn set_window_size(&self, width: u32, height: u32) -> WdResult<Value> {
+        self.post("/window/rect", json!({ "width": width, "height": height }))
+    }
+
     /// A PNG of the window.
     pub fn screenshot(&self) -> WdResult<Vec<u8>> {
         let v = self.get("/screenshot")?;
