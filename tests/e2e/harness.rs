@@ -118,9 +118,13 @@ impl Fixture {
             data_dir,
             log,
         };
+        // tauri-driver listens at once, but proxies every request to WebKitWebDriver, which it
+        // starts beside it: a session asked for before that one listens fails with "tcp
+        // connect error". Wait for both.
+        let listening = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
         let deadline = Instant::now() + WAIT;
         loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            if listening(port) && listening(native_port) {
                 break;
             }
             if let Ok(Some(status)) = fixture.driver.try_wait() {
@@ -131,7 +135,8 @@ impl Fixture {
             }
             assert!(
                 Instant::now() < deadline,
-                "tauri-driver did not listen on port {port} within {WAIT:?}; its log:\n{}",
+                "tauri-driver (port {port}) and WebKitWebDriver (port {native_port}) did not \
+                 both listen within {WAIT:?}; the log:\n{}",
                 fixture.driver_log()
             );
             std::thread::sleep(POLL_EVERY);

@@ -178,9 +178,11 @@ impl Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
+        // tauri-driver proxies to the WebKitWebDriver it starts beside it: wait for both.
+        let listening = |p: u16| std::net::TcpStream::connect(("127.0.0.1", p)).is_ok();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            if listening(port) && listening(native_port) {
                 return Ok(driver);
             }
             if let Ok(Some(status)) = driver.child.try_wait() {
@@ -190,7 +192,9 @@ impl Driver {
                 )));
             }
             if Instant::now() > deadline {
-                return Err(err("tauri-driver did not listen within 20 s"));
+                return Err(err(
+                    "tauri-driver and WebKitWebDriver did not both listen within 20 s",
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
