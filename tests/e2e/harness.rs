@@ -400,6 +400,17 @@ impl Ui {
     }
 }
 
+/// The strings of a script's answer that is an array (anything else in it is left out).
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The first unsigned integer in `text` (digits with `,`, `.`, ` ` or thin-space thousands
 /// separators are joined: "1,000 credits" is 1000).
 pub fn integer_in(text: &str) -> Option<u64> {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::harness::Ui;
+use crate::harness::{Ui, strings};
 
 /// Finds the visible controls and text that reach outside the viewport sideways. An element
 /// inside a horizontally scrolling container (`overflow-x: auto | scroll`) counts only if the
@@ -101,16 +101,6 @@ pub struct Rect {
     pub top: f64,
     pub right: f64,
     pub bottom: f64,
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 impl Ui {

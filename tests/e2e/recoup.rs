@@ -2,7 +2,7 @@
 //! cards, the ⋯ / right-click / Shift+F10 context menu, the "Bad result" dialog, toasts, the
 //! network switch. Every step goes through the UI; every wait is bounded (see [`Ui::wait_until`]).
 
-use crate::harness::{Ui, integer_in, tid};
+use crate::harness::{Ui, integer_in, strings, tid};
 use crate::webdriver::{Element, Session, keys};
 
 /// How the context menu of a card is opened.
@@ -112,13 +112,7 @@ impl Ui {
             "return [...document.querySelectorAll(arguments[0])].map(e => e.dataset.generationId);",
             vec![tid("history-item").into()],
         );
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+        strings(&v)
     }
 
     /// Generates `count` times with `feature` from the History screen's Generate bar and returns
