@@ -170,16 +170,10 @@ impl Ui {
     /// transition (a toast sliding in, a button's hover fade) is not what the user reads.
     pub fn assert_readable(&self, what: &str) {
         let theme = if self.prefers_dark() { "dark" } else { "light" };
-        self.wait_until(
+        self.wait_until_none(
             &format!("every text on {what} to read in the {theme} theme (WCAG AA contrast)"),
-            || {
-                let faint = self.low_contrast_text();
-                if faint.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("below it: {faint:#?}"))
-                }
-            },
+            "below it",
+            || self.low_contrast_text(),
         );
     }
 
@@ -187,16 +181,23 @@ impl Ui {
     /// sideways (after the layout settles, bounded).
     pub fn assert_fits_sideways(&self, what: &str) {
         let (width, _) = self.viewport();
-        self.wait_until(
+        self.wait_until_none(
             &format!("{what} to fit a {width} px wide window sideways"),
-            || {
-                let outside = self.off_screen_sideways();
-                if outside.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("outside: {outside:#?}"))
-                }
-            },
+            "outside",
+            || self.off_screen_sideways(),
         );
+    }
+
+    /// Waits (bounded) until `find` finds nothing; on timeout fails with what it found last,
+    /// under `label`.
+    fn wait_until_none(&self, what: &str, label: &str, find: impl Fn() -> Vec<String>) {
+        self.wait_until(what, || {
+            let found = find();
+            if found.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{label}: {found:#?}"))
+            }
+        });
     }
 }
