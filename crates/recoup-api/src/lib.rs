@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod error;
 mod signed;
 
 use jiff::Timestamp;
@@ -21,6 +22,7 @@ use uuid::Uuid;
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
 use recoup_store::{AccountBalance, Change, ClaimOutcome, GenerationRecord, Verdict};
 
+pub use error::ErrorCode;
 pub use signed::{PolicyKey, SignatureError, SignedPolicy, public_key};
 
 /// Most claims in one batch.
@@ -28,86 +30,6 @@ pub const CLAIM_BATCH_MAX: usize = 500;
 
 /// Largest request body the endpoint reads, in bytes.
 pub const BODY_BYTES_MAX: usize = 1024 * 1024;
-
-/// Stable error codes. The UI and scripts branch on these, never on message text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// No or wrong bearer token.
-    Unauthorized,
-    /// Not found (or not yours: the same answer).
-    NotFound,
-    /// A field is malformed or out of range.
-    InvalidInput,
-    /// Claim details outside the policy's bounds.
-    InvalidDetails,
-    /// An id was reused for a different request.
-    IdempotencyConflict,
-    /// Not enough credits.
-    InsufficientCredits,
-    /// A generation id was reused.
-    GenerationExists,
-    /// A claim is not in the state the request needs.
-    InvalidState,
-    /// The body is too large.
-    PayloadTooLarge,
-    /// Too many requests; retry after a moment.
-    RateLimited,
-    /// Only available on a sandbox endpoint.
-    SandboxOnly,
-    /// A document (policy) was refused.
-    InvalidDocument,
-    /// The endpoint is temporarily unable to answer; retry.
-    Unavailable,
-    /// A bug on the endpoint; retry later.
-    Internal,
-}
-
-impl ErrorCode {
-    /// Whether retrying the same request later may succeed (the sync engine retries these and
-    /// records the others as final answers).
-    pub const fn is_transient(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal
-        )
-    }
-
-    /// The HTTP status the endpoint answers with.
-    pub const fn http_status(self) -> u16 {
-        match self {
-            ErrorCode::Unauthorized => 401,
-            ErrorCode::NotFound => 404,
-            ErrorCode::InvalidInput | ErrorCode::InvalidDocument => 400,
-            ErrorCode::InvalidDetails => 422,
-            ErrorCode::IdempotencyConflict
-            | ErrorCode::GenerationExists
-            | ErrorCode::InvalidState => 409,
-            ErrorCode::InsufficientCredits => 402,
-            ErrorCode::PayloadTooLarge => 413,
-            ErrorCode::RateLimited => 429,
-            ErrorCode::SandboxOnly => 403,
-            ErrorCode::Unavailable => 503,
-            ErrorCode::Internal => 500,
-        }
-    }
-
-    /// The code for a store error.
-    pub fn from_store(e: &recoup_store::StoreError) -> Self {
-        match e.code() {
-            "not_found" => ErrorCode::NotFound,
-            "idempotency_conflict" => ErrorCode::IdempotencyConflict,
-            "insufficient_credits" => ErrorCode::InsufficientCredits,
-            "invalid_details" => ErrorCode::InvalidDetails,
-            "generation_exists" => ErrorCode::GenerationExists,
-            "invalid_input" | "invalid_amount" => ErrorCode::InvalidInput,
-            "invalid_document" => ErrorCode::InvalidDocument,
-            "busy" => ErrorCode::Unavailable,
-            "hold_already_settled" | "already_refunded" | "not_charged" => ErrorCode::InvalidState,
-            _ => ErrorCode::Internal,
-        }
-    }
-}
 
 /// The body of every error answer: `{code, message}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

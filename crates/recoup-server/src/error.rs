@@ -36,8 +36,10 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        let code = ErrorCode::from_store(&e);
-        if code == ErrorCode::Internal {
+        let code = ErrorCode::from(&e);
+        // The endpoint's own storage failing (damaged, too new, SQLite) is its failure, not the
+        // requester's: logged in full, answered as `internal` without details.
+        if code.http_status() == 500 {
             return Self::internal(e.to_string());
         }
         Self::api(code, e.to_string())

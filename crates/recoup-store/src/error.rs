@@ -114,31 +114,92 @@ pub enum StoreError {
     Invariant(#[from] InvariantViolation),
 }
 
+/// What kind of refusal or failure a [`StoreError`] is: a closed set, spelled as the stable
+/// code a UI or script branches on. Each boundary turns it into its own code with an exhaustive
+/// `match` (the endpoint's and the device's `ErrorCode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumIter)]
+#[strum(serialize_all = "snake_case")]
+pub enum StoreErrorKind {
+    /// The database file is damaged or not a Recoup database.
+    CorruptDatabase,
+    /// The database was written by a newer Recoup.
+    DatabaseTooNew,
+    /// Another process holds the database too long.
+    Busy,
+    /// SQLite, a migration or a stored value failed.
+    Storage,
+    /// No such record.
+    NotFound,
+    /// An operation id was reused for a different request.
+    IdempotencyConflict,
+    /// Not enough credits.
+    InsufficientCredits,
+    /// A credit amount out of range.
+    InvalidAmount,
+    /// A refund larger than the charge.
+    RefundExceedsCharge,
+    /// A policy or price document was refused.
+    InvalidDocument,
+    /// Claim details outside the policy's bounds.
+    InvalidDetails,
+    /// A report on a running generation.
+    GenerationNotFinished,
+    /// A report on a generation that failed technically.
+    TechnicalFailureAutoRefunded,
+    /// A second report on one generation.
+    AlreadyClaimed,
+    /// A generation id reused with other settings.
+    GenerationExists,
+    /// A hold settled twice.
+    HoldAlreadySettled,
+    /// A second refund.
+    AlreadyRefunded,
+    /// A refund of something never charged.
+    NotCharged,
+    /// A value out of range.
+    InvalidInput,
+    /// An invariant broke (a bug).
+    InvariantViolated,
+}
+
+impl StoreErrorKind {
+    /// The stable spelling: `already_claimed`.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 impl StoreError {
-    /// The stable error code (closed set) a UI or script can branch on.
-    pub fn code(&self) -> &'static str {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> StoreErrorKind {
+        use StoreErrorKind as K;
         match self {
-            StoreError::Corrupt { .. } => "corrupt_database",
-            StoreError::TooNew { .. } => "database_too_new",
-            StoreError::Busy => "busy",
-            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Decode(_) => "storage",
-            StoreError::NotFound { .. } => "not_found",
-            StoreError::IdempotencyConflict { .. } => "idempotency_conflict",
-            StoreError::Ledger(LedgerError::InsufficientCredits { .. }) => "insufficient_credits",
-            StoreError::Ledger(LedgerError::InvalidAmount { .. }) => "invalid_amount",
-            StoreError::Ledger(LedgerError::RefundExceedsCharge { .. }) => "refund_exceeds_charge",
-            StoreError::Document(_) => "invalid_document",
-            StoreError::Details(_) => "invalid_details",
-            StoreError::GenerationNotFinished(_) => "generation_not_finished",
-            StoreError::TechnicalFailure(_) => "technical_failure_auto_refunded",
-            StoreError::AlreadyClaimed { .. } => "already_claimed",
-            StoreError::GenerationExists(_) => "generation_exists",
-            StoreError::AlreadySettled { .. } => "hold_already_settled",
-            StoreError::AlreadyRefunded(_) => "already_refunded",
-            StoreError::NotCharged(_) => "not_charged",
-            StoreError::InvalidInput { .. } => "invalid_input",
-            StoreError::Invariant(_) => "invariant_violated",
+            StoreError::Corrupt { .. } => K::CorruptDatabase,
+            StoreError::TooNew { .. } => K::DatabaseTooNew,
+            StoreError::Busy => K::Busy,
+            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Decode(_) => K::Storage,
+            StoreError::NotFound { .. } => K::NotFound,
+            StoreError::IdempotencyConflict { .. } => K::IdempotencyConflict,
+            StoreError::Ledger(LedgerError::InsufficientCredits { .. }) => K::InsufficientCredits,
+            StoreError::Ledger(LedgerError::InvalidAmount { .. }) => K::InvalidAmount,
+            StoreError::Ledger(LedgerError::RefundExceedsCharge { .. }) => K::RefundExceedsCharge,
+            StoreError::Document(_) => K::InvalidDocument,
+            StoreError::Details(_) => K::InvalidDetails,
+            StoreError::GenerationNotFinished(_) => K::GenerationNotFinished,
+            StoreError::TechnicalFailure(_) => K::TechnicalFailureAutoRefunded,
+            StoreError::AlreadyClaimed { .. } => K::AlreadyClaimed,
+            StoreError::GenerationExists(_) => K::GenerationExists,
+            StoreError::AlreadySettled { .. } => K::HoldAlreadySettled,
+            StoreError::AlreadyRefunded(_) => K::AlreadyRefunded,
+            StoreError::NotCharged(_) => K::NotCharged,
+            StoreError::InvalidInput { .. } => K::InvalidInput,
+            StoreError::Invariant(_) => K::InvariantViolated,
         }
+    }
+
+    /// The stable error code (closed set) a UI or script can branch on: [`Self::kind`] spelled.
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     pub(crate) fn decode(what: impl std::fmt::Display) -> Self {

@@ -48,7 +48,7 @@ use recoup_core::OpId;
 pub use claims::{
     ClaimOutcome, ClaimQuery, ClaimRecord, Judgement, OutboxItem, SubmitClaim, SyncState, Verdict,
 };
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, StoreErrorKind};
 pub use generations::{
     ClaimSummary, FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage,
     HistoryQuery, Outcome, StartGeneration,

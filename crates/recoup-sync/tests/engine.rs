@@ -205,7 +205,7 @@ impl FakeEndpoint {
                 refunded_credits: 0,
                 decided_at: Some(self.now.get()),
             },
-            Err(e) => return Err(ApiError::new(ErrorCode::from_store(&e), e.to_string())),
+            Err(e) => return Err(ApiError::new(ErrorCode::from(&e), e.to_string())),
         };
         Ok(ClaimAnswer {
             claim_id: c.claim_id,
