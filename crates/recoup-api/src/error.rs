@@ -165,6 +165,11 @@ impl ErrorCode {
         }
     }
 
+    /// Whether the endpoint can answer with this code (the others are said only by a device).
+    pub const fn reaches_http(self) -> bool {
+        self.http_status() != 500 || matches!(self, ErrorCode::Internal)
+    }
+
     /// The `recoup` CLI's exit status for a failure with this code: 1 refused (fix the request),
     /// 3 try again later, 4 sign in or link again, 5 the local data or files, 70 a bug.
     /// (2 is the usage error of the argument parser.)
