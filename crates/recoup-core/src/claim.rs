@@ -55,9 +55,13 @@ pub fn validate_details(text: &str, limits: ClaimTextLimits) -> Result<String, D
         return Err(DetailsError::ControlCharacter);
     }
     let len = trimmed.chars().count();
-    if len < limits.details_len_min as usize || len == 0 {
+    // Invisible characters say nothing: a text of zero-width spaces, joiners or other format
+    // characters (Unicode category Cf) must not pass the minimum, so they are not counted there.
+    let said = trimmed.chars().filter(|c| !is_format(*c)).count();
+    let visible = trimmed.chars().any(|c| !c.is_whitespace() && !is_format(c));
+    if said < limits.details_len_min as usize || !visible {
         return Err(DetailsError::TooShort {
-            len,
+            len: said,
             min: limits.details_len_min.max(1),
         });
     }
@@ -70,6 +74,13 @@ pub fn validate_details(text: &str, limits: ClaimTextLimits) -> Result<String, D
     Ok(trimmed.to_owned())
 }
 
+/// A format character (Unicode general category Cf: zero-width space and joiners, directional
+/// marks, the byte-order mark, ...): it changes how text shows, and shows nothing itself.
+fn is_format(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.general_category() == GeneralCategory::Format
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +89,35 @@ mod tests {
         details_len_min: 3,
         details_len_max: 10,
     };
+
+    #[test]
+    fn details_made_only_of_zero_width_or_format_characters_are_too_short() {
+        for invisible in [
+            "\u{200B}\u{200B}\u{200B}\u{200B}",
+            "\u{200D}\u{2060}\u{FEFF}\u{200E}\u{202E}",
+            "\u{200B} \u{200B} \u{200B}",
+        ] {
+            assert!(
+                matches!(
+                    validate_details(invisible, LIMITS),
+                    Err(DetailsError::TooShort { .. })
+                ),
+                "{invisible:?} says nothing and must be refused as too short"
+            );
+        }
+        assert_eq!(
+            validate_details("ok\u{200B}!", LIMITS),
+            Ok("ok\u{200B}!".to_owned()),
+            "visible text with a zero-width space inside is kept as written"
+        );
+        assert!(
+            matches!(
+                validate_details("a\u{200B}\u{200B}\u{200B}", LIMITS),
+                Err(DetailsError::TooShort { len: 1, .. })
+            ),
+            "only the visible character counts towards the minimum"
+        );
+    }
 
     #[test]
     fn details_are_trimmed_and_counted_in_characters() {
