@@ -32,6 +32,7 @@ mod claims;
 mod codec;
 mod documents;
 mod error;
+mod filter;
 mod generations;
 mod ledger;
 mod replica;
