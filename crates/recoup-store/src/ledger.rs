@@ -71,7 +71,28 @@ impl GrantRequest {
     }
 }
 
+/// A grant's fixed terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantTerms {
+    /// The grant.
+    pub grant_id: GrantId,
+    /// What it is.
+    pub kind: GrantKind,
+    /// Credits granted.
+    pub credits: u64,
+    /// Burn-down priority.
+    pub priority: u32,
+    /// When granted.
+    pub granted_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Note.
+    pub note: String,
+}
+
 /// A grant with its current totals.
+// Its terms are not yet a flattened `GrantTerms` (which would keep the JSON as it is): readers
+// outside the store (the app's conversion, the CLI) name these fields directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantRecord {
     /// The grant.
@@ -298,6 +319,77 @@ fn grant_balances(conn: &Connection, grant: GrantId) -> Result<Balances> {
             id: grant.to_string(),
         })?;
     decode_balances(row)
+}
+
+/// The columns of a `grants` row, in the order [`grant_columns`] reads them.
+const GRANT_COLUMNS: &str = "grant_id, kind, credits, priority, granted_at, expires_at, note";
+
+/// A `grants` row as stored, before its values are checked.
+type GrantRow = ([u8; 16], String, i64, i64, i64, Option<i64>, String);
+
+/// Reads the [`GRANT_COLUMNS`] starting at column `first` of a row.
+fn grant_columns(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<GrantRow> {
+    Ok((
+        id_bytes(r, first)?,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        r.get(first + 3)?,
+        r.get(first + 4)?,
+        r.get(first + 5)?,
+        r.get(first + 6)?,
+    ))
+}
+
+fn decode_terms(row: GrantRow) -> Result<GrantTerms> {
+    let (id, kind, amount, priority, granted_at, expires_at, note) = row;
+    Ok(GrantTerms {
+        grant_id: GrantId::from_bytes(id),
+        kind: parse(&kind)?,
+        credits: credits(amount)?,
+        priority: u32::try_from(priority).map_err(StoreError::decode)?,
+        granted_at: ts(granted_at)?,
+        expires_at: opt_ts(expires_at)?,
+        note,
+    })
+}
+
+/// A grant's terms (not found is an error: callers name grants that exist).
+pub(crate) fn load_grant_terms(conn: &Connection, id: GrantId) -> Result<GrantTerms> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE grant_id = ?1"
+        ))?
+        .query_row([id.as_bytes()], |r| grant_columns(r, 0))?;
+    decode_terms(row)
+}
+
+/// A grant's record from its terms and its totals.
+fn grant_record_of(terms: GrantTerms, live: bool, balances: Balances) -> GrantRecord {
+    let GrantTerms {
+        grant_id,
+        kind,
+        credits,
+        priority,
+        granted_at,
+        expires_at,
+        note,
+    } = terms;
+    GrantRecord {
+        grant_id,
+        kind,
+        credits,
+        priority,
+        granted_at,
+        expires_at,
+        note,
+        live,
+        balances,
+    }
+}
+
+/// Whether a grant expiring at `expires_at` can still be spent at `now_ms`.
+fn is_live(expires_at: Option<Timestamp>, now_ms: i64) -> bool {
+    expires_at.is_none_or(|e| ms(e) > now_ms)
 }
 
 /// Live grants with credits available at `now`, for burn-down.
@@ -571,48 +663,25 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
-                "SELECT g.grant_id, g.kind, g.credits, g.priority, g.granted_at, g.expires_at, g.note,
-                        {BALANCE_COLUMNS}
-                 FROM grants g JOIN grant_balances b USING (grant_id)"
+                "SELECT {GRANT_COLUMNS}, {BALANCE_COLUMNS} FROM grants JOIN grant_balances USING (grant_id)"
             ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    id_bytes(r, 0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                    r.get::<_, String>(6)?,
-                    balance_columns(r, 7)?,
-                ))
-            })
+            .query_map([], |r| Ok((grant_columns(r, 0)?, balance_columns(r, 7)?)))
             .map_err(|e| self.err(e))?;
         let mut grants = Vec::new();
         let mut totals = Balances::default();
         for row in rows {
-            let (id, kind, amount, priority, granted_at, expires_at, note, b) =
-                row.map_err(|e| self.err(e))?;
+            let (terms, b) = row.map_err(|e| self.err(e))?;
+            let terms = decode_terms(terms)?;
             let mut balances = decode_balances(b)?;
-            let live = expires_at.is_none_or(|e| e > now_ms);
+            let live = is_live(terms.expires_at, now_ms);
             if !live {
                 balances.expired += balances.available;
                 balances.available = 0;
             }
             totals.add(&balances)?;
-            grants.push(GrantRecord {
-                grant_id: GrantId::from_bytes(id),
-                kind: parse(&kind)?,
-                credits: credits(amount)?,
-                priority: u32::try_from(priority).map_err(StoreError::decode)?,
-                granted_at: ts(granted_at)?,
-                expires_at: opt_ts(expires_at)?,
-                note,
-                live,
-                balances,
-            });
+            grants.push(grant_record_of(terms, live, balances));
         }
         grants.sort_by(|a, b| {
             let slice = |g: &GrantRecord| GrantSlice {
@@ -853,24 +922,10 @@ pub(crate) fn insert_grant(
 }
 
 pub(crate) fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantRecord> {
-    let (kind, amount, priority, granted_at, expires_at, note): (String, i64, i64, i64, Option<i64>, String) = conn
-        .query_row(
-            "SELECT kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
-            [id.as_bytes()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )?;
+    let terms = load_grant_terms(conn, id)?;
     let balances = grant_balances(conn, id)?;
-    Ok(GrantRecord {
-        grant_id: id,
-        kind: parse(&kind)?,
-        credits: credits(amount)?,
-        priority: u32::try_from(priority).map_err(StoreError::decode)?,
-        granted_at: ts(granted_at)?,
-        expires_at: opt_ts(expires_at)?,
-        note,
-        live: expires_at.is_none_or(|e| e > ms(now)),
-        balances,
-    })
+    let live = is_live(terms.expires_at, ms(now));
+    Ok(grant_record_of(terms, live, balances))
 }
 
 /// Refunds a generation's charge inside a transaction (see [`Store::refund`]).
