@@ -289,8 +289,7 @@ crate::spelled_enum!(
 
 impl EntryKind {
     /// How an entry of this kind moves a grant's totals by `credits`. An entry that would take
-    /// more than a total holds is refused (the totals are then partly moved: callers discard
-    /// them, as a store does by rolling back).
+    /// more than a total holds is refused, and the totals are left as they were.
     ///
     /// ```
     /// use recoup_core::{Balances, EntryKind};
@@ -304,8 +303,12 @@ impl EntryKind {
     /// ```
     pub fn apply(self, b: &mut Balances, credits: u64) -> Result<(), InvariantViolation> {
         let c = credits;
-        let under = |what: &str| {
-            InvariantViolation(format!("{} would make {what} negative", self.as_str()))
+        // Taking more than a total holds is refused: credits never go negative.
+        let take = |total: &mut u64, what: &str| {
+            *total = total.checked_sub(c).ok_or_else(|| {
+                InvariantViolation(format!("{} would make {what} negative", self.as_str()))
+            })?;
+            Ok::<(), InvariantViolation>(())
         };
         match self {
             EntryKind::Grant => {
@@ -313,18 +316,15 @@ impl EntryKind {
                 b.available += c;
             }
             EntryKind::Hold => {
-                b.available = b
-                    .available
-                    .checked_sub(c)
-                    .ok_or_else(|| under("available"))?;
+                take(&mut b.available, "available")?;
                 b.held += c;
             }
             EntryKind::Capture => {
-                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
+                take(&mut b.held, "held")?;
                 b.spent += c;
             }
             EntryKind::Void | EntryKind::HoldExpired => {
-                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
+                take(&mut b.held, "held")?;
                 b.available += c;
             }
             EntryKind::Refund => {
@@ -332,10 +332,7 @@ impl EntryKind {
                 b.refunded += c;
             }
             EntryKind::Expire => {
-                b.available = b
-                    .available
-                    .checked_sub(c)
-                    .ok_or_else(|| under("available"))?;
+                take(&mut b.available, "available")?;
                 b.expired += c;
             }
         }
@@ -540,6 +537,11 @@ mod tests {
             assert!(
                 kind.apply(&mut empty, 1).is_err(),
                 "{kind} of 1 credit from empty totals must be refused"
+            );
+            assert_eq!(
+                empty,
+                Balances::default(),
+                "a refused {kind} must leave the totals as they were"
             );
         }
     }

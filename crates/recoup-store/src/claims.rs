@@ -774,20 +774,17 @@ impl Store {
 
     /// Claims waiting for a person, oldest first.
     pub fn claims_in_review(&self, limit: u32) -> Result<Vec<ClaimRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{CLAIM_SELECT} WHERE outcome = 'in_review' ORDER BY claim_id LIMIT ?1"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([i64::from(limit.min(CLAIM_PAGE_MAX))], claim_row)
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(decode_claim(row.map_err(|e| self.err(e))?)?);
-        }
-        Ok(out)
+        let filter = Filter::new(CLAIM_SELECT).and(
+            "outcome = ?",
+            Some(ClaimOutcome::InReview.as_str().to_owned()),
+        );
+        self.select(
+            filter,
+            "claim_id",
+            limit.min(CLAIM_PAGE_MAX),
+            claim_row,
+            decode_claim,
+        )
     }
 }
 
