@@ -246,14 +246,97 @@ impl Balances {
         Ok(())
     }
 
-    /// Adds another set of totals (an account is the sum of its grants).
-    pub fn add(&mut self, other: &Balances) {
-        self.granted += other.granted;
-        self.available += other.available;
-        self.held += other.held;
-        self.spent += other.spent;
-        self.refunded += other.refunded;
-        self.expired += other.expired;
+    /// Adds another set of totals (an account is the sum of its grants). A sum past `u64::MAX`
+    /// can only come from damaged totals (grants are bounded far below it), so it is refused as
+    /// an invariant violation and `self` is left as it was, never wrapped or half-added.
+    pub fn add(&mut self, other: &Balances) -> Result<(), InvariantViolation> {
+        let sum = |what: &str, a: u64, b: u64| {
+            a.checked_add(b).ok_or_else(|| {
+                InvariantViolation(format!("{what}: {a} + {b} overflows the credit counter"))
+            })
+        };
+        *self = Balances {
+            granted: sum("granted", self.granted, other.granted)?,
+            available: sum("available", self.available, other.available)?,
+            held: sum("held", self.held, other.held)?,
+            spent: sum("spent", self.spent, other.spent)?,
+            refunded: sum("refunded", self.refunded, other.refunded)?,
+            expired: sum("expired", self.expired, other.expired)?,
+        };
+        Ok(())
+    }
+}
+
+crate::spelled_enum!(
+    /// The kind of a ledger entry.
+    EntryKind, "entry kind", [
+        /// Credits granted (+available).
+        Grant => "grant", "grant",
+        /// A generation started (available -> held).
+        Hold => "hold", "hold",
+        /// A generation succeeded (held -> spent).
+        Capture => "capture", "capture",
+        /// A generation failed technically (held -> available).
+        Void => "void", "void",
+        /// A hold went stale and was released (held -> available).
+        HoldExpired => "hold_expired", "stale hold released",
+        /// A refund (+available, +refunded).
+        Refund => "refund", "refund",
+        /// A grant expired (available -> expired).
+        Expire => "expire", "expiry",
+    ]
+);
+
+impl EntryKind {
+    /// How an entry of this kind moves a grant's totals by `credits`. An entry that would take
+    /// more than a total holds is refused, and the totals are left as they were.
+    ///
+    /// ```
+    /// use recoup_core::{Balances, EntryKind};
+    ///
+    /// let mut b = Balances::default();
+    /// EntryKind::Grant.apply(&mut b, 10).unwrap();
+    /// EntryKind::Hold.apply(&mut b, 4).unwrap();
+    /// EntryKind::Capture.apply(&mut b, 4).unwrap();
+    /// assert_eq!((b.granted, b.available, b.held, b.spent), (10, 6, 0, 4));
+    /// assert!(EntryKind::Capture.apply(&mut b, 1).is_err(), "nothing is held any more");
+    /// ```
+    pub fn apply(self, b: &mut Balances, credits: u64) -> Result<(), InvariantViolation> {
+        let c = credits;
+        // Taking more than a total holds is refused: credits never go negative.
+        let take = |total: &mut u64, what: &str| {
+            *total = total.checked_sub(c).ok_or_else(|| {
+                InvariantViolation(format!("{} would make {what} negative", self.as_str()))
+            })?;
+            Ok::<(), InvariantViolation>(())
+        };
+        match self {
+            EntryKind::Grant => {
+                b.granted += c;
+                b.available += c;
+            }
+            EntryKind::Hold => {
+                take(&mut b.available, "available")?;
+                b.held += c;
+            }
+            EntryKind::Capture => {
+                take(&mut b.held, "held")?;
+                b.spent += c;
+            }
+            EntryKind::Void | EntryKind::HoldExpired => {
+                take(&mut b.held, "held")?;
+                b.available += c;
+            }
+            EntryKind::Refund => {
+                b.available += c;
+                b.refunded += c;
+            }
+            EntryKind::Expire => {
+                take(&mut b.available, "available")?;
+                b.expired += c;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -353,5 +436,113 @@ mod tests {
             bad.check().is_err(),
             "one credit vanished: must be reported"
         );
+    }
+
+    #[test]
+    fn balances_add_refuses_overflow_and_leaves_the_totals_as_they_were() {
+        let before = Balances {
+            granted: u64::MAX,
+            available: u64::MAX,
+            ..Balances::default()
+        };
+        let mut total = before;
+        let one = Balances {
+            granted: 1,
+            available: 1,
+            ..Balances::default()
+        };
+        let got = total.add(&one);
+        assert!(
+            got.is_err(),
+            "u64::MAX + 1 credits must be refused, not wrapped to 0 (got {got:?})"
+        );
+        assert_eq!(
+            total, before,
+            "a refused sum must not leave the totals half-added"
+        );
+    }
+
+    #[test]
+    fn balances_add_sums_every_column() {
+        let mut total = Balances {
+            granted: 10,
+            available: 5,
+            held: 1,
+            spent: 6,
+            refunded: 2,
+            expired: 0,
+        };
+        let other = Balances {
+            granted: 3,
+            available: 1,
+            held: 0,
+            spent: 0,
+            refunded: 0,
+            expired: 2,
+        };
+        assert!(total.add(&other).is_ok(), "small totals add without error");
+        assert_eq!(
+            total,
+            Balances {
+                granted: 13,
+                available: 6,
+                held: 1,
+                spent: 6,
+                refunded: 2,
+                expired: 2,
+            },
+            "each column is the sum of the two"
+        );
+    }
+
+    #[test]
+    fn entries_move_the_totals_as_documented_and_never_below_zero() {
+        let mut b = Balances::default();
+        let steps = [
+            (EntryKind::Grant, 10),
+            (EntryKind::Hold, 6),
+            (EntryKind::Capture, 4),
+            (EntryKind::Void, 1),
+            (EntryKind::HoldExpired, 1),
+            (EntryKind::Refund, 3),
+            (EntryKind::Expire, 2),
+        ];
+        for (kind, credits) in steps {
+            assert!(
+                kind.apply(&mut b, credits).is_ok(),
+                "{kind} of {credits} applies to {b:?}"
+            );
+            assert!(b.check().is_ok(), "{kind} keeps conservation: {b:?}");
+        }
+        assert_eq!(
+            b,
+            Balances {
+                granted: 10,
+                available: 7,
+                held: 0,
+                spent: 4,
+                refunded: 3,
+                expired: 2,
+            },
+            "grant 10, hold 6, capture 4, void 1, release 1, refund 3, expire 2"
+        );
+        for kind in [
+            EntryKind::Hold,
+            EntryKind::Capture,
+            EntryKind::Void,
+            EntryKind::HoldExpired,
+            EntryKind::Expire,
+        ] {
+            let mut empty = Balances::default();
+            assert!(
+                kind.apply(&mut empty, 1).is_err(),
+                "{kind} of 1 credit from empty totals must be refused"
+            );
+            assert_eq!(
+                empty,
+                Balances::default(),
+                "a refused {kind} must leave the totals as they were"
+            );
+        }
     }
 }

@@ -46,6 +46,8 @@ pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use document::DocumentError;
 pub use generation::{GenerationFacts, GenerationStatus};
 pub use ids::{ClaimId, GenerationId, GrantId, InvalidId, OpId};
-pub use ledger::{Allocation, Balances, GrantKind, GrantSlice, InvariantViolation, LedgerError};
+pub use ledger::{
+    Allocation, Balances, EntryKind, GrantKind, GrantSlice, InvariantViolation, LedgerError,
+};
 pub use policy::{AccountHistory, Decision, Policy, PolicyDocument, Reason, ReasonCode};
 pub use prices::{PriceDocument, PriceList};

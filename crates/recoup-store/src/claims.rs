@@ -14,6 +14,7 @@ use recoup_core::{
 use crate::Store;
 use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
+use crate::filter::Filter;
 use crate::generations::{GenerationRecord, load};
 
 /// Most claims one listing returns.
@@ -437,27 +438,13 @@ impl Store {
                 problem: format!("must be between 1 and {CLAIM_PAGE_MAX}"),
             });
         }
-        let mut sql = format!("{CLAIM_SELECT} WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(s) = q.sync_state {
-            sql.push_str(" AND sync_state = ?");
-            args.push(s.as_str().to_owned().into());
-        }
-        if let Some(b) = q.before {
-            sql.push_str(" AND claim_id < ?");
-            args.push(b.as_bytes().to_vec().into());
-        }
-        sql.push_str(" ORDER BY claim_id DESC LIMIT ?");
-        args.push(i64::from(q.limit).into());
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), claim_row)
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(decode_claim(row.map_err(|e| self.err(e))?)?);
-        }
-        Ok(out)
+        let filter = Filter::new(CLAIM_SELECT)
+            .and(
+                "sync_state = ?",
+                q.sync_state.map(|s| s.as_str().to_owned()),
+            )
+            .and("claim_id < ?", q.before.map(|b| b.as_bytes().to_vec()));
+        self.select(filter, "claim_id DESC", q.limit, claim_row, decode_claim)
     }
 
     /// Items waiting to be sent whose next attempt is due at `now`, oldest first.
@@ -787,20 +774,17 @@ impl Store {
 
     /// Claims waiting for a person, oldest first.
     pub fn claims_in_review(&self, limit: u32) -> Result<Vec<ClaimRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "{CLAIM_SELECT} WHERE outcome = 'in_review' ORDER BY claim_id LIMIT ?1"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([i64::from(limit.min(CLAIM_PAGE_MAX))], claim_row)
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(decode_claim(row.map_err(|e| self.err(e))?)?);
-        }
-        Ok(out)
+        let filter = Filter::new(CLAIM_SELECT).and(
+            "outcome = ?",
+            Some(ClaimOutcome::InReview.as_str().to_owned()),
+        );
+        self.select(
+            filter,
+            "claim_id",
+            limit.min(CLAIM_PAGE_MAX),
+            claim_row,
+            decode_claim,
+        )
     }
 }
 

@@ -13,6 +13,7 @@ use crate::Store;
 use crate::claims::SyncState;
 use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
+use crate::filter::Filter;
 use crate::ledger::{EntryKind, debug_check, hold, settle, sweep};
 
 /// Most generations one history page returns.
@@ -366,40 +367,18 @@ impl Store {
                 problem: format!("must be between 1 and {HISTORY_PAGE_MAX}"),
             });
         }
-        let mut sql = format!("{SELECT} WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
         let f = q.filter;
-        if let Some(v) = f.feature {
-            sql.push_str(" AND g.feature = ?");
-            args.push(v.as_str().to_owned().into());
-        }
-        if let Some(v) = f.platform {
-            sql.push_str(" AND g.platform = ?");
-            args.push(v.as_str().to_owned().into());
-        }
-        if let Some(v) = f.status {
-            sql.push_str(" AND g.status = ?");
-            args.push(v.as_str().to_owned().into());
-        }
-        if let Some(v) = f.claimed {
-            sql.push_str(" AND g.claimed = ?");
-            args.push(i64::from(v).into());
-        }
-        if let Some(before) = q.before {
-            sql.push_str(" AND g.generation_id < ?");
-            args.push(before.as_bytes().to_vec().into());
-        }
+        let filter = Filter::new(SELECT)
+            .and("g.feature = ?", f.feature.map(|v| v.as_str().to_owned()))
+            .and("g.platform = ?", f.platform.map(|v| v.as_str().to_owned()))
+            .and("g.status = ?", f.status.map(|v| v.as_str().to_owned()))
+            .and("g.claimed = ?", f.claimed.map(i64::from))
+            .and(
+                "g.generation_id < ?",
+                q.before.map(|b| b.as_bytes().to_vec()),
+            );
         // One more than asked tells whether there is a next page.
-        sql.push_str(" ORDER BY g.generation_id DESC LIMIT ?");
-        args.push(i64::from(q.limit + 1).into());
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), raw)
-            .map_err(|e| self.err(e))?;
-        let mut items = Vec::new();
-        for row in rows {
-            items.push(decode(row.map_err(|e| self.err(e))?)?);
-        }
+        let mut items = self.select(filter, "g.generation_id DESC", q.limit + 1, raw, decode)?;
         let next = if items.len() > q.limit as usize {
             items.truncate(q.limit as usize);
             items.last().map(|g| g.generation_id)

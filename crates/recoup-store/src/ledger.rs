@@ -6,6 +6,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use recoup_core::ledger::{GRANT_CREDITS_MAX, PRIORITY_MAX, allocate, refund_allocation};
+// The rule of how an entry moves the totals lives with the other ledger rules in the core; the
+// type stays reachable as `recoup_store::EntryKind` because entries are the store's records.
+pub use recoup_core::EntryKind;
 use recoup_core::{
     Allocation, Balances, ClaimId, GenerationId, GrantId, GrantKind, GrantSlice,
     InvariantViolation, OpId,
@@ -14,6 +17,7 @@ use recoup_core::{
 use crate::Store;
 use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
+use crate::filter::Filter;
 
 /// A refund whose source grant has expired comes back as a new `refund` grant that lasts this
 /// long (30 days), so refunded credits are never lost to an expiry that happened meanwhile.
@@ -35,68 +39,6 @@ pub const ENTRY_PAGE_MAX: u32 = 1_000;
 
 /// Longest grant note, in characters.
 pub const NOTE_LEN_MAX: usize = 200;
-
-recoup_core::spelled_enum!(
-    /// The kind of a ledger entry.
-    EntryKind, "entry kind", [
-        /// Credits granted (+available).
-        Grant => "grant", "grant",
-        /// A generation started (available -> held).
-        Hold => "hold", "hold",
-        /// A generation succeeded (held -> spent).
-        Capture => "capture", "capture",
-        /// A generation failed technically (held -> available).
-        Void => "void", "void",
-        /// A hold went stale and was released (held -> available).
-        HoldExpired => "hold_expired", "stale hold released",
-        /// A refund (+available, +refunded).
-        Refund => "refund", "refund",
-        /// A grant expired (available -> expired).
-        Expire => "expire", "expiry",
-    ]
-);
-
-impl EntryKind {
-    /// How the entry moves the grant's totals.
-    fn apply(self, b: &mut Balances, c: u64) -> Result<(), InvariantViolation> {
-        let under = |what: &str| {
-            InvariantViolation(format!("{} would make {what} negative", self.as_str()))
-        };
-        match self {
-            EntryKind::Grant => {
-                b.granted += c;
-                b.available += c;
-            }
-            EntryKind::Hold => {
-                b.available = b
-                    .available
-                    .checked_sub(c)
-                    .ok_or_else(|| under("available"))?;
-                b.held += c;
-            }
-            EntryKind::Capture => {
-                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
-                b.spent += c;
-            }
-            EntryKind::Void | EntryKind::HoldExpired => {
-                b.held = b.held.checked_sub(c).ok_or_else(|| under("held"))?;
-                b.available += c;
-            }
-            EntryKind::Refund => {
-                b.available += c;
-                b.refunded += c;
-            }
-            EntryKind::Expire => {
-                b.available = b
-                    .available
-                    .checked_sub(c)
-                    .ok_or_else(|| under("available"))?;
-                b.expired += c;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Give credits to the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,7 +71,28 @@ impl GrantRequest {
     }
 }
 
+/// A grant's fixed terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantTerms {
+    /// The grant.
+    pub grant_id: GrantId,
+    /// What it is.
+    pub kind: GrantKind,
+    /// Credits granted.
+    pub credits: u64,
+    /// Burn-down priority.
+    pub priority: u32,
+    /// When granted.
+    pub granted_at: Timestamp,
+    /// When it expires.
+    pub expires_at: Option<Timestamp>,
+    /// Note.
+    pub note: String,
+}
+
 /// A grant with its current totals.
+// Its terms are not yet a flattened `GrantTerms` (which would keep the JSON as it is): readers
+// outside the store (the app's conversion, the CLI) name these fields directly.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantRecord {
     /// The grant.
@@ -313,35 +276,120 @@ fn move_balance(tx: &Transaction<'_>, kind: EntryKind, grant: GrantId, amount: u
     Ok(())
 }
 
+/// The six columns of a `grant_balances` row, in the order [`balance_columns`] reads them.
+const BALANCE_COLUMNS: &str = "granted, available, held, spent, refunded, expired";
+
+/// A `grant_balances` row as stored, before the credits are checked.
+type BalanceRow = [i64; 6];
+
+/// Reads the [`BALANCE_COLUMNS`] starting at column `first` of a row.
+fn balance_columns(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<BalanceRow> {
+    Ok([
+        r.get(first)?,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        r.get(first + 3)?,
+        r.get(first + 4)?,
+        r.get(first + 5)?,
+    ])
+}
+
+/// The totals of a row read by [`balance_columns`]; a negative amount means a damaged file.
+fn decode_balances(row: BalanceRow) -> Result<Balances> {
+    let [granted, available, held, spent, refunded, expired] = row;
+    Ok(Balances {
+        granted: credits(granted)?,
+        available: credits(available)?,
+        held: credits(held)?,
+        spent: credits(spent)?,
+        refunded: credits(refunded)?,
+        expired: credits(expired)?,
+    })
+}
+
 fn grant_balances(conn: &Connection, grant: GrantId) -> Result<Balances> {
     let row = conn
-        .prepare_cached(
-            "SELECT granted, available, held, spent, refunded, expired
-             FROM grant_balances WHERE grant_id = ?1",
-        )?
-        .query_row([grant.as_bytes()], |r| {
-            Ok([
-                r.get::<_, i64>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ])
-        })
+        .prepare_cached(&format!(
+            "SELECT {BALANCE_COLUMNS} FROM grant_balances WHERE grant_id = ?1"
+        ))?
+        .query_row([grant.as_bytes()], |r| balance_columns(r, 0))
         .optional()?
         .ok_or_else(|| StoreError::NotFound {
             what: "grant",
             id: grant.to_string(),
         })?;
-    Ok(Balances {
-        granted: credits(row[0])?,
-        available: credits(row[1])?,
-        held: credits(row[2])?,
-        spent: credits(row[3])?,
-        refunded: credits(row[4])?,
-        expired: credits(row[5])?,
+    decode_balances(row)
+}
+
+/// The columns of a `grants` row, in the order [`grant_columns`] reads them.
+const GRANT_COLUMNS: &str = "grant_id, kind, credits, priority, granted_at, expires_at, note";
+
+/// A `grants` row as stored, before its values are checked.
+type GrantRow = ([u8; 16], String, i64, i64, i64, Option<i64>, String);
+
+/// Reads the [`GRANT_COLUMNS`] starting at column `first` of a row.
+fn grant_columns(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<GrantRow> {
+    Ok((
+        id_bytes(r, first)?,
+        r.get(first + 1)?,
+        r.get(first + 2)?,
+        r.get(first + 3)?,
+        r.get(first + 4)?,
+        r.get(first + 5)?,
+        r.get(first + 6)?,
+    ))
+}
+
+fn decode_terms(row: GrantRow) -> Result<GrantTerms> {
+    let (id, kind, amount, priority, granted_at, expires_at, note) = row;
+    Ok(GrantTerms {
+        grant_id: GrantId::from_bytes(id),
+        kind: parse(&kind)?,
+        credits: credits(amount)?,
+        priority: u32::try_from(priority).map_err(StoreError::decode)?,
+        granted_at: ts(granted_at)?,
+        expires_at: opt_ts(expires_at)?,
+        note,
     })
+}
+
+/// A grant's terms (not found is an error: callers name grants that exist).
+pub(crate) fn load_grant_terms(conn: &Connection, id: GrantId) -> Result<GrantTerms> {
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {GRANT_COLUMNS} FROM grants WHERE grant_id = ?1"
+        ))?
+        .query_row([id.as_bytes()], |r| grant_columns(r, 0))?;
+    decode_terms(row)
+}
+
+/// A grant's record from its terms and its totals.
+fn grant_record_of(terms: GrantTerms, live: bool, balances: Balances) -> GrantRecord {
+    let GrantTerms {
+        grant_id,
+        kind,
+        credits,
+        priority,
+        granted_at,
+        expires_at,
+        note,
+    } = terms;
+    GrantRecord {
+        grant_id,
+        kind,
+        credits,
+        priority,
+        granted_at,
+        expires_at,
+        note,
+        live,
+        balances,
+    }
+}
+
+/// Whether a grant expiring at `expires_at` can still be spent at `now_ms`.
+fn is_live(expires_at: Option<Timestamp>, now_ms: i64) -> bool {
+    expires_at.is_none_or(|e| ms(e) > now_ms)
 }
 
 /// Live grants with credits available at `now`, for burn-down.
@@ -516,31 +564,12 @@ pub(crate) fn sweep(tx: &Transaction<'_>, now: Timestamp) -> Result<SweepReport>
 /// after every write in debug builds, and always by `verify`.
 pub(crate) fn check_totals(conn: &Connection) -> Result<Balances> {
     let mut total = Balances::default();
-    let mut stmt = conn.prepare_cached(
-        "SELECT granted, available, held, spent, refunded, expired FROM grant_balances",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok([
-            r.get::<_, i64>(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-        ])
-    })?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {BALANCE_COLUMNS} FROM grant_balances"))?;
+    let rows = stmt.query_map([], |r| balance_columns(r, 0))?;
     for row in rows {
-        let row = row?;
-        let b = Balances {
-            granted: credits(row[0])?,
-            available: credits(row[1])?,
-            held: credits(row[2])?,
-            spent: credits(row[3])?,
-            refunded: credits(row[4])?,
-            expired: credits(row[5])?,
-        };
+        let b = decode_balances(row?)?;
         b.check()?;
-        total.add(&b);
+        total.add(&b)?;
     }
     total.check()?;
     Ok(total)
@@ -633,63 +662,26 @@ impl Store {
         let now_ms = ms(now);
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT g.grant_id, g.kind, g.credits, g.priority, g.granted_at, g.expires_at, g.note,
-                        b.granted, b.available, b.held, b.spent, b.refunded, b.expired
-                 FROM grants g JOIN grant_balances b USING (grant_id)",
-            )
+            .prepare_cached(&format!(
+                "SELECT {GRANT_COLUMNS}, {BALANCE_COLUMNS} FROM grants JOIN grant_balances USING (grant_id)"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    id_bytes(r, 0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                    r.get::<_, String>(6)?,
-                    [
-                        r.get::<_, i64>(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                        r.get(11)?,
-                        r.get(12)?,
-                    ],
-                ))
-            })
+            .query_map([], |r| Ok((grant_columns(r, 0)?, balance_columns(r, 7)?)))
             .map_err(|e| self.err(e))?;
         let mut grants = Vec::new();
         let mut totals = Balances::default();
         for row in rows {
-            let (id, kind, amount, priority, granted_at, expires_at, note, b) =
-                row.map_err(|e| self.err(e))?;
-            let mut balances = Balances {
-                granted: credits(b[0])?,
-                available: credits(b[1])?,
-                held: credits(b[2])?,
-                spent: credits(b[3])?,
-                refunded: credits(b[4])?,
-                expired: credits(b[5])?,
-            };
-            let live = expires_at.is_none_or(|e| e > now_ms);
+            let (terms, b) = row.map_err(|e| self.err(e))?;
+            let terms = decode_terms(terms)?;
+            let mut balances = decode_balances(b)?;
+            let live = is_live(terms.expires_at, now_ms);
             if !live {
                 balances.expired += balances.available;
                 balances.available = 0;
             }
-            totals.add(&balances);
-            grants.push(GrantRecord {
-                grant_id: GrantId::from_bytes(id),
-                kind: parse(&kind)?,
-                credits: credits(amount)?,
-                priority: u32::try_from(priority).map_err(StoreError::decode)?,
-                granted_at: ts(granted_at)?,
-                expires_at: opt_ts(expires_at)?,
-                note,
-                live,
-                balances,
-            });
+            totals.add(&balances)?;
+            grants.push(grant_record_of(terms, live, balances));
         }
         grants.sort_by(|a, b| {
             let slice = |g: &GrantRecord| GrantSlice {
@@ -717,31 +709,14 @@ impl Store {
                 problem: format!("must be between 1 and {ENTRY_PAGE_MAX}"),
             });
         }
-        let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE 1 = 1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(k) = q.kind {
-            sql.push_str(" AND kind = ?");
-            args.push(k.as_str().to_owned().into());
-        }
-        if let Some(g) = q.generation_id {
-            sql.push_str(" AND generation_id = ?");
-            args.push(g.as_bytes().to_vec().into());
-        }
-        if let Some(s) = q.before_seq {
-            sql.push_str(" AND seq < ?");
-            args.push(s.into());
-        }
-        sql.push_str(" ORDER BY seq DESC LIMIT ?");
-        args.push(i64::from(q.limit).into());
-        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), entry_row)
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(decode_entry(row.map_err(|e| self.err(e))?)?);
-        }
-        Ok(out)
+        let filter = Filter::new(&format!("SELECT {ENTRY_COLUMNS} FROM ledger_entries"))
+            .and("kind = ?", q.kind.map(|k| k.as_str().to_owned()))
+            .and(
+                "generation_id = ?",
+                q.generation_id.map(|g| g.as_bytes().to_vec()),
+            )
+            .and("seq < ?", q.before_seq);
+        self.select(filter, "seq DESC", q.limit, entry_row, decode_entry)
     }
 
     /// Credits spent (captures) and refunded per UTC day from `from` up to `to` (exclusive),
@@ -821,35 +796,16 @@ impl Store {
             kind.apply(derived.entry(grant).or_default(), credits(c)?)?;
         }
         let mut stmt = conn
-            .prepare(
-                "SELECT grant_id, granted, available, held, spent, refunded, expired FROM grant_balances",
-            )
+            .prepare(&format!(
+                "SELECT grant_id, {BALANCE_COLUMNS} FROM grant_balances"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    id_bytes(r, 0)?,
-                    [
-                        r.get::<_, i64>(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ],
-                ))
-            })
+            .query_map([], |r| Ok((id_bytes(r, 0)?, balance_columns(r, 1)?)))
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (grant, v) = row.map_err(|e| self.err(e))?;
-            let stored = Balances {
-                granted: credits(v[0])?,
-                available: credits(v[1])?,
-                held: credits(v[2])?,
-                spent: credits(v[3])?,
-                refunded: credits(v[4])?,
-                expired: credits(v[5])?,
-            };
+            let stored = decode_balances(v)?;
             let d = derived.remove(&grant).unwrap_or_default();
             if d != stored {
                 return Err(InvariantViolation(format!(
@@ -966,24 +922,10 @@ pub(crate) fn insert_grant(
 }
 
 pub(crate) fn grant_record(conn: &Connection, id: GrantId, now: Timestamp) -> Result<GrantRecord> {
-    let (kind, amount, priority, granted_at, expires_at, note): (String, i64, i64, i64, Option<i64>, String) = conn
-        .query_row(
-            "SELECT kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
-            [id.as_bytes()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )?;
+    let terms = load_grant_terms(conn, id)?;
     let balances = grant_balances(conn, id)?;
-    Ok(GrantRecord {
-        grant_id: id,
-        kind: parse(&kind)?,
-        credits: credits(amount)?,
-        priority: u32::try_from(priority).map_err(StoreError::decode)?,
-        granted_at: ts(granted_at)?,
-        expires_at: opt_ts(expires_at)?,
-        note,
-        live: expires_at.is_none_or(|e| e > ms(now)),
-        balances,
-    })
+    let live = is_live(terms.expires_at, ms(now));
+    Ok(grant_record_of(terms, live, balances))
 }
 
 /// Refunds a generation's charge inside a transaction (see [`Store::refund`]).

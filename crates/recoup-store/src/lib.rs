@@ -32,6 +32,7 @@ mod claims;
 mod codec;
 mod documents;
 mod error;
+mod filter;
 mod generations;
 mod ledger;
 mod replica;
@@ -55,11 +56,9 @@ pub use generations::{
 };
 pub use ledger::{
     AccountBalance, DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRecord, GrantRequest,
-    LedgerEntry, REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
+    GrantTerms, LedgerEntry, REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
 };
-pub use replica::{
-    ApplyReport, CHANGE_PAGE_MAX, Change, ChangePage, GrantTerms, RefundRow, Settlement,
-};
+pub use replica::{ApplyReport, CHANGE_PAGE_MAX, Change, ChangePage, RefundRow, Settlement};
 
 /// How long a write waits for another process's transaction before giving up with
 /// [`StoreError::Busy`].

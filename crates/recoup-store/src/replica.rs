@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
-use recoup_core::{ClaimId, GenerationId, GrantId, GrantKind, OpId};
+use recoup_core::{ClaimId, GenerationId, GrantId, OpId};
 
 use crate::Store;
 use crate::claims::{ClaimRecord, load_claim};
@@ -15,30 +15,12 @@ use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, t
 use crate::error::{Result, StoreError};
 use crate::generations::{GenerationRecord, load};
 use crate::ledger::{
-    ENTRY_COLUMNS, LedgerEntry, check_totals, decode_entry, entry_row, post_replicated,
+    ENTRY_COLUMNS, GrantTerms, LedgerEntry, check_totals, decode_entry, entry_row,
+    load_grant_terms, post_replicated,
 };
 
 /// Most changes one page holds (a page may run past it to finish a transaction).
 pub const CHANGE_PAGE_MAX: u32 = 1_000;
-
-/// A grant's fixed terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantTerms {
-    /// The grant.
-    pub grant_id: GrantId,
-    /// What it is.
-    pub kind: GrantKind,
-    /// Credits granted.
-    pub credits: u64,
-    /// Burn-down priority.
-    pub priority: u32,
-    /// When granted.
-    pub granted_at: Timestamp,
-    /// When it expires.
-    pub expires_at: Option<Timestamp>,
-    /// Note.
-    pub note: String,
-}
 
 /// How a hold settled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,25 +88,6 @@ pub struct ApplyReport {
     pub skipped: u32,
     /// Claims that received their final decision in this page.
     pub claims_decided: u32,
-}
-
-fn load_grant_terms(conn: &Connection, id: &[u8]) -> Result<GrantTerms> {
-    let (gid, kind, c, priority, granted_at, expires_at, note): ([u8; 16], String, i64, i64, i64, Option<i64>, String) = conn
-        .prepare_cached(
-            "SELECT grant_id, kind, credits, priority, granted_at, expires_at, note FROM grants WHERE grant_id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok((id_bytes(r, 0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-        })?;
-    Ok(GrantTerms {
-        grant_id: GrantId::from_bytes(gid),
-        kind: parse(&kind)?,
-        credits: credits(c)?,
-        priority: u32::try_from(priority).map_err(StoreError::decode)?,
-        granted_at: ts(granted_at)?,
-        expires_at: opt_ts(expires_at)?,
-        note,
-    })
 }
 
 fn load_entry(conn: &Connection, seq: i64) -> Result<LedgerEntry> {
@@ -212,7 +175,10 @@ impl Store {
             let mut changes = Vec::with_capacity(rows.len());
             for (_, _, kind, key, entry_seq, snapshot) in rows {
                 changes.push(match kind.as_str() {
-                    "grant" => Change::Grant(load_grant_terms(conn, &key16(key)?)?),
+                    "grant" => Change::Grant(load_grant_terms(
+                        conn,
+                        GrantId::from_bytes(key16(key)?),
+                    )?),
                     "entry" => Change::Entry(load_entry(
                         conn,
                         entry_seq.ok_or_else(|| StoreError::decode("entry change without seq"))?,

@@ -501,7 +501,8 @@ impl Model {
     fn raw_totals(&self) -> Balances {
         let mut t = Balances::default();
         for g in &self.grants {
-            t.add(&g.b);
+            t.add(&g.b)
+                .expect("the model's grants are small enough to sum");
         }
         t
     }
@@ -897,7 +898,9 @@ impl Runner {
         let view = self.model.view(now);
         let mut want_totals = Balances::default();
         for (_, _, b) in &view {
-            want_totals.add(b);
+            want_totals
+                .add(b)
+                .expect("the model's grants are small enough to sum");
         }
         assert_eq!(
             balance.totals, want_totals,
