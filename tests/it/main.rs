@@ -2,6 +2,7 @@
 //! the CLI use them. One binary, one module per subject.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod architecture;
 mod seed_table;
 mod system_crash;
 mod system_faults;

@@ -209,41 +209,6 @@ impl ErrorCode {
     }
 }
 
-impl From<recoup_store::StoreErrorKind> for ErrorCode {
-    /// A store's refusal as the code every boundary shows: the finer kinds of "the ledger is not
-    /// in that state" become [`ErrorCode::InvalidState`], a busy database [`ErrorCode::Unavailable`]
-    /// (retry), a broken invariant [`ErrorCode::Internal`].
-    fn from(kind: recoup_store::StoreErrorKind) -> Self {
-        use recoup_store::StoreErrorKind as K;
-        match kind {
-            K::CorruptDatabase => ErrorCode::CorruptDatabase,
-            K::DatabaseTooNew => ErrorCode::DatabaseTooNew,
-            K::Busy => ErrorCode::Unavailable,
-            K::Storage => ErrorCode::Storage,
-            K::NotFound => ErrorCode::NotFound,
-            K::IdempotencyConflict => ErrorCode::IdempotencyConflict,
-            K::InsufficientCredits => ErrorCode::InsufficientCredits,
-            K::InvalidAmount | K::InvalidInput => ErrorCode::InvalidInput,
-            K::InvalidDocument => ErrorCode::InvalidDocument,
-            K::InvalidDetails => ErrorCode::InvalidDetails,
-            K::GenerationNotFinished => ErrorCode::GenerationNotFinished,
-            K::TechnicalFailureAutoRefunded => ErrorCode::TechnicalFailure,
-            K::AlreadyClaimed => ErrorCode::AlreadyClaimed,
-            K::GenerationExists => ErrorCode::GenerationExists,
-            K::HoldAlreadySettled | K::AlreadyRefunded | K::NotCharged | K::RefundExceedsCharge => {
-                ErrorCode::InvalidState
-            }
-            K::InvariantViolated => ErrorCode::Internal,
-        }
-    }
-}
-
-impl From<&recoup_store::StoreError> for ErrorCode {
-    fn from(e: &recoup_store::StoreError) -> Self {
-        e.kind().into()
-    }
-}
-
 impl std::fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

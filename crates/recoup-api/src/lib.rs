@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod rows;
 mod signed;
 
 use jiff::Timestamp;
@@ -20,9 +21,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
-use recoup_store::{AccountBalance, Change, ClaimOutcome, GenerationRecord, Verdict};
 
 pub use error::ErrorCode;
+pub use rows::{
+    AccountBalance, Change, ClaimOutcome, ClaimRecord, ClaimSummary, GenerationRecord, GrantRecord,
+    GrantTerms, LedgerEntry, RefundRow, Settlement, SyncState, Verdict,
+};
 pub use signed::{PolicyKey, SignatureError, SignedPolicy, public_key};
 
 /// Most claims in one batch.
@@ -239,7 +243,7 @@ pub struct ReviewItem {
     /// The account.
     pub account_id: Uuid,
     /// The claim.
-    pub claim: recoup_store::ClaimRecord,
+    pub claim: ClaimRecord,
 }
 
 /// The health answer.

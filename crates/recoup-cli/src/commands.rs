@@ -188,26 +188,10 @@ fn admin_message(endpoint: &str, e: &ClientError) -> String {
 
 /// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
 fn client_code(e: &ClientError) -> &'static str {
-    use recoup_api::ErrorCode as C;
     match e {
         ClientError::Transport(_) => "network",
         ClientError::Decode { .. } => "bad_answer",
-        ClientError::Api { error, .. } => match error.code {
-            C::Unauthorized => "unauthorized",
-            C::NotFound => "not_found",
-            C::InvalidInput => "invalid_input",
-            C::InvalidDetails => "invalid_details",
-            C::IdempotencyConflict => "idempotency_conflict",
-            C::InsufficientCredits => "insufficient_credits",
-            C::GenerationExists => "generation_exists",
-            C::InvalidState => "invalid_state",
-            C::PayloadTooLarge => "payload_too_large",
-            C::RateLimited => "rate_limited",
-            C::SandboxOnly => "sandbox_only",
-            C::InvalidDocument => "invalid_document",
-            C::Unavailable => "unavailable",
-            C::Internal => "internal",
-        },
+        ClientError::Api { error, .. } => error.code.as_str(),
     }
 }
 

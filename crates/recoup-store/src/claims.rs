@@ -11,60 +11,17 @@ use recoup_core::{
     validate_details,
 };
 
+use recoup_api::rows::{ClaimOutcome, ClaimRecord, GenerationRecord, SyncState, Verdict};
+use recoup_api::{ClaimSubmission, LocalDecision};
+
 use crate::Store;
 use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 use crate::filter::Filter;
-use crate::generations::{GenerationRecord, load};
+use crate::generations::load;
 
 /// Most claims one listing returns.
 pub const CLAIM_PAGE_MAX: u32 = 1_000;
-
-recoup_core::spelled_enum!(
-    /// Where a claim is on its way to the endpoint.
-    SyncState, "sync state", [
-        /// Written locally, waiting in the outbox.
-        Queued => "queued", "waiting to sync",
-        /// Sent, no answer yet.
-        Sent => "sent", "sent",
-        /// The endpoint answered with its decision.
-        Acknowledged => "acknowledged", "answered",
-        /// Kept failing; set aside so it cannot block the others.
-        Quarantined => "quarantined", "set aside after repeated failures",
-    ]
-);
-
-recoup_core::spelled_enum!(
-    /// The endpoint's answer to a claim.
-    ClaimOutcome, "claim outcome", [
-        /// Refunded: the credits are back.
-        Refunded => "refunded", "refunded",
-        /// Not refunded: recorded as feedback ("thank you for your feedback").
-        NotRefunded => "not_refunded", "not refunded",
-        /// Waiting for a person to review it.
-        InReview => "in_review", "in review",
-    ]
-);
-
-impl ClaimOutcome {
-    /// Whether this is the final word.
-    pub const fn is_final(self) -> bool {
-        !matches!(self, ClaimOutcome::InReview)
-    }
-}
-
-/// The endpoint's decision on a claim, as the device records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// Refunded, not refunded, or in review.
-    pub outcome: ClaimOutcome,
-    /// Why not refunded: a policy reason code or `not_clearly_unusable`.
-    pub code: Option<String>,
-    /// Credits refunded (0 unless refunded).
-    pub refunded_credits: u64,
-    /// When decided (absent while in review).
-    pub decided_at: Option<Timestamp>,
-}
 
 /// How the endpoint judges an eligible claim's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,33 +48,6 @@ pub struct SubmitClaim {
     pub reason: ClaimReason,
     /// What is wrong, in the user's words.
     pub details: String,
-}
-
-/// A claim as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaimRecord {
-    /// Its id.
-    pub claim_id: ClaimId,
-    /// The generation.
-    pub generation_id: GenerationId,
-    /// Why it is bad.
-    pub reason: ClaimReason,
-    /// The details, trimmed.
-    pub details: String,
-    /// When it was submitted (device time, corrected if known).
-    pub submitted_at: Timestamp,
-    /// The device's provisional decision.
-    pub local_decision: Decision,
-    /// Where it is on its way to the endpoint.
-    pub sync_state: SyncState,
-    /// The endpoint's outcome, once it answered.
-    pub outcome: Option<ClaimOutcome>,
-    /// The endpoint's reason code, when not refunded.
-    pub outcome_code: Option<String>,
-    /// Credits refunded by the endpoint.
-    pub refunded_credits: Option<u64>,
-    /// When the endpoint decided.
-    pub decided_at: Option<Timestamp>,
 }
 
 /// What the claims listing returns.
@@ -397,26 +327,34 @@ impl Store {
         self.write(|tx| {
             let (details, g) = match intake(tx, &policy, req)? {
                 Intake::Repeat(existing) => return Ok(existing),
-                Intake::New { details, generation } => (details, generation),
+                Intake::New {
+                    details,
+                    generation,
+                } => (details, generation),
             };
             let decision = evaluate(tx, &policy, &g, now)?;
             insert_claim(tx, req, &details, &decision, now_ms, None)?;
             // What the endpoint will receive: the facts it re-checks against its own records and
             // clock, and the device's decision for comparison only (never trusted).
-            let payload = serde_json::json!({
-                "claim_id": req.claim_id,
-                "generation_id": req.generation_id,
-                "reason": req.reason,
-                "details": details,
-                "submitted_at": now,
-                "local_decision": { "eligible": decision.eligible, "policy_version": decision.policy_version },
-            });
+            let payload = serde_json::to_string(&ClaimSubmission {
+                claim_id: req.claim_id,
+                generation_id: req.generation_id,
+                reason: req.reason,
+                details,
+                submitted_at: Some(now),
+                local_decision: Some(LocalDecision {
+                    eligible: decision.eligible,
+                    policy_version: decision.policy_version.clone(),
+                }),
+            })
+            .map_err(StoreError::decode)?;
             tx.execute(
                 "INSERT INTO outbox (item_id, kind, payload, created_at, next_attempt_at)
                  VALUES (?1, 'claim', ?2, ?3, ?3)",
-                params![req.claim_id.as_bytes(), payload.to_string(), now_ms],
+                params![req.claim_id.as_bytes(), payload, now_ms],
             )?;
-            load_claim(tx, req.claim_id)?.ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
+            load_claim(tx, req.claim_id)?
+                .ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
         })
     }
 

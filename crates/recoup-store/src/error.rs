@@ -169,6 +169,42 @@ impl StoreErrorKind {
     }
 }
 
+impl From<StoreErrorKind> for recoup_api::ErrorCode {
+    /// A store's refusal as the code every boundary shows: the finer kinds of "the ledger is not
+    /// in that state" become [`ErrorCode::InvalidState`], a busy database [`ErrorCode::Unavailable`]
+    /// (retry), a broken invariant [`ErrorCode::Internal`].
+    fn from(kind: StoreErrorKind) -> Self {
+        use StoreErrorKind as K;
+        use recoup_api::ErrorCode;
+        match kind {
+            K::CorruptDatabase => ErrorCode::CorruptDatabase,
+            K::DatabaseTooNew => ErrorCode::DatabaseTooNew,
+            K::Busy => ErrorCode::Unavailable,
+            K::Storage => ErrorCode::Storage,
+            K::NotFound => ErrorCode::NotFound,
+            K::IdempotencyConflict => ErrorCode::IdempotencyConflict,
+            K::InsufficientCredits => ErrorCode::InsufficientCredits,
+            K::InvalidAmount | K::InvalidInput => ErrorCode::InvalidInput,
+            K::InvalidDocument => ErrorCode::InvalidDocument,
+            K::InvalidDetails => ErrorCode::InvalidDetails,
+            K::GenerationNotFinished => ErrorCode::GenerationNotFinished,
+            K::TechnicalFailureAutoRefunded => ErrorCode::TechnicalFailure,
+            K::AlreadyClaimed => ErrorCode::AlreadyClaimed,
+            K::GenerationExists => ErrorCode::GenerationExists,
+            K::HoldAlreadySettled | K::AlreadyRefunded | K::NotCharged | K::RefundExceedsCharge => {
+                ErrorCode::InvalidState
+            }
+            K::InvariantViolated => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<&StoreError> for recoup_api::ErrorCode {
+    fn from(e: &StoreError) -> Self {
+        e.kind().into()
+    }
+}
+
 impl StoreError {
     /// What kind of failure this is.
     pub fn kind(&self) -> StoreErrorKind {

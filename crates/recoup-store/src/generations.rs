@@ -5,12 +5,11 @@ use jiff::{SignedDuration, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use recoup_core::{
-    Feature, GenerationFacts, GenerationId, GenerationStatus, MediaKind, OpId, Platform, Surface,
-};
+use recoup_core::{Feature, GenerationId, GenerationStatus, OpId, Platform, Surface};
+
+use recoup_api::rows::{ClaimSummary, GenerationRecord};
 
 use crate::Store;
-use crate::claims::SyncState;
 use crate::codec::{credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
 use crate::filter::Filter;
@@ -60,68 +59,6 @@ pub struct FinishGeneration {
     pub generation_id: GenerationId,
     /// How it ended.
     pub outcome: Outcome,
-}
-
-/// Claim state shown next to a generation in the history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaimSummary {
-    /// The claim.
-    pub claim_id: recoup_core::ClaimId,
-    /// Whether the device judged it refundable.
-    pub local_eligible: bool,
-    /// Where it is in the sync.
-    pub sync_state: SyncState,
-    /// The endpoint's outcome, once known.
-    pub outcome: Option<crate::claims::ClaimOutcome>,
-}
-
-/// A generation as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GenerationRecord {
-    /// Its id.
-    pub generation_id: GenerationId,
-    /// The AI feature.
-    pub feature: Feature,
-    /// The platform.
-    pub platform: Platform,
-    /// The surface.
-    pub surface: Surface,
-    /// Image or video.
-    pub media_kind: MediaKind,
-    /// Where it is in its life.
-    pub status: GenerationStatus,
-    /// Why it failed, if it did (`hold_expired`, or the generator's error).
-    pub failure: Option<String>,
-    /// Its price, held at start.
-    pub cost: u64,
-    /// What was charged (the cost once succeeded, else 0).
-    pub charged: u64,
-    /// Version of the price list that set the cost.
-    pub price_version: String,
-    /// When it started.
-    pub started_at: Timestamp,
-    /// When it finished.
-    pub finished_at: Option<Timestamp>,
-    /// When its hold goes stale if it never finishes.
-    pub hold_expires_at: Timestamp,
-    /// Where the result is.
-    pub output_ref: Option<String>,
-    /// Its claim, if reported.
-    pub claim: Option<ClaimSummary>,
-}
-
-impl GenerationRecord {
-    /// What the policy needs to judge a report on it.
-    pub fn facts(&self) -> GenerationFacts {
-        GenerationFacts {
-            feature: self.feature,
-            platform: self.platform,
-            surface: self.surface,
-            status: self.status,
-            finished_at: self.finished_at,
-            charged_credits: self.charged,
-        }
-    }
 }
 
 /// Filters of the history listing; all optional, combined with AND.

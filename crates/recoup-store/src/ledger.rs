@@ -14,6 +14,8 @@ use recoup_core::{
     InvariantViolation, OpId,
 };
 
+use recoup_api::rows::{AccountBalance, GrantRecord, GrantTerms, LedgerEntry};
+
 use crate::Store;
 use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
@@ -71,61 +73,6 @@ impl GrantRequest {
     }
 }
 
-/// A grant's fixed terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantTerms {
-    /// The grant.
-    pub grant_id: GrantId,
-    /// What it is.
-    pub kind: GrantKind,
-    /// Credits granted.
-    pub credits: u64,
-    /// Burn-down priority.
-    pub priority: u32,
-    /// When granted.
-    pub granted_at: Timestamp,
-    /// When it expires.
-    pub expires_at: Option<Timestamp>,
-    /// Note.
-    pub note: String,
-}
-
-/// A grant with its current totals.
-// Its terms are not yet a flattened `GrantTerms` (which would keep the JSON as it is): readers
-// outside the store (the app's conversion, the CLI) name these fields directly.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantRecord {
-    /// The grant.
-    pub grant_id: GrantId,
-    /// What it is.
-    pub kind: GrantKind,
-    /// Credits granted.
-    pub credits: u64,
-    /// Burn-down priority.
-    pub priority: u32,
-    /// When granted.
-    pub granted_at: Timestamp,
-    /// When it expires.
-    pub expires_at: Option<Timestamp>,
-    /// Note.
-    pub note: String,
-    /// Whether it can still be spent at the time of reading.
-    pub live: bool,
-    /// Its totals (as of the reading: an expired grant's available credits count as expired).
-    pub balances: Balances,
-}
-
-/// The account's credits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountBalance {
-    /// Totals over all grants.
-    pub totals: Balances,
-    /// Each grant, in burn-down order.
-    pub grants: Vec<GrantRecord>,
-    /// When it was read.
-    pub as_of: Timestamp,
-}
-
 /// Refund a generation's charge (the endpoint's decision applied locally).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundRequest {
@@ -161,25 +108,6 @@ pub struct SweepReport {
     pub hold_credits_released: u64,
     /// Credits lost to grant expiry.
     pub credits_expired: u64,
-}
-
-/// One ledger entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerEntry {
-    /// Position in the ledger (increasing).
-    pub seq: i64,
-    /// What happened.
-    pub kind: EntryKind,
-    /// The grant touched.
-    pub grant_id: GrantId,
-    /// The generation concerned, if any.
-    pub generation_id: Option<GenerationId>,
-    /// Credits moved.
-    pub credits: u64,
-    /// When.
-    pub at: Timestamp,
-    /// The operation that wrote it (absent for sweeps).
-    pub op_id: Option<OpId>,
 }
 
 /// A page of ledger entries, newest first.

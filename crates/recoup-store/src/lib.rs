@@ -46,19 +46,23 @@ use serde::de::DeserializeOwned;
 
 use recoup_core::OpId;
 
-pub use claims::{
-    ClaimOutcome, ClaimQuery, ClaimRecord, Judgement, OutboxItem, SubmitClaim, SyncState, Verdict,
-};
+pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use generations::{
-    ClaimSummary, FinishGeneration, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage,
-    HistoryQuery, Outcome, StartGeneration,
+    FinishGeneration, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery, Outcome,
+    StartGeneration,
 };
 pub use ledger::{
-    AccountBalance, DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRecord, GrantRequest,
-    GrantTerms, LedgerEntry, REFUND_REGRANT_TTL_SECS, RefundReceipt, RefundRequest, SweepReport,
+    DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRequest, REFUND_REGRANT_TTL_SECS,
+    RefundReceipt, RefundRequest, SweepReport,
 };
-pub use replica::{ApplyReport, CHANGE_PAGE_MAX, Change, ChangePage, RefundRow, Settlement};
+pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
+// The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay
+// reachable here for the store's callers.
+pub use recoup_api::rows::{
+    AccountBalance, Change, ClaimOutcome, ClaimRecord, ClaimSummary, GenerationRecord, GrantRecord,
+    GrantTerms, LedgerEntry, RefundRow, Settlement, SyncState, Verdict,
+};
 
 /// How long a write waits for another process's transaction before giving up with
 /// [`StoreError::Busy`].

@@ -3,70 +3,24 @@
 //! boundaries); the device's store applies pages verbatim, in one transaction with the cursor, so
 //! both ledgers are the same rows and a page applied twice changes nothing.
 
-use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
 use recoup_core::{ClaimId, GenerationId, GrantId, OpId};
 
+use recoup_api::rows::{Change, LedgerEntry, RefundRow, Settlement};
+
 use crate::Store;
-use crate::claims::{ClaimRecord, load_claim};
+use crate::claims::load_claim;
 use crate::codec::{bytes16, credits, id_bytes, ms, opt_ts, parse, sql_credits, ts};
 use crate::error::{Result, StoreError};
-use crate::generations::{GenerationRecord, load};
+use crate::generations::load;
 use crate::ledger::{
-    ENTRY_COLUMNS, GrantTerms, LedgerEntry, check_totals, decode_entry, entry_row,
-    load_grant_terms, post_replicated,
+    ENTRY_COLUMNS, check_totals, decode_entry, entry_row, load_grant_terms, post_replicated,
 };
 
 /// Most changes one page holds (a page may run past it to finish a transaction).
 pub const CHANGE_PAGE_MAX: u32 = 1_000;
-
-/// How a hold settled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Settlement {
-    /// The generation whose hold settled.
-    pub generation_id: GenerationId,
-    /// `captured`, `voided` or `expired`.
-    pub outcome: String,
-    /// The operation that settled it (absent for sweeps).
-    pub op_id: Option<OpId>,
-    /// When.
-    pub at: Timestamp,
-}
-
-/// A refund row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefundRow {
-    /// The generation refunded.
-    pub generation_id: GenerationId,
-    /// The claim that led to it.
-    pub claim_id: Option<ClaimId>,
-    /// Credits refunded.
-    pub credits: u64,
-    /// The operation.
-    pub op_id: OpId,
-    /// When.
-    pub at: Timestamp,
-}
-
-/// One change, with the row as it is now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "row", rename_all = "snake_case")]
-pub enum Change {
-    /// A new grant.
-    Grant(GrantTerms),
-    /// A new ledger entry.
-    Entry(LedgerEntry),
-    /// A generation, new or changed.
-    Generation(GenerationRecord),
-    /// A hold settled.
-    Settlement(Settlement),
-    /// A refund.
-    Refund(RefundRow),
-    /// A claim, new or decided.
-    Claim(ClaimRecord),
-}
 
 /// A page of the change feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
