@@ -19,10 +19,11 @@ use recoup_api::{
 use recoup_core::{ClaimId, Clock};
 use recoup_store::{ChangePage, ClaimOutcome, OutboxItem, Store, StoreError, Verdict};
 
-use crate::backoff::{Backoff, Random};
+use crate::backoff::Backoff;
 use crate::client::{Client, ClientError, PolicyFetch};
 use crate::transport::Transport;
 use crate::{clock_offset, is_offline, meta};
+use recoup_core::rng::Random;
 
 /// Most rejections a report lists one by one (the count is always complete).
 const REJECTIONS_LISTED_MAX: usize = 20;
