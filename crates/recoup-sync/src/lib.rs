@@ -31,6 +31,7 @@
 mod backoff;
 mod client;
 mod engine;
+mod planner;
 mod transport;
 
 use jiff::SignedDuration;
