@@ -408,8 +408,9 @@ impl<T> std::fmt::Debug for SyncEngine<T> {
 }
 
 impl<T: Transport> SyncEngine<T> {
-    /// An engine over `client`, reading time from `clock` (the device clock: the outbox's
-    /// timing is local) and jitter from `random`.
+    /// An engine over `client`, reading time from `clock` (the device clock; the outbox goes by
+    /// the later of it and the device clock corrected by the measured offset, the clock reports
+    /// are queued in) and jitter from `random`.
     pub fn new(
         client: Client<T>,
         config: SyncConfig,
@@ -503,7 +504,7 @@ impl<T: Transport> SyncEngine<T> {
     fn push(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), SyncError> {
         // Items are due at the start of the sync; a failed item waits until after it (at
         // least 1 ms), so no item is tried twice in one sync and the loop always ends.
-        let start = self.clock.now();
+        let start = self.moments(None, clock_offset(store)?).now;
         let total = store.outbox_len()?;
         let mut handled: u64 = 0;
         if total > 0 {
@@ -523,7 +524,7 @@ impl<T: Transport> SyncEngine<T> {
                         claims.push(c);
                     }
                     Err(why) => {
-                        let at = self.moments(start, self.corrected_now(store)?);
+                        let at = self.moments(Some(start), clock_offset(store)?);
                         let step = self.plan(&item, Answer::Unsendable(&why), at);
                         self.take(store, &item, step, None, report)?;
                         handled += 1;
@@ -569,9 +570,9 @@ impl<T: Transport> SyncEngine<T> {
         match plan_batch_failure(&e) {
             BatchFailure::Unauthorized(error) => Err(SyncError::Unauthorized(error)),
             BatchFailure::RetryEachAndHalt => {
-                let endpoint_now = self.corrected_now(store)?;
+                let offset = clock_offset(store)?;
                 for item in items {
-                    let at = self.moments(start, endpoint_now);
+                    let at = self.moments(Some(start), offset);
                     let step = self.plan(item, Answer::BatchFailed(&e), at);
                     self.take(store, item, step, None, report)?;
                 }
@@ -592,7 +593,7 @@ impl<T: Transport> SyncEngine<T> {
         start: Timestamp,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let endpoint_now = self.corrected_now(store)?;
+        let offset = clock_offset(store)?;
         let mut by_id: HashMap<uuid::Uuid, ClaimBatchItem> = answer
             .results
             .into_iter()
@@ -609,7 +610,7 @@ impl<T: Transport> SyncEngine<T> {
                 Some(ClaimBatchItem { error: Some(e), .. }) => Answer::Refused(e),
                 _ => Answer::Missing,
             };
-            let at = self.moments(start, endpoint_now);
+            let at = self.moments(Some(start), offset);
             let step = self.plan(item, answer, at);
             // No answer in a batch halts the push (only a claim sent alone meets a network
             // failure of its own), so the flag is not needed here.
@@ -639,7 +640,7 @@ impl<T: Transport> SyncEngine<T> {
                 Ok(_) => Answer::AnsweredAnother,
                 Err(e) => Answer::Failed(e),
             };
-            let at = self.moments(start, self.corrected_now(store)?);
+            let at = self.moments(Some(start), clock_offset(store)?);
             let step = self.plan(item, answer, at);
             if !self.take(store, item, step, None, report)? {
                 continue;
@@ -647,7 +648,7 @@ impl<T: Transport> SyncEngine<T> {
             // The network is down: the rest wait too, without another try.
             if let Err(e) = &result {
                 for (rest, _) in pairs.by_ref() {
-                    let at = self.moments(start, self.corrected_now(store)?);
+                    let at = self.moments(Some(start), clock_offset(store)?);
                     let step = self.plan(rest, Answer::NotSent(e), at);
                     self.take(store, rest, step, None, report)?;
                 }
@@ -658,11 +659,23 @@ impl<T: Transport> SyncEngine<T> {
         Ok(false)
     }
 
-    /// The moments a plan is made at: `start` is when the push began (device clock).
-    fn moments(&self, start: Timestamp, endpoint_now: Timestamp) -> Moments {
+    /// The moments a plan is made at, with `offset` the measured offset to the endpoint's clock
+    /// and `start` when the push began (in the outbox's clock).
+    ///
+    /// The outbox's clock is the later of the device clock and the corrected one (the device
+    /// clock plus the offset). Reports are queued in the corrected clock, retries and a user's
+    /// requeue may be in either, and an item is due once either says so: picking due items with
+    /// the raw clock alone held a slow device's reports back (a device 1 h slow sent nothing for
+    /// an hour; one 25 h slow sent a report after its window had closed, and the refund was
+    /// lost). Sending early costs nothing (every item is idempotent by its claim id); sending
+    /// late can cost a refund.
+    fn moments(&self, start: Option<Timestamp>, offset: Option<SignedDuration>) -> Moments {
+        let device = self.clock.now();
+        let endpoint_now = offset.map_or(device, |off| device.checked_add(off).unwrap_or(device));
+        let now = device.max(endpoint_now);
         Moments {
-            push_started: start,
-            now: self.clock.now(),
+            push_started: start.unwrap_or(now),
+            now,
             endpoint_now,
         }
     }
