@@ -39,6 +39,7 @@ pub mod ids;
 pub mod ledger;
 pub mod policy;
 pub mod prices;
+pub mod rng;
 
 pub use catalog::{Feature, MediaKind, Platform, Surface, UnknownIdentifier};
 pub use claim::{ClaimReason, DetailsError, validate_details};

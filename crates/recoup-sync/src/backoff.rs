@@ -5,55 +5,7 @@
 
 use std::time::Duration;
 
-/// A source of uniform random numbers in `[0, 1]`.
-pub trait Random {
-    /// The next number; values outside `[0, 1]` (or NaN) are clamped by the caller.
-    fn next_f64(&mut self) -> f64;
-}
-
-impl<F: FnMut() -> f64> Random for F {
-    fn next_f64(&mut self) -> f64 {
-        self()
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64). Not for secrets: only for jitter.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    /// A generator with a fixed seed (tests).
-    pub const fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    /// A generator seeded from the random bits of a fresh UUIDv7 and the time, so two devices
-    /// (or two runs) jitter differently.
-    pub fn from_entropy() -> Self {
-        let uuid = uuid::Uuid::now_v7().as_u128();
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let mixed = uuid ^ nanos.rotate_left(64);
-        Self((mixed as u64) ^ ((mixed >> 64) as u64))
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
-impl Random for SplitMix64 {
-    fn next_f64(&mut self) -> f64 {
-        // 53 random bits: uniform in [0, 1).
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use recoup_core::rng::Random;
 
 /// The backoff schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +47,7 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use recoup_core::rng::SplitMix64;
 
     const S: Duration = Duration::from_secs(1);
 
@@ -144,7 +97,7 @@ mod tests {
         let mut again = SplitMix64::new(42);
         assert_eq!(b.delay(4, &mut again), draws[0], "same seed, same draw");
         let mut other = SplitMix64::from_entropy();
-        let x = other.next_f64();
+        let x = Random::next_f64(&mut other);
         assert!((0.0..1.0).contains(&x));
     }
 }

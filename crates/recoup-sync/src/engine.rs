@@ -5,9 +5,11 @@
 //! The queue never blocks: a permanent refusal of one claim is recorded as that claim's final
 //! answer ("not refunded", with the code), a transient failure waits with capped full-jitter
 //! backoff, and an item that keeps failing is quarantined so the others go on.
+//!
+//! What happens to an item after an answer is decided by the pure [`crate::planner`]; this
+//! module sends, asks it, and carries out the step it returns.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -19,10 +21,12 @@ use recoup_api::{
 use recoup_core::{ClaimId, Clock};
 use recoup_store::{ChangePage, ClaimOutcome, OutboxItem, Store, StoreError, Verdict};
 
-use crate::backoff::{Backoff, Random};
+use crate::backoff::Backoff;
 use crate::client::{Client, ClientError, PolicyFetch};
+use crate::planner::{self, Answer, BatchFailure, Moments, OutboxAction, Step, plan_batch_failure};
 use crate::transport::Transport;
 use crate::{clock_offset, is_offline, meta};
+use recoup_core::rng::Random;
 
 /// Most rejections a report lists one by one (the count is always complete).
 const REJECTIONS_LISTED_MAX: usize = 20;
@@ -404,8 +408,9 @@ impl<T> std::fmt::Debug for SyncEngine<T> {
 }
 
 impl<T: Transport> SyncEngine<T> {
-    /// An engine over `client`, reading time from `clock` (the device clock: the outbox's
-    /// timing is local) and jitter from `random`.
+    /// An engine over `client`, reading time from `clock` (the device clock; the outbox goes by
+    /// the later of it and the device clock corrected by the measured offset, the clock reports
+    /// are queued in) and jitter from `random`.
     pub fn new(
         client: Client<T>,
         config: SyncConfig,
@@ -499,7 +504,7 @@ impl<T: Transport> SyncEngine<T> {
     fn push(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), SyncError> {
         // Items are due at the start of the sync; a failed item waits until after it (at
         // least 1 ms), so no item is tried twice in one sync and the loop always ends.
-        let start = self.clock.now();
+        let start = self.moments(None, clock_offset(store)?).now;
         let total = store.outbox_len()?;
         let mut handled: u64 = 0;
         if total > 0 {
@@ -519,9 +524,9 @@ impl<T: Transport> SyncEngine<T> {
                         claims.push(c);
                     }
                     Err(why) => {
-                        // Cannot be sent as it is, ever: set aside, never a blocked queue.
-                        store.outbox_attempt_failed(item.item_id, &why, start, true)?;
-                        report.quarantined += 1;
+                        let at = self.moments(Some(start), clock_offset(store)?);
+                        let step = self.plan(&item, Answer::Unsendable(&why), at);
+                        self.take(store, &item, step, None, report)?;
                         handled += 1;
                     }
                 }
@@ -531,28 +536,7 @@ impl<T: Transport> SyncEngine<T> {
             }
             let n = u32::try_from(claims.len()).unwrap_or(u32::MAX);
             report.sent = report.sent.saturating_add(n);
-            let batch = ClaimBatch { claims };
-            let stop = match self.client.submit_claims(&batch) {
-                Ok(answer) => {
-                    self.apply_batch(store, &items, answer, start, report)?;
-                    false
-                }
-                Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
-                Err(e) if e.is_transient() => {
-                    let why = e.to_string();
-                    for item in &items {
-                        self.retry(store, item, start, &why, report)?;
-                    }
-                    report.errors.push(PhaseError::new(Phase::Push, &e));
-                    true
-                }
-                Err(_) => {
-                    // The batch as a whole was refused (too large, an old endpoint without the
-                    // batch route, one malformed item): send each claim on its own so one bad
-                    // claim is answered alone and the others go through.
-                    self.push_one_by_one(store, &items, batch.claims, start, report)?
-                }
-            };
+            let stop = self.push_batch(store, &items, claims, start, report)?;
             handled += u64::from(n);
             self.emit(Progress {
                 sent: handled,
@@ -565,6 +549,42 @@ impl<T: Transport> SyncEngine<T> {
         Ok(())
     }
 
+    /// Sends one batch and carries out the plan for each of its items. Returns whether to stop
+    /// pushing (the endpoint cannot be reached).
+    fn push_batch(
+        &mut self,
+        store: &mut Store,
+        items: &[OutboxItem],
+        claims: Vec<ClaimSubmission>,
+        start: Timestamp,
+        report: &mut SyncReport,
+    ) -> Result<bool, SyncError> {
+        let batch = ClaimBatch { claims };
+        let e = match self.client.submit_claims(&batch) {
+            Ok(answer) => {
+                self.apply_batch(store, items, answer, start, report)?;
+                return Ok(false);
+            }
+            Err(e) => e,
+        };
+        match plan_batch_failure(&e) {
+            BatchFailure::Unauthorized(error) => Err(SyncError::Unauthorized(error)),
+            BatchFailure::RetryEachAndHalt => {
+                let offset = clock_offset(store)?;
+                for item in items {
+                    let at = self.moments(Some(start), offset);
+                    let step = self.plan(item, Answer::BatchFailed(&e), at);
+                    self.take(store, item, step, None, report)?;
+                }
+                report.errors.push(PhaseError::new(Phase::Push, &e));
+                Ok(true)
+            }
+            BatchFailure::SendEachAlone => {
+                self.push_one_by_one(store, items, batch.claims, start, report)
+            }
+        }
+    }
+
     fn apply_batch(
         &mut self,
         store: &mut Store,
@@ -573,36 +593,28 @@ impl<T: Transport> SyncEngine<T> {
         start: Timestamp,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
-        let decided_at = self.corrected_now(store)?;
+        let offset = clock_offset(store)?;
         let mut by_id: HashMap<uuid::Uuid, ClaimBatchItem> = answer
             .results
             .into_iter()
             .map(|r| (r.claim_id.0, r))
             .collect();
+        // One transaction for the batch's answers.
         let mut verdicts = Vec::with_capacity(items.len());
         for item in items {
-            let id = ClaimId(item.item_id);
-            match by_id.remove(&item.item_id) {
+            let result = by_id.remove(&item.item_id);
+            let answer = match &result {
                 Some(ClaimBatchItem {
                     answer: Some(a), ..
-                }) => verdicts.push((id, a.verdict)),
-                Some(ClaimBatchItem { error: Some(e), .. })
-                    if e.code.is_transient() || e.code == ErrorCode::Unauthorized =>
-                {
-                    self.retry(store, item, start, &e.to_string(), report)?;
-                }
-                Some(ClaimBatchItem { error: Some(e), .. }) => {
-                    verdicts.push((id, refusal(&e, decided_at)));
-                    report.note_rejection(id, e);
-                }
-                _ => self.retry(
-                    store,
-                    item,
-                    start,
-                    "the endpoint's batch answer had no result for this claim",
-                    report,
-                )?,
-            }
+                }) => Answer::Decided(&a.verdict),
+                Some(ClaimBatchItem { error: Some(e), .. }) => Answer::Refused(e),
+                _ => Answer::Missing,
+            };
+            let at = self.moments(Some(start), offset);
+            let step = self.plan(item, answer, at);
+            // No answer in a batch halts the push (only a claim sent alone meets a network
+            // failure of its own), so the flag is not needed here.
+            self.take(store, item, step, Some(&mut verdicts), report)?;
         }
         store.record_verdicts(&verdicts)?;
         for (id, v) in &verdicts {
@@ -622,81 +634,99 @@ impl<T: Transport> SyncEngine<T> {
     ) -> Result<bool, SyncError> {
         let mut pairs = items.iter().zip(claims);
         while let Some((item, claim)) = pairs.next() {
-            match self.client.submit_claim(&claim) {
-                Ok(a) if a.claim_id.0 == item.item_id => {
-                    store.record_verdict(a.claim_id, &a.verdict)?;
-                    report.count_verdict(a.claim_id, &a.verdict);
-                }
-                Ok(_) => self.retry(
-                    store,
-                    item,
-                    start,
-                    "the endpoint answered for another claim",
-                    report,
-                )?,
-                Err(e) if e.is_unauthorized() => return Err(unauthorized(e)),
-                Err(ClientError::Api { error, .. }) if !error.code.is_transient() => {
-                    self.reject(store, item, error, report)?;
-                }
-                Err(e) => {
-                    let why = e.to_string();
-                    self.retry(store, item, start, &why, report)?;
-                    if matches!(e, ClientError::Transport(_)) {
-                        // The network is down: the rest wait too, without another try.
-                        for (rest, _) in pairs.by_ref() {
-                            self.retry(store, rest, start, &why, report)?;
-                        }
-                        report.errors.push(PhaseError::new(Phase::Push, &e));
-                        return Ok(true);
-                    }
-                }
+            let result = self.client.submit_claim(&claim);
+            let answer = match &result {
+                Ok(a) if a.claim_id.0 == item.item_id => Answer::Decided(&a.verdict),
+                Ok(_) => Answer::AnsweredAnother,
+                Err(e) => Answer::Failed(e),
+            };
+            let at = self.moments(Some(start), clock_offset(store)?);
+            let step = self.plan(item, answer, at);
+            if !self.take(store, item, step, None, report)? {
+                continue;
             }
+            // The network is down: the rest wait too, without another try.
+            if let Err(e) = &result {
+                for (rest, _) in pairs.by_ref() {
+                    let at = self.moments(Some(start), clock_offset(store)?);
+                    let step = self.plan(rest, Answer::NotSent(e), at);
+                    self.take(store, rest, step, None, report)?;
+                }
+                report.errors.push(PhaseError::new(Phase::Push, e));
+            }
+            return Ok(true);
         }
         Ok(false)
     }
 
-    /// A permanent refusal: the claim's final answer is "not refunded" with the code.
-    fn reject(
-        &mut self,
-        store: &mut Store,
-        item: &OutboxItem,
-        error: ApiError,
-        report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
-        let id = ClaimId(item.item_id);
-        let verdict = refusal(&error, self.corrected_now(store)?);
-        store.record_verdict(id, &verdict)?;
-        report.count_verdict(id, &verdict);
-        report.note_rejection(id, error);
-        Ok(())
+    /// The moments a plan is made at, with `offset` the measured offset to the endpoint's clock
+    /// and `start` when the push began (in the outbox's clock).
+    ///
+    /// The outbox's clock is the later of the device clock and the corrected one (the device
+    /// clock plus the offset). Reports are queued in the corrected clock, retries and a user's
+    /// requeue may be in either, and an item is due once either says so: picking due items with
+    /// the raw clock alone held a slow device's reports back (a device 1 h slow sent nothing for
+    /// an hour; one 25 h slow sent a report after its window had closed, and the refund was
+    /// lost). Sending early costs nothing (every item is idempotent by its claim id); sending
+    /// late can cost a refund.
+    fn moments(&self, start: Option<Timestamp>, offset: Option<SignedDuration>) -> Moments {
+        let device = self.clock.now();
+        let endpoint_now = offset.map_or(device, |off| device.checked_add(off).unwrap_or(device));
+        let now = device.max(endpoint_now);
+        Moments {
+            push_started: start.unwrap_or(now),
+            now,
+            endpoint_now,
+        }
     }
 
-    /// A transient failure: wait with backoff, or quarantine once the bound is reached.
-    fn retry(
+    /// Asks the planner what to do with `item` after `answer`.
+    fn plan(&mut self, item: &OutboxItem, answer: Answer<'_>, at: Moments) -> Step {
+        planner::plan(item.attempts, answer, &self.config, at, &mut *self.random)
+    }
+
+    /// Carries out a planned step. Returns whether the push is to halt. An answer goes into
+    /// `verdicts` when given (a batch records its answers in one transaction), else is recorded
+    /// at once.
+    fn take(
         &mut self,
         store: &mut Store,
         item: &OutboxItem,
-        start: Timestamp,
-        why: &str,
+        step: Step,
+        verdicts: Option<&mut Vec<(ClaimId, Verdict)>>,
         report: &mut SyncReport,
-    ) -> Result<(), SyncError> {
-        let failed = item.attempts.saturating_add(1);
-        let quarantine = failed >= self.config.quarantine_after;
-        let delay = self
-            .config
-            .backoff
-            .delay(item.attempts, &mut *self.random)
-            .max(Duration::from_millis(1));
-        let delay = SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX);
-        let from = self.clock.now().max(start);
-        let next = from.checked_add(delay).unwrap_or(Timestamp::MAX);
-        store.outbox_attempt_failed(item.item_id, why, next, quarantine)?;
-        if quarantine {
-            report.quarantined += 1;
-        } else {
-            report.retried += 1;
+    ) -> Result<bool, SyncError> {
+        let (action, halt) = match step {
+            Step::Act(action) => (action, false),
+            Step::ActAndHalt(action) => (action, true),
+            Step::Unauthorized(error) => return Err(SyncError::Unauthorized(error)),
+        };
+        let id = ClaimId(item.item_id);
+        let (verdict, rejection) = match action {
+            OutboxAction::Record(verdict) => (verdict, None),
+            OutboxAction::Reject { verdict, error } => (verdict, Some(error)),
+            OutboxAction::Retry { due_at, why } => {
+                store.outbox_attempt_failed(item.item_id, &why, due_at, false)?;
+                report.retried += 1;
+                return Ok(halt);
+            }
+            OutboxAction::Quarantine { due_at, why } => {
+                store.outbox_attempt_failed(item.item_id, &why, due_at, true)?;
+                report.quarantined += 1;
+                return Ok(halt);
+            }
+        };
+        match verdicts {
+            Some(batch) => batch.push((id, verdict)),
+            None => {
+                store.record_verdict(id, &verdict)?;
+                report.count_verdict(id, &verdict);
+            }
         }
-        Ok(())
+        if let Some(error) = rejection {
+            report.note_rejection(id, error);
+        }
+        Ok(halt)
     }
 
     fn pull(&mut self, store: &mut Store, report: &mut SyncReport) -> Result<(), SyncError> {
@@ -845,21 +875,8 @@ impl<T: Transport> SyncEngine<T> {
     }
 }
 
-/// The final answer recorded for a claim the endpoint refused for good.
-fn refusal(error: &ApiError, decided_at: Timestamp) -> Verdict {
-    Verdict {
-        outcome: ClaimOutcome::NotRefunded,
-        code: Some(code_str(error.code)),
-        refunded_credits: 0,
-        decided_at: Some(decided_at),
-    }
-}
-
 fn unauthorized(e: ClientError) -> SyncError {
-    match e {
-        ClientError::Api { error, .. } => SyncError::Unauthorized(error),
-        other => SyncError::Unauthorized(ApiError::new(ErrorCode::Unauthorized, other.to_string())),
-    }
+    SyncError::Unauthorized(planner::unauthorized(&e))
 }
 
 /// An outbox item as the claim the endpoint receives.
@@ -878,17 +895,10 @@ fn decode(item: &OutboxItem) -> Result<ClaimSubmission, String> {
     Ok(claim)
 }
 
-/// The wire spelling of an error code (`invalid_details`).
-fn code_str(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "rejected".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn config_bounds_are_checked() {
@@ -923,12 +933,6 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn error_codes_keep_their_wire_spelling() {
-        assert_eq!(code_str(ErrorCode::InvalidDetails), "invalid_details");
-        assert_eq!(code_str(ErrorCode::NotFound), "not_found");
     }
 
     #[test]

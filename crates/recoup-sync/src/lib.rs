@@ -31,6 +31,7 @@
 mod backoff;
 mod client;
 mod engine;
+mod planner;
 mod transport;
 
 use jiff::SignedDuration;
@@ -38,7 +39,7 @@ use jiff::SignedDuration;
 use recoup_core::{Clock, OffsetClock, SystemClock};
 use recoup_store::{Store, StoreError};
 
-pub use backoff::{Backoff, Random, SplitMix64};
+pub use backoff::Backoff;
 pub use client::{
     CHANGES_LIMIT_MAX, Client, ClientError, ClientResult, GenerationOutput, PolicyFetch,
 };
@@ -46,6 +47,7 @@ pub use engine::{
     Notice, Phase, PhaseError, PolicyRefusal, PolicyStatus, Progress, Rejection, SyncConfig,
     SyncEngine, SyncError, SyncReport,
 };
+pub use recoup_core::rng::{Random, SplitMix64};
 pub use transport::{
     HttpTransport, Method, RESPONSE_BYTES_MAX, Request, Response, Timeouts, Transport,
     TransportError,

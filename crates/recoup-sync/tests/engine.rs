@@ -1108,3 +1108,65 @@ fn a_failed_generation_mirrors_as_released_and_cannot_be_reported() {
     );
     assert_ledgers_agree(&dev, &ep);
 }
+
+/// Regression (issue 12, item 1): a device whose clock is slow held its reports back. The
+/// outbox stored when an item is due in the corrected (endpoint) clock, but picked due items
+/// with the raw device clock: a device 1 h slow sent nothing for an hour, one 25 h slow sent a
+/// report after its refund window had closed. Reports must go out at once whatever the device
+/// clock says, and a failed one must wait only its backoff.
+#[test]
+fn a_device_whose_clock_is_slow_does_not_hold_its_reports_back() {
+    for slow_hours in [1, 25] {
+        let ep = FakeEndpoint::new();
+        let g = ep.generation(Feature::Recolor, Platform::Web, true);
+        let g2 = ep.generation(Feature::Recolor, Platform::Web, true);
+        let clock = TestClock::at(t0() - SignedDuration::from_hours(slow_hours));
+        let mut dev = device(&ep);
+        let mut eng = engine(&ep, &clock, SyncConfig::default(), 1.0);
+        eng.sync_once(&mut dev).unwrap();
+        let corrected = recoup_sync::corrected(&dev, clock.clone()).unwrap();
+        assert_eq!(
+            corrected.now(),
+            t0(),
+            "{slow_hours} h slow: the first sync measured the offset to the endpoint"
+        );
+
+        // The app and the CLI queue a report at the corrected time.
+        let c = report(&mut dev, g, corrected.now());
+        let r = eng.sync_once(&mut dev).unwrap();
+        assert_eq!(
+            (r.sent, r.refunded),
+            (1, 1),
+            "{slow_hours} h slow: the report went out at once and was refunded"
+        );
+        assert_eq!(
+            dev.claim(c).unwrap().outcome,
+            Some(ClaimOutcome::Refunded),
+            "{slow_hours} h slow: the device shows the refund"
+        );
+
+        // A failed attempt waits its backoff (1 s with a draw of 1.0), not the clock's error too.
+        let c2 = report(&mut dev, g2, corrected.now());
+        ep.batch_down.set(true);
+        let r = eng.sync_once(&mut dev).unwrap();
+        assert_eq!(
+            (r.sent, r.retried),
+            (1, 1),
+            "{slow_hours} h slow: sent at once, failed, to be retried"
+        );
+        ep.batch_down.set(false);
+        clock.advance(Duration::from_secs(1));
+        let r = eng.sync_once(&mut dev).unwrap();
+        assert_eq!(
+            (r.sent, r.refunded),
+            (1, 1),
+            "{slow_hours} h slow: retried once its backoff had passed on the endpoint's clock"
+        );
+        assert_eq!(
+            dev.claim(c2).unwrap().outcome,
+            Some(ClaimOutcome::Refunded),
+            "{slow_hours} h slow: the retried report was refunded"
+        );
+        assert_ledgers_agree(&dev, &ep);
+    }
+}
