@@ -78,6 +78,26 @@ pub struct OutboxItem {
     pub next_attempt_at: Timestamp,
 }
 
+impl OutboxItem {
+    /// The claim the endpoint receives, as [`Store::submit_claim`] wrote it. An item this version
+    /// cannot send (another kind, an unreadable or mismatched payload) says why, so the sync
+    /// engine can set it aside instead of blocking the queue.
+    pub fn submission(&self) -> std::result::Result<ClaimSubmission, String> {
+        if self.kind != "claim" {
+            return Err(format!(
+                "unknown outbox item kind '{}': this version cannot send it",
+                self.kind
+            ));
+        }
+        let claim: ClaimSubmission = serde_json::from_value(self.payload.clone())
+            .map_err(|e| format!("the stored claim cannot be read: {e}"))?;
+        if claim.claim_id.0 != self.item_id {
+            return Err("the stored claim's id is not its outbox item's".to_owned());
+        }
+        Ok(claim)
+    }
+}
+
 /// A claim as it arrives, on the device or the endpoint.
 enum Intake {
     /// The same claim id with the same report: its stored record is the answer.

@@ -518,7 +518,7 @@ impl<T: Transport> SyncEngine<T> {
             let mut items = Vec::with_capacity(due.len());
             let mut claims = Vec::with_capacity(due.len());
             for item in due {
-                match decode(&item) {
+                match item.submission() {
                     Ok(c) => {
                         items.push(item);
                         claims.push(c);
@@ -877,22 +877,6 @@ impl<T: Transport> SyncEngine<T> {
 
 fn unauthorized(e: ClientError) -> SyncError {
     SyncError::Unauthorized(planner::unauthorized(&e))
-}
-
-/// An outbox item as the claim the endpoint receives.
-fn decode(item: &OutboxItem) -> Result<ClaimSubmission, String> {
-    if item.kind != "claim" {
-        return Err(format!(
-            "unknown outbox item kind '{}': this version cannot send it",
-            item.kind
-        ));
-    }
-    let claim: ClaimSubmission = serde_json::from_value(item.payload.clone())
-        .map_err(|e| format!("the stored claim cannot be read: {e}"))?;
-    if claim.claim_id.0 != item.item_id {
-        return Err("the stored claim's id is not its outbox item's".to_owned());
-    }
-    Ok(claim)
 }
 
 #[cfg(test)]
