@@ -18,6 +18,14 @@ pub enum StoreError {
         /// What SQLite said.
         detail: String,
     },
+    /// The database file cannot be created or made private.
+    #[error("cannot use the database file {path}: {detail}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
     /// The database was written by a newer Recoup.
     #[error(
         "the database schema is version {found}, newer than this Recoup understands ({supported}); update Recoup"
@@ -213,7 +221,10 @@ impl StoreError {
             StoreError::Corrupt { .. } => K::CorruptDatabase,
             StoreError::TooNew { .. } => K::DatabaseTooNew,
             StoreError::Busy => K::Busy,
-            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Decode(_) => K::Storage,
+            StoreError::Sqlite(_)
+            | StoreError::Migration(_)
+            | StoreError::Decode(_)
+            | StoreError::Io { .. } => K::Storage,
             StoreError::NotFound { .. } => K::NotFound,
             StoreError::IdempotencyConflict { .. } => K::IdempotencyConflict,
             StoreError::Ledger(LedgerError::InsufficientCredits { .. }) => K::InsufficientCredits,

@@ -92,6 +92,10 @@ impl Store {
     /// left untouched.
     pub fn open(path: &Path) -> Result<Self> {
         let shown = path.display().to_string();
+        make_private(path).map_err(|e| StoreError::Io {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -241,6 +245,35 @@ impl Store {
             other => other,
         }
     }
+}
+
+/// A ledger is nobody else's business: the database file is created readable and writable by its
+/// owner only (0600), and an older file made with the default permissions is narrowed to that.
+/// SQLite gives its `-wal` and `-shm` files the database file's permissions.
+#[cfg(unix)]
+fn make_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let mode = std::fs::metadata(path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(not(unix))]
+fn make_private(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 fn recorded<Res: DeserializeOwned>(

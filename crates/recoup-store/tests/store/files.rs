@@ -32,6 +32,35 @@ fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
     p.into()
 }
 
+#[cfg(unix)]
+#[test]
+fn database_files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let path = dir.path().join("ledger.sqlite3");
+    {
+        let mut store = Store::open(&path).unwrap();
+        grant(&mut store, GrantKind::Allowance, 10, None, t0());
+        for file in [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")] {
+            assert_eq!(mode(&file), 0o600, "{}: owner only", file.display());
+        }
+    }
+    // A file made before this rule (world-readable) is narrowed when it is opened again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        mode(&path),
+        0o600,
+        "an existing 0644 database is narrowed to 0600"
+    );
+    assert_eq!(
+        store.balance(t0()).unwrap().totals.available,
+        10,
+        "narrowing the permissions changes nothing in the ledger"
+    );
+}
+
 #[test]
 fn a_file_of_garbage_is_refused_as_corrupt_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
