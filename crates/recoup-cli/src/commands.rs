@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use recoup_api::ErrorCode;
 use recoup_core::{
     AccountHistory, ClaimId, Clock, FixedClock, GenerationFacts, GenerationId, GenerationStatus,
     OffsetClock, OpId, SystemClock,
 };
+use recoup_device::DeviceError;
 use recoup_store::{
     ClaimQuery, EntryQuery, FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome,
     StartGeneration, Store, StoreError, SubmitClaim, SweepReport,
@@ -37,6 +39,8 @@ impl Output {
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot read {path}: {source}")]
@@ -106,30 +110,33 @@ pub enum CliError {
 }
 
 impl CliError {
-    pub fn code(&self) -> &'static str {
+    /// The code scripts branch on (`--json`) and the exit status comes from: one vocabulary with
+    /// the endpoint and the app.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CliError::Store(e) => e.code(),
-            CliError::Read { .. } => "file_unreadable",
-            CliError::DataDir { .. } | CliError::NoDataDir => "data_dir",
-            CliError::Input { .. } => "invalid_input",
-            CliError::Sync(e) => e.code(),
+            CliError::Device(e) => e.code,
+            CliError::Store(e) => e.kind().into(),
+            CliError::Read { .. } => ErrorCode::File,
+            CliError::DataDir { .. } | CliError::NoDataDir => ErrorCode::DataDir,
+            CliError::Input { .. } | CliError::Missing(_) => ErrorCode::InvalidInput,
+            CliError::Sync(e) => sync_code(e),
             CliError::Client(e) | CliError::Generation { source: e, .. } => client_code(e),
-            CliError::NotLinked => "not_linked",
-            CliError::LocalLedger => "local_ledger",
-            CliError::AlreadyLinked { .. } => "already_linked",
-            CliError::KeyMismatch => "policy_key_mismatch",
-            CliError::Credentials { .. } => "credentials",
-            CliError::Linked(_) => "linked",
-            CliError::Missing(_) => "invalid_input",
-            CliError::Document { .. } => "invalid_document",
-            CliError::AdminToken { .. } => "unauthorized",
-            CliError::NotSandbox { .. } => "sandbox_only",
+            CliError::NotLinked => ErrorCode::NotLinked,
+            CliError::LocalLedger => ErrorCode::LocalLedger,
+            CliError::AlreadyLinked { .. } => ErrorCode::AlreadyLinked,
+            CliError::KeyMismatch => ErrorCode::PolicyKeyMismatch,
+            CliError::Credentials { .. } => ErrorCode::Credentials,
+            CliError::Linked(_) => ErrorCode::Linked,
+            CliError::Document { .. } => ErrorCode::InvalidDocument,
+            CliError::AdminToken { .. } => ErrorCode::Unauthorized,
+            CliError::NotSandbox { .. } => ErrorCode::SandboxOnly,
             CliError::Admin { source, .. } => client_code(source),
         }
     }
 
     /// What to do next, where the message alone does not say it.
     pub fn hint(&self) -> Option<&'static str> {
+        use ErrorCode as C;
         match self {
             CliError::AdminToken { .. } => {
                 return Some(
@@ -140,8 +147,8 @@ impl CliError {
             CliError::NotSandbox { .. } => return None,
             CliError::Admin { source, .. } => {
                 return match client_code(source) {
-                    "network" => Some("check --endpoint: no endpoint answered at that address"),
-                    "not_found" | "invalid_state" => {
+                    C::Network => Some("check --endpoint: no endpoint answered at that address"),
+                    C::NotFound | C::InvalidState => {
                         Some("list the claims waiting for a decision with `recoup admin reviews`")
                     }
                     _ => None,
@@ -150,22 +157,24 @@ impl CliError {
             _ => {}
         }
         match self.code() {
-            "insufficient_credits" => Some("add credits with `recoup grant --credits 100`"),
-            "not_found" => Some("list generations with `recoup history`"),
-            "invalid_document" => Some(
+            C::InsufficientCredits => Some("add credits with `recoup grant --credits 100`"),
+            C::NotFound => Some("list generations with `recoup history`"),
+            C::InvalidDocument => Some(
                 "the policy in force was not changed; `recoup policy show --json` prints a valid document to start from",
             ),
-            "busy" => Some("another recoup process is writing; try again"),
-            "not_linked" => Some("link this data dir with `recoup login --endpoint URL --create`"),
-            "local_ledger" => Some("use a new, empty --data-dir for the linked account"),
-            "offline" => Some("the network is switched off: `recoup network on`"),
-            "unauthorized" | "credentials" => {
+            C::Unavailable => {
+                Some("another recoup process is writing, or the endpoint is busy; try again")
+            }
+            C::NotLinked => Some("link this data dir with `recoup login --endpoint URL --create`"),
+            C::LocalLedger => Some("use a new, empty --data-dir for the linked account"),
+            C::Offline => Some("the network is switched off: `recoup network on`"),
+            C::Unauthorized | C::Credentials => {
                 Some("log in again: `recoup login --endpoint URL --token TOKEN`")
             }
-            "network" => Some(
+            C::Network => Some(
                 "the endpoint could not be reached; reports wait in the outbox and go out with the next `recoup sync`",
             ),
-            "policy_key_mismatch" => {
+            C::PolicyKeyMismatch => {
                 Some("check the key with the endpoint's operator and pass it with --policy-key")
             }
             _ => None,
@@ -187,27 +196,21 @@ fn admin_message(endpoint: &str, e: &ClientError) -> String {
 }
 
 /// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
-fn client_code(e: &ClientError) -> &'static str {
-    use recoup_api::ErrorCode as C;
+fn client_code(e: &ClientError) -> ErrorCode {
     match e {
-        ClientError::Transport(_) => "network",
-        ClientError::Decode { .. } => "bad_answer",
-        ClientError::Api { error, .. } => match error.code {
-            C::Unauthorized => "unauthorized",
-            C::NotFound => "not_found",
-            C::InvalidInput => "invalid_input",
-            C::InvalidDetails => "invalid_details",
-            C::IdempotencyConflict => "idempotency_conflict",
-            C::InsufficientCredits => "insufficient_credits",
-            C::GenerationExists => "generation_exists",
-            C::InvalidState => "invalid_state",
-            C::PayloadTooLarge => "payload_too_large",
-            C::RateLimited => "rate_limited",
-            C::SandboxOnly => "sandbox_only",
-            C::InvalidDocument => "invalid_document",
-            C::Unavailable => "unavailable",
-            C::Internal => "internal",
-        },
+        ClientError::Transport(_) => ErrorCode::Network,
+        ClientError::Decode { .. } => ErrorCode::BadAnswer,
+        ClientError::Api { error, .. } => error.code,
+    }
+}
+
+/// The code of a sync engine's refusal.
+fn sync_code(e: &SyncError) -> ErrorCode {
+    match e {
+        SyncError::Offline { .. } => ErrorCode::Offline,
+        SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
+        SyncError::Store(s) => s.kind().into(),
+        SyncError::Config(_) => ErrorCode::Internal,
     }
 }
 

@@ -11,6 +11,15 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use serde::Serialize;
+
+use recoup_device::DeviceError;
+
+/// What `--json` prints for a failure: `{"error": {"code", "message"}}`.
+#[derive(Serialize)]
+struct ErrorBody {
+    error: DeviceError,
+}
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
@@ -30,8 +39,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             if json {
-                let body =
-                    serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                let body = ErrorBody {
+                    error: DeviceError::new(e.code(), e.to_string()),
+                };
                 let _ = writeln!(
                     stdout,
                     "{}",
@@ -43,7 +53,7 @@ fn main() -> ExitCode {
                     let _ = writeln!(std::io::stderr(), "hint: {hint}");
                 }
             }
-            ExitCode::FAILURE
+            ExitCode::from(e.code().exit_code())
         }
     }
 }

@@ -224,7 +224,7 @@ fn the_whole_flow_grant_generate_report_claims() {
             "--details",
             "broken"
         ]),
-        "technical_failure_auto_refunded"
+        "technical_failure"
     );
 
     let claims = r.ok(&["claims"]);

@@ -43,7 +43,7 @@ impl App {
                 && pinned != key.to_base64()
             {
                 return Err(AppError::new(
-                    ErrorCode::Endpoint,
+                    ErrorCode::PolicyKeyMismatch,
                     "this endpoint's policy-signing key is not the one this device pinned for the account; nothing was changed. Check the address with the endpoint's operator",
                 ));
             }

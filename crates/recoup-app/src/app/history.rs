@@ -142,7 +142,7 @@ impl App {
         let dir = s.dir.join(OUTPUTS_DIR);
         std::fs::create_dir_all(&dir).map_err(|e| AppError::file(&dir, e))?;
         let path = dir.join(format!("{id}.{}", out.extension()));
-        crate::settings::write_atomically(&path, &out.bytes, false)?;
+        recoup_device::fs::save(&path, &out.bytes, recoup_device::fs::Access::Shared)?;
         let kind = mime(out.extension());
         Ok((out.bytes, kind))
     }
