@@ -68,17 +68,6 @@ pub enum CliError {
     Generation { id: String, source: ClientError },
     #[error("this data dir is not linked to an endpoint")]
     NotLinked,
-    #[error(
-        "this data dir already has a local ledger (made with `recoup grant`/`recoup generate` before linking); \
-         a linked data dir mirrors the endpoint's ledger and must start empty, so it was not linked"
-    )]
-    LocalLedger,
-    #[error("this data dir cannot be linked as asked: {detail}")]
-    AlreadyLinked { detail: String },
-    #[error(
-        "the endpoint's policy-signing key is not the one expected; nothing was linked or changed"
-    )]
-    KeyMismatch,
     #[error("cannot use the credentials file {path}: {source}")]
     Credentials {
         path: PathBuf,
@@ -122,9 +111,6 @@ impl CliError {
             CliError::Sync(e) => sync_code(e),
             CliError::Client(e) | CliError::Generation { source: e, .. } => client_code(e),
             CliError::NotLinked => ErrorCode::NotLinked,
-            CliError::LocalLedger => ErrorCode::LocalLedger,
-            CliError::AlreadyLinked { .. } => ErrorCode::AlreadyLinked,
-            CliError::KeyMismatch => ErrorCode::PolicyKeyMismatch,
             CliError::Credentials { .. } => ErrorCode::Credentials,
             CliError::Linked(_) => ErrorCode::Linked,
             CliError::Document { .. } => ErrorCode::InvalidDocument,

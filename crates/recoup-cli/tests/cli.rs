@@ -469,7 +469,7 @@ fn login_to_an_unreachable_endpoint_links_nothing() {
     assert!(!r.dir.path().join("credentials.json").exists());
     assert_eq!(
         r.err(&["login", "--endpoint", "ftp://nope", "--token", "x"]),
-        "network",
+        "invalid_input",
         "a malformed URL is refused too"
     );
     // --create or --token is required.

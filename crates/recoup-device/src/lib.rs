@@ -8,6 +8,8 @@
 //!
 //! - [`fs`]: the one atomic file write (temp file, fsync, rename, fsync of the folder, 0600 for
 //!   private files).
+//! - [`link`]: linking a store to an endpoint (create or join an account, pin the policy key,
+//!   write the meta in order), with one set of checks.
 //!
 //! ```
 //! use recoup_device::{DeviceError, ErrorCode, fs::{Access, write_atomically}};
@@ -23,6 +25,7 @@
 
 mod error;
 pub mod fs;
+pub mod link;
 
 pub use error::{DeviceError, DeviceResult};
 pub use recoup_api::ErrorCode;
