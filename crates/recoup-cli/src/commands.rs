@@ -64,8 +64,6 @@ pub enum CliError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Client(#[from] ClientError),
-    #[error("generation {id} did not run on the endpoint: {source}")]
-    Generation { id: String, source: ClientError },
     #[error("this data dir is not linked to an endpoint")]
     NotLinked,
     #[error("cannot use the credentials file {path}: {source}")]
@@ -109,7 +107,7 @@ impl CliError {
             CliError::DataDir { .. } | CliError::NoDataDir => ErrorCode::DataDir,
             CliError::Input { .. } | CliError::Missing(_) => ErrorCode::InvalidInput,
             CliError::Sync(e) => sync_code(e),
-            CliError::Client(e) | CliError::Generation { source: e, .. } => client_code(e),
+            CliError::Client(e) => client_code(e),
             CliError::NotLinked => ErrorCode::NotLinked,
             CliError::Credentials { .. } => ErrorCode::Credentials,
             CliError::Linked(_) => ErrorCode::Linked,
@@ -251,7 +249,17 @@ pub fn run(cli: Cli) -> Result<Output> {
                 surface: a.surface,
             };
             let mut engine = link::engine(&dir, &store, device_clock())?;
-            let run = link::generate(&dir, &mut store, &mut engine, &req)?;
+            let cell = std::sync::Mutex::new(store);
+            let run = recoup_device::generate::generate(
+                &cell,
+                &mut engine,
+                &req,
+                &dir.join(recoup_device::generate::OUTPUTS_DIR),
+            );
+            let store = cell
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let run = run?;
             // The pull may have measured a new offset.
             let now = recoup_sync::corrected(&store, &*device)?.now();
             let g = match store.generation(req.generation_id) {

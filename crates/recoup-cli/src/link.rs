@@ -10,14 +10,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use recoup_api::{GenerationRequest, GenerationView, PolicyKey};
+use recoup_api::PolicyKey;
 use recoup_core::Clock;
 use recoup_device::fs::{Access, write_atomically};
 use recoup_device::link::{self, Join};
 use recoup_store::Store;
 use recoup_sync::{
-    Client, ClientError, HttpTransport, SplitMix64, SyncConfig, SyncEngine, SyncError, SyncReport,
-    meta,
+    Client, ClientError, HttpTransport, SplitMix64, SyncConfig, SyncEngine, SyncReport, meta,
 };
 
 use crate::commands::CliError;
@@ -187,72 +186,8 @@ pub fn login(
     })
 }
 
-/// Runs a generation on the endpoint, retrying transient failures with the same id (the
-/// endpoint runs it once), then pulls its ledger rows and saves its output file.
-pub fn generate(
-    dir: &Path,
-    store: &mut Store,
-    engine: &mut SyncEngine<HttpTransport>,
-    req: &GenerationRequest,
-) -> Result<RemoteGeneration, CliError> {
-    if recoup_sync::is_offline(store)? {
-        return Err(SyncError::Offline {
-            queued: store.outbox_len()?,
-        }
-        .into());
-    }
-    let view: GenerationView =
-        engine
-            .client()
-            .generate_retrying(req)
-            .map_err(|e| CliError::Generation {
-                id: req.generation_id.to_string(),
-                source: e,
-            })?;
-    let mut notes = Vec::new();
-    match engine.pull_only(store) {
-        Ok(r) if r.errors.is_empty() => {}
-        Ok(r) => notes.push(format!(
-            "The ledger rows did not all arrive ({}); `recoup sync` brings them.",
-            r.errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
-        Err(e) => notes.push(format!(
-            "The ledger rows did not arrive ({e}); `recoup sync` brings them."
-        )),
-    }
-    let mut output_file = None;
-    if view.output_path.is_some() {
-        match engine.client().generation_output(req.generation_id) {
-            Ok(out) => {
-                let folder = dir.join("outputs");
-                let path = folder.join(format!("{}.{}", req.generation_id, out.extension()));
-                match std::fs::create_dir_all(&folder)
-                    .and_then(|()| std::fs::write(&path, &out.bytes))
-                {
-                    Ok(()) => output_file = Some(path),
-                    Err(e) => notes.push(format!("The output could not be saved: {e}.")),
-                }
-            }
-            Err(e) => notes.push(format!("The output could not be fetched: {e}.")),
-        }
-    }
-    Ok(RemoteGeneration {
-        view,
-        output_file,
-        notes,
-    })
-}
-
-/// A generation run on the endpoint.
-pub struct RemoteGeneration {
-    pub view: GenerationView,
-    pub output_file: Option<PathBuf>,
-    pub notes: Vec<String>,
-}
+/// A generation run on the endpoint (the device layer's flow).
+pub use recoup_device::generate::RemoteGeneration;
 
 #[cfg(test)]
 mod tests {

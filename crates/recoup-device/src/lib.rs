@@ -10,6 +10,7 @@
 //!   private files).
 //! - [`link`]: linking a store to an endpoint (create or join an account, pin the policy key,
 //!   write the meta in order), with one set of checks.
+//! - [`generate`]: generate on the endpoint, pull its ledger rows, save its output.
 //!
 //! ```
 //! use recoup_device::{DeviceError, ErrorCode, fs::{Access, write_atomically}};
@@ -25,6 +26,7 @@
 
 mod error;
 pub mod fs;
+pub mod generate;
 pub mod link;
 
 pub use error::{DeviceError, DeviceResult};
