@@ -19,7 +19,9 @@ mod tests {
     #[test]
     fn the_error_and_its_codes_are_exported_to_the_ui() {
         use ts_rs::TS;
-        AppError::export_all(&ts_rs::Config::from_env()).unwrap();
+        let config = ts_rs::Config::from_env();
+        AppError::export_all(&config).unwrap();
+        recoup_device::GenerationState::export_all(&config).unwrap();
         // The UI's list of codes (to tell an AppError from anything else a rejected invoke
         // carries) is generated from the one vocabulary, as ts-rs writes the types.
         let codes: Vec<String> = ErrorCode::all()

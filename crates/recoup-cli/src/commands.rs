@@ -15,7 +15,7 @@ use recoup_store::{
     ClaimQuery, EntryQuery, FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome,
     StartGeneration, Store, StoreError, SubmitClaim, SweepReport,
 };
-use recoup_sync::{ClientError, SyncError, meta};
+use recoup_sync::{ClientError, SyncError};
 
 use crate::args::{Cli, Command, NetworkState, PolicyCommand, PricesCommand};
 use crate::link::{self, LoginRequest};
@@ -561,15 +561,15 @@ pub struct SyncStateView {
 }
 
 fn sync_state(store: &Store) -> Result<SyncStateView> {
+    let s = recoup_device::state::sync_snapshot(store)?;
     Ok(SyncStateView {
-        linked: recoup_sync::is_linked(store)?,
-        endpoint: store.meta(meta::ENDPOINT_URL)?,
-        account_id: store.meta(meta::ACCOUNT_ID)?,
-        online: !recoup_sync::is_offline(store)?,
-        queued: store.outbox_len()?,
-        last_sync_at: store.meta(meta::LAST_SYNC_AT)?,
-        clock_offset_ms: recoup_sync::clock_offset(store)?
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        linked: s.linked,
+        endpoint: s.endpoint,
+        account_id: s.account_id,
+        online: s.online,
+        queued: s.queued,
+        last_sync_at: s.last_sync_at,
+        clock_offset_ms: s.clock_offset_ms,
     })
 }
 

@@ -11,6 +11,8 @@
 //! - [`link`]: linking a store to an endpoint (create or join an account, pin the policy key,
 //!   write the meta in order), with one set of checks.
 //! - [`generate`]: generate on the endpoint, pull its ledger rows, save its output.
+//! - [`state`]: where a generation stands ([`GenerationState`]), a report's verdict and its
+//!   words, and where the device stands with its endpoint ([`state::SyncSnapshot`]).
 //!
 //! ```
 //! use recoup_device::{DeviceError, ErrorCode, fs::{Access, write_atomically}};
@@ -28,6 +30,8 @@ mod error;
 pub mod fs;
 pub mod generate;
 pub mod link;
+pub mod state;
 
 pub use error::{DeviceError, DeviceResult};
 pub use recoup_api::ErrorCode;
+pub use state::GenerationState;
