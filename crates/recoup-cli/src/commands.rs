@@ -1,202 +1,25 @@
-//! Each command: convert the arguments, call the store, hand the result to the renderer.
+//! Each command: convert the arguments, call the store or the device layer, hand the result to
+//! the renderer.
 
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
-use recoup_api::ErrorCode;
 use recoup_core::{
     AccountHistory, ClaimId, Clock, FixedClock, GenerationFacts, GenerationId, GenerationStatus,
     OffsetClock, OpId, SystemClock,
 };
-use recoup_device::DeviceError;
 use recoup_store::{
     ClaimQuery, EntryQuery, FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome,
-    StartGeneration, Store, StoreError, SubmitClaim, SweepReport,
+    StartGeneration, Store, SubmitClaim, SweepReport,
 };
-use recoup_sync::{ClientError, SyncError};
+use recoup_sync::SyncError;
 
 use crate::args::{Cli, Command, NetworkState, PolicyCommand, PricesCommand};
+use crate::error::{CliError, Result};
 use crate::link::{self, LoginRequest};
+use crate::output::{Output, SyncStateView, read};
 use crate::render;
-
-/// What a command prints: JSON for `--json`, text otherwise.
-pub struct Output {
-    pub json: serde_json::Value,
-    pub human: String,
-}
-
-impl Output {
-    pub(crate) fn new<T: Serialize>(value: &T, human: String) -> Self {
-        Self {
-            json: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
-            human,
-        }
-    }
-}
-
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error(transparent)]
-    Device(#[from] DeviceError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("no data directory: set --data-dir or RECOUP_DATA_DIR (HOME is not set)")]
-    NoDataDir,
-    #[error("invalid {field}: {problem}")]
-    Input {
-        field: &'static str,
-        problem: String,
-    },
-    #[error(transparent)]
-    Sync(#[from] SyncError),
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    #[error("this data dir is not linked to an endpoint")]
-    NotLinked,
-    #[error("cannot use the credentials file {path}: {source}")]
-    Credentials {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Linked(&'static str),
-    #[error("missing {0}")]
-    Missing(&'static str),
-    #[error("the policy file {path} was refused here, nothing was sent: {source}")]
-    Document {
-        path: PathBuf,
-        source: recoup_core::DocumentError,
-    },
-    #[error("the endpoint at {endpoint} refused the admin token: {message}")]
-    AdminToken { endpoint: String, message: String },
-    #[error(
-        "the endpoint at {endpoint} is not a sandbox: {what} works only on a sandbox endpoint (recoup-server --sandbox)"
-    )]
-    NotSandbox {
-        endpoint: String,
-        what: &'static str,
-    },
-    #[error("{}", admin_message(endpoint, source))]
-    Admin {
-        endpoint: String,
-        source: ClientError,
-    },
-}
-
-impl CliError {
-    /// The code scripts branch on (`--json`) and the exit status comes from: one vocabulary with
-    /// the endpoint and the app.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            CliError::Device(e) => e.code,
-            CliError::Store(e) => e.kind().into(),
-            CliError::Read { .. } => ErrorCode::File,
-            CliError::DataDir { .. } | CliError::NoDataDir => ErrorCode::DataDir,
-            CliError::Input { .. } | CliError::Missing(_) => ErrorCode::InvalidInput,
-            CliError::Sync(e) => sync_code(e),
-            CliError::Client(e) => client_code(e),
-            CliError::NotLinked => ErrorCode::NotLinked,
-            CliError::Credentials { .. } => ErrorCode::Credentials,
-            CliError::Linked(_) => ErrorCode::Linked,
-            CliError::Document { .. } => ErrorCode::InvalidDocument,
-            CliError::AdminToken { .. } => ErrorCode::Unauthorized,
-            CliError::NotSandbox { .. } => ErrorCode::SandboxOnly,
-            CliError::Admin { source, .. } => client_code(source),
-        }
-    }
-
-    /// What to do next, where the message alone does not say it.
-    pub fn hint(&self) -> Option<&'static str> {
-        use ErrorCode as C;
-        match self {
-            CliError::AdminToken { .. } => {
-                return Some(
-                    "pass the endpoint's admin token with --admin-token or RECOUP_ADMIN_TOKEN \
-                     (recoup-server takes it from its RECOUP_ADMIN_TOKEN, else writes it to DATA_DIR/admin-token)",
-                );
-            }
-            CliError::NotSandbox { .. } => return None,
-            CliError::Admin { source, .. } => {
-                return match client_code(source) {
-                    C::Network => Some("check --endpoint: no endpoint answered at that address"),
-                    C::NotFound | C::InvalidState => {
-                        Some("list the claims waiting for a decision with `recoup admin reviews`")
-                    }
-                    _ => None,
-                };
-            }
-            _ => {}
-        }
-        match self.code() {
-            C::InsufficientCredits => Some("add credits with `recoup grant --credits 100`"),
-            C::NotFound => Some("list generations with `recoup history`"),
-            C::InvalidDocument => Some(
-                "the policy in force was not changed; `recoup policy show --json` prints a valid document to start from",
-            ),
-            C::Unavailable => {
-                Some("another recoup process is writing, or the endpoint is busy; try again")
-            }
-            C::NotLinked => Some("link this data dir with `recoup login --endpoint URL --create`"),
-            C::LocalLedger => Some("use a new, empty --data-dir for the linked account"),
-            C::Offline => Some("the network is switched off: `recoup network on`"),
-            C::Unauthorized | C::Credentials => {
-                Some("log in again: `recoup login --endpoint URL --token TOKEN`")
-            }
-            C::Network => Some(
-                "the endpoint could not be reached; reports wait in the outbox and go out with the next `recoup sync`",
-            ),
-            C::PolicyKeyMismatch => {
-                Some("check the key with the endpoint's operator and pass it with --policy-key")
-            }
-            _ => None,
-        }
-    }
-}
-
-type Result<T> = std::result::Result<T, CliError>;
-
-/// "the endpoint at URL refused the request (HTTP 409): ..." / "the endpoint at URL: cannot connect ...".
-fn admin_message(endpoint: &str, e: &ClientError) -> String {
-    match e {
-        ClientError::Api { status, error } => format!(
-            "the endpoint at {endpoint} refused the request (HTTP {status}): {}",
-            error.message
-        ),
-        other => format!("the endpoint at {endpoint}: {other}"),
-    }
-}
-
-/// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
-fn client_code(e: &ClientError) -> ErrorCode {
-    match e {
-        ClientError::Transport(_) => ErrorCode::Network,
-        ClientError::Decode { .. } => ErrorCode::BadAnswer,
-        ClientError::Api { error, .. } => error.code,
-    }
-}
-
-/// The code of a sync engine's refusal.
-fn sync_code(e: &SyncError) -> ErrorCode {
-    match e {
-        SyncError::Offline { .. } => ErrorCode::Offline,
-        SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
-        SyncError::Store(s) => s.kind().into(),
-        SyncError::Config(_) => ErrorCode::Internal,
-    }
-}
 
 pub fn run(cli: Cli) -> Result<Output> {
     // The admin commands talk to an endpoint only: no data dir is opened or created.
@@ -548,18 +371,6 @@ pub fn run(cli: Cli) -> Result<Output> {
     }
 }
 
-/// Where this data dir stands with the endpoint.
-#[derive(Debug, Serialize)]
-pub struct SyncStateView {
-    pub linked: bool,
-    pub endpoint: Option<String>,
-    pub account_id: Option<String>,
-    pub online: bool,
-    pub queued: u64,
-    pub last_sync_at: Option<String>,
-    pub clock_offset_ms: Option<i64>,
-}
-
 fn sync_state(store: &Store) -> Result<SyncStateView> {
     let s = recoup_device::state::sync_snapshot(store)?;
     Ok(SyncStateView {
@@ -610,19 +421,4 @@ fn open(dir: &Path) -> Result<Store> {
         source,
     })?;
     Ok(Store::open(&dir.join("recoup.sqlite3"))?)
-}
-
-/// Reads a document, at most one byte more than a document may have (so a huge file is refused
-/// by the parser's size check without being loaded whole).
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let err = |source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(err)?;
-    let mut bytes = Vec::new();
-    let cap = recoup_core::document::DOCUMENT_BYTES_MAX as u64 + 1;
-    file.take(cap).read_to_end(&mut bytes).map_err(err)?;
-    Ok(bytes)
 }

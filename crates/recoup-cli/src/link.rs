@@ -19,7 +19,7 @@ use recoup_sync::{
     Client, ClientError, HttpTransport, SplitMix64, SyncConfig, SyncEngine, SyncReport, meta,
 };
 
-use crate::commands::CliError;
+use crate::error::CliError;
 
 /// The credentials file's name inside the data dir.
 pub const CREDENTIALS_FILE: &str = "credentials.json";

@@ -4,7 +4,9 @@
 mod admin;
 mod args;
 mod commands;
+mod error;
 mod link;
+mod output;
 mod render;
 
 use std::io::Write;

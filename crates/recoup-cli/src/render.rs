@@ -14,8 +14,8 @@ use recoup_store::{
 use recoup_sync::{PolicyStatus, SyncReport};
 use uuid::Uuid;
 
-use crate::commands::SyncStateView;
 use crate::link::{LoginOutcome, RemoteGeneration};
+use crate::output::SyncStateView;
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
