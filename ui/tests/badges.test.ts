@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { badResultAvailability, showsOutput, stateBadge } from "../src/lib/badges";
 import type { GenerationState } from "../src/lib/bindings/GenerationState";
 
-const ALL: GenerationState[] = ["running", "succeeded", "technical_failure", "pending", "refunded", "not_refunded"];
+const ALL: GenerationState[] = ["running", "succeeded", "technical_failure", "pending", "in_review", "refunded", "not_refunded"];
 
 describe("stateBadge", () => {
   it("maps every state to a distinct label with a hint", () => {
@@ -14,6 +14,7 @@ describe("stateBadge", () => {
     expect(stateBadge("refunded")).toMatchObject({ label: "Refunded", tone: "success" });
     expect(stateBadge("not_refunded")).toMatchObject({ label: "Not refunded", tone: "danger" });
     expect(stateBadge("pending").label).toMatch(/pending/i);
+    expect(stateBadge("in_review").label).toMatch(/in review/i);
     expect(stateBadge("technical_failure").label).toMatch(/technical failure.*auto-refunded/i);
     expect(stateBadge("running").label).toBe("Running");
     expect(stateBadge("succeeded").label).toBe("Succeeded");

@@ -3,12 +3,11 @@
 use jiff::Timestamp;
 
 use recoup_core::{Decision, GenerationId, GenerationStatus, Policy};
-use recoup_store::{ClaimOutcome, ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};
+use recoup_store::{ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};
 
 use crate::error::{AppError, AppResult};
 use crate::views::{
-    Catalog, Choice, ClaimView, Eligibility, GenerationItem, GenerationState, GrantView,
-    LedgerEntryView, ReasonView,
+    Catalog, Choice, ClaimView, Eligibility, GenerationItem, GrantView, LedgerEntryView, ReasonView,
 };
 
 /// RFC 3339 in UTC, as every view carries time.
@@ -26,13 +25,8 @@ pub fn generation_id(field: &str, s: &str) -> AppResult<GenerationId> {
 /// The line a user is told about a report: the endpoint's answer once decided (the same words
 /// as every other client), else what happens next.
 pub fn claim_message(c: &ClaimRecord) -> String {
-    match c.outcome {
-        Some(outcome) => recoup_api::ClaimAnswer::message_for(&recoup_store::Verdict {
-            outcome,
-            code: c.outcome_code.clone(),
-            refunded_credits: c.refunded_credits.unwrap_or_default(),
-            decided_at: c.decided_at,
-        }),
+    match recoup_device::state::verdict_message(c) {
+        Some(told) => told,
         None if c.local_decision.eligible => {
             "Report queued: it can be refunded; the decision arrives when the app syncs".to_owned()
         }
@@ -68,22 +62,6 @@ fn reasons(d: &Decision) -> Vec<ReasonView> {
         .collect()
 }
 
-/// What the history shows for a generation (its status, then its report's outcome).
-pub fn state(g: &GenerationRecord) -> GenerationState {
-    match (g.status, g.claim.as_ref().map(|c| c.outcome)) {
-        (GenerationStatus::Running, _) => GenerationState::Running,
-        (GenerationStatus::Failed, _) => GenerationState::TechnicalFailure,
-        (GenerationStatus::Succeeded, None) => GenerationState::Succeeded,
-        (GenerationStatus::Succeeded, Some(Some(ClaimOutcome::Refunded))) => {
-            GenerationState::Refunded
-        }
-        (GenerationStatus::Succeeded, Some(Some(ClaimOutcome::NotRefunded))) => {
-            GenerationState::NotRefunded
-        }
-        (GenerationStatus::Succeeded, Some(_)) => GenerationState::Pending,
-    }
-}
-
 /// A generation as the history grid shows it; `claim` is its report's full record, if any.
 pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> GenerationItem {
     GenerationItem {
@@ -94,7 +72,7 @@ pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> G
         surface: g.surface,
         media_kind: g.media_kind,
         status: g.status,
-        state: state(g),
+        state: recoup_device::state::generation_state(g),
         started_at: time(g.started_at),
         finished_at: g.finished_at.map(time),
         cost: g.cost,
@@ -174,7 +152,7 @@ pub fn catalog(policy: &Policy) -> Catalog {
 mod tests {
     use super::*;
     use recoup_core::{Feature, MediaKind, Platform, Surface};
-    use recoup_store::{ClaimSummary, SyncState};
+    use recoup_store::ClaimSummary;
 
     fn record(status: GenerationStatus, claim: Option<ClaimSummary>) -> GenerationRecord {
         let t: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
@@ -197,45 +175,17 @@ mod tests {
         }
     }
 
-    fn summary(outcome: Option<ClaimOutcome>) -> ClaimSummary {
-        ClaimSummary {
-            claim_id: recoup_core::ClaimId::new_v7(),
-            local_eligible: true,
-            sync_state: SyncState::Queued,
-            outcome,
-        }
-    }
-
     #[test]
-    fn the_history_state_follows_status_then_the_report() {
-        use GenerationState as S;
-        let cases = [
-            (GenerationStatus::Running, None, S::Running),
-            (GenerationStatus::Failed, None, S::TechnicalFailure),
-            (GenerationStatus::Succeeded, None, S::Succeeded),
-            (GenerationStatus::Succeeded, Some(summary(None)), S::Pending),
-            (
-                GenerationStatus::Succeeded,
-                Some(summary(Some(ClaimOutcome::InReview))),
-                S::Pending,
-            ),
-            (
-                GenerationStatus::Succeeded,
-                Some(summary(Some(ClaimOutcome::Refunded))),
-                S::Refunded,
-            ),
-            (
-                GenerationStatus::Succeeded,
-                Some(summary(Some(ClaimOutcome::NotRefunded))),
-                S::NotRefunded,
-            ),
-        ];
-        for (status, claim, want) in cases {
-            let g = record(status, claim.clone());
-            assert_eq!(state(&g), want, "{status:?} with {claim:?}");
-        }
-        assert!(!generation(&record(GenerationStatus::Failed, None), None).has_output);
-        assert!(generation(&record(GenerationStatus::Succeeded, None), None).has_output);
+    fn only_a_finished_successful_generation_has_an_output() {
+        // Where a generation stands is the device layer's (`recoup_device::state`, tested there).
+        assert!(
+            !generation(&record(GenerationStatus::Failed, None), None).has_output,
+            "a technical failure has none"
+        );
+        assert!(
+            generation(&record(GenerationStatus::Succeeded, None), None).has_output,
+            "a success has one"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use recoup_sync::{Random, Request, Response, SplitMix64, Transport, TransportError};
+use recoup_sync::{Request, Response, SplitMix64, Transport, TransportError};
 
 use crate::views::Faults;
 

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::settings::write_atomically;
 use crate::views::TokenStorage;
+use recoup_device::fs::{Access, save};
 
 /// The keychain service name.
 pub const KEYCHAIN_SERVICE: &str = "app.recoup.desktop";
@@ -40,7 +40,7 @@ impl Secrets {
             }
             Err(reason) => reason,
         };
-        write_atomically(&file, token.as_bytes(), true)?;
+        save(&file, token.as_bytes(), Access::Private)?;
         Ok(TokenStorage::File {
             path: file.display().to_string(),
             reason,

@@ -2,12 +2,12 @@
 //! QA settings. One small JSON file, replaced atomically (temp file, fsync, rename), so a crash
 //! never leaves half a file; an unreadable file is reported, not silently reset.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use recoup_core::{Platform, Surface};
+use recoup_device::fs::Access;
 
 use crate::error::{AppError, AppResult};
 use crate::views::Faults;
@@ -145,31 +145,10 @@ impl Settings {
         self.qa.validate()?;
         let body = serde_json::to_vec_pretty(self)
             .map_err(|e| AppError::new(crate::ErrorCode::Internal, e.to_string()))?;
-        write_atomically(&dir.join(SETTINGS_FILE), &body, false)
+        let path = dir.join(SETTINGS_FILE);
+        recoup_device::fs::save(&path, &body, Access::Shared)?;
+        Ok(path)
     }
-}
-
-/// Writes `bytes` to `path` through a temp file, fsync and rename; `private` makes it readable
-/// by the owner only (mode 0600 on Unix).
-pub fn write_atomically(path: &Path, bytes: &[u8], private: bool) -> AppResult<PathBuf> {
-    let tmp = path.with_extension("tmp");
-    let err = |e: std::io::Error| AppError::file(path, e);
-    let _ = std::fs::remove_file(&tmp);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut file = options.open(&tmp).map_err(err)?;
-    file.write_all(bytes).map_err(err)?;
-    file.sync_all().map_err(err)?;
-    drop(file);
-    std::fs::rename(&tmp, path).map_err(err)?;
-    Ok(path.to_owned())
 }
 
 #[cfg(test)]

@@ -183,24 +183,8 @@ pub struct BalanceSummary {
     pub refunded_this_month: u64,
 }
 
-/// Where a generation stands, as the history shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum GenerationState {
-    /// Still running: its credits are held.
-    Running,
-    /// Finished and charged; not reported.
-    Succeeded,
-    /// Failed for a technical reason: the hold was released, nothing was charged.
-    TechnicalFailure,
-    /// Reported; waiting for the endpoint (queued, sent or in review).
-    Pending,
-    /// Reported and refunded.
-    Refunded,
-    /// Reported and not refunded.
-    NotRefunded,
-}
+/// Where a generation stands, as the history shows it (the device layer's one classification).
+pub use recoup_device::GenerationState;
 
 /// A "Bad result" report, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -580,7 +580,7 @@ fn a_report_held_for_review_is_announced_when_a_person_decides() {
     assert_eq!(d.app.sync_status().unwrap().in_review, 1);
     assert_eq!(
         d.app.generation(&g.generation_id).unwrap().state,
-        GenerationState::Pending
+        GenerationState::InReview
     );
 
     // The operator approves it on the endpoint, with the embedded endpoint's admin token.

@@ -8,10 +8,9 @@ use recoup_core::Policy;
 use recoup_sync::{Client, ClientError, HttpTransport};
 
 use crate::args::{AdminArgs, AdminCommand};
-use crate::commands::{CliError, Output, read};
+use crate::error::{CliError, Result};
+use crate::output::{Output, read};
 use crate::render;
-
-type Result<T> = std::result::Result<T, CliError>;
 
 /// An admin client of one endpoint, mapping refusals to errors that say what was refused.
 struct Admin {

@@ -1,9 +1,9 @@
-//! Each command: convert the arguments, call the store, hand the result to the renderer.
+//! Each command: convert the arguments, call the store or the device layer, hand the result to
+//! the renderer.
 
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
 use recoup_core::{
     AccountHistory, ClaimId, Clock, FixedClock, GenerationFacts, GenerationId, GenerationStatus,
@@ -11,189 +11,15 @@ use recoup_core::{
 };
 use recoup_store::{
     ClaimQuery, EntryQuery, FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome,
-    StartGeneration, Store, StoreError, SubmitClaim, SweepReport,
+    StartGeneration, Store, SubmitClaim, SweepReport,
 };
-use recoup_sync::{ClientError, SyncError, meta};
+use recoup_sync::SyncError;
 
 use crate::args::{Cli, Command, NetworkState, PolicyCommand, PricesCommand};
+use crate::error::{CliError, Result};
 use crate::link::{self, LoginRequest};
+use crate::output::{Output, SyncStateView, read};
 use crate::render;
-
-/// What a command prints: JSON for `--json`, text otherwise.
-pub struct Output {
-    pub json: serde_json::Value,
-    pub human: String,
-}
-
-impl Output {
-    pub(crate) fn new<T: Serialize>(value: &T, human: String) -> Self {
-        Self {
-            json: serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
-            human,
-        }
-    }
-}
-
-/// Why a command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot create the data directory {path}: {source}")]
-    DataDir {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("no data directory: set --data-dir or RECOUP_DATA_DIR (HOME is not set)")]
-    NoDataDir,
-    #[error("invalid {field}: {problem}")]
-    Input {
-        field: &'static str,
-        problem: String,
-    },
-    #[error(transparent)]
-    Sync(#[from] SyncError),
-    #[error(transparent)]
-    Client(#[from] ClientError),
-    #[error("generation {id} did not run on the endpoint: {source}")]
-    Generation { id: String, source: ClientError },
-    #[error("this data dir is not linked to an endpoint")]
-    NotLinked,
-    #[error(
-        "this data dir already has a local ledger (made with `recoup grant`/`recoup generate` before linking); \
-         a linked data dir mirrors the endpoint's ledger and must start empty, so it was not linked"
-    )]
-    LocalLedger,
-    #[error("this data dir cannot be linked as asked: {detail}")]
-    AlreadyLinked { detail: String },
-    #[error(
-        "the endpoint's policy-signing key is not the one expected; nothing was linked or changed"
-    )]
-    KeyMismatch,
-    #[error("cannot use the credentials file {path}: {source}")]
-    Credentials {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Linked(&'static str),
-    #[error("missing {0}")]
-    Missing(&'static str),
-    #[error("the policy file {path} was refused here, nothing was sent: {source}")]
-    Document {
-        path: PathBuf,
-        source: recoup_core::DocumentError,
-    },
-    #[error("the endpoint at {endpoint} refused the admin token: {message}")]
-    AdminToken { endpoint: String, message: String },
-    #[error(
-        "the endpoint at {endpoint} is not a sandbox: {what} works only on a sandbox endpoint (recoup-server --sandbox)"
-    )]
-    NotSandbox {
-        endpoint: String,
-        what: &'static str,
-    },
-    #[error("{}", admin_message(endpoint, source))]
-    Admin {
-        endpoint: String,
-        source: ClientError,
-    },
-}
-
-impl CliError {
-    pub fn code(&self) -> &'static str {
-        match self {
-            CliError::Store(e) => e.code(),
-            CliError::Read { .. } => "file_unreadable",
-            CliError::DataDir { .. } | CliError::NoDataDir => "data_dir",
-            CliError::Input { .. } => "invalid_input",
-            CliError::Sync(e) => e.code(),
-            CliError::Client(e) | CliError::Generation { source: e, .. } => client_code(e),
-            CliError::NotLinked => "not_linked",
-            CliError::LocalLedger => "local_ledger",
-            CliError::AlreadyLinked { .. } => "already_linked",
-            CliError::KeyMismatch => "policy_key_mismatch",
-            CliError::Credentials { .. } => "credentials",
-            CliError::Linked(_) => "linked",
-            CliError::Missing(_) => "invalid_input",
-            CliError::Document { .. } => "invalid_document",
-            CliError::AdminToken { .. } => "unauthorized",
-            CliError::NotSandbox { .. } => "sandbox_only",
-            CliError::Admin { source, .. } => client_code(source),
-        }
-    }
-
-    /// What to do next, where the message alone does not say it.
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
-            CliError::AdminToken { .. } => {
-                return Some(
-                    "pass the endpoint's admin token with --admin-token or RECOUP_ADMIN_TOKEN \
-                     (recoup-server takes it from its RECOUP_ADMIN_TOKEN, else writes it to DATA_DIR/admin-token)",
-                );
-            }
-            CliError::NotSandbox { .. } => return None,
-            CliError::Admin { source, .. } => {
-                return match client_code(source) {
-                    "network" => Some("check --endpoint: no endpoint answered at that address"),
-                    "not_found" | "invalid_state" => {
-                        Some("list the claims waiting for a decision with `recoup admin reviews`")
-                    }
-                    _ => None,
-                };
-            }
-            _ => {}
-        }
-        match self.code() {
-            "insufficient_credits" => Some("add credits with `recoup grant --credits 100`"),
-            "not_found" => Some("list generations with `recoup history`"),
-            "invalid_document" => Some(
-                "the policy in force was not changed; `recoup policy show --json` prints a valid document to start from",
-            ),
-            "busy" => Some("another recoup process is writing; try again"),
-            "not_linked" => Some("link this data dir with `recoup login --endpoint URL --create`"),
-            "local_ledger" => Some("use a new, empty --data-dir for the linked account"),
-            "offline" => Some("the network is switched off: `recoup network on`"),
-            "unauthorized" | "credentials" => {
-                Some("log in again: `recoup login --endpoint URL --token TOKEN`")
-            }
-            "network" => Some(
-                "the endpoint could not be reached; reports wait in the outbox and go out with the next `recoup sync`",
-            ),
-            "policy_key_mismatch" => {
-                Some("check the key with the endpoint's operator and pass it with --policy-key")
-            }
-            _ => None,
-        }
-    }
-}
-
-type Result<T> = std::result::Result<T, CliError>;
-
-/// "the endpoint at URL refused the request (HTTP 409): ..." / "the endpoint at URL: cannot connect ...".
-fn admin_message(endpoint: &str, e: &ClientError) -> String {
-    match e {
-        ClientError::Api { status, error } => format!(
-            "the endpoint at {endpoint} refused the request (HTTP {status}): {}",
-            error.message
-        ),
-        other => format!("the endpoint at {endpoint}: {other}"),
-    }
-}
-
-/// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
-fn client_code(e: &ClientError) -> &'static str {
-    match e {
-        ClientError::Transport(_) => "network",
-        ClientError::Decode { .. } => "bad_answer",
-        ClientError::Api { error, .. } => error.code.as_str(),
-    }
-}
 
 pub fn run(cli: Cli) -> Result<Output> {
     // The admin commands talk to an endpoint only: no data dir is opened or created.
@@ -246,7 +72,17 @@ pub fn run(cli: Cli) -> Result<Output> {
                 surface: a.surface,
             };
             let mut engine = link::engine(&dir, &store, device_clock())?;
-            let run = link::generate(&dir, &mut store, &mut engine, &req)?;
+            let cell = std::sync::Mutex::new(store);
+            let run = recoup_device::generate::generate(
+                &cell,
+                &mut engine,
+                &req,
+                &dir.join(recoup_device::generate::OUTPUTS_DIR),
+            );
+            let store = cell
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let run = run?;
             // The pull may have measured a new offset.
             let now = recoup_sync::corrected(&store, &*device)?.now();
             let g = match store.generation(req.generation_id) {
@@ -535,28 +371,16 @@ pub fn run(cli: Cli) -> Result<Output> {
     }
 }
 
-/// Where this data dir stands with the endpoint.
-#[derive(Debug, Serialize)]
-pub struct SyncStateView {
-    pub linked: bool,
-    pub endpoint: Option<String>,
-    pub account_id: Option<String>,
-    pub online: bool,
-    pub queued: u64,
-    pub last_sync_at: Option<String>,
-    pub clock_offset_ms: Option<i64>,
-}
-
 fn sync_state(store: &Store) -> Result<SyncStateView> {
+    let s = recoup_device::state::sync_snapshot(store)?;
     Ok(SyncStateView {
-        linked: recoup_sync::is_linked(store)?,
-        endpoint: store.meta(meta::ENDPOINT_URL)?,
-        account_id: store.meta(meta::ACCOUNT_ID)?,
-        online: !recoup_sync::is_offline(store)?,
-        queued: store.outbox_len()?,
-        last_sync_at: store.meta(meta::LAST_SYNC_AT)?,
-        clock_offset_ms: recoup_sync::clock_offset(store)?
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        linked: s.linked,
+        endpoint: s.endpoint,
+        account_id: s.account_id,
+        online: s.online,
+        queued: s.queued,
+        last_sync_at: s.last_sync_at,
+        clock_offset_ms: s.clock_offset_ms,
     })
 }
 
@@ -597,19 +421,4 @@ fn open(dir: &Path) -> Result<Store> {
         source,
     })?;
     Ok(Store::open(&dir.join("recoup.sqlite3"))?)
-}
-
-/// Reads a document, at most one byte more than a document may have (so a huge file is refused
-/// by the parser's size check without being loaded whole).
-pub(crate) fn read(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let err = |source| CliError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(err)?;
-    let mut bytes = Vec::new();
-    let cap = recoup_core::document::DOCUMENT_BYTES_MAX as u64 + 1;
-    file.take(cap).read_to_end(&mut bytes).map_err(err)?;
-    Ok(bytes)
 }

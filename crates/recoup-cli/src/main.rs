@@ -4,13 +4,24 @@
 mod admin;
 mod args;
 mod commands;
+mod error;
 mod link;
+mod output;
 mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
+use serde::Serialize;
+
+use recoup_device::DeviceError;
+
+/// What `--json` prints for a failure: `{"error": {"code", "message"}}`.
+#[derive(Serialize)]
+struct ErrorBody {
+    error: DeviceError,
+}
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
@@ -30,8 +41,9 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             if json {
-                let body =
-                    serde_json::json!({ "error": { "code": e.code(), "message": e.to_string() } });
+                let body = ErrorBody {
+                    error: DeviceError::new(e.code(), e.to_string()),
+                };
                 let _ = writeln!(
                     stdout,
                     "{}",
@@ -43,7 +55,7 @@ fn main() -> ExitCode {
                     let _ = writeln!(std::io::stderr(), "hint: {hint}");
                 }
             }
-            ExitCode::FAILURE
+            ExitCode::from(e.code().exit_code())
         }
     }
 }

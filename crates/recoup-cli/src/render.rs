@@ -14,8 +14,8 @@ use recoup_store::{
 use recoup_sync::{PolicyStatus, SyncReport};
 use uuid::Uuid;
 
-use crate::commands::SyncStateView;
 use crate::link::{LoginOutcome, RemoteGeneration};
+use crate::output::SyncStateView;
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -207,16 +207,19 @@ pub fn entries(es: &[LedgerEntry]) -> String {
 }
 
 fn state(g: &GenerationRecord) -> String {
-    match (&g.status, &g.claim) {
-        (GenerationStatus::Failed, _) => "technical failure: not charged".to_owned(),
-        (GenerationStatus::Running, _) => "running (credits held)".to_owned(),
-        (GenerationStatus::Succeeded, None) => "charged".to_owned(),
-        (GenerationStatus::Succeeded, Some(c)) => match c.outcome {
-            Some(ClaimOutcome::Refunded) => "refunded".to_owned(),
-            Some(ClaimOutcome::NotRefunded) => "not refunded (feedback recorded)".to_owned(),
-            Some(ClaimOutcome::InReview) => "in review".to_owned(),
-            None if c.local_eligible => format!("refund pending ({})", c.sync_state),
-            None => format!("reported, not refundable ({})", c.sync_state),
+    use recoup_device::GenerationState as S;
+    let report = g.claim.as_ref();
+    match recoup_device::state::generation_state(g) {
+        S::TechnicalFailure => "technical failure: not charged".to_owned(),
+        S::Running => "running (credits held)".to_owned(),
+        S::Succeeded => "charged".to_owned(),
+        S::Refunded => "refunded".to_owned(),
+        S::NotRefunded => "not refunded (feedback recorded)".to_owned(),
+        S::InReview => "in review".to_owned(),
+        S::Pending => match report {
+            Some(c) if c.local_eligible => format!("refund pending ({})", c.sync_state),
+            Some(c) => format!("reported, not refundable ({})", c.sync_state),
+            None => "reported".to_owned(),
         },
     }
 }
@@ -346,21 +349,12 @@ pub fn claims(cs: &[ClaimRecord]) -> String {
 
 /// What the endpoint said about a claim, as the user is told it.
 pub fn claim_status(c: &ClaimRecord) -> String {
-    match c.outcome {
-        Some(outcome) => {
-            let verdict = recoup_store::Verdict {
-                outcome,
-                code: c.outcome_code.clone(),
-                refunded_credits: c.refunded_credits.unwrap_or(0),
-                decided_at: c.decided_at,
-            };
-            let message = recoup_api::ClaimAnswer::message_for(&verdict);
-            match (&c.outcome_code, outcome) {
-                (Some(code), ClaimOutcome::NotRefunded) => format!("{message} ({code})"),
-                _ => message,
-            }
-        }
-        None => match c.sync_state {
+    match (recoup_device::state::verdict_message(c), c.outcome) {
+        (Some(message), outcome) => match (&c.outcome_code, outcome) {
+            (Some(code), Some(ClaimOutcome::NotRefunded)) => format!("{message} ({code})"),
+            _ => message,
+        },
+        (None, _) => match c.sync_state {
             SyncState::Queued if c.local_decision.eligible => {
                 "Refund pending: waiting to sync".to_owned()
             }

@@ -224,7 +224,7 @@ fn the_whole_flow_grant_generate_report_claims() {
             "--details",
             "broken"
         ]),
-        "technical_failure_auto_refunded"
+        "technical_failure"
     );
 
     let claims = r.ok(&["claims"]);
@@ -469,7 +469,7 @@ fn login_to_an_unreachable_endpoint_links_nothing() {
     assert!(!r.dir.path().join("credentials.json").exists());
     assert_eq!(
         r.err(&["login", "--endpoint", "ftp://nope", "--token", "x"]),
-        "network",
+        "invalid_input",
         "a malformed URL is refused too"
     );
     // --create or --token is required.

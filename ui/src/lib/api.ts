@@ -21,13 +21,9 @@ import type { PolicyLoaded } from "./bindings/PolicyLoaded";
 import type { QaState } from "./bindings/QaState";
 import type { QaUpdate } from "./bindings/QaUpdate";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import { ERROR_CODES as GENERATED_ERROR_CODES } from "./bindings/errorCodes";
 
-const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
-  "invalid_input", "invalid_details", "not_found", "already_claimed", "generation_not_finished",
-  "technical_failure", "insufficient_credits", "offline", "network", "unauthorized", "endpoint",
-  "sandbox_only", "not_linked", "invalid_document", "storage", "file", "keychain", "not_ready",
-  "internal",
-]);
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(GENERATED_ERROR_CODES);
 
 /** Whether a value is an AppError as the Rust side rejects with. */
 export function isAppError(e: unknown): e is AppError {

@@ -23,6 +23,8 @@ export function stateBadge(state: GenerationState): Badge {
       return { label: "Technical failure · auto-refunded", tone: "warning", hint: "It failed for a technical reason; its credits were never spent. Nothing to do." };
     case "pending":
       return { label: "Refund pending", tone: "info", hint: "Your report is waiting for a decision; you will be notified." };
+    case "in_review":
+      return { label: "In review", tone: "info", hint: "A person is reviewing your report; you will be notified of the outcome." };
     case "refunded":
       return { label: "Refunded", tone: "success", hint: "Your report was accepted and the credits are back in your balance." };
     case "not_refunded":

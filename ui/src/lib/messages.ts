@@ -31,7 +31,9 @@ export function generateErrorHint(e: AppError): { text: string; action: "sync" |
   switch (e.code) {
     case "offline":
     case "network":
-    case "endpoint":
+    case "bad_answer":
+    case "unavailable":
+    case "rate_limited":
       return { text: e.message, action: "sync" };
     case "insufficient_credits":
       return { text: e.message, action: "balance" };

@@ -3,6 +3,7 @@
 
 use recoup_api::GenerationRequest;
 use recoup_core::GenerationId;
+use recoup_device::generate::{self, OUTPUTS_DIR};
 use recoup_store::{
     ClaimRecord, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryQuery, Store,
 };
@@ -79,12 +80,6 @@ impl App {
     pub fn generate(&self, req: &GenerateRequest) -> AppResult<GenerationItem> {
         let s = self.session()?;
         let link = s.link()?.clone();
-        if recoup_sync::is_offline(&s.store())? {
-            return Err(AppError::new(
-                ErrorCode::Offline,
-                "you are offline (the network switch is off): generating needs the endpoint; switch the network on in Sync",
-            ));
-        }
         let qa = self.qa();
         let request = GenerationRequest {
             generation_id: GenerationId::new_v7(),
@@ -92,28 +87,18 @@ impl App {
             platform: qa.platform,
             surface: req.surface.unwrap_or(qa.surface),
         };
-        let client = link.client();
-        // Transient failures are retried with the same id: the endpoint runs it once.
-        let view = client.generate_retrying(&request)?;
-        if view.output_path.is_some() {
-            // A failed fetch is not fatal: the history fetches it again when shown.
-            if let Err(e) = self.fetch_output(&s, &link, request.generation_id) {
-                tracing::warn!(error = %e, "output not fetched after generating");
-            }
+        let mut engine = SyncEngine::new(
+            link.client(),
+            SyncConfig::default(),
+            Box::new(self.device_clock()),
+            SplitMix64::from_entropy(),
+        )?;
+        let run = generate::generate(&s.store, &mut engine, &request, &s.dir.join(OUTPUTS_DIR))?;
+        for note in &run.notes {
+            // Not fatal: the background sync brings the rows, the history fetches the output.
+            tracing::warn!(%note, "after generating");
         }
-        {
-            let mut store = s.store();
-            let mut engine = SyncEngine::new(
-                client,
-                SyncConfig::default(),
-                Box::new(self.device_clock()),
-                SplitMix64::from_entropy(),
-            )?;
-            // The ledger rows; if they do not arrive now the background sync brings them.
-            if let Err(e) = engine.pull_only(&mut store) {
-                tracing::warn!(error = %e, "pull after generating failed");
-            }
-        }
+        let view = run.view;
         let item = {
             let store = s.store();
             match store.generation(request.generation_id) {
@@ -138,11 +123,7 @@ impl App {
         link: &Link,
         id: GenerationId,
     ) -> AppResult<(Vec<u8>, &'static str)> {
-        let out = link.client().generation_output(id)?;
-        let dir = s.dir.join(OUTPUTS_DIR);
-        std::fs::create_dir_all(&dir).map_err(|e| AppError::file(&dir, e))?;
-        let path = dir.join(format!("{id}.{}", out.extension()));
-        crate::settings::write_atomically(&path, &out.bytes, false)?;
+        let (_, out) = generate::save_output(&link.client(), id, &s.dir.join(OUTPUTS_DIR))?;
         let kind = mime(out.extension());
         Ok((out.bytes, kind))
     }
@@ -178,9 +159,6 @@ impl App {
         self.fetch_output(&s, link, id)
     }
 }
-
-/// The folder of cached outputs in a profile folder.
-const OUTPUTS_DIR: &str = "outputs";
 
 fn mime(ext: &str) -> &'static str {
     if ext == "gif" {

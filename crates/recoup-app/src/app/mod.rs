@@ -42,7 +42,8 @@ use crate::secrets::{Secrets, profile_dir};
 use crate::settings::{EndpointChoice, QaSettings, Settings};
 use crate::views::{AppEvent, AppInfo, EndpointMode, EndpointView, GeneratorRates, TokenStorage};
 use crate::worker::{self, LiveStatus, SharedStatus, Worker, WorkerContext};
-use endpoint::{link_store, profile_name};
+use endpoint::profile_name;
+use recoup_device::link::{self, Join};
 
 /// Whether this build runs the embedded sandbox endpoint.
 pub const EMBEDDED_AVAILABLE: bool = cfg!(feature = "embedded-endpoint");
@@ -345,11 +346,14 @@ impl App {
         transport: &Arc<FaultyTransport<HttpTransport>>,
     ) -> AppResult<(String, TokenStorage)> {
         let client = Client::new(Arc::clone(transport));
-        let created = client.create_account()?;
-        let key = client.policy_key()?;
-        let storage = self.secrets.store(profile, dir, &created.token)?;
-        link_store(store, url, &created.account_id.to_string(), &key)?;
-        Ok((created.token, storage))
+        let (_, joined) = link::join(client, url, Join::Create)?;
+        link::check_linkable(store, url, true)?;
+        let mut storage = TokenStorage::None;
+        link::pin(store, &joined, None, |token| -> AppResult<()> {
+            storage = self.secrets.store(profile, dir, token)?;
+            Ok(())
+        })?;
+        Ok((joined.token, storage))
     }
 
     #[cfg(feature = "embedded-endpoint")]

@@ -2,7 +2,6 @@
 //! now", putting quarantined reports back in the queue, and the network switch.
 
 use recoup_store::Store;
-use recoup_sync::meta;
 
 use super::App;
 use crate::error::AppResult;
@@ -53,17 +52,25 @@ impl App {
     }
 }
 
-/// The sync screen's state from the store and the worker's live status.
+/// The sync screen's state from the store and the worker's live status. A store that cannot be
+/// read shows as online with nothing queued (the live status carries the failure).
 pub fn sync_status(store: &Store, status: &SharedStatus, unlinked: bool) -> SyncStatus {
     let live = worker::live(status).clone();
+    let snap = match recoup_device::state::sync_snapshot(store) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "the sync state could not be read");
+            None
+        }
+    };
     SyncStatus {
-        online: !recoup_sync::is_offline(store).unwrap_or(false),
+        online: snap.as_ref().is_none_or(|s| s.online),
         reachable: live.reachable,
         syncing: live.syncing,
-        queued: store.outbox_len().unwrap_or(0),
-        quarantined: store.outbox_quarantined_len().unwrap_or(0),
-        in_review: store.claims_in_review_len().unwrap_or(0),
-        last_sync_at: store.meta(meta::LAST_SYNC_AT).ok().flatten(),
+        queued: snap.as_ref().map_or(0, |s| s.queued),
+        quarantined: snap.as_ref().map_or(0, |s| s.quarantined),
+        in_review: snap.as_ref().map_or(0, |s| s.in_review),
+        last_sync_at: snap.and_then(|s| s.last_sync_at),
         last_error: live.last_error,
         progress: live.progress,
         linked: !unlinked,

@@ -2,11 +2,11 @@
 import type { ErrorCode } from "./ErrorCode";
 
 /**
- * A command's failure.
+ * A device flow's failure.
  */
 export type AppError = { 
 /**
- * What kind of failure.
+ * What kind of failure (scripts and the UI branch on it, never on the message).
  */
 code: ErrorCode, 
 /**

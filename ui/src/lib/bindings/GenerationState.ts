@@ -3,4 +3,4 @@
 /**
  * Where a generation stands, as the history shows it.
  */
-export type GenerationState = "running" | "succeeded" | "technical_failure" | "pending" | "refunded" | "not_refunded";
+export type GenerationState = "running" | "succeeded" | "technical_failure" | "pending" | "in_review" | "refunded" | "not_refunded";

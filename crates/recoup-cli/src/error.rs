@@ -1,0 +1,171 @@
+//! Why a command failed: [`CliError`], its code in the product's one vocabulary, and a hint.
+
+use std::path::PathBuf;
+
+use recoup_api::ErrorCode;
+use recoup_device::DeviceError;
+use recoup_store::StoreError;
+use recoup_sync::{ClientError, SyncError};
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no data directory: set --data-dir or RECOUP_DATA_DIR (HOME is not set)")]
+    NoDataDir,
+    #[error("invalid {field}: {problem}")]
+    Input {
+        field: &'static str,
+        problem: String,
+    },
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error("this data dir is not linked to an endpoint")]
+    NotLinked,
+    #[error("cannot use the credentials file {path}: {source}")]
+    Credentials {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Linked(&'static str),
+    #[error("missing {0}")]
+    Missing(&'static str),
+    #[error("the policy file {path} was refused here, nothing was sent: {source}")]
+    Document {
+        path: PathBuf,
+        source: recoup_core::DocumentError,
+    },
+    #[error("the endpoint at {endpoint} refused the admin token: {message}")]
+    AdminToken { endpoint: String, message: String },
+    #[error(
+        "the endpoint at {endpoint} is not a sandbox: {what} works only on a sandbox endpoint (recoup-server --sandbox)"
+    )]
+    NotSandbox {
+        endpoint: String,
+        what: &'static str,
+    },
+    #[error("{}", admin_message(endpoint, source))]
+    Admin {
+        endpoint: String,
+        source: ClientError,
+    },
+}
+
+impl CliError {
+    /// The code scripts branch on (`--json`) and the exit status comes from: one vocabulary with
+    /// the endpoint and the app.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CliError::Device(e) => e.code,
+            CliError::Store(e) => e.kind().into(),
+            CliError::Read { .. } => ErrorCode::File,
+            CliError::DataDir { .. } | CliError::NoDataDir => ErrorCode::DataDir,
+            CliError::Input { .. } | CliError::Missing(_) => ErrorCode::InvalidInput,
+            CliError::Sync(e) => sync_code(e),
+            CliError::Client(e) => client_code(e),
+            CliError::NotLinked => ErrorCode::NotLinked,
+            CliError::Credentials { .. } => ErrorCode::Credentials,
+            CliError::Linked(_) => ErrorCode::Linked,
+            CliError::Document { .. } => ErrorCode::InvalidDocument,
+            CliError::AdminToken { .. } => ErrorCode::Unauthorized,
+            CliError::NotSandbox { .. } => ErrorCode::SandboxOnly,
+            CliError::Admin { source, .. } => client_code(source),
+        }
+    }
+
+    /// What to do next, where the message alone does not say it.
+    pub fn hint(&self) -> Option<&'static str> {
+        use ErrorCode as C;
+        match self {
+            CliError::AdminToken { .. } => {
+                return Some(
+                    "pass the endpoint's admin token with --admin-token or RECOUP_ADMIN_TOKEN \
+                     (recoup-server takes it from its RECOUP_ADMIN_TOKEN, else writes it to DATA_DIR/admin-token)",
+                );
+            }
+            CliError::NotSandbox { .. } => return None,
+            CliError::Admin { source, .. } => {
+                return match client_code(source) {
+                    C::Network => Some("check --endpoint: no endpoint answered at that address"),
+                    C::NotFound | C::InvalidState => {
+                        Some("list the claims waiting for a decision with `recoup admin reviews`")
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+        match self.code() {
+            C::InsufficientCredits => Some("add credits with `recoup grant --credits 100`"),
+            C::NotFound => Some("list generations with `recoup history`"),
+            C::InvalidDocument => Some(
+                "the policy in force was not changed; `recoup policy show --json` prints a valid document to start from",
+            ),
+            C::Unavailable => {
+                Some("another recoup process is writing, or the endpoint is busy; try again")
+            }
+            C::NotLinked => Some("link this data dir with `recoup login --endpoint URL --create`"),
+            C::LocalLedger => Some("use a new, empty --data-dir for the linked account"),
+            C::Offline => Some("the network is switched off: `recoup network on`"),
+            C::Unauthorized | C::Credentials => {
+                Some("log in again: `recoup login --endpoint URL --token TOKEN`")
+            }
+            C::Network => Some(
+                "the endpoint could not be reached; reports wait in the outbox and go out with the next `recoup sync`",
+            ),
+            C::PolicyKeyMismatch => {
+                Some("check the key with the endpoint's operator and pass it with --policy-key")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A command's result.
+pub type Result<T> = std::result::Result<T, CliError>;
+
+/// "the endpoint at URL refused the request (HTTP 409): ..." / "the endpoint at URL: cannot connect ...".
+fn admin_message(endpoint: &str, e: &ClientError) -> String {
+    match e {
+        ClientError::Api { status, error } => format!(
+            "the endpoint at {endpoint} refused the request (HTTP {status}): {}",
+            error.message
+        ),
+        other => format!("the endpoint at {endpoint}: {other}"),
+    }
+}
+
+/// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
+fn client_code(e: &ClientError) -> ErrorCode {
+    match e {
+        ClientError::Transport(_) => ErrorCode::Network,
+        ClientError::Decode { .. } => ErrorCode::BadAnswer,
+        ClientError::Api { error, .. } => error.code,
+    }
+}
+
+/// The code of a sync engine's refusal.
+fn sync_code(e: &SyncError) -> ErrorCode {
+    match e {
+        SyncError::Offline { .. } => ErrorCode::Offline,
+        SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
+        SyncError::Store(s) => s.kind().into(),
+        SyncError::Config(_) => ErrorCode::Internal,
+    }
+}
