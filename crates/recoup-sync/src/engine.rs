@@ -377,13 +377,13 @@ pub enum SyncError {
 }
 
 impl SyncError {
-    /// A stable code.
-    pub fn code(&self) -> &'static str {
+    /// Its code in the one vocabulary.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SyncError::Offline { .. } => "offline",
-            SyncError::Unauthorized(_) => "unauthorized",
-            SyncError::Store(e) => e.code(),
-            SyncError::Config(_) => "invalid_config",
+            SyncError::Offline { .. } => ErrorCode::Offline,
+            SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
+            SyncError::Store(e) => e.kind().into(),
+            SyncError::Config(_) => ErrorCode::Internal,
         }
     }
 }

@@ -965,7 +965,7 @@ fn offline_touches_no_network() {
     let before = ep.log.borrow().len();
     let e = eng.sync_once(&mut dev).unwrap_err();
     assert!(matches!(e, SyncError::Offline { queued: 1 }), "{e:?}");
-    assert_eq!(e.code(), "offline");
+    assert_eq!(e.code().as_str(), "offline");
     assert!(eng.pull_only(&mut dev).is_err());
     assert_eq!(ep.log.borrow().len(), before, "no request at all");
     recoup_sync::set_offline(&mut dev, false).unwrap();
