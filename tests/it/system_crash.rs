@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use recoup_core::{ClaimId, ClaimReason, Feature, Platform, Surface};
 use recoup_store::{ClaimQuery, Store, SubmitClaim};
-use recoup_sync::{Random, SplitMix64};
+use recoup_sync::SplitMix64;
 use recoup_tests::system::{Device, Endpoint};
 use serde_json::Value;
 

@@ -165,25 +165,13 @@ pub struct GrantTerms {
     pub note: String,
 }
 
-/// A grant with its current totals.
-// Its terms are not yet a flattened `GrantTerms` (which would keep the JSON as it is): readers
-// outside the store (the app's conversion, the CLI) name these fields directly.
+/// A grant with its current totals. Its terms are flattened, so the JSON carries them beside
+/// `live` and `balances`, as one object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantRecord {
-    /// The grant.
-    pub grant_id: GrantId,
-    /// What it is.
-    pub kind: GrantKind,
-    /// Credits granted.
-    pub credits: u64,
-    /// Burn-down priority.
-    pub priority: u32,
-    /// When granted.
-    pub granted_at: Timestamp,
-    /// When it expires.
-    pub expires_at: Option<Timestamp>,
-    /// Note.
-    pub note: String,
+    /// The grant's fixed terms.
+    #[serde(flatten)]
+    pub terms: GrantTerms,
     /// Whether it can still be spent at the time of reading.
     pub live: bool,
     /// Its totals (as of the reading: an expired grant's available credits count as expired).

@@ -103,13 +103,13 @@ pub fn eligibility(id: GenerationId, d: &Decision, now: Timestamp) -> Eligibilit
 /// A grant as the balance screen shows it.
 pub fn grant(g: &GrantRecord) -> GrantView {
     GrantView {
-        grant_id: g.grant_id.to_string(),
-        kind: g.kind,
-        credits: g.credits,
+        grant_id: g.terms.grant_id.to_string(),
+        kind: g.terms.kind,
+        credits: g.terms.credits,
         available: g.balances.available,
-        granted_at: time(g.granted_at),
-        expires_at: g.expires_at.map(time),
-        note: g.note.clone(),
+        granted_at: time(g.terms.granted_at),
+        expires_at: g.terms.expires_at.map(time),
+        note: g.terms.note.clone(),
         live: g.live,
     }
 }

@@ -127,13 +127,14 @@ pub fn totals_line(b: &Balances) -> String {
 pub fn grant(g: &GrantRecord) -> String {
     format!(
         "Granted {} credits ({}, priority {}{}). Grant {}.",
-        g.credits,
-        g.kind,
-        g.priority,
-        g.expires_at
+        g.terms.credits,
+        g.terms.kind,
+        g.terms.priority,
+        g.terms
+            .expires_at
             .map(|e| format!(", expires {}", when(e)))
             .unwrap_or_default(),
-        g.grant_id
+        g.terms.grant_id
     )
 }
 
@@ -152,10 +153,13 @@ pub fn balance(b: &AccountBalance, swept: SweepReport) -> String {
     for g in &b.grants {
         let x = g.balances;
         t.add_row(vec![
-            g.grant_id.to_string(),
-            g.kind.to_string(),
-            g.priority.to_string(),
-            g.expires_at.map(when).unwrap_or_else(|| "never".into())
+            g.terms.grant_id.to_string(),
+            g.terms.kind.to_string(),
+            g.terms.priority.to_string(),
+            g.terms
+                .expires_at
+                .map(when)
+                .unwrap_or_else(|| "never".into())
                 + if g.live { "" } else { " (expired)" },
             x.available.to_string(),
             x.held.to_string(),

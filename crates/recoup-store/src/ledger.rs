@@ -293,23 +293,8 @@ pub(crate) fn load_grant_terms(conn: &Connection, id: GrantId) -> Result<GrantTe
 
 /// A grant's record from its terms and its totals.
 fn grant_record_of(terms: GrantTerms, live: bool, balances: Balances) -> GrantRecord {
-    let GrantTerms {
-        grant_id,
-        kind,
-        credits,
-        priority,
-        granted_at,
-        expires_at,
-        note,
-    } = terms;
     GrantRecord {
-        grant_id,
-        kind,
-        credits,
-        priority,
-        granted_at,
-        expires_at,
-        note,
+        terms,
         live,
         balances,
     }
@@ -613,10 +598,10 @@ impl Store {
         }
         grants.sort_by(|a, b| {
             let slice = |g: &GrantRecord| GrantSlice {
-                id: g.grant_id,
-                priority: g.priority,
-                granted_at: g.granted_at,
-                expires_at: g.expires_at,
+                id: g.terms.grant_id,
+                priority: g.terms.priority,
+                granted_at: g.terms.granted_at,
+                expires_at: g.terms.expires_at,
                 available: g.balances.available,
             };
             recoup_core::ledger::burn_order(&slice(a), &slice(b))

@@ -786,7 +786,7 @@ fn a_refund_to_an_expired_grant_comes_back_as_a_refund_grant() {
     assert!(
         entries_of(&store, g)
             .iter()
-            .all(|e| e.grant_id == promo.grant_id),
+            .all(|e| e.grant_id == promo.terms.grant_id),
         "the promotion paid for it"
     );
     let later = clock.advance(3_601);
@@ -803,12 +803,12 @@ fn a_refund_to_an_expired_grant_comes_back_as_a_refund_grant() {
     let regrant = balance
         .grants
         .iter()
-        .find(|r| r.kind == GrantKind::Refund)
+        .find(|r| r.terms.kind == GrantKind::Refund)
         .expect("a refund grant");
     assert_eq!(
         (
-            regrant.grant_id,
-            regrant.credits,
+            regrant.terms.grant_id,
+            regrant.terms.credits,
             regrant.balances.available,
             regrant.live
         ),
@@ -818,7 +818,7 @@ fn a_refund_to_an_expired_grant_comes_back_as_a_refund_grant() {
     let expired = balance
         .grants
         .iter()
-        .find(|r| r.grant_id == promo.grant_id)
+        .find(|r| r.terms.grant_id == promo.terms.grant_id)
         .expect("the promotion");
     assert_eq!(
         (

@@ -472,7 +472,11 @@ fn invalid_grants_are_refused_with_nothing_written() {
     edge.expires_at = Some(now + secs(1));
     let rec = store.grant(&edge, now).expect("the bounds are accepted");
     assert_eq!(
-        (rec.credits, rec.priority, rec.note.chars().count()),
+        (
+            rec.terms.credits,
+            rec.terms.priority,
+            rec.terms.note.chars().count()
+        ),
         (GRANT_CREDITS_MAX, 100, 200),
         "largest amount, lowest priority and longest note are kept"
     );

@@ -13,7 +13,7 @@ fn grant_of(store: &Store, id: GrantId, now: jiff::Timestamp) -> GrantRecord {
         .expect("balance")
         .grants
         .into_iter()
-        .find(|g| g.grant_id == id)
+        .find(|g| g.terms.grant_id == id)
         .expect("the grant is listed in the balance")
 }
 
@@ -36,8 +36,12 @@ fn promotion_burns_before_allowance_before_top_up_and_earliest_expiry_first() {
     let now = t0();
     let mut store = Store::open_in_memory().unwrap();
     // Granted in the reverse of the burn-down order, so insertion order cannot explain it.
-    let top_up = grant(&mut store, GrantKind::TopUp, 10, None, now).grant_id;
-    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, now).grant_id;
+    let top_up = grant(&mut store, GrantKind::TopUp, 10, None, now)
+        .terms
+        .grant_id;
+    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, now)
+        .terms
+        .grant_id;
     let promo_late = grant(
         &mut store,
         GrantKind::Promotion,
@@ -45,6 +49,7 @@ fn promotion_burns_before_allowance_before_top_up_and_earliest_expiry_first() {
         Some(now + secs(10 * 86_400)),
         now,
     )
+    .terms
     .grant_id;
     let promo_soon = grant(
         &mut store,
@@ -53,6 +58,7 @@ fn promotion_burns_before_allowance_before_top_up_and_earliest_expiry_first() {
         Some(now + secs(5 * 86_400)),
         now,
     )
+    .terms
     .grant_id;
 
     let order: Vec<GrantId> = store
@@ -60,7 +66,7 @@ fn promotion_burns_before_allowance_before_top_up_and_earliest_expiry_first() {
         .unwrap()
         .grants
         .iter()
-        .map(|g| g.grant_id)
+        .map(|g| g.terms.grant_id)
         .collect();
     assert_eq!(
         order,
@@ -167,8 +173,11 @@ fn partial_refund_goes_back_last_burned_first() {
         Some(now + secs(86_400)),
         now,
     )
+    .terms
     .grant_id;
-    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, now).grant_id;
+    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, now)
+        .terms
+        .grant_id;
     let g = start(&mut store, Feature::VirtualModel, now); // 4 credits: 2 promo + 2 allowance
     finish(&mut store, g, true, now);
     let receipt = store
@@ -221,8 +230,11 @@ fn refund_to_a_grant_that_expired_meanwhile_becomes_a_refund_grant() {
         Some(promo_expires),
         clock.now(),
     )
+    .terms
     .grant_id;
-    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, clock.now()).grant_id;
+    let allowance = grant(&mut store, GrantKind::Allowance, 10, None, clock.now())
+        .terms
+        .grant_id;
     let first = start(&mut store, Feature::VirtualModel, clock.now()); // 4 from the promotion
     finish(&mut store, first, true, clock.now());
     let second = start(&mut store, Feature::FlatLay, clock.now()); // 2 promo + 2 allowance
@@ -262,15 +274,15 @@ fn refund_to_a_grant_that_expired_meanwhile_becomes_a_refund_grant() {
     let r = balance
         .grants
         .iter()
-        .find(|g| g.grant_id == regrant)
+        .find(|g| g.terms.grant_id == regrant)
         .expect("the re-grant is listed");
     assert_eq!(
-        (r.kind, r.credits, r.priority, r.live),
+        (r.terms.kind, r.terms.credits, r.terms.priority, r.live),
         (GrantKind::Refund, 2, 10, true),
         "the re-grant is a live refund grant of the lost credits, burned first"
     );
     assert_eq!(
-        r.expires_at,
+        r.terms.expires_at,
         Some(now + secs(REFUND_REGRANT_TTL_SECS)),
         "the re-grant lasts REFUND_REGRANT_TTL_SECS"
     );
@@ -316,6 +328,7 @@ fn an_expired_grant_is_not_spent_and_a_sweep_expires_it() {
         Some(expires),
         clock.now(),
     )
+    .terms
     .grant_id;
     grant(&mut store, GrantKind::Allowance, 2, None, clock.now());
 

@@ -598,7 +598,13 @@ impl Runner {
                 self.model.grant(&req, now);
                 let want_priority = priority.unwrap_or(kind.default_priority());
                 assert_eq!(
-                    (got.grant_id, got.kind, got.credits, got.priority, got.live),
+                    (
+                        got.terms.grant_id,
+                        got.terms.kind,
+                        got.terms.credits,
+                        got.terms.priority,
+                        got.live
+                    ),
                     (GrantId(req.op_id.0), *kind, *credits, want_priority, true),
                     "the grant record must echo the request (id = op id, default priority per kind)"
                 );
@@ -914,7 +920,7 @@ impl Runner {
         let got: Vec<(GrantId, bool, Balances)> = balance
             .grants
             .iter()
-            .map(|g| (g.grant_id, g.live, g.balances))
+            .map(|g| (g.terms.grant_id, g.live, g.balances))
             .collect();
         assert_eq!(
             got, view,
@@ -925,18 +931,18 @@ impl Runner {
                 .model
                 .grants
                 .iter()
-                .find(|m| m.id == g.grant_id)
+                .find(|m| m.id == g.terms.grant_id)
                 .expect("grant known to the model");
             assert_eq!(
-                (g.kind, g.priority, g.expires_at),
+                (g.terms.kind, g.terms.priority, g.terms.expires_at),
                 (m.kind, m.priority, m.expires_at),
                 "grant {} keeps its kind, priority and expiry",
-                g.grant_id
+                g.terms.grant_id
             );
             assert!(
                 g.balances.check().is_ok(),
                 "grant {} must conserve its credits: {:?}",
-                g.grant_id,
+                g.terms.grant_id,
                 g.balances
             );
         }

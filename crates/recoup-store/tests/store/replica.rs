@@ -382,10 +382,10 @@ fn endpoint_story() -> Story {
         .unwrap()
         .grants
         .into_iter()
-        .filter(|g| g.kind == GrantKind::Refund)
+        .filter(|g| g.terms.kind == GrantKind::Refund)
         .collect();
     assert_eq!(
-        regrants.iter().map(|g| g.credits).collect::<Vec<_>>(),
+        regrants.iter().map(|g| g.terms.credits).collect::<Vec<_>>(),
         vec![4],
         "story: the refund to the expired promotion came back as one refund grant of 4"
     );
