@@ -93,6 +93,8 @@ pub enum ErrorCode {
     Keychain,
     /// The app is starting or switching endpoints.
     NotReady,
+    /// A QA control was used while QA mode is off.
+    QaModeOff,
     /// The local database failed.
     Storage,
     /// The local database is damaged or not a Recoup database.
@@ -159,6 +161,7 @@ impl ErrorCode {
             | C::File
             | C::Keychain
             | C::NotReady
+            | C::QaModeOff
             | C::Storage
             | C::CorruptDatabase
             | C::DatabaseTooNew => 500,
@@ -191,7 +194,8 @@ impl ErrorCode {
             | C::InvalidDocument
             | C::AlreadyLinked
             | C::LocalLedger
-            | C::Linked => 1,
+            | C::Linked
+            | C::QaModeOff => 1,
             C::RateLimited
             | C::Unavailable
             | C::Offline

@@ -167,6 +167,7 @@ fn an_ineligible_report_says_why_before_submit_and_is_kept_as_feedback() {
     let d = start();
     d.app
         .set_qa(&QaUpdate {
+            enabled: Some(true),
             surface: Some(Surface::BatchEditor),
             ..QaUpdate::default()
         })
@@ -248,6 +249,7 @@ fn injected_faults_show_as_unreachable_and_nothing_is_lost() {
     let g = generate(&d, Feature::Text);
     d.app
         .set_qa(&QaUpdate {
+            enabled: Some(true),
             faults: Some(Faults {
                 drop_rate: 1.0,
                 error_rate: 0.0,
@@ -282,11 +284,103 @@ fn injected_faults_show_as_unreachable_and_nothing_is_lost() {
     assert_eq!(d.app.sync_status().unwrap().reachable, Some(true));
 }
 
+fn qa_mode_on(d: &Device) {
+    d.app
+        .set_qa(&QaUpdate {
+            enabled: Some(true),
+            ..QaUpdate::default()
+        })
+        .unwrap();
+}
+
+#[test]
+fn qa_and_sandbox_controls_are_refused_while_qa_mode_is_off() {
+    let d = start();
+    let before = d.app.qa_state().unwrap();
+    assert!(!before.enabled, "QA mode is off on a first run");
+    let refusals = [
+        (
+            "a simulated platform",
+            d.app.set_qa(&QaUpdate {
+                platform: Some(recoup_core::Platform::Ios),
+                ..QaUpdate::default()
+            }),
+        ),
+        (
+            "injected faults",
+            d.app.set_qa(&QaUpdate {
+                faults: Some(Faults {
+                    drop_rate: 1.0,
+                    error_rate: 0.0,
+                    delay_ms: 0,
+                }),
+                ..QaUpdate::default()
+            }),
+        ),
+        (
+            "a device clock offset",
+            d.app.set_qa(&QaUpdate {
+                clock_offset_secs: Some(-90_000),
+                ..QaUpdate::default()
+            }),
+        ),
+        ("the test clock", d.app.advance_test_clock(3_600)),
+    ];
+    for (what, result) in refusals {
+        let e = result.expect_err(what);
+        assert_eq!(
+            e.code,
+            ErrorCode::QaModeOff,
+            "{what}: refused with qa_mode_off"
+        );
+    }
+    let e = d
+        .app
+        .load_policy(&recoup_core::Policy::builtin().to_json())
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::QaModeOff, "a policy file: refused");
+    let after = d.app.qa_state().unwrap();
+    let clock = |q: &QaState| {
+        q.test_clock
+            .as_deref()
+            .expect("the sandbox answers with its test clock")
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    assert!(
+        clock(&after) < clock(&before) + jiff::SignedDuration::from_secs(600),
+        "the test clock was not moved an hour: {after:?} vs {before:?}"
+    );
+    let unclocked = |q: &QaState| QaState {
+        test_clock: None,
+        ..q.clone()
+    };
+    assert_eq!(
+        unclocked(&after),
+        unclocked(&before),
+        "nothing was changed by the refused controls"
+    );
+    // Turning QA mode on (and then using a control in the same update) is allowed.
+    let on = d
+        .app
+        .set_qa(&QaUpdate {
+            enabled: Some(true),
+            platform: Some(recoup_core::Platform::Ios),
+            ..QaUpdate::default()
+        })
+        .unwrap();
+    assert!(
+        on.enabled && on.platform == recoup_core::Platform::Ios,
+        "{on:?}"
+    );
+}
+
 #[test]
 fn the_test_clock_closes_the_window_and_the_device_knows_after_a_sync() {
     let d = start();
     let g = generate(&d, Feature::Logo);
     assert!(d.app.check_claim(&g.generation_id).unwrap().eligible);
+    qa_mode_on(&d);
     let qa = d.app.advance_test_clock(2 * 86_400).unwrap();
     assert!(qa.test_clock.is_some());
     let e = d.app.check_claim(&g.generation_id).unwrap();
@@ -305,6 +399,7 @@ fn a_policy_file_is_published_and_put_in_force_or_refused_whole() {
         serde_json::from_str(&recoup_core::Policy::builtin().to_json()).unwrap();
     doc["version"] = "qa-2026-11-25".into();
     doc["refund_window_secs"] = 3_600.into();
+    qa_mode_on(&d);
     let loaded = d.app.load_policy(&doc.to_string()).unwrap();
     assert_eq!(loaded.version, "qa-2026-11-25");
     assert_eq!(
@@ -453,6 +548,7 @@ fn a_restart_finds_the_same_account_ledger_and_settings() {
             })
             .unwrap();
         app.set_qa(&QaUpdate {
+            enabled: Some(true),
             platform: Some(recoup_core::Platform::Android),
             ..QaUpdate::default()
         })

@@ -67,6 +67,15 @@ impl App {
             next.faults = v;
         }
         next.validate()?;
+        // Turning QA mode on or off is always allowed; the controls only while it is on.
+        let controls = update.platform.is_some()
+            || update.surface.is_some()
+            || update.clock_offset_secs.is_some()
+            || update.faults.is_some()
+            || update.generator.is_some();
+        if controls && !next.enabled {
+            return Err(qa_mode_off());
+        }
         if let Some(g) = update.generator {
             for (name, rate) in [
                 ("generator.failure_rate", g.failure_rate),
@@ -108,6 +117,9 @@ impl App {
                 format!("must be between 1 and {ADVANCE_SECS_MAX} (one year)"),
             ));
         }
+        if !self.qa().enabled {
+            return Err(qa_mode_off());
+        }
         let s = self.session()?;
         let link = s.link()?;
         let at = link.admin()?.admin_advance_clock(link.account_id, secs)?;
@@ -128,6 +140,9 @@ impl App {
                 format!("the policy file was refused, nothing changed: {e}"),
             )
         })?;
+        if !self.qa().enabled {
+            return Err(qa_mode_off());
+        }
         let s = self.session()?;
         let signed = s
             .link()?
@@ -142,4 +157,14 @@ impl App {
             device_version,
         })
     }
+}
+
+/// The refusal of a QA control (simulated platform, surface, clock, faults, the sandbox's
+/// generator, test clock and policy files) while QA mode is off: they are for testers, and a user
+/// who never turned QA mode on must not be able to change what their reports are judged by.
+fn qa_mode_off() -> AppError {
+    AppError::new(
+        ErrorCode::QaModeOff,
+        "QA mode is off: turn it on in Settings to use the QA controls; nothing was changed",
+    )
 }

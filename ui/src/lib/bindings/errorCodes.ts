@@ -35,6 +35,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "file",
   "keychain",
   "not_ready",
+  "qa_mode_off",
   "storage",
   "corrupt_database",
   "database_too_new",
