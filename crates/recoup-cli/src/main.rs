@@ -4,10 +4,12 @@
 mod admin;
 mod args;
 mod commands;
+mod data_dir;
 mod error;
 mod link;
 mod output;
 mod render;
+mod views;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -30,11 +32,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match outcome {
         Ok(out) => {
-            let text = if json {
-                serde_json::to_string_pretty(&out.json).unwrap_or_default()
-            } else {
-                out.human
-            };
+            let text = out.text(json);
             // A closed pipe (`recoup history | head`) is not an error worth a panic.
             let _ = writeln!(stdout, "{}", text.trim_end());
             ExitCode::SUCCESS
