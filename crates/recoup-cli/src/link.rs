@@ -15,9 +15,7 @@ use recoup_core::Clock;
 use recoup_device::fs::{Access, write_atomically};
 use recoup_device::link::{self, Join};
 use recoup_store::Store;
-use recoup_sync::{
-    Client, ClientError, HttpTransport, SplitMix64, SyncConfig, SyncEngine, SyncReport, meta,
-};
+use recoup_sync::{Client, ClientError, HttpTransport, SyncEngine, SyncReport, meta};
 
 use crate::error::CliError;
 
@@ -81,7 +79,8 @@ fn transport(url: &str) -> Result<HttpTransport, CliError> {
     HttpTransport::new(url).map_err(|e| CliError::Client(ClientError::Transport(e)))
 }
 
-/// The sync engine of a linked data dir, reading time from `device` (the device clock).
+/// The sync engine of a linked data dir (the device layer's), with the token of its credentials
+/// file, reading time from `device` (the device clock).
 pub fn engine(
     dir: &Path,
     store: &Store,
@@ -90,12 +89,7 @@ pub fn engine(
     let url = endpoint_url(store)?;
     let creds = read_credentials(dir)?;
     let client = Client::new(transport(&url)?).with_token(creds.token);
-    let mut engine = SyncEngine::new(
-        client,
-        SyncConfig::default(),
-        device,
-        SplitMix64::from_entropy(),
-    )?;
+    let mut engine = recoup_device::sync::engine(client, device)?;
     engine.on_progress(|p| {
         // Only long drains say where they are (on stderr, so --json stays clean).
         if p.total > 500 && p.sent > 0 {

@@ -1,5 +1,5 @@
-//! What a command answers: the JSON for `--json` and the text otherwise, the data dir's sync
-//! state view, and reading a document file. A leaf: it imports no other command module.
+//! What a command answers: its typed view serialized for `--json`, and the text otherwise; and
+//! reading a document file. A leaf: it imports no other command module.
 
 use std::path::Path;
 
@@ -7,10 +7,11 @@ use serde::Serialize;
 
 use crate::error::{CliError, Result};
 
-/// What a command prints: JSON for `--json`, text otherwise.
+/// What a command prints: JSON for `--json` (a typed view, serialized by [`Output::new`]),
+/// text otherwise.
 pub struct Output {
-    pub json: serde_json::Value,
-    pub human: String,
+    json: serde_json::Value,
+    human: String,
 }
 
 impl Output {
@@ -20,18 +21,15 @@ impl Output {
             human,
         }
     }
-}
 
-/// Where this data dir stands with the endpoint.
-#[derive(Debug, Serialize)]
-pub struct SyncStateView {
-    pub linked: bool,
-    pub endpoint: Option<String>,
-    pub account_id: Option<String>,
-    pub online: bool,
-    pub queued: u64,
-    pub last_sync_at: Option<String>,
-    pub clock_offset_ms: Option<i64>,
+    /// What to print: the JSON, pretty, for `--json`; the text otherwise.
+    pub fn text(self, json: bool) -> String {
+        if json {
+            serde_json::to_string_pretty(&self.json).unwrap_or_default()
+        } else {
+            self.human
+        }
+    }
 }
 
 /// Reads a document, at most one byte more than a document may have (so a huge file is refused

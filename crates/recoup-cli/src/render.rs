@@ -15,7 +15,7 @@ use recoup_sync::{PolicyStatus, SyncReport};
 use uuid::Uuid;
 
 use crate::link::{LoginOutcome, RemoteGeneration};
-use crate::output::SyncStateView;
+use crate::views::SyncStateView;
 
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -410,6 +410,36 @@ pub fn sync_report(r: &SyncReport, requeued: u64) -> String {
             "{requeued} report(s) set aside earlier were put back in the queue."
         ));
     }
+    push_lines(&mut lines, r);
+    lines.extend(pulled(r));
+    if let Some(ms) = r.clock_offset_ms {
+        lines.push(format!(
+            "Clock: {}; refund windows are checked with the endpoint's time.",
+            offset_words(ms)
+        ));
+    }
+    lines.extend(policy_status(&r.policy));
+    for e in &r.errors {
+        lines.push(format!(
+            "Problem ({:?}): {}{}",
+            e.phase,
+            e.message,
+            if e.transient {
+                " (the next sync tries again)"
+            } else {
+                ""
+            }
+        ));
+    }
+    lines.push(format!(
+        "{} item(s) still waiting in the outbox.",
+        r.still_queued
+    ));
+    lines.join("\n")
+}
+
+/// What the push did: sent and answered, refused, to be retried, set aside.
+fn push_lines(lines: &mut Vec<String>, r: &SyncReport) {
     if r.sent == 0 {
         lines.push("Nothing to send.".to_owned());
     } else {
@@ -442,66 +472,50 @@ pub fn sync_report(r: &SyncReport, requeued: u64) -> String {
             r.quarantined
         ));
     }
-    if r.pages > 0 {
-        lines.push(format!(
-            "Pulled {} new change(s) in {} page(s){}{}.",
-            r.pulled,
-            r.pages,
-            if r.claims_decided > 0 {
-                format!(
-                    "; {} decision(s) arrived (see `recoup claims`)",
-                    r.claims_decided
-                )
-            } else {
-                String::new()
-            },
-            if r.more_to_pull {
-                "; more wait for the next sync"
-            } else {
-                ""
-            }
-        ));
+}
+
+/// What the pull brought, if it pulled anything.
+fn pulled(r: &SyncReport) -> Option<String> {
+    if r.pages == 0 {
+        return None;
     }
-    if let Some(ms) = r.clock_offset_ms {
-        lines.push(format!(
-            "Clock: {}; refund windows are checked with the endpoint's time.",
-            offset_words(ms)
-        ));
-    }
-    match &r.policy {
-        PolicyStatus::NotChecked => {}
-        PolicyStatus::Unchanged { version } => {
-            lines.push(format!("Policy {version} is up to date."))
+    Some(format!(
+        "Pulled {} new change(s) in {} page(s){}{}.",
+        r.pulled,
+        r.pages,
+        if r.claims_decided > 0 {
+            format!(
+                "; {} decision(s) arrived (see `recoup claims`)",
+                r.claims_decided
+            )
+        } else {
+            String::new()
+        },
+        if r.more_to_pull {
+            "; more wait for the next sync"
+        } else {
+            ""
         }
-        PolicyStatus::Updated { from, to } => lines.push(format!(
+    ))
+}
+
+/// What the policy phase did, if it asked.
+fn policy_status(p: &PolicyStatus) -> Option<String> {
+    match p {
+        PolicyStatus::NotChecked => None,
+        PolicyStatus::Unchanged { version } => Some(format!("Policy {version} is up to date.")),
+        PolicyStatus::Updated { from, to } => Some(format!(
             "Policy updated: {to} is now in force (was {from})."
         )),
         PolicyStatus::Refused {
             offered,
             kept,
             reason,
-        } => lines.push(format!(
+        } => Some(format!(
             "Policy {offered} was REFUSED ({}): {reason}. {kept} stays in force.",
             reason.code()
         )),
     }
-    for e in &r.errors {
-        lines.push(format!(
-            "Problem ({:?}): {}{}",
-            e.phase,
-            e.message,
-            if e.transient {
-                " (the next sync tries again)"
-            } else {
-                ""
-            }
-        ));
-    }
-    lines.push(format!(
-        "{} item(s) still waiting in the outbox.",
-        r.still_queued
-    ));
-    lines.join("\n")
 }
 
 pub fn logged_in(o: &LoginOutcome) -> String {

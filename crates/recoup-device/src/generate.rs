@@ -36,12 +36,7 @@ pub fn generate<T: Transport>(
     req: &GenerationRequest,
     outputs: &Path,
 ) -> DeviceResult<RemoteGeneration> {
-    {
-        let store = lock(store);
-        if recoup_sync::is_offline(&store)? {
-            return Err(DeviceError::offline(store.outbox_len()?));
-        }
-    }
+    crate::sync::ensure_online(&lock(store))?;
     let view = engine.client().generate_retrying(req).map_err(|e| {
         let e = DeviceError::from(e);
         DeviceError::new(

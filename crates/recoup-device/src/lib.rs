@@ -13,6 +13,8 @@
 //! - [`generate`]: generate on the endpoint, pull its ledger rows, save its output.
 //! - [`state`]: where a generation stands ([`GenerationState`]), a report's verdict and its
 //!   words, and where the device stands with its endpoint ([`state::SyncSnapshot`]).
+//! - [`sync`]: the device's sync engine, the offline guard, the corrected clock local checks
+//!   read, and putting quarantined reports back in the queue.
 //!
 //! ```
 //! use recoup_device::{DeviceError, ErrorCode, fs::{Access, write_atomically}};
@@ -31,6 +33,7 @@ pub mod fs;
 pub mod generate;
 pub mod link;
 pub mod state;
+pub mod sync;
 
 pub use error::{DeviceError, DeviceResult};
 pub use recoup_api::ErrorCode;

@@ -102,9 +102,7 @@ pub fn endpoint_url(given: &str) -> DeviceResult<String> {
 /// another endpoint; a new account is asked for a store already linked; an unlinked store has
 /// a local ledger (a linked store mirrors the endpoint's ledger and must start empty).
 pub fn check_linkable(store: &Store, url: &str, creating: bool) -> DeviceResult<()> {
-    if recoup_sync::is_offline(store)? {
-        return Err(DeviceError::offline(store.outbox_len()?));
-    }
+    crate::sync::ensure_online(store)?;
     let linked_account = store.meta(meta::ACCOUNT_ID)?;
     match store.meta(meta::ENDPOINT_URL)? {
         Some(existing) if existing != url => {
