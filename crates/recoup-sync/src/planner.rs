@@ -263,6 +263,7 @@ mod tests {
             | ErrorCode::File
             | ErrorCode::Keychain
             | ErrorCode::NotReady
+            | ErrorCode::QaModeOff
             | ErrorCode::Storage
             | ErrorCode::CorruptDatabase
             | ErrorCode::DatabaseTooNew => {
