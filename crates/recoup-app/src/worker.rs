@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use recoup_core::{Clock, OffsetClock, SystemClock};
 use recoup_store::{ClaimOutcome, Store};
-use recoup_sync::{Client, PolicyStatus, SplitMix64, SyncConfig, SyncEngine, SyncReport};
+use recoup_sync::{Client, PolicyStatus, SyncReport};
 
 use crate::error::AppError;
 use crate::views::{AppEvent, Problem, SyncProgress};
@@ -175,13 +175,7 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
     let policy_before = store.policy().map(|p| p.version().to_owned()).ok();
     live(&ctx.status).syncing = true;
     let client = Client::new(ctx.link.transport.clone()).with_token(ctx.link.token.clone());
-    let result = SyncEngine::new(
-        client,
-        SyncConfig::default(),
-        Box::new(device),
-        SplitMix64::from_entropy(),
-    )
-    .and_then(|mut engine| {
+    let result = recoup_device::sync::engine(client, device).and_then(|mut engine| {
         let sink = Arc::clone(&ctx.sink);
         let status = Arc::clone(&ctx.status);
         engine.on_progress(move |p| {
@@ -192,7 +186,7 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             live(&status).progress = Some(p);
             sink.emit(&AppEvent::SyncProgress(p));
         });
-        engine.sync_once(store)
+        Ok(engine.sync_once(store)?)
     });
     let reachable_before = live(&ctx.status).reachable;
     let report = match result {

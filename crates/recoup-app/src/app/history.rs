@@ -7,7 +7,6 @@ use recoup_device::generate::{self, OUTPUTS_DIR};
 use recoup_store::{
     ClaimRecord, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryQuery, Store,
 };
-use recoup_sync::{SplitMix64, SyncConfig, SyncEngine};
 
 use super::balance::balance_summary;
 use super::{App, Link, Session};
@@ -87,12 +86,7 @@ impl App {
             platform: qa.platform,
             surface: req.surface.unwrap_or(qa.surface),
         };
-        let mut engine = SyncEngine::new(
-            link.client(),
-            SyncConfig::default(),
-            Box::new(self.device_clock()),
-            SplitMix64::from_entropy(),
-        )?;
+        let mut engine = recoup_device::sync::engine(link.client(), self.device_clock())?;
         let run = generate::generate(&s.store, &mut engine, &request, &s.dir.join(OUTPUTS_DIR))?;
         for note in &run.notes {
             // Not fatal: the background sync brings the rows, the history fetches the output.

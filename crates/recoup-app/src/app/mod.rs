@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use recoup_core::{Clock, OffsetClock, SystemClock};
+use recoup_core::{OffsetClock, SystemClock};
 use recoup_store::Store;
 use recoup_sync::{Client, HttpTransport, meta};
 
@@ -245,7 +245,7 @@ impl App {
     /// The device clock corrected by the offset measured against the endpoint: what local
     /// policy checks use.
     fn now(&self, store: &Store) -> AppResult<Timestamp> {
-        Ok(recoup_sync::corrected(store, self.device_clock())?.now())
+        Ok(recoup_device::sync::now(store, self.device_clock())?)
     }
 
     fn transport(&self, url: &str) -> AppResult<Arc<FaultyTransport<HttpTransport>>> {

@@ -28,9 +28,7 @@ impl App {
     pub fn retry_quarantined(&self) -> AppResult<SyncStatus> {
         let s = self.session()?;
         {
-            let mut store = s.store();
-            let now = self.now(&store)?;
-            store.outbox_retry_quarantined(now)?;
+            recoup_device::sync::retry_quarantined(&mut s.store(), self.device_clock())?;
         }
         s.wake();
         self.sync_status()
