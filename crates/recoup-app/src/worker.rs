@@ -186,7 +186,7 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             live(&status).progress = Some(p);
             sink.emit(&AppEvent::SyncProgress(p));
         });
-        Ok(engine.sync_once(store)?)
+        engine.sync_once(store).map_err(AppError::from)
     });
     let reachable_before = live(&ctx.status).reachable;
     let report = match result {
@@ -199,7 +199,6 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             Some(report)
         }
         Err(e) => {
-            let e = AppError::from(e);
             let mut l = live(&ctx.status);
             l.syncing = false;
             l.progress = None;
