@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use recoup_api::{ApiError, ErrorCode};
 
 /// An error answer. Made from the ledger's errors in `crate::wire`, from SQLite's in
-/// `crate::storage::registry`.
+/// the SQLite engine (`storage/registry.rs`).
 #[derive(Debug)]
 pub struct AppError(pub ApiError);
 

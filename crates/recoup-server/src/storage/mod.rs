@@ -16,9 +16,9 @@
 //!   forget). Which policy is published when the endpoint starts is the engine's constructor's
 //!   business (`SqliteStorage::published_or`).
 
-pub(crate) mod registry;
+mod registry;
 mod slot;
-pub(crate) mod sqlite;
+mod sqlite;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -311,3 +311,59 @@ impl Storage for SqliteStorage {
         self.run(move |inner| inner.publish(&version, &document, now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use recoup_core::FixedClock;
+
+    use super::*;
+
+    fn engine(dir: &Path) -> Box<dyn Storage> {
+        let t0: Timestamp = "2031-01-01T00:00:00Z".parse().expect("a timestamp");
+        Box::new(SqliteStorage::open(dir, Arc::new(FixedClock(t0))).expect("the engine opens"))
+    }
+
+    #[tokio::test]
+    async fn a_token_already_remembered_authenticates_with_the_offset_its_clock_moved_to() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = engine(dir.path());
+        let (account, token) = (Uuid::now_v7(), TokenHash::of("rk_test"));
+        storage
+            .create_account(account, token, Timestamp::UNIX_EPOCH)
+            .await
+            .expect("account created");
+        let before = storage.authenticate(token).await.expect("authenticates");
+        assert_eq!(
+            before,
+            Some(Account {
+                id: account,
+                offset_ms: 0
+            }),
+            "a new account's clock is the endpoint's"
+        );
+        let moved = storage.advance_clock(account, 5_000).await.expect("moves");
+        assert_eq!(moved, Some(5_000), "advancing answers the new offset");
+        let after = storage.authenticate(token).await.expect("authenticates");
+        assert_eq!(
+            after.map(|a| a.offset_ms),
+            Some(5_000),
+            "the remembered token is not served with the offset it had before the clock moved"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_or_token_is_none_not_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = engine(dir.path());
+        let nobody = Uuid::now_v7();
+        assert_eq!(
+            (
+                storage.authenticate(TokenHash::of("rk_nobody")).await.ok(),
+                storage.clock_offset_ms(nobody).await.ok(),
+                storage.advance_clock(nobody, 1_000).await.ok(),
+            ),
+            (Some(None), Some(None), Some(None)),
+            "the handlers answer 401 or 404 from a None; an error would be a 500"
+        );
+    }
+}
