@@ -84,6 +84,20 @@ pub struct ClaimRecord {
     pub decided_at: Option<Timestamp>,
 }
 
+impl ClaimRecord {
+    /// The endpoint's decision as recorded with the claim, once there is one (a claim the
+    /// endpoint holds for review has the outcome `in_review`). The one way a claim becomes a
+    /// verdict, for the endpoint's answers and every client's words alike.
+    pub fn verdict(&self) -> Option<Verdict> {
+        self.outcome.map(|outcome| Verdict {
+            outcome,
+            code: self.outcome_code.clone(),
+            refunded_credits: self.refunded_credits.unwrap_or(0),
+            decided_at: self.decided_at,
+        })
+    }
+}
+
 /// Claim state shown next to a generation in the history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimSummary {

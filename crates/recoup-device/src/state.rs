@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use recoup_core::GenerationStatus;
-use recoup_store::{ClaimOutcome, ClaimRecord, GenerationRecord, Store, Verdict};
+use recoup_store::{ClaimOutcome, ClaimRecord, GenerationRecord, Store};
 use recoup_sync::meta;
 
 use crate::DeviceResult;
@@ -44,19 +44,10 @@ pub fn generation_state(g: &GenerationRecord) -> GenerationState {
     }
 }
 
-/// The endpoint's verdict on a report, once it has answered.
-pub fn verdict(c: &ClaimRecord) -> Option<Verdict> {
-    c.outcome.map(|outcome| Verdict {
-        outcome,
-        code: c.outcome_code.clone(),
-        refunded_credits: c.refunded_credits.unwrap_or(0),
-        decided_at: c.decided_at,
-    })
-}
-
 /// The words every client tells the user about a decided report (the endpoint's own words).
 pub fn verdict_message(c: &ClaimRecord) -> Option<String> {
-    verdict(c).map(|v| recoup_api::ClaimAnswer::message_for(&v))
+    c.verdict()
+        .map(|v| recoup_api::ClaimAnswer::message_for(&v))
 }
 
 /// Where the device stands with its endpoint, as its store knows it.

@@ -3,9 +3,9 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use recoup_api::{ApiError, ErrorCode};
-use recoup_store::StoreError;
 
-/// An error answer.
+/// An error answer. Made from the ledger's errors in `crate::wire`, from SQLite's in
+/// the SQLite engine (`storage/registry.rs`).
 #[derive(Debug)]
 pub struct AppError(pub ApiError);
 
@@ -34,32 +34,6 @@ impl AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        let code = ErrorCode::from(&e);
-        // The endpoint's own storage failing (damaged, too new, SQLite) is its failure, not the
-        // requester's: logged in full, answered as `internal` without details.
-        if code.http_status() == 500 {
-            return Self::internal(e.to_string());
-        }
-        Self::api(code, e.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Self::api(
-                    ErrorCode::Unavailable,
-                    "the endpoint is busy; retry in a moment",
-                )
-            }
-            _ => Self::internal(e.to_string()),
-        }
-    }
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
@@ -73,4 +47,10 @@ impl IntoResponse for AppError {
         }
         response
     }
+}
+
+/// A poisoned lock means a handler panicked while holding it: answer 500, never panic again.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, AppError> {
+    m.lock()
+        .map_err(|_| AppError::internal("a lock was poisoned by an earlier failure"))
 }

@@ -7,10 +7,12 @@
 //! change feed. Each account's ledger is its own Recoup store (SQLite), opened on demand.
 #![deny(missing_docs)]
 
+mod clock;
 mod error;
-mod registry;
 mod routes;
 mod state;
+mod storage;
+mod wire;
 
 use std::sync::Arc;
 
@@ -63,6 +65,15 @@ async fn json_errors(response: axum::response::Response) -> axum::response::Resp
         _ => text,
     };
     AppError::api(code, message).into_response()
+}
+
+/// Runs blocking work (SQLite, files, the generator) off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
 }
 
 /// Serves until `shutdown` resolves.

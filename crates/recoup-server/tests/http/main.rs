@@ -1,6 +1,7 @@
 //! HTTP tests of `recoup-server`: the OpenAPI document against the router and real answers,
 //! and the endpoint's behaviour over loopback (auth and scoping, input limits, claims and their
-//! idempotency, policy distribution, review, the generator, the change feed, rate limits, logs).
+//! idempotency, policy distribution, review, the generator, the change feed, rate limits, logs,
+//! time read from the injected clock).
 //!
 //! Every answer any test gets through [`support::Client`] is checked against
 //! `docs/openapi.yaml`: its status must be documented for its route, and its body must match the
@@ -12,6 +13,7 @@ mod support;
 mod auth;
 mod changes;
 mod claims;
+mod clock;
 mod contract;
 mod generator;
 mod input;

@@ -69,7 +69,20 @@ impl Server {
 
     pub fn with(opts: Opts) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let state = Arc::new(AppState::open(opts.config(dir.path())).expect("server state opens"));
+        let state = AppState::open(opts.config(dir.path())).expect("server state opens");
+        Self::serve(dir, state)
+    }
+
+    /// A server whose time is read from `clock` instead of the system's.
+    pub fn with_clock(opts: Opts, clock: Arc<dyn recoup_core::Clock>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state =
+            AppState::open_with_clock(opts.config(dir.path()), clock).expect("server state opens");
+        Self::serve(dir, state)
+    }
+
+    fn serve(dir: tempfile::TempDir, state: AppState) -> Self {
+        let state = Arc::new(state);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {

@@ -1,14 +1,14 @@
-//! The endpoint's own small database (`server.sqlite3`): accounts and their hashed tokens, the
-//! sandbox test clocks, published policies, and the index of claims waiting for review. Each
-//! account's ledger lives in its own Recoup store (see `pool`).
+//! The SQLite engine's own small database (`server.sqlite3`): accounts and their hashed tokens,
+//! the sandbox test clocks, published policies, and the index of claims waiting for review. Each
+//! account's ledger lives in its own Recoup store (see `slot`).
 
 use std::path::Path;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::{Account, StoredPolicy, TokenHash};
 use crate::error::AppError;
 
 const SCHEMA: &str = r#"
@@ -32,21 +32,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 ) WITHOUT ROWID;
 "#;
 
-/// Tokens are 32 random bytes, shown once; only their SHA-256 is stored.
-pub(crate) fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
 /// The registry database.
 pub(crate) struct Registry {
     conn: Connection,
-}
-
-/// A published policy, as stored.
-pub(crate) struct StoredPolicy {
-    pub(crate) seq: u64,
-    pub(crate) version: String,
-    pub(crate) document: String,
 }
 
 impl Registry {
@@ -62,27 +50,30 @@ impl Registry {
     pub(crate) fn create_account(
         &self,
         account: Uuid,
-        token: &str,
+        token: TokenHash,
         now: Timestamp,
     ) -> Result<(), AppError> {
         self.conn.execute(
             "INSERT INTO accounts (account_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-            params![account.as_bytes(), token_hash(token), now.as_millisecond()],
+            params![account.as_bytes(), token.0, now.as_millisecond()],
         )?;
         Ok(())
     }
 
     /// The account a token belongs to, with its test-clock offset.
-    pub(crate) fn authenticate(&self, token: &str) -> Result<Option<(Uuid, i64)>, AppError> {
+    pub(crate) fn authenticate(&self, token: TokenHash) -> Result<Option<Account>, AppError> {
         let row: Option<(Vec<u8>, i64)> = self
             .conn
             .prepare_cached(
                 "SELECT account_id, clock_offset_ms FROM accounts WHERE token_hash = ?1",
             )?
-            .query_row([token_hash(token)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row([token.0], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         Ok(match row {
-            Some((id, offset)) => Some((uuid_from(&id)?, offset)),
+            Some((id, offset_ms)) => Some(Account {
+                id: uuid_from(&id)?,
+                offset_ms,
+            }),
             None => None,
         })
     }
@@ -195,4 +186,20 @@ impl Registry {
 
 fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {
     Uuid::from_slice(bytes).map_err(|e| AppError::internal(format!("stored id: {e}")))
+}
+
+/// SQLite's own failures, as answers: a database held too long by another writer is worth a
+/// retry; anything else is the endpoint failing.
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Self::api(
+                    recoup_api::ErrorCode::Unavailable,
+                    "the endpoint is busy; retry in a moment",
+                )
+            }
+            _ => Self::internal(e.to_string()),
+        }
+    }
 }

@@ -1,0 +1,157 @@
+//! The admin API: the review queue and decisions, policy publication, grants, and the sandbox's
+//! test clocks and generator settings.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use jiff::SignedDuration;
+use recoup_api::{
+    AdminGrant, AdvanceClock, ErrorCode, GeneratorSettings, ReviewDecision, ReviewItem,
+    SignedPolicy,
+};
+use recoup_core::{ClaimId, Clock, OpId, Policy};
+use recoup_store::{ClaimRecord, GrantRecord, GrantRequest};
+use uuid::Uuid;
+
+use super::{AppResult, Shared, account_offset, admin, json, run_to_end, sandbox_only};
+use crate::error::AppError;
+use crate::state::Published;
+use crate::wire;
+
+/// Most claims one listing of the review queue shows.
+const REVIEWS_LISTED_MAX: u32 = 200;
+
+pub(super) async fn reviews(
+    State(state): Shared,
+    headers: HeaderMap,
+) -> AppResult<Json<Vec<ReviewItem>>> {
+    admin(&state, &headers)?;
+    let queued = state.storage.review_queue(REVIEWS_LISTED_MAX).await?;
+    Ok(Json(queued.into_iter().map(wire::review_item).collect()))
+}
+
+pub(super) async fn review(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path((account, claim)): Path<(Uuid, Uuid)>,
+    body: Bytes,
+) -> AppResult<Json<ClaimRecord>> {
+    admin(&state, &headers)?;
+    let decision: ReviewDecision = json(&body)?;
+    let offset = account_offset(&state, account).await?;
+    let now = state.account_clock(offset).now();
+    let decided = state
+        .storage
+        .review(account, ClaimId(claim), decision.approve, now)
+        .await?;
+    Ok(Json(wire::reviewed(decided)?))
+}
+
+pub(super) async fn publish_policy(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<SignedPolicy>> {
+    admin(&state, &headers)?;
+    let policy = Policy::from_json(&body)
+        .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
+    // Recorded and served together, whatever the client does meanwhile.
+    let signed = run_to_end(async move {
+        let document = policy.to_json();
+        let version = policy.version().to_owned();
+        let seq = state
+            .storage
+            .publish_policy(version.clone(), document.clone(), state.now())
+            .await?;
+        let signed = SignedPolicy::sign(&version, seq, document, &state.key);
+        let mut published = state
+            .published
+            .write()
+            .map_err(|_| AppError::internal("policy lock poisoned"))?;
+        *published = Arc::new(Published {
+            policy,
+            signed: signed.clone(),
+        });
+        Ok(signed)
+    })
+    .await?;
+    tracing::info!(version = %signed.version, "policy published");
+    Ok(Json(signed))
+}
+
+pub(super) async fn admin_grant(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(account): Path<Uuid>,
+    body: Bytes,
+) -> AppResult<Json<GrantRecord>> {
+    admin(&state, &headers)?;
+    let g: AdminGrant = json(&body)?;
+    let offset = account_offset(&state, account).await?;
+    let now = state.account_clock(offset).now();
+    let mut req = GrantRequest::new(OpId(Uuid::now_v7()), g.kind, g.credits);
+    req.expires_at = g.expires_in_days.and_then(|d| {
+        now.checked_add(SignedDuration::from_hours(24 * i64::from(d)))
+            .ok()
+    });
+    req.note = g.note;
+    Ok(Json(state.storage.grant(account, req, now).await?))
+}
+
+pub(super) async fn advance_clock(
+    State(state): Shared,
+    headers: HeaderMap,
+    Path(account): Path<Uuid>,
+    body: Bytes,
+) -> AppResult<Json<serde_json::Value>> {
+    admin(&state, &headers)?;
+    sandbox_only(&state)?;
+    let adv: AdvanceClock = json(&body)?;
+    if adv.secs > 366 * 24 * 3600 {
+        return Err(AppError::api(
+            ErrorCode::InvalidInput,
+            "advance at most a year at once",
+        ));
+    }
+    let by_ms = i64::try_from(adv.secs)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(1000);
+    let now = run_to_end(async move {
+        let offset = state
+            .storage
+            .advance_clock(account, by_ms)
+            .await?
+            .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no account {account}")))?;
+        let now = state.account_clock(offset).now();
+        // Time moved: release what is now stale or expired, as the real clock would have.
+        state.storage.sweep(account, now).await?;
+        Ok(now)
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "server_time": now })))
+}
+
+pub(super) async fn set_generator(
+    State(state): Shared,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<GeneratorSettings>> {
+    admin(&state, &headers)?;
+    sandbox_only(&state)?;
+    let s: GeneratorSettings = json(&body)?;
+    let ok = |r: f64| (0.0..=1.0).contains(&r);
+    if !ok(s.failure_rate) || !ok(s.bad_rate) {
+        return Err(AppError::api(
+            ErrorCode::InvalidInput,
+            "rates are between 0 and 1",
+        ));
+    }
+    *state
+        .generator
+        .write()
+        .map_err(|_| AppError::internal("generator lock poisoned"))? = s;
+    Ok(Json(s))
+}

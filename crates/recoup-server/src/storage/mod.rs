@@ -1,0 +1,205 @@
+//! Every storage operation a handler performs, behind one interface: [`Storage`]. The handlers
+//! in `routes` call only this trait; today's engine is [`sqlite::SqliteStorage`] (a registry
+//! database plus one Recoup store per account), and a second engine implements the same trait
+//! without touching a handler.
+//!
+//! The contract every engine keeps:
+//! - Time comes in as an argument (or, for the group commit, as the account's clock): an engine
+//!   never reads the system clock, so the sandbox test clock and tests move every stored time.
+//! - Failures are [`AppError`]s, made from the engine's own errors in one place per engine
+//!   (`crate::wire` for the ledger's [`StoreError`]). Where a handler answers a ledger refusal
+//!   differently from its usual code (a claim on a failed generation, a review of a claim not in
+//!   review, a generation finished twice), the operation returns a [`Ledger`] result inside the
+//!   outer one: the outer error is the storage failing, the inner one the ledger refusing.
+//! - Every operation on an account's ledger sees the policy published last in force: an engine
+//!   activates it in the account's ledger itself (there is no "activate" for a handler to
+//!   forget). Which policy is published when the endpoint starts is the engine's constructor's
+//!   business (`SqliteStorage::published_or`).
+
+mod registry;
+mod slot;
+mod sqlite;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use jiff::Timestamp;
+use recoup_core::{ClaimId, GenerationId};
+use recoup_store::{
+    AccountBalance, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord, GrantRecord,
+    GrantRequest, StartGeneration, StoreError, SubmitClaim,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::clock::AccountClock;
+use crate::error::AppError;
+
+pub(crate) use sqlite::SqliteStorage;
+
+/// What a storage operation answers: a boxed future, so that [`Storage`] can be used as
+/// `dyn Storage`. The engine is chosen when the endpoint starts (SQLite files today, a database
+/// URL later), and one router of non-generic handlers serves any engine; native `async fn` in
+/// a trait would make the trait unusable as `dyn` and every handler generic over the engine.
+/// One allocation per storage call is nothing next to the I/O behind it.
+pub(crate) type StorageFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, AppError>> + Send + 'a>>;
+
+/// The ledger's answer to one operation: a record, or the ledger's own refusal, which the
+/// handler turns into an answer (see `crate::wire`).
+pub(crate) type Ledger<T> = Result<T, StoreError>;
+
+/// A bearer token as stored: tokens are 32 random bytes shown once; only their SHA-256 is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct TokenHash(pub(crate) [u8; 32]);
+
+impl TokenHash {
+    /// The hash of a token as sent.
+    pub(crate) fn of(token: &str) -> Self {
+        Self(Sha256::digest(token.as_bytes()).into())
+    }
+}
+
+/// An account as a request sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Account {
+    /// The account.
+    pub(crate) id: Uuid,
+    /// Its sandbox test clock: how far its time is ahead of the endpoint's.
+    pub(crate) offset_ms: i64,
+}
+
+/// A generated output to keep for its generation.
+#[derive(Debug, Clone)]
+pub(crate) struct Output {
+    /// The bytes served back.
+    pub(crate) bytes: Vec<u8>,
+    /// The file extension for its content type (`png` or `gif`).
+    pub(crate) ext: &'static str,
+    /// Judged once, when stored: outputs never change, so a claim reads this verdict.
+    pub(crate) verdict: recoup_generator::Verdict,
+}
+
+/// A published policy, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredPolicy {
+    /// Its publication number (increasing; signed with the document so devices can refuse
+    /// going backwards).
+    pub(crate) seq: u64,
+    /// The policy's own version.
+    pub(crate) version: String,
+    /// The canonical JSON document.
+    pub(crate) document: String,
+}
+
+/// A claim waiting for a person.
+#[derive(Debug, Clone)]
+pub(crate) struct QueuedClaim {
+    /// Whose claim it is.
+    pub(crate) account: Uuid,
+    /// The claim as recorded.
+    pub(crate) claim: ClaimRecord,
+}
+
+/// Every storage operation a handler performs. Each one is async: an engine may wait on a
+/// network database, and one on local files runs its blocking work off the async workers.
+/// Arguments are owned so that an engine can move them to another thread or task.
+pub(crate) trait Storage: Send + Sync {
+    /// Records a new account and its token. The caller grants the starting allowance.
+    fn create_account(
+        &self,
+        account: Uuid,
+        token: TokenHash,
+        now: Timestamp,
+    ) -> StorageFuture<'_, ()>;
+
+    /// The account a token belongs to, with its test-clock offset; `None` for an unknown token.
+    fn authenticate(&self, token: TokenHash) -> StorageFuture<'_, Option<Account>>;
+
+    /// An account's test-clock offset; `None` when there is no such account.
+    fn clock_offset_ms(&self, account: Uuid) -> StorageFuture<'_, Option<i64>>;
+
+    /// Moves an account's test clock forward; answers the new offset, `None` when there is no
+    /// such account. Tokens of the account authenticate with the new offset from then on.
+    fn advance_clock(&self, account: Uuid, by_ms: i64) -> StorageFuture<'_, Option<i64>>;
+
+    /// The account's balance at `now`.
+    fn balance(&self, account: Uuid, now: Timestamp) -> StorageFuture<'_, AccountBalance>;
+
+    /// Grants credits to an account.
+    fn grant(
+        &self,
+        account: Uuid,
+        req: GrantRequest,
+        now: Timestamp,
+    ) -> StorageFuture<'_, GrantRecord>;
+
+    /// Releases what is stale or expired at `now` (a test clock moved).
+    fn sweep(&self, account: Uuid, now: Timestamp) -> StorageFuture<'_, ()>;
+
+    /// Starts a generation (idempotent by its id: a repeat answers the recorded start).
+    fn start_generation(
+        &self,
+        account: Uuid,
+        req: StartGeneration,
+        now: Timestamp,
+    ) -> StorageFuture<'_, GenerationRecord>;
+
+    /// A generation as it is now.
+    fn generation(&self, account: Uuid, id: GenerationId) -> StorageFuture<'_, GenerationRecord>;
+
+    /// Keeps a generation's output and its verdict; answers the reference to record with the
+    /// generation (and to pass to [`Storage::output`]). Keeping the same output twice is fine.
+    fn put_output(
+        &self,
+        account: Uuid,
+        generation: GenerationId,
+        output: Output,
+    ) -> StorageFuture<'_, String>;
+
+    /// The bytes of a kept output; `None` when they are gone.
+    fn output(&self, account: Uuid, output_ref: String) -> StorageFuture<'_, Option<Vec<u8>>>;
+
+    /// Finishes a generation; the ledger refuses one already finished.
+    fn finish_generation(
+        &self,
+        account: Uuid,
+        req: FinishGeneration,
+        now: Timestamp,
+    ) -> StorageFuture<'_, Ledger<GenerationRecord>>;
+
+    /// Adjudicates claims of one account, judging each from its kept output, in one durable
+    /// write with whatever else is waiting for the account (group commit). The decision time
+    /// is read from `clock` when the write happens. One answer per claim, in order; claims in
+    /// review join the review queue.
+    fn adjudicate(
+        &self,
+        account: Uuid,
+        claims: Vec<SubmitClaim>,
+        clock: AccountClock,
+    ) -> StorageFuture<'_, Vec<Ledger<ClaimRecord>>>;
+
+    /// A page of the account's change feed after position `after`.
+    fn changes(&self, account: Uuid, after: i64, limit: u32) -> StorageFuture<'_, ChangePage>;
+
+    /// The oldest claims waiting for review, at most `limit`.
+    fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>>;
+
+    /// Records a person's decision on a claim in review and takes it off the queue.
+    fn review(
+        &self,
+        account: Uuid,
+        claim: ClaimId,
+        approve: bool,
+        now: Timestamp,
+    ) -> StorageFuture<'_, Ledger<ClaimRecord>>;
+
+    /// Publishes a validated policy document and answers its publication number. From then on
+    /// every account's ledger has it in force before its next operation.
+    fn publish_policy(
+        &self,
+        version: String,
+        document: String,
+        now: Timestamp,
+    ) -> StorageFuture<'_, u64>;
+}

@@ -1,0 +1,331 @@
+//! The SQLite engine's accounts: one Recoup store per account (its own file, opened on demand,
+//! the least recently used idle ones closed), each with a claim writer doing group commit, and
+//! the account's generated outputs as files beside it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use jiff::Timestamp;
+use recoup_core::{Clock, GenerationId};
+use recoup_store::{ClaimOutcome, ClaimRecord, Judgement, Store, StoreError, SubmitClaim};
+use uuid::Uuid;
+
+use super::registry::Registry;
+use super::{Ledger, Output, StoredPolicy};
+use crate::clock::AccountClock;
+use crate::error::{AppError, lock};
+
+/// At most this many account stores stay open; the least recently used idle one is closed.
+pub const OPEN_STORES_MAX: usize = 256;
+
+/// Most claims waiting for one account's writer; a request beyond it waits for room.
+pub const CLAIM_QUEUE_MAX: usize = 4_096;
+
+/// Most claims one group commit takes.
+pub const GROUP_COMMIT_MAX: usize = 1_000;
+
+/// One account's store and its claim writer: a thread that takes every claim waiting for the
+/// account and commits them together (group commit: one durable transaction for all of them).
+pub(super) struct AccountSlot {
+    store: Arc<Mutex<Store>>,
+    claims: tokio::sync::mpsc::Sender<ClaimJob>,
+    /// The publication number of the policy last put in force in this store, so that a request
+    /// can tell without taking the store whether the published policy must be activated.
+    policy_seq: AtomicU64,
+}
+
+/// A claim for the account's writer, with where to send its result.
+struct ClaimJob {
+    req: SubmitClaim,
+    /// The account's clock as the claim arrived (its test-clock offset then).
+    clock: AccountClock,
+    reply: tokio::sync::oneshot::Sender<Ledger<ClaimRecord>>,
+}
+
+impl AccountSlot {
+    fn open(
+        account: Uuid,
+        dir: PathBuf,
+        registry: Arc<Mutex<Registry>>,
+    ) -> Result<Arc<Self>, AppError> {
+        std::fs::create_dir_all(dir.join("outputs"))
+            .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
+        let store = Arc::new(Mutex::new(Store::open(&dir.join("ledger.sqlite3"))?));
+        let (tx, rx) = tokio::sync::mpsc::channel(CLAIM_QUEUE_MAX);
+        let writer_store = Arc::clone(&store);
+        std::thread::Builder::new()
+            .name(format!("claims-{account}"))
+            .spawn(move || claim_writer(account, dir, writer_store, registry, rx))
+            .map_err(|e| AppError::internal(format!("cannot start the claim writer: {e}")))?;
+        Ok(Arc::new(Self {
+            store,
+            claims: tx,
+            policy_seq: AtomicU64::new(0),
+        }))
+    }
+
+    /// The store, for exclusive use.
+    pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Store>, AppError> {
+        lock(&self.store)
+    }
+
+    /// Adjudicates claims through the account's writer; one result per claim, in order.
+    pub(super) async fn adjudicate(
+        &self,
+        reqs: Vec<SubmitClaim>,
+        clock: AccountClock,
+    ) -> Result<Vec<Ledger<ClaimRecord>>, AppError> {
+        let mut waiting = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            let (reply, result) = tokio::sync::oneshot::channel();
+            let job = ClaimJob {
+                req,
+                clock: clock.clone(),
+                reply,
+            };
+            self.claims
+                .send(job)
+                .await
+                .map_err(|_| AppError::internal("the account's claim writer stopped"))?;
+            waiting.push(result);
+        }
+        let mut out = Vec::with_capacity(waiting.len());
+        for r in waiting {
+            out.push(
+                r.await
+                    .map_err(|_| AppError::internal("a queued claim got no result"))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// The claim writer of one account: waits for a claim, takes every other claim waiting, judges
+/// each from its stored output, commits them in one transaction, queues the ones for review,
+/// and answers. Stops when the account's slot is dropped.
+fn claim_writer(
+    account: Uuid,
+    dir: PathBuf,
+    store: Arc<Mutex<Store>>,
+    registry: Arc<Mutex<Registry>>,
+    mut jobs: tokio::sync::mpsc::Receiver<ClaimJob>,
+) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_COMMIT_MAX {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let items: Vec<(SubmitClaim, Judgement)> = batch
+            .iter()
+            .map(|j| (j.req.clone(), judge(&dir, j.req.generation_id)))
+            .collect();
+        let now = batch[0].clock.now();
+        let results = match store.lock() {
+            Ok(mut s) => s.adjudicate_batch(&items, now),
+            Err(_) => Err(StoreError::Decode(
+                "the account's store lock was poisoned".into(),
+            )),
+        };
+        match results {
+            Ok(results) => {
+                queue_reviews(account, &registry, &results, now);
+                for (job, r) in batch.into_iter().zip(results) {
+                    // A requester that gave up is no reason to fail the others.
+                    let _ = job.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let code = e.code();
+                let message = e.to_string();
+                for job in batch {
+                    let _ = job
+                        .reply
+                        .send(Err(StoreError::Decode(format!("{code}: {message}"))));
+                }
+            }
+        }
+    }
+}
+
+/// Puts the claims of a committed batch that went to review on the review queue. The claims
+/// are committed whatever happens here, so a failure is logged, not answered.
+fn queue_reviews(
+    account: Uuid,
+    registry: &Mutex<Registry>,
+    results: &[Ledger<ClaimRecord>],
+    now: Timestamp,
+) {
+    let review: Vec<Uuid> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .filter(|c| c.outcome == Some(ClaimOutcome::InReview))
+        .map(|c| c.claim_id.0)
+        .collect();
+    if review.is_empty() {
+        return;
+    }
+    let queued = registry.lock().map_err(|_| ()).and_then(|r| {
+        r.queue_reviews(account, &review, now).map_err(|e| {
+            tracing::error!(%account, error = %e.0.message, "review queue not updated");
+        })
+    });
+    if queued.is_err() {
+        tracing::error!(%account, "claims in review could not be queued; GET /v1/admin/reviews misses them until requeued");
+    }
+}
+
+/// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
+/// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
+/// files (the verdict recorded when the output was stored, else the output itself). It matters
+/// only for a succeeded generation: the store refuses claims on unknown, running or failed ones
+/// before looking at the judgement.
+fn judge(account_dir: &Path, generation: GenerationId) -> Judgement {
+    let dir = account_dir.join("outputs");
+    if let Ok(v) = std::fs::read_to_string(dir.join(format!("{generation}.verdict"))) {
+        return if v.trim() == "usable" {
+            Judgement::Review
+        } else {
+            Judgement::Refund
+        };
+    }
+    for ext in ["png", "gif"] {
+        if let Ok(bytes) = std::fs::read(dir.join(format!("{generation}.{ext}"))) {
+            return if recoup_generator::inspect(&bytes).verdict.clearly_unusable() {
+                Judgement::Refund
+            } else {
+                Judgement::Review
+            };
+        }
+    }
+    // A succeeded generation whose output is gone is objectively unusable.
+    Judgement::Refund
+}
+
+/// Keeps an output and its verdict as files in the account's `outputs` folder; answers the
+/// output's file name, its reference.
+pub(super) fn put_output(
+    account_dir: &Path,
+    generation: GenerationId,
+    output: &Output,
+) -> Result<String, AppError> {
+    let name = format!("{generation}.{}", output.ext);
+    let dir = account_dir.join("outputs");
+    write_output(&dir.join(&name), &output.bytes)?;
+    write_output(
+        &dir.join(format!("{generation}.verdict")),
+        output.verdict.as_str().as_bytes(),
+    )?;
+    Ok(name)
+}
+
+/// Writes an output atomically. The temporary name is unique per writer: two concurrent
+/// repeats of one generation write the same bytes, and either rename may land.
+fn write_output(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    let tmp = path.with_extension(format!("{}.part", Uuid::now_v7().simple()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| AppError::internal(format!("cannot store output {}: {e}", path.display())))
+}
+
+/// The open account stores, by account.
+pub(super) struct Slots {
+    /// `DATA_DIR/accounts`: one folder per account.
+    dir: PathBuf,
+    open: Mutex<HashMap<Uuid, (Arc<AccountSlot>, Instant)>>,
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl Slots {
+    pub(super) fn new(dir: PathBuf, registry: Arc<Mutex<Registry>>) -> Self {
+        Self {
+            dir,
+            open: Mutex::new(HashMap::new()),
+            registry,
+        }
+    }
+
+    /// The folder of an account's store and outputs.
+    pub(super) fn account_dir(&self, account: Uuid) -> PathBuf {
+        self.dir.join(account.to_string())
+    }
+
+    /// The account's slot, opened on first use, with `in_force` activated (at `now`) if it is
+    /// not yet. Blocking: run it off the async workers.
+    pub(super) fn get(
+        &self,
+        account: Uuid,
+        in_force: Option<&StoredPolicy>,
+        now: Timestamp,
+    ) -> Result<Arc<AccountSlot>, AppError> {
+        let open = {
+            let mut open = lock(&self.open)?;
+            open.get_mut(&account).map(|(s, used)| {
+                *used = Instant::now();
+                Arc::clone(s)
+            })
+        };
+        let slot = match open {
+            Some(s) => s,
+            None => self.open(account)?,
+        };
+        if let Some(policy) = in_force
+            && slot.policy_seq.load(Ordering::Acquire) != policy.seq
+        {
+            let mut store = slot.lock()?;
+            if store.policy()?.version() != policy.version {
+                store.activate_policy_json(policy.document.as_bytes(), now)?;
+            }
+            slot.policy_seq.store(policy.seq, Ordering::Release);
+        }
+        Ok(slot)
+    }
+
+    /// Opens an account's slot without holding the map, so opening one account's file never
+    /// stalls requests for the others. If another request opened it meanwhile, keeps that one.
+    fn open(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
+        let fresh = AccountSlot::open(
+            account,
+            self.account_dir(account),
+            Arc::clone(&self.registry),
+        )?;
+        let mut open = lock(&self.open)?;
+        if open.len() >= OPEN_STORES_MAX && !open.contains_key(&account) {
+            let idle = open
+                .iter()
+                .filter(|(_, (s, _))| Arc::strong_count(s) == 1)
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(id, _)| *id);
+            if let Some(id) = idle {
+                open.remove(&id);
+            }
+        }
+        let (s, _) = open
+            .entry(account)
+            .or_insert_with(|| (fresh, Instant::now()));
+        Ok(Arc::clone(s))
+    }
+
+    /// The account's slot if it is open with publication `seq` in force (no I/O, so async code
+    /// may call it); `None` means "open it on the blocking pool with [`Slots::get`]".
+    pub(super) fn ready(
+        &self,
+        account: Uuid,
+        seq: u64,
+    ) -> Result<Option<Arc<AccountSlot>>, AppError> {
+        let mut open = lock(&self.open)?;
+        Ok(open.get_mut(&account).and_then(|(s, used)| {
+            if s.policy_seq.load(Ordering::Acquire) == seq {
+                *used = Instant::now();
+                Some(Arc::clone(s))
+            } else {
+                None
+            }
+        }))
+    }
+}

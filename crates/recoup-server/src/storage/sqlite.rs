@@ -1,0 +1,369 @@
+//! The SQLite engine: the registry (`server.sqlite3`: accounts, token hashes, test clocks,
+//! published policies, the review queue) and one Recoup store per account
+//! (`accounts/<id>/ledger.sqlite3`, outputs beside it). SQLite blocks, so every operation runs
+//! on the blocking pool; the fast paths (a known token, an open account with the policy in
+//! force) answer from memory first.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use jiff::Timestamp;
+use recoup_core::{ClaimId, GenerationId, Policy};
+use recoup_store::{
+    AccountBalance, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord, GrantRecord,
+    GrantRequest, StartGeneration, Store, SubmitClaim,
+};
+use uuid::Uuid;
+
+use super::registry::Registry;
+use super::slot::{AccountSlot, Slots, put_output};
+use super::{
+    Account, Ledger, Output, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash,
+};
+use crate::clock::{AccountClock, EndpointClock};
+use crate::error::{AppError, lock};
+
+/// At most this many tokens are remembered (the cache starts over past it).
+pub const TOKEN_CACHE_MAX: usize = 100_000;
+
+/// The SQLite engine. Cheap to share: everything lives behind one `Arc`, which each operation
+/// takes to the blocking pool.
+pub(crate) struct SqliteStorage {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Arc<Mutex<Registry>>,
+    slots: Slots,
+    /// Token hash -> account and test-clock offset, so a request does not query the registry.
+    /// Cleared for an account when its clock moves; bounded.
+    tokens: Mutex<HashMap<TokenHash, Account>>,
+    /// The publication every account's store is brought to before use.
+    in_force: RwLock<Option<Arc<StoredPolicy>>>,
+    /// The endpoint's clock, for the time a store activates a policy.
+    clock: EndpointClock,
+}
+
+impl SqliteStorage {
+    /// Opens (or makes) the engine's files under `data_dir`.
+    pub(crate) fn open(data_dir: &Path, clock: EndpointClock) -> Result<Self, AppError> {
+        let accounts = data_dir.join("accounts");
+        std::fs::create_dir_all(&accounts).map_err(|e| {
+            AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let registry = Arc::new(Mutex::new(Registry::open(
+            &data_dir.join("server.sqlite3"),
+        )?));
+        let in_force = lock(&registry)?.latest_policy()?.map(Arc::new);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                slots: Slots::new(accounts, Arc::clone(&registry)),
+                registry,
+                tokens: Mutex::new(HashMap::new()),
+                in_force: RwLock::new(in_force),
+                clock,
+            }),
+        })
+    }
+
+    /// The policy published last; `first` is published (at `now`) when none was yet, so that
+    /// a new endpoint serves a signed policy from its first request.
+    pub(crate) fn published_or(
+        &self,
+        first: &Policy,
+        now: Timestamp,
+    ) -> Result<StoredPolicy, AppError> {
+        if let Some(p) = self.inner.in_force()? {
+            return Ok((*p).clone());
+        }
+        let version = first.version().to_owned();
+        let document = first.to_json();
+        let seq = self.inner.publish(&version, &document, now)?;
+        Ok(StoredPolicy {
+            seq,
+            version,
+            document,
+        })
+    }
+
+    /// Runs `f` on the blocking pool with the engine.
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, AppError> + Send + 'static,
+    ) -> StorageFuture<'_, T> {
+        let inner = Arc::clone(&self.inner);
+        Box::pin(crate::blocking(move || f(&inner)))
+    }
+
+    /// Runs `f` on the blocking pool with the account's store, opened and up to date.
+    fn with_store<T: Send + 'static>(
+        &self,
+        account: Uuid,
+        f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    ) -> StorageFuture<'_, T> {
+        self.run(move |inner| f(&mut *inner.slot(account)?.lock()?))
+    }
+}
+
+impl Inner {
+    fn in_force(&self) -> Result<Option<Arc<StoredPolicy>>, AppError> {
+        self.in_force
+            .read()
+            .map(|p| p.clone())
+            .map_err(|_| AppError::internal("policy lock poisoned"))
+    }
+
+    /// The account's slot with the publication in force. Blocking.
+    fn slot(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
+        let in_force = self.in_force()?;
+        self.slots
+            .get(account, in_force.as_deref(), self.clock.now())
+    }
+
+    /// Records a publication and puts it in force. Blocking.
+    fn publish(&self, version: &str, document: &str, now: Timestamp) -> Result<u64, AppError> {
+        let seq = lock(&self.registry)?.publish_policy(version, document, now)?;
+        let stored = StoredPolicy {
+            seq,
+            version: version.to_owned(),
+            document: document.to_owned(),
+        };
+        *self
+            .in_force
+            .write()
+            .map_err(|_| AppError::internal("policy lock poisoned"))? = Some(Arc::new(stored));
+        Ok(seq)
+    }
+
+    fn remember_token(&self, token: TokenHash, account: Account) -> Result<(), AppError> {
+        let mut tokens = lock(&self.tokens)?;
+        if tokens.len() >= TOKEN_CACHE_MAX {
+            tokens.clear();
+        }
+        tokens.insert(token, account);
+        Ok(())
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn create_account(
+        &self,
+        account: Uuid,
+        token: TokenHash,
+        now: Timestamp,
+    ) -> StorageFuture<'_, ()> {
+        self.run(move |inner| {
+            lock(&inner.registry)?.create_account(account, token, now)?;
+            // Opened now, so that the account's folder and store exist from its creation.
+            inner.slot(account).map(drop)
+        })
+    }
+
+    fn authenticate(&self, token: TokenHash) -> StorageFuture<'_, Option<Account>> {
+        Box::pin(async move {
+            let hit = lock(&self.inner.tokens)?.get(&token).copied();
+            if hit.is_some() {
+                return Ok(hit);
+            }
+            let found = self
+                .run(move |inner| lock(&inner.registry)?.authenticate(token))
+                .await?;
+            if let Some(account) = found {
+                self.inner.remember_token(token, account)?;
+            }
+            Ok(found)
+        })
+    }
+
+    fn clock_offset_ms(&self, account: Uuid) -> StorageFuture<'_, Option<i64>> {
+        self.run(move |inner| lock(&inner.registry)?.clock_offset_ms(account))
+    }
+
+    fn advance_clock(&self, account: Uuid, by_ms: i64) -> StorageFuture<'_, Option<i64>> {
+        self.run(move |inner| {
+            let offset = {
+                let registry = lock(&inner.registry)?;
+                if !registry.advance_clock(account, by_ms)? {
+                    return Ok(None);
+                }
+                registry.clock_offset_ms(account)?.unwrap_or(0)
+            };
+            // Cached tokens carry the old offset.
+            lock(&inner.tokens)?.retain(|_, a| a.id != account);
+            Ok(Some(offset))
+        })
+    }
+
+    fn balance(&self, account: Uuid, now: Timestamp) -> StorageFuture<'_, AccountBalance> {
+        self.with_store(account, move |s| Ok(s.balance(now)?))
+    }
+
+    fn grant(
+        &self,
+        account: Uuid,
+        req: GrantRequest,
+        now: Timestamp,
+    ) -> StorageFuture<'_, GrantRecord> {
+        self.with_store(account, move |s| Ok(s.grant(&req, now)?))
+    }
+
+    fn sweep(&self, account: Uuid, now: Timestamp) -> StorageFuture<'_, ()> {
+        self.with_store(account, move |s| Ok(s.sweep(now).map(drop)?))
+    }
+
+    fn start_generation(
+        &self,
+        account: Uuid,
+        req: StartGeneration,
+        now: Timestamp,
+    ) -> StorageFuture<'_, GenerationRecord> {
+        self.with_store(account, move |s| Ok(s.start_generation(&req, now)?))
+    }
+
+    fn generation(&self, account: Uuid, id: GenerationId) -> StorageFuture<'_, GenerationRecord> {
+        self.with_store(account, move |s| Ok(s.generation(id)?))
+    }
+
+    fn put_output(
+        &self,
+        account: Uuid,
+        generation: GenerationId,
+        output: Output,
+    ) -> StorageFuture<'_, String> {
+        self.run(move |inner| put_output(&inner.slots.account_dir(account), generation, &output))
+    }
+
+    fn output(&self, account: Uuid, output_ref: String) -> StorageFuture<'_, Option<Vec<u8>>> {
+        self.run(move |inner| {
+            let path = inner
+                .slots
+                .account_dir(account)
+                .join("outputs")
+                .join(output_ref);
+            Ok(std::fs::read(path).ok())
+        })
+    }
+
+    fn finish_generation(
+        &self,
+        account: Uuid,
+        req: FinishGeneration,
+        now: Timestamp,
+    ) -> StorageFuture<'_, Ledger<GenerationRecord>> {
+        self.with_store(account, move |s| Ok(s.finish_generation(&req, now)))
+    }
+
+    fn adjudicate(
+        &self,
+        account: Uuid,
+        claims: Vec<SubmitClaim>,
+        clock: AccountClock,
+    ) -> StorageFuture<'_, Vec<Ledger<ClaimRecord>>> {
+        Box::pin(async move {
+            let seq = self.inner.in_force()?.map_or(0, |p| p.seq);
+            let slot = match self.inner.slots.ready(account, seq)? {
+                Some(s) => s,
+                None => self.run(move |inner| inner.slot(account)).await?,
+            };
+            slot.adjudicate(claims, clock).await
+        })
+    }
+
+    fn changes(&self, account: Uuid, after: i64, limit: u32) -> StorageFuture<'_, ChangePage> {
+        self.with_store(account, move |s| Ok(s.changes(after, limit)?))
+    }
+
+    fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>> {
+        self.run(move |inner| {
+            let queued = lock(&inner.registry)?.reviews(limit)?;
+            let mut out = Vec::with_capacity(queued.len());
+            for (account, claim) in queued {
+                let claim = inner.slot(account)?.lock()?.claim(ClaimId(claim))?;
+                out.push(QueuedClaim { account, claim });
+            }
+            Ok(out)
+        })
+    }
+
+    fn review(
+        &self,
+        account: Uuid,
+        claim: ClaimId,
+        approve: bool,
+        now: Timestamp,
+    ) -> StorageFuture<'_, Ledger<ClaimRecord>> {
+        self.run(move |inner| {
+            let decided = inner.slot(account)?.lock()?.review(claim, approve, now);
+            if decided.is_ok() {
+                lock(&inner.registry)?.unqueue_review(account, claim.0)?;
+            }
+            Ok(decided)
+        })
+    }
+
+    fn publish_policy(
+        &self,
+        version: String,
+        document: String,
+        now: Timestamp,
+    ) -> StorageFuture<'_, u64> {
+        self.run(move |inner| inner.publish(&version, &document, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use recoup_core::FixedClock;
+
+    use super::*;
+
+    fn engine(dir: &Path) -> Box<dyn Storage> {
+        let t0: Timestamp = "2031-01-01T00:00:00Z".parse().expect("a timestamp");
+        Box::new(SqliteStorage::open(dir, Arc::new(FixedClock(t0))).expect("the engine opens"))
+    }
+
+    #[tokio::test]
+    async fn a_token_already_remembered_authenticates_with_the_offset_its_clock_moved_to() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = engine(dir.path());
+        let (account, token) = (Uuid::now_v7(), TokenHash::of("rk_test"));
+        storage
+            .create_account(account, token, Timestamp::UNIX_EPOCH)
+            .await
+            .expect("account created");
+        let before = storage.authenticate(token).await.expect("authenticates");
+        assert_eq!(
+            before,
+            Some(Account {
+                id: account,
+                offset_ms: 0
+            }),
+            "a new account's clock is the endpoint's"
+        );
+        let moved = storage.advance_clock(account, 5_000).await.expect("moves");
+        assert_eq!(moved, Some(5_000), "advancing answers the new offset");
+        let after = storage.authenticate(token).await.expect("authenticates");
+        assert_eq!(
+            after.map(|a| a.offset_ms),
+            Some(5_000),
+            "the remembered token is not served with the offset it had before the clock moved"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unknown_account_or_token_is_none_not_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = engine(dir.path());
+        let nobody = Uuid::now_v7();
+        assert_eq!(
+            (
+                storage.authenticate(TokenHash::of("rk_nobody")).await.ok(),
+                storage.clock_offset_ms(nobody).await.ok(),
+                storage.advance_clock(nobody, 1_000).await.ok(),
+            ),
+            (Some(None), Some(None), Some(None)),
+            "the handlers answer 401 or 404 from a None; an error would be a 500"
+        );
+    }
+}
