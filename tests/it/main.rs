@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod architecture;
+mod error_codes;
 mod seed_table;
 mod system_crash;
 mod system_faults;
