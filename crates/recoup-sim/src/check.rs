@@ -90,7 +90,9 @@ fn endpoint_store(w: &World, a: usize) -> Result<Store, SimError> {
 pub(crate) fn every_step(w: &mut World) -> Result<(), SimError> {
     for d in &w.devices {
         let who = format!("device {}", d.index);
-        let Some(store) = d.store.as_ref() else { continue };
+        let Some(store) = d.store.as_ref() else {
+            continue;
+        };
         ledger(store, &who)?;
         // No report lost: each one the device made is answered, or still waiting to be sent.
         let waiting: HashSet<uuid::Uuid> = store
@@ -129,7 +131,10 @@ pub(crate) fn every_step(w: &mut World) -> Result<(), SimError> {
                 && c.outcome != Some(ClaimOutcome::Refunded)
                 && r > 0
             {
-                return Err(broken(format!("{who}: claim {} refunded {r} without a refund outcome", c.claim_id)));
+                return Err(broken(format!(
+                    "{who}: claim {} refunded {r} without a refund outcome",
+                    c.claim_id
+                )));
             }
         }
     }
@@ -158,9 +163,7 @@ pub(crate) fn at_quiescence(w: &mut World) -> Result<(), SimError> {
         let store = endpoint_store(w, a)?;
         let truth = ledger(&store, &who)?;
         let truth_rows = rows(&truth);
-        let truth_totals = store
-            .verify()
-            .map_err(|e| broken(format!("{who}: {e}")))?;
+        let truth_totals = store.verify().map_err(|e| broken(format!("{who}: {e}")))?;
         let endpoint_claims: HashMap<ClaimId, ClaimRecord> = claims(&store, &who)?
             .into_iter()
             .map(|c| (c.claim_id, c))
@@ -173,8 +176,14 @@ pub(crate) fn at_quiescence(w: &mut World) -> Result<(), SimError> {
             let mine = ledger(ds, &dwho)?;
             let mine_rows = rows(&mine);
             if mine_rows != truth_rows {
-                let only_here: Vec<_> = mine_rows.keys().filter(|k| !truth_rows.contains_key(*k)).collect();
-                let only_there: Vec<_> = truth_rows.keys().filter(|k| !mine_rows.contains_key(*k)).collect();
+                let only_here: Vec<_> = mine_rows
+                    .keys()
+                    .filter(|k| !truth_rows.contains_key(*k))
+                    .collect();
+                let only_there: Vec<_> = truth_rows
+                    .keys()
+                    .filter(|k| !mine_rows.contains_key(*k))
+                    .collect();
                 return Err(broken(format!(
                     "{dwho}'s ledger differs from the endpoint's: {} vs {} entries; only on the device {only_here:?}; only on the endpoint {only_there:?}",
                     mine.len(),
@@ -205,7 +214,9 @@ pub(crate) fn at_quiescence(w: &mut World) -> Result<(), SimError> {
                 }
                 match endpoint_claims.get(id) {
                     Some(e) => {
-                        if e.outcome != Some(outcome) || e.refunded_credits.unwrap_or(0) != c.refunded_credits.unwrap_or(0) {
+                        if e.outcome != Some(outcome)
+                            || e.refunded_credits.unwrap_or(0) != c.refunded_credits.unwrap_or(0)
+                        {
                             return Err(broken(format!(
                                 "{dwho}: report {id} is {outcome} ({:?} credits) here and {:?} ({:?}) on the endpoint",
                                 c.refunded_credits, e.outcome, e.refunded_credits

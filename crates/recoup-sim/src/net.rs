@@ -150,8 +150,9 @@ impl Net {
             rate_per_sec: 1_000_000,
             starting_allowance: 300,
         };
-        let state = recoup_server::AppState::open(config)
-            .map_err(|e| SimError::Invariant(format!("the endpoint does not reopen: {}", e.0.message)))?;
+        let state = recoup_server::AppState::open(config).map_err(|e| {
+            SimError::Invariant(format!("the endpoint does not reopen: {}", e.0.message))
+        })?;
         *self.endpoint.borrow_mut() = Some(recoup_server::app(Arc::new(state)));
         self.count(|s| s.endpoint_restarts += 1);
         Ok(())
@@ -214,7 +215,12 @@ impl Net {
     }
 
     /// One request from `who` through the network (`faulty`: subject to the faults).
-    fn send(&self, who: usize, faulty: bool, request: &Request) -> Result<Response, TransportError> {
+    fn send(
+        &self,
+        who: usize,
+        faulty: bool,
+        request: &Request,
+    ) -> Result<Response, TransportError> {
         if !faulty || !self.faults.get() {
             return self.deliver(request);
         }
@@ -230,7 +236,11 @@ impl Net {
             }
         };
         if let Some(r) = replay {
-            self.note(format!("    net: late delivery of {} {}", r.method.as_str(), r.path));
+            self.note(format!(
+                "    net: late delivery of {} {}",
+                r.method.as_str(),
+                r.path
+            ));
             self.count(|s| s.replayed += 1);
             let _ = self.deliver(&r);
         }
@@ -267,7 +277,9 @@ impl Net {
                 self.note(format!("    net: hold back {what}"));
                 self.count(|s| s.delayed += 1);
                 self.held.borrow_mut().push(request.clone());
-                Err(TransportError::Timeout("held back by the simulation".into()))
+                Err(TransportError::Timeout(
+                    "held back by the simulation".into(),
+                ))
             }
             26..28 => {
                 let _ = self.deliver(request);

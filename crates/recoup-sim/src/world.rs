@@ -148,7 +148,8 @@ impl World {
     }
 
     fn engine(&self, d: usize) -> Result<SyncEngine<Link>, SimError> {
-        let client = Client::new(Link::device(&self.net, d)).with_token(self.devices[d].token.clone());
+        let client =
+            Client::new(Link::device(&self.net, d)).with_token(self.devices[d].token.clone());
         SyncEngine::new(
             client,
             sync_config(),
@@ -209,7 +210,9 @@ impl World {
         match self.with_device(d, |s, e| e.sync_once(s))? {
             None => Ok(None),
             Some(Ok(r)) => Ok(Some(r)),
-            Some(Err(e)) => Err(SimError::Invariant(format!("device {d}'s sync failed: {e}"))),
+            Some(Err(e)) => Err(SimError::Invariant(format!(
+                "device {d}'s sync failed: {e}"
+            ))),
         }
     }
 
@@ -246,7 +249,10 @@ impl World {
                 let _ = self.with_device(d, |s, e| e.pull_only(s))?;
             }
             Some(Err(e)) if e.is_transient() => {
-                self.note(format!("    generation {} not answered: {e}", req.generation_id));
+                self.note(format!(
+                    "    generation {} not answered: {e}",
+                    req.generation_id
+                ));
                 self.devices[d].pending.push(req);
             }
             Some(Err(e)) => self.note(format!("    generation {} refused: {e}", req.generation_id)),
@@ -379,7 +385,10 @@ impl World {
                 let a = self.rng.below(self.accounts.len() as u64) as usize;
                 let secs = 60 + self.rng.below(86_400);
                 let r = self.operator.admin_advance_clock(self.accounts[a].id, secs);
-                self.note(format!("    account {a}'s test clock +{secs} s: ok={}", r.is_ok()));
+                self.note(format!(
+                    "    account {a}'s test clock +{secs} s: ok={}",
+                    r.is_ok()
+                ));
             }
             "endpoint crash" => {
                 self.net.crash();

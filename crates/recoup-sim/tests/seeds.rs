@@ -3,7 +3,7 @@
 use recoup_sim::{Options, run_seed};
 
 /// Seeds CI runs (the long runs are `recoup-sim --seeds N`; see docs/simulation.md).
-const SEEDS: u64 = 32;
+const SEEDS: u64 = 24;
 
 #[test]
 fn a_few_dozen_seeds_keep_every_invariant_through_faults_crashes_and_quiescence() {
@@ -26,7 +26,10 @@ fn a_few_dozen_seeds_keep_every_invariant_through_faults_crashes_and_quiescence(
             .collect();
         workers
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec!["a worker panicked".to_owned()]))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec!["a worker panicked".to_owned()])
+            })
             .collect()
     });
     assert!(
@@ -46,7 +49,10 @@ fn a_seed_replays_step_for_step() {
     let second = run_seed(7, opts).map_err(|(e, _)| e.to_string());
     let (first, second) = (first.unwrap(), second.unwrap());
     assert!(!first.log.is_empty(), "the replay prints a step log");
-    assert_eq!(first.log, second.log, "the same seed makes the same steps, faults and answers");
+    assert_eq!(
+        first.log, second.log,
+        "the same seed makes the same steps, faults and answers"
+    );
     assert_eq!(
         (first.steps, first.generations, first.reports, first.net),
         (second.steps, second.generations, second.reports, second.net),
