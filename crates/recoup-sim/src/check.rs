@@ -196,6 +196,31 @@ pub(crate) fn at_quiescence(w: &mut World) -> Result<(), SimError> {
                     "{dwho}'s balances {totals:?} differ from the endpoint's {truth_totals:?}"
                 )));
             }
+            // Every generation a device learnt of stands the same on the device and the endpoint.
+            for g in &w.accounts[a].generations {
+                let there = store
+                    .generation(*g)
+                    .map_err(|e| broken(format!("{who}: generation {g} unreadable: {e}")))?;
+                let here = ds
+                    .generation(*g)
+                    .map_err(|e| broken(format!("{dwho}: generation {g} missing: {e}")))?;
+                let facts = |r: &recoup_api::GenerationRecord| {
+                    (
+                        r.status,
+                        r.cost,
+                        r.charged,
+                        r.finished_at,
+                        r.hold_expires_at,
+                    )
+                };
+                if facts(&here) != facts(&there) {
+                    return Err(broken(format!(
+                        "{dwho}: generation {g} is {:?} here and {:?} on the endpoint",
+                        facts(&here),
+                        facts(&there)
+                    )));
+                }
+            }
             for id in &d.made {
                 let c = ds
                     .claim(*id)
