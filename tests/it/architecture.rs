@@ -68,6 +68,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("recoup-desktop", &["recoup-app"]),
     (
+        "recoup-sim",
+        &[
+            "recoup-core",
+            "recoup-api",
+            "recoup-store",
+            "recoup-sync",
+            "recoup-server",
+            "recoup-device",
+        ],
+    ),
+    (
         "recoup-tests",
         &[
             "recoup-core",

@@ -730,6 +730,20 @@ impl Store {
         })
     }
 
+    /// Brings pending items due later than `later_than` forward to `to`. The sync engine calls
+    /// it with one backoff ceiling past its clock: an item due later than that was scheduled by a
+    /// clock that has since gone back (a device clock that was fast when the report was queued,
+    /// then set right), and must not wait out the clock's error. Answers how many moved.
+    pub fn outbox_bring_forward(&mut self, later_than: Timestamp, to: Timestamp) -> Result<u64> {
+        self.write(|tx| {
+            let n = tx.execute(
+                "UPDATE outbox SET next_attempt_at = ?2 WHERE state = 'pending' AND next_attempt_at > ?1",
+                params![ms(later_than), ms(to)],
+            )?;
+            Ok(n as u64)
+        })
+    }
+
     /// Claims waiting for a person, oldest first.
     pub fn claims_in_review(&self, limit: u32) -> Result<Vec<ClaimRecord>> {
         let filter = Filter::new(CLAIM_SELECT).and(

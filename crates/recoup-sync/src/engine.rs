@@ -505,6 +505,14 @@ impl<T: Transport> SyncEngine<T> {
         // Items are due at the start of the sync; a failed item waits until after it (at
         // least 1 ms), so no item is tried twice in one sync and the loop always ends.
         let start = self.moments(None, clock_offset(store)?).now;
+        // A retry waits at most one backoff ceiling, so an item due later than that was queued
+        // by a clock that has since gone back (fast when the report was made, then set right):
+        // it is due now. Sending early costs nothing; waiting out the clock's error can cost
+        // the refund (found by recoup-sim, seed 30).
+        let ceiling = start
+            .checked_add(self.config.backoff.cap)
+            .unwrap_or(Timestamp::MAX);
+        store.outbox_bring_forward(ceiling, start)?;
         let total = store.outbox_len()?;
         let mut handled: u64 = 0;
         if total > 0 {

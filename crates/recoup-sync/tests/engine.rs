@@ -1170,3 +1170,40 @@ fn a_device_whose_clock_is_slow_does_not_hold_its_reports_back() {
         assert_ledgers_agree(&dev, &ep);
     }
 }
+
+/// Regression (found by the simulation, `recoup-sim --seed 30`): a device whose clock was fast
+/// held its reports back once the clock was set right. A report queued while the device clock
+/// was days ahead (the measured offset not yet aware of it) was due days ahead; after the clock
+/// went back, no sync sent it until the clock's error had passed, and its refund window could
+/// close meanwhile. An item due later than one backoff ceiling is due now.
+#[test]
+fn a_device_whose_clock_was_fast_does_not_hold_its_reports_back_once_it_is_set_right() {
+    let ep = FakeEndpoint::new();
+    let g = ep.generation(Feature::Recolor, Platform::Web, true);
+    let clock = TestClock::at(t0());
+    let mut dev = device(&ep);
+    let mut eng = engine(&ep, &clock, SyncConfig::default(), 1.0);
+    eng.sync_once(&mut dev).unwrap();
+
+    // The device clock jumps two days ahead; the report is queued before any sync notices.
+    let fast = Duration::from_secs(2 * 86_400);
+    clock.advance(fast);
+    let corrected = recoup_sync::corrected(&dev, clock.clone()).unwrap();
+    let c = report(&mut dev, g, corrected.now());
+    // Then the clock is set right again before the next sync.
+    clock
+        .0
+        .fetch_sub(i64::try_from(fast.as_millis()).unwrap(), Ordering::SeqCst);
+    let r = eng.sync_once(&mut dev).unwrap();
+    assert_eq!(
+        (r.sent, r.refunded),
+        (1, 1),
+        "the report went out at the first sync after the clock was set right, not two days later"
+    );
+    assert_eq!(
+        dev.claim(c).unwrap().outcome,
+        Some(ClaimOutcome::Refunded),
+        "the device shows the refund"
+    );
+    assert_ledgers_agree(&dev, &ep);
+}
