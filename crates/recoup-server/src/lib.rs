@@ -164,11 +164,25 @@ pub async fn serve(
                     .insert(ConnectInfo::<SocketAddr>(remote));
                 tower::ServiceExt::oneshot(app.clone(), req)
             });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
+            // hyper's version detection (HTTP/1 or HTTP/2) waits for the first bytes before its
+            // header-read timeout starts: a connection that sends nothing is cut here instead.
+            let header_read = Duration::from_secs(HEADER_READ_TIMEOUT_SECS);
+            // `peek` waits for a byte (or the end), unlike `readable`, which may wake spuriously.
+            let mut first = [0u8; 1];
+            if tokio::time::timeout(header_read, stream.peek(&mut first))
+                .await
+                .is_err()
+            {
+                tracing::debug!(%remote, "connection closed: nothing sent");
+                return;
+            }
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let conn = watcher.watch(conn);
             if let Err(e) = conn.await {
                 tracing::debug!(error = %e, %remote, "connection ended");
             }

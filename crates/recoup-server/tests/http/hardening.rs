@@ -61,14 +61,23 @@ fn status_line(stream: &mut TcpStream, wait: Duration) -> Option<String> {
 }
 
 #[test]
-fn anyone_can_exhaust_the_endpoint_without_a_token_slow_request_heads_are_cut() {
+fn anyone_can_exhaust_the_endpoint_without_a_token_slow_heads_and_idle_sockets_are_cut() {
     let server = Server::start();
     let mut heads = Vec::new();
-    for _ in 0..20 {
+    for i in 0..30 {
         let mut s = connect(&server.client);
-        // Half a request head, never finished.
-        s.write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            .expect("send half a head");
+        match i % 3 {
+            // Half a request head, never finished.
+            0 => s
+                .write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                .expect("send half a head"),
+            // A whole request, then the connection kept alive and idle.
+            1 => s
+                .write_all(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                .expect("send a request"),
+            // Nothing at all.
+            _ => {}
+        }
         heads.push(s);
     }
     let wait = Duration::from_secs(recoup_server::HEADER_READ_TIMEOUT_SECS + 15);
@@ -76,7 +85,7 @@ fn anyone_can_exhaust_the_endpoint_without_a_token_slow_request_heads_are_cut() 
         let (_, closed) = read_until_closed(s, wait);
         assert!(
             closed,
-            "half-sent head {i} is still open {} s after the header-read timeout of {} s",
+            "connection {i} (half a head, idle after a request, or silent) is still open {} s after the header-read timeout of {} s",
             wait.as_secs() - recoup_server::HEADER_READ_TIMEOUT_SECS,
             recoup_server::HEADER_READ_TIMEOUT_SECS
         );
