@@ -49,8 +49,58 @@ impl IntoResponse for AppError {
     }
 }
 
-/// A poisoned lock means a handler panicked while holding it: answer 500, never panic again.
+/// Takes a lock, recovering it if a panic poisoned it. A poisoned lock only means a thread
+/// panicked while holding it; what the endpoint's locks guard stays consistent through that:
+/// an account's store and the registry write every change in one SQLite transaction (rolled
+/// back when a panic drops it half-way), and the in-memory maps are caches and counters. So
+/// the next request goes on; answering 500 would lock the account out until a restart.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, AppError> {
-    m.lock()
-        .map_err(|_| AppError::internal("a lock was poisoned by an earlier failure"))
+    Ok(m.lock().unwrap_or_else(|poisoned| {
+        tracing::warn!("a lock poisoned by an earlier panic was recovered");
+        m.clear_poison();
+        poisoned.into_inner()
+    }))
+}
+
+/// Reads an `RwLock`, recovering it if a panic poisoned it: its values are replaced whole,
+/// never left half-written (see [`lock`]).
+pub(crate) fn read<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|poisoned| {
+        l.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+/// Writes an `RwLock`, recovering it if a panic poisoned it (see [`read`]).
+pub(crate) fn write<T>(l: &std::sync::RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    l.write().unwrap_or_else(|poisoned| {
+        l.clear_poison();
+        poisoned.into_inner()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::lock;
+
+    #[test]
+    fn a_panic_while_an_accounts_lock_is_held_does_not_answer_500_until_restart() {
+        let store = Arc::new(Mutex::new(1_u32));
+        let held = Arc::clone(&store);
+        let panicked = std::thread::spawn(move || {
+            let _guard = held.lock().expect("not poisoned yet");
+            panic!("a handler fails while it holds the account's lock");
+        })
+        .join();
+        assert!(panicked.is_err(), "the thread panicked");
+        assert!(store.is_poisoned(), "the panic poisoned the lock");
+        let value = lock(&store).map(|g| *g).ok();
+        assert_eq!(value, Some(1), "the next request gets the lock, not a 500");
+        assert!(
+            !store.is_poisoned(),
+            "the lock is healthy again for the requests after it"
+        );
+    }
 }

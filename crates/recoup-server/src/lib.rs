@@ -9,22 +9,43 @@
 
 mod clock;
 mod error;
+mod limits;
 mod routes;
 mod state;
 mod storage;
 mod wire;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
 
 pub use error::AppError;
+pub use limits::{
+    AUTH_FAILURES_BURST, AUTH_FAILURES_PER_SEC, BLOCKING_THREADS_MAX, CONNECTIONS_MAX,
+    HEADER_READ_TIMEOUT_SECS, REQUEST_TIMEOUT_SECS, SANDBOX_ACCOUNTS_BURST,
+    SANDBOX_ACCOUNTS_PER_IP_BURST, SANDBOX_ACCOUNTS_PER_IP_PER_MIN, SANDBOX_ACCOUNTS_PER_MIN,
+};
 pub use routes::ROUTES;
 pub use state::{AppState, Config};
 
 /// The service: every route with its limits and request logging.
 pub fn app(state: Arc<AppState>) -> axum::Router {
-    routes::router(state)
+    routes::router(Arc::clone(&state))
         .layer(axum::extract::DefaultBodyLimit::max(
             recoup_api::BODY_BYTES_MAX,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            limits::auth_failures,
+        ))
+        // A request (its body included) that takes longer than this is answered 408, so a
+        // client trickling its body cannot hold a connection and a worker forever. Flows that
+        // must not be cut in half run as tasks of their own (`routes::run_to_end`).
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(REQUEST_TIMEOUT_SECS),
         ))
         .layer(axum::middleware::map_response(json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
@@ -48,6 +69,17 @@ async fn json_errors(response: axum::response::Response) -> axum::response::Resp
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
         StatusCode::BAD_REQUEST => ErrorCode::InvalidInput,
         StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::REQUEST_TIMEOUT => {
+            // No code of its own in the closed set: `unavailable` ("retry later") is what a
+            // client should do, and the status says why.
+            let mut answer = AppError::api(
+                ErrorCode::Unavailable,
+                format!("the request took longer than {REQUEST_TIMEOUT_SECS} s; retry"),
+            )
+            .into_response();
+            *answer.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            return answer;
+        }
         _ => return response,
     };
     let text = axum::body::to_bytes(response.into_body(), 16 * 1024)
@@ -76,15 +108,98 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|e| AppError::internal(format!("worker failed: {e}")))?
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, then waits for the open connections to finish (at most
+/// [`REQUEST_TIMEOUT_SECS`]).
+///
+/// The accept loop is hyper's own rather than `axum::serve`, which has no header-read timeout
+/// and no connection cap: at most [`CONNECTIONS_MAX`] connections are served at once (the next
+/// waits in the listen backlog), and a connection that has not sent a whole request head within
+/// [`HEADER_READ_TIMEOUT_SECS`] (a new one, or an idle keep-alive one) is closed. Each request
+/// carries the peer's address (`ConnectInfo<SocketAddr>`) for the per-address limits.
 pub async fn serve(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    let app = app(state);
+    let connections = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS_MAX));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(HEADER_READ_TIMEOUT_SECS));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(HEADER_READ_TIMEOUT_SECS))
+        .keep_alive_timeout(Duration::from_secs(HEADER_READ_TIMEOUT_SECS));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(ConnectInfo::<SocketAddr>(remote));
+                tower::ServiceExt::oneshot(app.clone(), req)
+            });
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            // hyper's version detection (HTTP/1 or HTTP/2) waits for the first bytes before its
+            // header-read timeout starts: a connection that sends nothing is cut here instead.
+            let header_read = Duration::from_secs(HEADER_READ_TIMEOUT_SECS);
+            // `peek` waits for a byte (or the end), unlike `readable`, which may wake spuriously.
+            let mut first = [0u8; 1];
+            if tokio::time::timeout(header_read, stream.peek(&mut first))
+                .await
+                .is_err()
+            {
+                tracing::debug!(%remote, "connection closed: nothing sent");
+                return;
+            }
+            let conn = builder
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .into_owned();
+            let conn = watcher.watch(conn);
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %remote, "connection ended");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(
+        Duration::from_secs(REQUEST_TIMEOUT_SECS),
+        graceful.shutdown(),
+    )
+    .await
+    .is_err()
+    {
+        tracing::warn!("connections still open at shutdown were dropped");
+    }
+    Ok(())
 }
 
 /// A new random admin token.

@@ -80,8 +80,13 @@ fn run(args: Args) -> Result<(), String> {
         rate_per_sec: args.rate_per_sec,
         starting_allowance: args.starting_allowance,
     };
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    // The blocking pool is bounded: every account's SQLite work and claim commits share it, so
+    // the endpoint's threads stay bounded however many accounts are open.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(recoup_server::BLOCKING_THREADS_MAX)
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
         let state = Arc::new(AppState::open(config).map_err(|e| e.0.message)?);
         let listener = tokio::net::TcpListener::bind(args.listen)

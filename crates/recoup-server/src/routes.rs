@@ -7,13 +7,14 @@ mod claims;
 mod generations;
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get, routing::post, routing::put};
+use axum::{Extension, Json, Router, routing::get, routing::post, routing::put};
 use jiff::SignedDuration;
 use recoup_api::{AccountCreated, AccountView, ChangesAnswer, ErrorCode, Health};
 use recoup_core::{Clock, GrantKind, OpId};
@@ -136,6 +137,26 @@ async fn account_offset(state: &AppState, account: Uuid) -> AppResult<i64> {
         .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no account {account}")))
 }
 
+/// Reads a request body, at most [`recoup_api::BODY_BYTES_MAX`] bytes. Handlers take the body
+/// unread (`Body`, not `Bytes`) and call this after checking the token, so that a request with
+/// a wrong token is answered 401 without its body being read (an audit had 1 MiB bodies read
+/// for requests refused afterwards).
+async fn read_body(body: axum::body::Body) -> AppResult<Bytes> {
+    use http_body_util::BodyExt;
+    let limit = recoup_api::BODY_BYTES_MAX;
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AppError::api(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is larger than {limit} bytes"),
+        )),
+        Err(e) => Err(AppError::api(
+            ErrorCode::InvalidInput,
+            format!("cannot read the request body: {e}"),
+        )),
+    }
+}
+
 /// Parses a JSON body into `T`, answering `invalid_input` with serde's words on failure.
 fn json<T: serde::de::DeserializeOwned>(body: &Bytes) -> AppResult<T> {
     serde_json::from_slice(body)
@@ -150,8 +171,17 @@ async fn health(State(state): Shared) -> Json<Health> {
     })
 }
 
-async fn create_account(State(state): Shared) -> AppResult<(StatusCode, Json<AccountCreated>)> {
-    sandbox_only(&state)?;
+async fn create_account(
+    State(state): Shared,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+) -> Result<(StatusCode, Json<AccountCreated>), Response> {
+    sandbox_only(&state).map_err(IntoResponse::into_response)?;
+    // Open creation is bounded per address and overall: each account is a ledger file on disk.
+    let ip = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.0.0.ip());
+    state
+        .peer_limits
+        .admit_sandbox_account(ip)
+        .map_err(IntoResponse::into_response)?;
     let created = run_to_end(async move {
         let account = Uuid::now_v7();
         let token = new_token("rk")?;
@@ -171,7 +201,8 @@ async fn create_account(State(state): Shared) -> AppResult<(StatusCode, Json<Acc
             allowance_credits: credits,
         })
     })
-    .await?;
+    .await
+    .map_err(IntoResponse::into_response)?;
     tracing::info!(account = %created.account_id, "sandbox account created");
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -13,7 +13,8 @@ use recoup_core::{Clock, Policy, SystemClock};
 use uuid::Uuid;
 
 use crate::clock::{AccountClock, EndpointClock};
-use crate::error::{AppError, lock};
+use crate::error::{AppError, lock, read};
+use crate::limits::PeerLimits;
 use crate::storage::{SqliteStorage, Storage, TokenHash};
 
 /// What the server was started with.
@@ -52,6 +53,8 @@ pub struct AppState {
     pub(crate) published: RwLock<Arc<Published>>,
     pub(crate) generator: RwLock<GeneratorSettings>,
     pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
+    /// The per-address limits for what needs no valid token.
+    pub(crate) peer_limits: PeerLimits,
     pub(crate) admin_token_hash: TokenHash,
 }
 
@@ -84,15 +87,13 @@ impl AppState {
             published: RwLock::new(Arc::new(Published { policy, signed })),
             generator: RwLock::new(generator),
             buckets: Mutex::new(HashMap::new()),
+            peer_limits: PeerLimits::new(),
             admin_token_hash,
         })
     }
 
     pub(crate) fn published(&self) -> Result<Arc<Published>, AppError> {
-        self.published
-            .read()
-            .map(|p| Arc::clone(&p))
-            .map_err(|_| AppError::internal("policy lock poisoned"))
+        Ok(Arc::clone(&read(&self.published)))
     }
 
     /// The endpoint's time now.

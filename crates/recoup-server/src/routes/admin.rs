@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use jiff::SignedDuration;
@@ -16,10 +16,14 @@ use recoup_core::{ClaimId, Clock, OpId, Policy};
 use recoup_store::{ClaimRecord, GrantRecord, GrantRequest};
 use uuid::Uuid;
 
-use super::{AppResult, Shared, account_offset, admin, json, run_to_end, sandbox_only};
-use crate::error::AppError;
+use super::{AppResult, Shared, account_offset, admin, json, read_body, run_to_end, sandbox_only};
+use crate::error::{AppError, write};
 use crate::state::Published;
 use crate::wire;
+
+/// A grant expires at most this many days (about a century) after it is made; more is refused
+/// (`u32::MAX` days used to overflow the timestamp and silently mean "never expires").
+pub const GRANT_EXPIRY_DAYS_MAX: u32 = 36_500;
 
 /// Most claims one listing of the review queue shows.
 const REVIEWS_LISTED_MAX: u32 = 200;
@@ -37,10 +41,10 @@ pub(super) async fn review(
     State(state): Shared,
     headers: HeaderMap,
     Path((account, claim)): Path<(Uuid, Uuid)>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ClaimRecord>> {
     admin(&state, &headers)?;
-    let decision: ReviewDecision = json(&body)?;
+    let decision: ReviewDecision = json(&read_body(body).await?)?;
     let offset = account_offset(&state, account).await?;
     let now = state.account_clock(offset).now();
     let decided = state
@@ -53,10 +57,10 @@ pub(super) async fn review(
 pub(super) async fn publish_policy(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<SignedPolicy>> {
     admin(&state, &headers)?;
-    let policy = Policy::from_json(&body)
+    let policy = Policy::from_json(&read_body(body).await?)
         .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
     // Recorded and served together, whatever the client does meanwhile.
     let signed = run_to_end(async move {
@@ -67,10 +71,7 @@ pub(super) async fn publish_policy(
             .publish_policy(version.clone(), document.clone(), state.now())
             .await?;
         let signed = SignedPolicy::sign(&version, seq, document, &state.key);
-        let mut published = state
-            .published
-            .write()
-            .map_err(|_| AppError::internal("policy lock poisoned"))?;
+        let mut published = write(&state.published);
         *published = Arc::new(Published {
             policy,
             signed: signed.clone(),
@@ -86,17 +87,33 @@ pub(super) async fn admin_grant(
     State(state): Shared,
     headers: HeaderMap,
     Path(account): Path<Uuid>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<GrantRecord>> {
     admin(&state, &headers)?;
-    let g: AdminGrant = json(&body)?;
+    let g: AdminGrant = json(&read_body(body).await?)?;
     let offset = account_offset(&state, account).await?;
     let now = state.account_clock(offset).now();
     let mut req = GrantRequest::new(OpId(Uuid::now_v7()), g.kind, g.credits);
-    req.expires_at = g.expires_in_days.and_then(|d| {
-        now.checked_add(SignedDuration::from_hours(24 * i64::from(d)))
-            .ok()
-    });
+    req.expires_at = match g.expires_in_days {
+        None => None,
+        Some(days) if days > GRANT_EXPIRY_DAYS_MAX => {
+            return Err(AppError::api(
+                ErrorCode::InvalidInput,
+                format!(
+                    "expires_in_days is at most {GRANT_EXPIRY_DAYS_MAX}, got {days}; leave it out for a grant that never expires"
+                ),
+            ));
+        }
+        Some(days) => Some(
+            now.checked_add(SignedDuration::from_hours(24 * i64::from(days)))
+                .map_err(|e| {
+                    AppError::api(
+                        ErrorCode::InvalidInput,
+                        format!("expires_in_days {days} is past the last representable time: {e}"),
+                    )
+                })?,
+        ),
+    };
     req.note = g.note;
     Ok(Json(state.storage.grant(account, req, now).await?))
 }
@@ -105,11 +122,11 @@ pub(super) async fn advance_clock(
     State(state): Shared,
     headers: HeaderMap,
     Path(account): Path<Uuid>,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<serde_json::Value>> {
     admin(&state, &headers)?;
     sandbox_only(&state)?;
-    let adv: AdvanceClock = json(&body)?;
+    let adv: AdvanceClock = json(&read_body(body).await?)?;
     if adv.secs > 366 * 24 * 3600 {
         return Err(AppError::api(
             ErrorCode::InvalidInput,
@@ -137,11 +154,11 @@ pub(super) async fn advance_clock(
 pub(super) async fn set_generator(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<GeneratorSettings>> {
     admin(&state, &headers)?;
     sandbox_only(&state)?;
-    let s: GeneratorSettings = json(&body)?;
+    let s: GeneratorSettings = json(&read_body(body).await?)?;
     let ok = |r: f64| (0.0..=1.0).contains(&r);
     if !ok(s.failure_rate) || !ok(s.bad_rate) {
         return Err(AppError::api(
@@ -149,9 +166,6 @@ pub(super) async fn set_generator(
             "rates are between 0 and 1",
         ));
     }
-    *state
-        .generator
-        .write()
-        .map_err(|_| AppError::internal("generator lock poisoned"))? = s;
+    *write(&state.generator) = s;
     Ok(Json(s))
 }

@@ -1,7 +1,7 @@
 //! Claims: one, or a batch, adjudicated by the account's storage with group commit.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use recoup_api::{
@@ -9,7 +9,7 @@ use recoup_api::{
     ErrorCode,
 };
 
-use super::{AppResult, Shared, authenticate, json};
+use super::{AppResult, Shared, authenticate, json, read_body};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::storage::Account;
@@ -37,10 +37,10 @@ async fn adjudicate_many(
 pub(super) async fn claim(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ClaimAnswer>> {
     let a = authenticate(&state, &headers).await?;
-    let sub: ClaimSubmission = json(&body)?;
+    let sub: ClaimSubmission = json(&read_body(body).await?)?;
     let answer = adjudicate_many(&state, &a, std::slice::from_ref(&sub))
         .await?
         .pop()
@@ -51,10 +51,10 @@ pub(super) async fn claim(
 pub(super) async fn claim_batch(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<ClaimBatchAnswer>> {
     let a = authenticate(&state, &headers).await?;
-    let batch: ClaimBatch = json(&body)?;
+    let batch: ClaimBatch = json(&read_body(body).await?)?;
     if batch.claims.len() > CLAIM_BATCH_MAX {
         return Err(AppError::api(
             ErrorCode::InvalidInput,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -13,8 +13,8 @@ use recoup_generator::{GenerateRequest, inspect, pick_failure, pick_quality};
 use recoup_store::{FinishGeneration, GenerationRecord, Outcome, StartGeneration, StoreError};
 use uuid::Uuid;
 
-use super::{AppResult, Shared, authenticate, json, run_to_end};
-use crate::error::AppError;
+use super::{AppResult, Shared, authenticate, json, read_body, run_to_end};
+use crate::error::{AppError, read};
 use crate::state::AppState;
 use crate::storage::{Account, Output};
 use crate::wire;
@@ -22,10 +22,10 @@ use crate::wire;
 pub(super) async fn generate(
     State(state): Shared,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> AppResult<Json<GenerationView>> {
     let a = authenticate(&state, &headers).await?;
-    let req: GenerationRequest = json(&body)?;
+    let req: GenerationRequest = json(&read_body(body).await?)?;
     let record = run_to_end(generation(state, a, req)).await?;
     Ok(Json(wire::generation_view(record)))
 }
@@ -54,10 +54,7 @@ async fn generation(
     if current.status != GenerationStatus::Running {
         return Ok(current);
     }
-    let settings = *state
-        .generator
-        .read()
-        .map_err(|_| AppError::internal("generator lock poisoned"))?;
+    let settings = *read(&state.generator);
     let feature = req.feature;
     let outcome = match crate::blocking(move || Ok(run_generator(id, feature, settings))).await? {
         Ok(output) => Outcome::Succeeded {

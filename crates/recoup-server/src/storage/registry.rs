@@ -160,6 +160,19 @@ impl Registry {
         Ok(())
     }
 
+    /// Every account, in no particular order.
+    pub(crate) fn account_ids(&self) -> Result<Vec<Uuid>, AppError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT account_id FROM accounts")?;
+        let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(uuid_from(&row?)?);
+        }
+        Ok(out)
+    }
+
     pub(crate) fn reviews(&self, limit: u32) -> Result<Vec<(Uuid, Uuid)>, AppError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT account_id, claim_id FROM reviews ORDER BY queued_at LIMIT ?1",

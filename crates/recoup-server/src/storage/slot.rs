@@ -27,8 +27,11 @@ pub const CLAIM_QUEUE_MAX: usize = 4_096;
 /// Most claims one group commit takes.
 pub const GROUP_COMMIT_MAX: usize = 1_000;
 
-/// One account's store and its claim writer: a thread that takes every claim waiting for the
+/// One account's store and its claim writer: a task that takes every claim waiting for the
 /// account and commits them together (group commit: one durable transaction for all of them).
+/// The writer is a task, not a thread: an open account costs no thread of its own, and the
+/// commits run on the shared blocking pool, so the endpoint's threads are bounded by that pool
+/// however many accounts are open (an audit made 261 threads with 300 new accounts).
 pub(super) struct AccountSlot {
     store: Arc<Mutex<Store>>,
     claims: tokio::sync::mpsc::Sender<ClaimJob>,
@@ -56,10 +59,9 @@ impl AccountSlot {
         let store = Arc::new(Mutex::new(Store::open(&dir.join("ledger.sqlite3"))?));
         let (tx, rx) = tokio::sync::mpsc::channel(CLAIM_QUEUE_MAX);
         let writer_store = Arc::clone(&store);
-        std::thread::Builder::new()
-            .name(format!("claims-{account}"))
-            .spawn(move || claim_writer(account, dir, writer_store, registry, rx))
+        let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| AppError::internal(format!("cannot start the claim writer: {e}")))?;
+        runtime.spawn(claim_writer(account, dir, writer_store, registry, rx));
         Ok(Arc::new(Self {
             store,
             claims: tx,
@@ -105,15 +107,16 @@ impl AccountSlot {
 
 /// The claim writer of one account: waits for a claim, takes every other claim waiting, judges
 /// each from its stored output, commits them in one transaction, queues the ones for review,
-/// and answers. Stops when the account's slot is dropped.
-fn claim_writer(
+/// and answers. Stops when the account's slot is dropped. The claims arriving while a commit
+/// runs on the blocking pool wait in the channel and make the next group.
+async fn claim_writer(
     account: Uuid,
     dir: PathBuf,
     store: Arc<Mutex<Store>>,
     registry: Arc<Mutex<Registry>>,
     mut jobs: tokio::sync::mpsc::Receiver<ClaimJob>,
 ) {
-    while let Some(first) = jobs.blocking_recv() {
+    while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < GROUP_COMMIT_MAX {
             match jobs.try_recv() {
@@ -121,20 +124,16 @@ fn claim_writer(
                 Err(_) => break,
             }
         }
-        let items: Vec<(SubmitClaim, Judgement)> = batch
-            .iter()
-            .map(|j| (j.req.clone(), judge(&dir, j.req.generation_id)))
-            .collect();
-        let now = batch[0].clock.now();
-        let results = match store.lock() {
-            Ok(mut s) => s.adjudicate_batch(&items, now),
-            Err(_) => Err(StoreError::Decode(
-                "the account's store lock was poisoned".into(),
-            )),
-        };
-        match results {
+        let reqs: Vec<SubmitClaim> = batch.iter().map(|j| j.req.clone()).collect();
+        let clock = batch[0].clock.clone();
+        let (dir_, store_, registry_) = (dir.clone(), Arc::clone(&store), Arc::clone(&registry));
+        let committed = tokio::task::spawn_blocking(move || {
+            commit(account, &dir_, &store_, &registry_, reqs, &clock)
+        })
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Decode(format!("the claim writer failed: {e}"))));
+        match committed {
             Ok(results) => {
-                queue_reviews(account, &registry, &results, now);
                 for (job, r) in batch.into_iter().zip(results) {
                     // A requester that gave up is no reason to fail the others.
                     let _ = job.reply.send(r);
@@ -151,6 +150,32 @@ fn claim_writer(
             }
         }
     }
+}
+
+/// Judges a group of claims, commits them in one transaction, and queues the ones in review.
+/// Blocking.
+fn commit(
+    account: Uuid,
+    dir: &Path,
+    store: &Mutex<Store>,
+    registry: &Mutex<Registry>,
+    reqs: Vec<SubmitClaim>,
+    clock: &AccountClock,
+) -> Result<Vec<Ledger<ClaimRecord>>, StoreError> {
+    let items: Vec<(SubmitClaim, Judgement)> = reqs
+        .into_iter()
+        .map(|req| {
+            let judgement = judge(dir, req.generation_id);
+            (req, judgement)
+        })
+        .collect();
+    let now = clock.now();
+    let results = match lock(store) {
+        Ok(mut s) => s.adjudicate_batch(&items, now)?,
+        Err(e) => return Err(StoreError::Decode(e.0.message)),
+    };
+    queue_reviews(account, registry, &results, now);
+    Ok(results)
 }
 
 /// Puts the claims of a committed batch that went to review on the review queue. The claims
@@ -170,7 +195,7 @@ fn queue_reviews(
     if review.is_empty() {
         return;
     }
-    let queued = registry.lock().map_err(|_| ()).and_then(|r| {
+    let queued = lock(registry).map_err(|_| ()).and_then(|r| {
         r.queue_reviews(account, &review, now).map_err(|e| {
             tracing::error!(%account, error = %e.0.message, "review queue not updated");
         })

@@ -22,7 +22,11 @@ use super::{
     Account, Ledger, Output, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash,
 };
 use crate::clock::{AccountClock, EndpointClock};
-use crate::error::{AppError, lock};
+use crate::error::{AppError, lock, read, write};
+
+/// Most claims in review of one account requeued at start-up (the store's page bound); a
+/// ledger with more in review than this gets the rest at the next start.
+const REQUEUE_CLAIMS_MAX: u32 = 1_000;
 
 /// At most this many tokens are remembered (the cache starts over past it).
 pub const TOKEN_CACHE_MAX: usize = 100_000;
@@ -56,6 +60,7 @@ impl SqliteStorage {
             &data_dir.join("server.sqlite3"),
         )?));
         let in_force = lock(&registry)?.latest_policy()?.map(Arc::new);
+        requeue_reviews(&*lock(&registry)?, &accounts, clock.now())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 slots: Slots::new(accounts, Arc::clone(&registry)),
@@ -106,12 +111,35 @@ impl SqliteStorage {
     }
 }
 
+/// Puts back on the review queue every claim an account's ledger has in review but the queue
+/// lacks. A claim is committed in review in the account's store and queued in the registry in
+/// two transactions; an endpoint stopped between the two (a crash, a kill) left the claim out
+/// of `GET /v1/admin/reviews` forever. Run at start-up, before any request; idempotent (a
+/// queued claim keeps its row and its place). Opens each account's ledger once, briefly.
+fn requeue_reviews(
+    registry: &Registry,
+    accounts_dir: &Path,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    for account in registry.account_ids()? {
+        let path = accounts_dir
+            .join(account.to_string())
+            .join("ledger.sqlite3");
+        if !path.exists() {
+            continue;
+        }
+        let in_review = Store::open(&path)?.claims_in_review(REQUEUE_CLAIMS_MAX)?;
+        let ids: Vec<Uuid> = in_review.iter().map(|c| c.claim_id.0).collect();
+        if !ids.is_empty() {
+            registry.queue_reviews(account, &ids, now)?;
+        }
+    }
+    Ok(())
+}
+
 impl Inner {
     fn in_force(&self) -> Result<Option<Arc<StoredPolicy>>, AppError> {
-        self.in_force
-            .read()
-            .map(|p| p.clone())
-            .map_err(|_| AppError::internal("policy lock poisoned"))
+        Ok(read(&self.in_force).clone())
     }
 
     /// The account's slot with the publication in force. Blocking.
@@ -129,10 +157,7 @@ impl Inner {
             version: version.to_owned(),
             document: document.to_owned(),
         };
-        *self
-            .in_force
-            .write()
-            .map_err(|_| AppError::internal("policy lock poisoned"))? = Some(Arc::new(stored));
+        *write(&self.in_force) = Some(Arc::new(stored));
         Ok(seq)
     }
 

@@ -16,6 +16,7 @@ mod claims;
 mod clock;
 mod contract;
 mod generator;
+mod hardening;
 mod input;
 mod openapi;
 mod policy;
