@@ -106,8 +106,8 @@ where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
 {
     let value: T = serde_json::from_slice(body).ok()?;
-    let text = serde_json::to_vec(&value)
-        .unwrap_or_else(|e| panic!("an accepted {what} serializes: {e}"));
+    let text =
+        serde_json::to_vec(&value).unwrap_or_else(|e| panic!("an accepted {what} serializes: {e}"));
     let again: T = serde_json::from_slice(&text)
         .unwrap_or_else(|e| panic!("an accepted {what} re-parses from its own JSON: {e}"));
     assert_eq!(again, value, "a {what} round-trips through its JSON");
@@ -204,8 +204,9 @@ pub fn change_pages(data: &[u8]) {
         let mut slot = cell.borrow_mut();
         let mut device = match slot.take() {
             Some(store) => store,
-            None => Store::open_in_memory()
-                .unwrap_or_else(|e| panic!("an in-memory store opens: {e}")),
+            None => {
+                Store::open_in_memory().unwrap_or_else(|e| panic!("an in-memory store opens: {e}"))
+            }
         };
         match device.apply_changes(&page, &answer.cursor) {
             Err(_) => {

@@ -25,8 +25,11 @@ use uuid::Uuid;
 
 use super::*;
 
+/// A target function over bytes.
+type Target = fn(&[u8]);
+
 /// The targets, by the name of their corpus folder.
-const TARGETS: [(&str, fn(&[u8])); 5] = [
+const TARGETS: [(&str, Target); 5] = [
     ("documents", documents),
     ("signed_policy", signed_policy),
     ("api_bodies", api_bodies),
@@ -90,8 +93,9 @@ fn the_seeds_reach_the_accepting_paths_of_their_targets() {
         Policy::from_json(&policy[1..]).is_ok(),
         "the built-in policy seed is accepted"
     );
-    let signed: SignedPolicy = serde_json::from_slice(&read("signed_policy", "signed-builtin.json"))
-        .expect("the signed seed parses");
+    let signed: SignedPolicy =
+        serde_json::from_slice(&read("signed_policy", "signed-builtin.json"))
+            .expect("the signed seed parses");
     assert!(
         signed.verify(&public_key(&fuzz_signing_key())).is_ok(),
         "the signed seed verifies against the pinned key"
@@ -132,8 +136,11 @@ fn json<T: serde::Serialize>(value: &T) -> Vec<u8> {
 
 fn id(n: u128) -> Uuid {
     // Version 7 ids at fixed times, so the corpus is the same every time it is made.
-    uuid::Builder::from_unix_timestamp_millis(1_796_000_000_000 + n as u64, &n.to_le_bytes()[..10].try_into().expect("10 bytes"))
-        .into_uuid()
+    uuid::Builder::from_unix_timestamp_millis(
+        1_796_000_000_000 + n as u64,
+        &n.to_le_bytes()[..10].try_into().expect("10 bytes"),
+    )
+    .into_uuid()
 }
 
 fn at(secs: i64) -> Timestamp {
@@ -270,8 +277,16 @@ fn the_seed_corpus_is_regenerated() {
     // 1. Documents: the built-in ones, the shipped defaults, and a compact hand-written one.
     let policy = Policy::builtin().to_json();
     let prices = PriceList::builtin().to_json();
-    write("documents", "policy-builtin.json", &tagged(0, policy.as_bytes()));
-    write("documents", "prices-builtin.json", &tagged(1, prices.as_bytes()));
+    write(
+        "documents",
+        "policy-builtin.json",
+        &tagged(0, policy.as_bytes()),
+    );
+    write(
+        "documents",
+        "prices-builtin.json",
+        &tagged(1, prices.as_bytes()),
+    );
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     for (tag, name) in [(0, "policy.default.json"), (1, "prices.default.json")] {
         let text = fs::read(root.join("docs").join(name)).expect("shipped default");
@@ -297,7 +312,12 @@ fn the_seed_corpus_is_regenerated() {
     let mut unsigned = small.clone();
     unsigned.signature.clear();
     write("signed_policy", "unsigned.json", &json(&unsigned));
-    let other = SignedPolicy::sign("v2", 2, "{\"a\":1}".to_owned(), &SigningKey::from_bytes(&[9; 32]));
+    let other = SignedPolicy::sign(
+        "v2",
+        2,
+        "{\"a\":1}".to_owned(),
+        &SigningKey::from_bytes(&[9; 32]),
+    );
     write("signed_policy", "other-key.json", &json(&other));
     write(
         "signed_policy",
