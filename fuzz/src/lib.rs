@@ -156,17 +156,19 @@ pub fn api_bodies(data: &[u8]) {
             body_round_trips::<AdvanceClock>(body, "clock advance");
         }
         5 => {
-            // Compared through the text: NaN cannot be read from JSON, and a finite rate must
-            // come back bit for bit.
+            // serde_json's default float parser (without its `float_roundtrip` feature) may
+            // read a number one unit in the last place off the shortest text it wrote, as the
+            // fuzzer found (docs/fuzzing.md): a rate must come back within one ulp.
             if let Ok(s) = serde_json::from_slice::<GeneratorSettings>(body) {
                 let text = serde_json::to_string(&s)
                     .unwrap_or_else(|e| panic!("accepted generator settings serialize: {e}"));
                 let again: GeneratorSettings = serde_json::from_str(&text)
                     .unwrap_or_else(|e| panic!("generator settings re-parse: {e}"));
-                assert_eq!(
-                    (again.failure_rate.to_bits(), again.bad_rate.to_bits()),
-                    (s.failure_rate.to_bits(), s.bad_rate.to_bits()),
-                    "generator settings round-trip bit for bit through {text}"
+                let ulps = |a: f64, b: f64| a.to_bits().abs_diff(b.to_bits());
+                assert!(
+                    ulps(again.failure_rate, s.failure_rate) <= 1
+                        && ulps(again.bad_rate, s.bad_rate) <= 1,
+                    "generator settings round-trip within one ulp through {text}: {s:?} became {again:?}"
                 );
             }
         }
