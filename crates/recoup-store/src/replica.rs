@@ -243,6 +243,7 @@ impl Store {
             }
             set_meta(tx, "sync.cursor", cursor)?;
             check_totals(tx)?;
+            check_generations(tx, &page.changes)?;
             Ok(report)
         })
     }
@@ -268,6 +269,48 @@ impl Store {
             })
             .map_err(|e| self.err(e))
     }
+}
+
+/// Checks, for every generation the page touched, what [`Store::verify`] checks of all of them:
+/// settled exactly when it is no longer running, refunded at most its charge, charged what its
+/// captures add up to. Pages end on the endpoint's transaction boundaries, so a page from a sound
+/// feed always passes; a page that fails (a damaged or forged feed) is refused whole, instead of
+/// leaving the device with a ledger that no longer verifies. Only the touched generations, so
+/// the cost follows the page, not the history.
+fn check_generations(tx: &Transaction<'_>, changes: &[Change]) -> Result<()> {
+    let touched: std::collections::BTreeSet<[u8; 16]> = changes
+        .iter()
+        .filter_map(|change| match change {
+            Change::Generation(g) => Some(g.generation_id),
+            Change::Settlement(s) => Some(s.generation_id),
+            Change::Refund(r) => Some(r.generation_id),
+            Change::Entry(e) => e.generation_id,
+            Change::Grant(_) | Change::Claim(_) => None,
+        })
+        .map(|id| *id.as_bytes())
+        .collect();
+    let mut stmt = tx.prepare_cached(
+        "SELECT
+           (SELECT count(*) FROM generations g WHERE g.generation_id = ?1
+              AND (g.status != 'running') != EXISTS (SELECT 1 FROM hold_settlements s WHERE s.generation_id = ?1))
+         + (SELECT count(*) FROM refunds r JOIN generations g USING (generation_id)
+              WHERE r.generation_id = ?1 AND r.credits > g.charged)
+         + (SELECT count(*) FROM generations g WHERE g.generation_id = ?1 AND g.charged !=
+              (SELECT coalesce(sum(credits), 0) FROM ledger_entries e
+               WHERE e.generation_id = ?1 AND e.kind = 'capture'))",
+    )?;
+    for id in touched {
+        let violations: i64 = stmt.query_row([&id[..]], |r| r.get(0))?;
+        if violations != 0 {
+            return Err(recoup_core::InvariantViolation(format!(
+                "the page leaves generation {} with a missing or extra settlement, a refund above \
+                 the charge, or a charge that differs from its captures; it was refused",
+                GenerationId::from_bytes(id)
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// The key of a change whose row can change again later in the feed.

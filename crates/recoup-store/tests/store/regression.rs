@@ -130,3 +130,57 @@ fn two_processes_opening_a_new_file_at_once_both_succeed() {
             .expect("the store works after a concurrent first open");
     }
 }
+
+/// Found by fuzzing (`fuzz/`, target `change_pages`): a device applied a change page whose last
+/// generation change named another generation, so the page left one generation "running" with
+/// its hold captured, and another "succeeded" with a charge and no capture. `apply_changes`
+/// checked only the grant totals, accepted the page, and the device's `verify()` failed from then
+/// on. A page that leaves a generation it touches inconsistent must be refused whole.
+#[test]
+fn a_device_refuses_a_page_that_leaves_a_generation_inconsistent() {
+    use recoup_core::{Feature, GenerationId, Platform, Surface};
+    use recoup_store::Change;
+
+    let (_dir, _path, mut endpoint) = temp_store();
+    let mut clock = TestClock::start();
+    crate::support::grant(&mut endpoint, GrantKind::TopUp, 50, None, clock.now());
+    clock.advance(10);
+    crate::support::succeeded(
+        &mut endpoint,
+        Feature::VirtualModel,
+        Platform::Web,
+        Surface::Editor,
+        clock.now(),
+    );
+    let mut page = endpoint.changes(0, 1_000).unwrap();
+    let last_generation = page
+        .changes
+        .iter_mut()
+        .rev()
+        .find_map(|c| match c {
+            Change::Generation(g) => Some(g),
+            _ => None,
+        })
+        .expect("the feed has the generation's final row");
+    last_generation.generation_id = GenerationId(uuid::Uuid::now_v7());
+
+    let mut device = Store::open_in_memory().unwrap();
+    let applied = device.apply_changes(&page, &page.last_seq.to_string());
+    assert!(
+        applied.is_err(),
+        "a page that leaves a generation running with its hold captured is refused, got {applied:?}"
+    );
+    assert_eq!(
+        device.meta("sync.cursor").unwrap(),
+        None,
+        "the refused page stores no cursor"
+    );
+    assert!(
+        !device.has_ledger_entries().unwrap(),
+        "the refused page writes no entry"
+    );
+    assert!(
+        device.verify().is_ok(),
+        "the device still verifies after refusing the page"
+    );
+}

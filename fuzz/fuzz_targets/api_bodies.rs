@@ -1,0 +1,5 @@
+//! libFuzzer entry for [`recoup_fuzz::api_bodies`]; the invariants live there, so `cargo test` checks
+//! the same function over the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| recoup_fuzz::api_bodies(data));
