@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of Recoup: the UI (type check, unit tests, build), Rust (format,
-# lints, unit/property/integration/IPC tests, the generated TypeScript types up to date), the
-# desktop app end to end in the real WebKit under Xvfb, the Android check, and that the
-# benchmarks compile. On a fresh Debian 12 machine it installs what is missing first (as root, or
-# with sudo). Usage: bash scripts/test.sh
+# lints, unit/property/integration/IPC tests, the deterministic simulation's CI seeds, the layer
+# rules, the generated TypeScript types up to date), the desktop app end to end in the real WebKit
+# under Xvfb, the Android check, a short run of every fuzz target, and that the benchmarks
+# compile. On a fresh Debian 12 machine it installs what is missing first (as root, or with sudo).
+# Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -38,6 +39,9 @@ cargo build --locked -p recoup-desktop
 bash scripts/e2e.sh
 
 bash scripts/mobile-check.sh
+
+step "Fuzzing, a short run of each target (the long runs and their figures: docs/fuzzing.md)"
+bash scripts/fuzz.sh 10
 
 step "Benchmarks compile (run them with: cargo bench --workspace; the app's: bash scripts/bench-app.sh)"
 cargo bench --workspace --locked --no-run

@@ -166,6 +166,21 @@ pub(crate) fn post_replicated(tx: &Transaction<'_>, e: &LedgerEntry) -> Result<b
         }
         return Ok(false);
     }
+    // The feed serves entries in ledger order, and each one's effect on the totals depends on
+    // those before it (a capture needs its hold): an entry behind one the device already has is
+    // not the endpoint's ledger, and applying it could leave totals that never existed there.
+    let last: Option<i64> = tx
+        .prepare_cached("SELECT max(seq) FROM ledger_entries")?
+        .query_row([], |r| r.get(0))?;
+    if let Some(last) = last
+        && e.seq <= last
+    {
+        return Err(InvariantViolation(format!(
+            "replicated entry {} arrives after entry {last}: the change feed serves entries in order",
+            e.seq
+        ))
+        .into());
+    }
     move_balance(tx, e.kind, e.grant_id, e.credits)?;
     tx.prepare_cached(
         "INSERT INTO ledger_entries (seq, op_id, kind, grant_id, generation_id, credits, at)

@@ -184,3 +184,73 @@ fn a_device_refuses_a_page_that_leaves_a_generation_inconsistent() {
         "the device still verifies after refusing the page"
     );
 }
+
+/// Found by fuzzing `change_pages` (fuzz/corpus/change_pages/regression-entry-out-of-order.json):
+/// a page whose ledger entries came out of order (a later position before an earlier one) was
+/// applied, and the device's ledger then failed `verify()` ("capture would make held negative").
+#[test]
+fn a_device_refuses_ledger_entries_that_arrive_out_of_order() {
+    use recoup_core::{Feature, Platform, Surface};
+    use recoup_store::Change;
+
+    let (_dir, _path, mut endpoint) = temp_store();
+    let mut clock = TestClock::start();
+    crate::support::grant(&mut endpoint, GrantKind::TopUp, 50, None, clock.now());
+    clock.advance(10);
+    crate::support::succeeded(
+        &mut endpoint,
+        Feature::VirtualModel,
+        Platform::Web,
+        Surface::Editor,
+        clock.now(),
+    );
+    let mut page = endpoint.changes(0, 1_000).unwrap();
+    let entries: Vec<usize> = page
+        .changes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Change::Entry(_)))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        entries.len() >= 3,
+        "grant, hold and capture entries: {entries:?}"
+    );
+    // The hold and the capture keep their places in the page, but the capture's position in the
+    // ledger is now before the hold's: the page is no longer the endpoint's ledger in order.
+    let (hold, capture) = (entries[1], entries[2]);
+    let seq_of = |c: &Change| match c {
+        Change::Entry(e) => e.seq,
+        _ => unreachable!("an entry"),
+    };
+    let (hold_seq, capture_seq) = (seq_of(&page.changes[hold]), seq_of(&page.changes[capture]));
+    for (i, seq) in [(hold, capture_seq), (capture, hold_seq)] {
+        if let Change::Entry(e) = &mut page.changes[i] {
+            e.seq = seq;
+        }
+    }
+
+    let mut device = Store::open_in_memory().unwrap();
+    let applied = device.apply_changes(&page, &page.last_seq.to_string());
+    assert!(
+        applied.is_err(),
+        "a page with its entries out of order is refused, got {applied:?}"
+    );
+    assert!(
+        !device.has_ledger_entries().unwrap(),
+        "the refused page writes no entry"
+    );
+    assert_eq!(device.meta("sync.cursor").unwrap(), None, "and no cursor");
+    assert!(device.verify().is_ok(), "the device still verifies");
+
+    // The same page in order applies, and applying it twice adds nothing.
+    let page = endpoint.changes(0, 1_000).unwrap();
+    device
+        .apply_changes(&page, &page.last_seq.to_string())
+        .expect("the page in order applies");
+    let again = device
+        .apply_changes(&page, &page.last_seq.to_string())
+        .expect("the same page again is accepted");
+    assert_eq!(again.applied, 0, "and adds nothing: {again:?}");
+    assert!(device.verify().is_ok(), "the device verifies");
+}
