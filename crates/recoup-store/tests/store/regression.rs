@@ -138,20 +138,10 @@ fn two_processes_opening_a_new_file_at_once_both_succeed() {
 /// on. A page that leaves a generation it touches inconsistent must be refused whole.
 #[test]
 fn a_device_refuses_a_page_that_leaves_a_generation_inconsistent() {
-    use recoup_core::{Feature, GenerationId, Platform, Surface};
+    use recoup_core::GenerationId;
     use recoup_store::Change;
 
-    let (_dir, _path, mut endpoint) = temp_store();
-    let mut clock = TestClock::start();
-    crate::support::grant(&mut endpoint, GrantKind::TopUp, 50, None, clock.now());
-    clock.advance(10);
-    crate::support::succeeded(
-        &mut endpoint,
-        Feature::VirtualModel,
-        Platform::Web,
-        Surface::Editor,
-        clock.now(),
-    );
+    let (_dir, endpoint) = endpoint_with_one_generation();
     let mut page = endpoint.changes(0, 1_000).unwrap();
     let last_generation = page
         .changes
@@ -190,20 +180,9 @@ fn a_device_refuses_a_page_that_leaves_a_generation_inconsistent() {
 /// applied, and the device's ledger then failed `verify()` ("capture would make held negative").
 #[test]
 fn a_device_refuses_ledger_entries_that_arrive_out_of_order() {
-    use recoup_core::{Feature, Platform, Surface};
     use recoup_store::Change;
 
-    let (_dir, _path, mut endpoint) = temp_store();
-    let mut clock = TestClock::start();
-    crate::support::grant(&mut endpoint, GrantKind::TopUp, 50, None, clock.now());
-    clock.advance(10);
-    crate::support::succeeded(
-        &mut endpoint,
-        Feature::VirtualModel,
-        Platform::Web,
-        Surface::Editor,
-        clock.now(),
-    );
+    let (_dir, endpoint) = endpoint_with_one_generation();
     let mut page = endpoint.changes(0, 1_000).unwrap();
     let entries: Vec<usize> = page
         .changes
@@ -253,4 +232,22 @@ fn a_device_refuses_ledger_entries_that_arrive_out_of_order() {
         .expect("the same page again is accepted");
     assert_eq!(again.applied, 0, "and adds nothing: {again:?}");
     assert!(device.verify().is_ok(), "the device verifies");
+}
+
+/// An endpoint's store with a grant and one succeeded generation: a history whose change feed has
+/// a hold and its capture.
+fn endpoint_with_one_generation() -> (tempfile::TempDir, Store) {
+    use recoup_core::{Feature, Platform, Surface};
+    let (dir, _path, mut endpoint) = temp_store();
+    let mut clock = TestClock::start();
+    crate::support::grant(&mut endpoint, GrantKind::TopUp, 50, None, clock.now());
+    clock.advance(10);
+    crate::support::succeeded(
+        &mut endpoint,
+        Feature::VirtualModel,
+        Platform::Web,
+        Surface::Editor,
+        clock.now(),
+    );
+    (dir, endpoint)
 }
