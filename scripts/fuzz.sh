@@ -21,6 +21,12 @@ if [ "${#TARGETS[@]}" -eq 0 ]; then
 fi
 CARGO_FUZZ_VERSION=0.13.2
 
+# shellcheck source=lib.sh
+source "$ROOT/scripts/lib.sh"
+ensure_build_tools
+# libfuzzer-sys compiles libFuzzer's C++.
+command -v c++ >/dev/null || apt_install g++
+
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz: installing cargo-fuzz $CARGO_FUZZ_VERSION"
     cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked

@@ -20,29 +20,15 @@ impl Transport for Answering {
 /// The endpoint's answer for an error with `code`, as the bytes it puts on the wire.
 fn endpoint_answer(code: ErrorCode) -> Response {
     let answer = recoup_server::AppError::api(code, format!("refused with {code}")).into_response();
-    let status = answer.status().as_u16();
-    let headers = answer
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                v.to_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
+    let (parts, body) = answer.into_parts();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
     let body = runtime
-        .block_on(axum::body::to_bytes(answer.into_body(), 64 * 1024))
+        .block_on(axum::body::to_bytes(body, 64 * 1024))
         .unwrap()
         .to_vec();
-    Response {
-        status,
-        headers,
-        body,
-    }
+    Response::from_http(parts.status.as_u16(), &parts.headers, body)
 }
 
 #[test]

@@ -77,15 +77,15 @@ impl CliError {
             CliError::Read { .. } => ErrorCode::File,
             CliError::DataDir { .. } | CliError::NoDataDir => ErrorCode::DataDir,
             CliError::Input { .. } | CliError::Missing(_) => ErrorCode::InvalidInput,
-            CliError::Sync(e) => sync_code(e),
-            CliError::Client(e) => client_code(e),
+            CliError::Sync(e) => e.code(),
+            CliError::Client(e) => e.error_code(),
             CliError::NotLinked => ErrorCode::NotLinked,
             CliError::Credentials { .. } => ErrorCode::Credentials,
             CliError::Linked(_) => ErrorCode::Linked,
             CliError::Document { .. } => ErrorCode::InvalidDocument,
             CliError::AdminToken { .. } => ErrorCode::Unauthorized,
             CliError::NotSandbox { .. } => ErrorCode::SandboxOnly,
-            CliError::Admin { source, .. } => client_code(source),
+            CliError::Admin { source, .. } => source.error_code(),
         }
     }
 
@@ -101,7 +101,7 @@ impl CliError {
             }
             CliError::NotSandbox { .. } => return None,
             CliError::Admin { source, .. } => {
-                return match client_code(source) {
+                return match source.error_code() {
                     C::Network => Some("check --endpoint: no endpoint answered at that address"),
                     C::NotFound | C::InvalidState => {
                         Some("list the claims waiting for a decision with `recoup admin reviews`")
@@ -148,24 +148,5 @@ fn admin_message(endpoint: &str, e: &ClientError) -> String {
             error.message
         ),
         other => format!("the endpoint at {endpoint}: {other}"),
-    }
-}
-
-/// The code of a client error: the endpoint's code, else `network` or `bad_answer`.
-fn client_code(e: &ClientError) -> ErrorCode {
-    match e {
-        ClientError::Transport(_) => ErrorCode::Network,
-        ClientError::Decode { .. } => ErrorCode::BadAnswer,
-        ClientError::Api { error, .. } => error.code,
-    }
-}
-
-/// The code of a sync engine's refusal.
-fn sync_code(e: &SyncError) -> ErrorCode {
-    match e {
-        SyncError::Offline { .. } => ErrorCode::Offline,
-        SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
-        SyncError::Store(s) => s.kind().into(),
-        SyncError::Config(_) => ErrorCode::Internal,
     }
 }

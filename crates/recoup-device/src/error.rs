@@ -77,44 +77,32 @@ impl From<StoreError> for DeviceError {
 
 impl From<SyncError> for DeviceError {
     fn from(e: SyncError) -> Self {
-        match e {
-            SyncError::Store(s) => s.into(),
-            SyncError::Offline { queued } => Self::new(
-                ErrorCode::Offline,
-                format!(
-                    "you are offline (the network switch is off); {queued} report(s) wait and go out when you are back online"
-                ),
+        let code = e.code();
+        let message = match e {
+            SyncError::Store(s) => return s.into(),
+            SyncError::Offline { queued } => format!(
+                "you are offline (the network switch is off); {queued} report(s) wait and go out when you are back online"
             ),
-            SyncError::Unauthorized(a) => Self::new(
-                ErrorCode::Unauthorized,
-                format!(
-                    "the endpoint refused this device's token ({}); link this device to the endpoint again",
-                    a.message
-                ),
+            SyncError::Unauthorized(a) => format!(
+                "the endpoint refused this device's token ({}); link this device to the endpoint again",
+                a.message
             ),
-            SyncError::Config(m) => Self::new(ErrorCode::Internal, m),
-        }
+            SyncError::Config(m) => m,
+        };
+        Self::new(code, message)
     }
 }
 
 impl From<ClientError> for DeviceError {
     fn from(e: ClientError) -> Self {
-        match &e {
-            ClientError::Transport(t) => Self::new(
-                ErrorCode::Network,
-                format!(
-                    "the endpoint could not be reached ({t}); check the connection, your reports are kept and sent later"
-                ),
+        let message = match &e {
+            ClientError::Transport(t) => format!(
+                "the endpoint could not be reached ({t}); check the connection, your reports are kept and sent later"
             ),
-            ClientError::Decode { .. } => Self::new(
-                ErrorCode::BadAnswer,
-                format!("the endpoint's answer could not be read: {e}"),
-            ),
-            ClientError::Api { error, .. } => Self::new(
-                error.code,
-                format!("the endpoint refused: {}", error.message),
-            ),
-        }
+            ClientError::Decode { .. } => format!("the endpoint's answer could not be read: {e}"),
+            ClientError::Api { error, .. } => format!("the endpoint refused: {}", error.message),
+        };
+        Self::new(e.error_code(), message)
     }
 }
 

@@ -192,25 +192,15 @@ impl Net {
                 Ok(a) => a,
                 Err(never) => match never {},
             };
-            let status = answer.status().as_u16();
-            let headers = answer
-                .headers()
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect();
-            let body = axum::body::to_bytes(answer.into_body(), usize::MAX)
+            let (parts, body) = answer.into_parts();
+            let body = axum::body::to_bytes(body, usize::MAX)
                 .await
                 .map_err(|e| TransportError::Io(e.to_string()))?;
-            Ok(Response {
-                status,
-                headers,
-                body: body.to_vec(),
-            })
+            Ok(Response::from_http(
+                parts.status.as_u16(),
+                &parts.headers,
+                body.to_vec(),
+            ))
         })
     }
 

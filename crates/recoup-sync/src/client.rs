@@ -64,6 +64,16 @@ impl ClientError {
         }
     }
 
+    /// Its code in the one vocabulary: the endpoint's own when it answered with one, else
+    /// `network` (no answer) or `bad_answer` (an answer that could not be read).
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            ClientError::Transport(_) => ErrorCode::Network,
+            ClientError::Decode { .. } => ErrorCode::BadAnswer,
+            ClientError::Api { error, .. } => error.code,
+        }
+    }
+
     /// Whether the endpoint refused the token.
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ClientError::Api { status: 401, .. })

@@ -58,6 +58,27 @@ pub struct Response {
 }
 
 impl Response {
+    /// A response from the parts the `http` crate hands back (ureq here; axum or hyper for a
+    /// transport that calls an endpoint in-process), header names in lower case as they are.
+    pub fn from_http(status: u16, headers: &ureq::http::HeaderMap, body: Vec<u8>) -> Self {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Self {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Response {
     /// An answer with a status and a body and no headers.
     pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
         Self {
@@ -235,28 +256,17 @@ impl Transport for HttpTransport {
                 .and_then(|r| self.agent.run(r).map_err(map_error)),
         };
         let mut answer = answer?;
-        let status = answer.status().as_u16();
-        let headers = answer
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
         let body = answer
             .body_mut()
             .with_config()
             .limit(RESPONSE_BYTES_MAX)
             .read_to_vec()
             .map_err(map_error)?;
-        Ok(Response {
-            status,
-            headers,
+        Ok(Response::from_http(
+            answer.status().as_u16(),
+            answer.headers(),
             body,
-        })
+        ))
     }
 }
 
