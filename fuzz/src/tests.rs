@@ -220,6 +220,7 @@ fn endpoint_pages() -> Vec<(String, ChangesAnswer)> {
             generation_id,
             reason: ClaimReason::ArtifactsOrDistortions,
             details: "The face is melted and the hands have seven fingers.".to_owned(),
+            reported_at: None,
         };
         store
             .adjudicate(&req, at(60), |_| judgement)

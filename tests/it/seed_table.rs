@@ -76,6 +76,7 @@ fn every_cell_of_the_table_in_every_surface_reported_in_time() {
                     generation_id: *id,
                     reason: ClaimReason::Other,
                     details: format!("{f} on {p} in {s}"),
+                    reported_at: None,
                 },
                 clock.now(),
             )
@@ -130,6 +131,7 @@ fn reports_after_the_window_are_feedback_only() {
                 generation_id: id,
                 reason: ClaimReason::BlankOrCorrupted,
                 details: "All black".into(),
+                reported_at: None,
             },
             clock.now(),
         )

@@ -202,6 +202,7 @@ fn killing_the_endpoint_mid_sync_loses_nothing_and_doubles_nothing() {
                         generation_id: *g,
                         reason: ClaimReason::BlankOrCorrupted,
                         details: "blank".into(),
+                        reported_at: None,
                     },
                     jiff::Timestamp::now(),
                 )

@@ -66,6 +66,7 @@ fn after_the_network_heals_every_claim_has_one_decision_and_the_ledgers_agree() 
                     generation_id: *g,
                     reason: ClaimReason::BlankOrCorrupted,
                     details: "blank".into(),
+                    reported_at: None,
                 },
                 jiff::Timestamp::now(),
             )

@@ -72,6 +72,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
                     generation_id: *id,
                     reason: ClaimReason::BlankOrCorrupted,
                     details: "blank output".into(),
+                    reported_at: None,
                 },
                 jiff::Timestamp::now(),
             )
@@ -163,6 +164,7 @@ fn the_endpoint_clock_closes_the_window_even_when_the_device_clock_does_not() {
                 generation_id: id,
                 reason: ClaimReason::Other,
                 details: "late report".into(),
+                reported_at: None,
             },
             jiff::Timestamp::now(),
         )
@@ -182,4 +184,65 @@ fn the_endpoint_clock_closes_the_window_even_when_the_device_clock_does_not() {
         Some("window_expired"),
         "the endpoint judged with its own clock"
     );
+}
+
+/// Issue 12, defect 1, end to end: a report made while the window was open, held on a device
+/// that was offline until the window had closed, keeps its refund when the device comes back
+/// (within the policy's late-report grace), and both ledgers agree.
+#[test]
+fn a_report_made_offline_in_time_keeps_its_refund_when_the_device_comes_back_after_the_window() {
+    let endpoint = Endpoint::start();
+    // Clearly unusable outputs: the refund is automatic, no person reviews it.
+    endpoint.generator(0.0, 1.0);
+    let mut device = Device::new(&endpoint.url(), &endpoint.url());
+    let id = device.generate(
+        &endpoint.url(),
+        Feature::Logo,
+        Platform::Web,
+        Surface::Editor,
+    );
+    sync_until_clean(&mut device);
+    let corrected = recoup_sync::corrected_clock(&device.store).unwrap();
+    let made_at = recoup_core::Clock::now(&corrected);
+    let local = device.store.check_claim(id, made_at).unwrap();
+    assert!(
+        local.eligible,
+        "the device says eligible while the window is open: {local:?}"
+    );
+    // The report is made offline: it waits in the outbox while the endpoint's clock moves 30 h.
+    device
+        .store
+        .submit_claim(
+            &SubmitClaim {
+                claim_id: ClaimId::new_v7(),
+                generation_id: id,
+                reason: ClaimReason::BlankOrCorrupted,
+                details: "made offline, in time".into(),
+                reported_at: None,
+            },
+            made_at,
+        )
+        .unwrap();
+    endpoint.advance(device.account.account_id, 30 * 3600);
+    let before = device.store.balance(made_at).unwrap().totals.available;
+    sync_until_clean(&mut device);
+    let c = &device
+        .store
+        .claims(&ClaimQuery {
+            sync_state: None,
+            before: None,
+            limit: 10,
+        })
+        .unwrap()[0];
+    assert_eq!(
+        (c.outcome, c.outcome_code.as_deref()),
+        (Some(ClaimOutcome::Refunded), None),
+        "the endpoint honoured the time the report was made: {c:?}"
+    );
+    let after = device.store.balance(made_at).unwrap().totals.available;
+    assert!(
+        after > before,
+        "the refund reached the device: {before} -> {after}"
+    );
+    device.store.verify().unwrap();
 }

@@ -110,7 +110,9 @@ pub struct ClaimSubmission {
     pub reason: ClaimReason,
     /// What is wrong.
     pub details: String,
-    /// When the device says it was submitted (informational: the endpoint uses its own clock).
+    /// When the device says the report was made (its corrected clock). The endpoint decides
+    /// with its own clock and weighs this only for a report delivered after the window closed
+    /// (`Policy::report_instant`).
     #[serde(default)]
     pub submitted_at: Option<Timestamp>,
     /// The device's provisional decision (informational: never trusted).

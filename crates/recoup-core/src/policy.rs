@@ -24,6 +24,16 @@ const DOC: &str = "policy";
 /// allowance. It is a policy value: the endpoint can change it.
 pub const DEFAULT_REFUND_WINDOW_SECS: u64 = 24 * 60 * 60;
 
+/// How long after the refund window closes the endpoint still honours a report the device says
+/// was made while the window was open (a device offline for a weekend, then back).
+///
+/// The device's word is never enough on its own: the endpoint counts the report as made no
+/// earlier than the account's last pull of its changes (a device that has synced since would
+/// have sent it then), and never after the report arrived. So a user who reported offline in
+/// time keeps the refund, while a backdated clock gains at most this grace, and only if the
+/// account stayed away from the endpoint meanwhile. A policy value; 0 turns it off.
+pub const DEFAULT_LATE_REPORT_GRACE_SECS: u64 = 3 * 24 * 60 * 60;
+
 /// Upper bound on any window in a policy (one year), so time arithmetic cannot overflow.
 pub const WINDOW_SECS_MAX: u64 = 366 * 24 * 60 * 60;
 
@@ -97,6 +107,11 @@ pub struct PolicyDocument {
     pub version: String,
     /// How long after a generation finishes a report may still be refunded.
     pub refund_window_secs: u64,
+    /// How long after the window closes a report made in time but delivered late (the device
+    /// was offline) is still honoured; 0 turns it off. See [`DEFAULT_LATE_REPORT_GRACE_SECS`].
+    /// Absent in documents written before it existed: the default.
+    #[serde(default = "default_late_report_grace_secs")]
+    pub late_report_grace_secs: u64,
     /// Whether only one claim per generation is accepted (the article says so).
     pub one_claim_per_generation: bool,
     /// Surfaces in which no AI tool is refundable.
@@ -114,6 +129,7 @@ pub struct PolicyDocument {
 pub struct Policy {
     version: String,
     refund_window: SignedDuration,
+    late_report_grace: SignedDuration,
     one_claim_per_generation: bool,
     refundable: [[bool; PLATFORM_COUNT]; FEATURE_COUNT],
     surface_excluded: [bool; SURFACE_COUNT],
@@ -234,6 +250,7 @@ impl Policy {
         Self {
             version: "builtin-2026-11-25".to_owned(),
             refund_window: secs(DEFAULT_REFUND_WINDOW_SECS),
+            late_report_grace: secs(DEFAULT_LATE_REPORT_GRACE_SECS),
             one_claim_per_generation: true,
             refundable,
             surface_excluded,
@@ -276,6 +293,17 @@ impl Policy {
         }
         check_window(DOC, "refund_window_secs", doc.refund_window_secs)?;
         check_window(DOC, "safeguards.window_secs", doc.safeguards.window_secs)?;
+        // 0 is allowed here: it turns late delivery off.
+        if doc.late_report_grace_secs > WINDOW_SECS_MAX {
+            return Err(DocumentError::invalid(
+                DOC,
+                "late_report_grace_secs",
+                format!(
+                    "must be between 0 and {WINDOW_SECS_MAX} seconds (one year), got {}",
+                    doc.late_report_grace_secs
+                ),
+            ));
+        }
         if doc.safeguards.refunded_share_max_percent > 100 {
             return Err(DocumentError::invalid(
                 DOC,
@@ -325,6 +353,7 @@ impl Policy {
         Ok(Self {
             version: version.to_owned(),
             refund_window: secs(doc.refund_window_secs),
+            late_report_grace: secs(doc.late_report_grace_secs),
             one_claim_per_generation: doc.one_claim_per_generation,
             refundable,
             surface_excluded,
@@ -348,6 +377,7 @@ impl Policy {
         PolicyDocument {
             version: self.version.clone(),
             refund_window_secs: self.refund_window.as_secs().unsigned_abs(),
+            late_report_grace_secs: self.late_report_grace.as_secs().unsigned_abs(),
             one_claim_per_generation: self.one_claim_per_generation,
             excluded_surfaces: Surface::ALL
                 .iter()
@@ -374,6 +404,39 @@ impl Policy {
     /// The refund window.
     pub fn refund_window(&self) -> SignedDuration {
         self.refund_window
+    }
+
+    /// How long after the window closes a report made in time is still honoured.
+    pub fn late_report_grace(&self) -> SignedDuration {
+        self.late_report_grace
+    }
+
+    /// The instant the endpoint judges a report's timing at: `now`, unless the device says the
+    /// report was made earlier (`stated`) and it arrived within the late-report grace after the
+    /// window closed. Then the stated time counts, but never earlier than the account's last
+    /// pull of its changes (`last_pull`: a device that has synced since would have sent the
+    /// report then), never earlier than the generation finished, and never later than `now`.
+    pub fn report_instant(
+        &self,
+        generation: &GenerationFacts,
+        stated: Option<Timestamp>,
+        last_pull: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Timestamp {
+        let (Some(stated), Some(finished)) = (stated, generation.finished_at) else {
+            return now;
+        };
+        let late_until = finished
+            .checked_add(self.refund_window)
+            .and_then(|closes| closes.checked_add(self.late_report_grace));
+        match late_until {
+            Ok(until) if now <= until => {}
+            _ => return now,
+        }
+        stated
+            .max(last_pull.unwrap_or(stated))
+            .max(finished)
+            .min(now)
     }
 
     /// The safeguard limits.
@@ -408,6 +471,19 @@ impl Policy {
         generation: &GenerationFacts,
         history: &AccountHistory,
         now: Timestamp,
+    ) -> Decision {
+        self.evaluate_report(generation, history, now, now)
+    }
+
+    /// [`Policy::evaluate`] for a report made at `reported_at` (see [`Policy::report_instant`])
+    /// and judged at `now`: the refund window is checked at `reported_at`, everything else at
+    /// `now`.
+    pub fn evaluate_report(
+        &self,
+        generation: &GenerationFacts,
+        history: &AccountHistory,
+        now: Timestamp,
+        reported_at: Timestamp,
     ) -> Decision {
         let mut reasons = Vec::new();
         let g = generation;
@@ -453,7 +529,7 @@ impl Policy {
             .finished_at
             .and_then(|t| t.checked_add(self.refund_window).ok());
         if let Some(closes) = window_closes_at
-            && now > closes
+            && reported_at > closes
         {
             reasons.push(Reason {
                 code: ReasonCode::WindowExpired,
@@ -529,6 +605,10 @@ impl Default for Policy {
     fn default() -> Self {
         Self::builtin()
     }
+}
+
+fn default_late_report_grace_secs() -> u64 {
+    DEFAULT_LATE_REPORT_GRACE_SECS
 }
 
 fn secs(n: u64) -> SignedDuration {

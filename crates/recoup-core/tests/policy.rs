@@ -240,6 +240,97 @@ fn shipped_default_policy_file_is_the_builtin_one() {
     );
 }
 
+/// The window closes 24 h after 10:00 on 2026-11-25; the late-report grace runs 72 h more.
+#[test]
+fn a_report_made_in_time_and_delivered_late_is_judged_at_its_credible_time() {
+    let policy = Policy::builtin();
+    let g = facts(Feature::Logo, Platform::Web, Surface::Editor);
+    let made = t("2026-11-26T08:00:00Z"); // 22 h in: the window is open
+    let arrived = t("2026-11-27T12:00:00Z"); // 50 h in: closed, inside the grace
+    let judged = |stated, last_pull, now| {
+        let at = policy.report_instant(&g, stated, last_pull, now);
+        (
+            at,
+            policy.evaluate_report(&g, &AccountHistory::default(), now, at),
+        )
+    };
+
+    let (at, d) = judged(Some(made), Some(t("2026-11-25T10:05:00Z")), arrived);
+    assert_eq!(
+        at, made,
+        "pulled before the report was made: the stated time counts"
+    );
+    assert!(
+        d.eligible,
+        "made in the window, delivered within the grace: {d:?}"
+    );
+    assert_eq!(d.decided_at, arrived, "decided when it arrived");
+
+    let (at, d) = judged(Some(made), None, arrived);
+    assert_eq!(
+        at, made,
+        "an account that never pulled: the stated time counts"
+    );
+    assert!(d.eligible, "{d:?}");
+
+    let pulled_after_close = t("2026-11-26T11:00:00Z");
+    let (at, d) = judged(Some(made), Some(pulled_after_close), arrived);
+    assert_eq!(at, pulled_after_close, "no earlier than the last pull");
+    assert!(
+        d.has(ReasonCode::WindowExpired),
+        "synced after the close: {d:?}"
+    );
+
+    let after_grace = t("2026-11-29T10:00:01Z");
+    let (at, d) = judged(Some(made), None, after_grace);
+    assert_eq!(at, after_grace, "past window and grace: judged at arrival");
+    assert!(d.has(ReasonCode::WindowExpired), "{d:?}");
+    let at_grace_end = t("2026-11-29T10:00:00Z");
+    assert_eq!(
+        policy.report_instant(&g, Some(made), None, at_grace_end),
+        made,
+        "the grace is inclusive at its end"
+    );
+
+    let (at, _) = judged(Some(t("2026-12-30T00:00:00Z")), None, arrived);
+    assert_eq!(
+        at, arrived,
+        "a stated time after the arrival is the arrival"
+    );
+    let (at, _) = judged(Some(t("2020-01-01T00:00:00Z")), None, arrived);
+    assert_eq!(
+        at,
+        t("2026-11-25T10:00:00Z"),
+        "a stated time before the generation finished is the finish"
+    );
+    let (at, _) = judged(None, None, arrived);
+    assert_eq!(at, arrived, "no stated time: judged at arrival");
+
+    let off = Policy::from_json(&doc_with(|v| v["late_report_grace_secs"] = 0.into())).unwrap();
+    let at = off.report_instant(&g, Some(made), None, arrived);
+    assert_eq!(at, arrived, "a grace of 0 turns late delivery off");
+}
+
+#[test]
+fn a_document_without_the_late_report_grace_gets_the_default_and_a_huge_one_is_refused() {
+    let old = doc_with(|v| {
+        v.as_object_mut().unwrap().remove("late_report_grace_secs");
+    });
+    let p = Policy::from_json(&old).expect("a document written before the grace existed");
+    assert_eq!(
+        p.late_report_grace(),
+        SignedDuration::from_hours(72),
+        "the default grace"
+    );
+    assert_eq!(
+        invalid_field(&doc_with(
+            |v| v["late_report_grace_secs"] = (400u64 * 86_400).into()
+        )),
+        "late_report_grace_secs",
+        "more than a year is refused"
+    );
+}
+
 fn doc_with(edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
     let mut v: serde_json::Value = serde_json::from_str(&Policy::builtin().to_json()).unwrap();
     edit(&mut v);
@@ -356,6 +447,32 @@ fn any_facts() -> impl Strategy<Value = GenerationFacts> {
 }
 
 proptest! {
+    /// Whatever the device states and whenever it last pulled, the instant a report is judged
+    /// at is never after its arrival, never before the account's last pull (up to the
+    /// arrival), and is the arrival itself once the window and the grace have passed.
+    #[test]
+    fn the_credible_report_time_never_favours_the_device_beyond_the_rules(
+        stated in proptest::option::of(0i64..400 * 3600),
+        pulled in proptest::option::of(0i64..400 * 3600),
+        now in 0i64..400 * 3600,
+    ) {
+        let policy = Policy::builtin();
+        let g = facts(Feature::Logo, Platform::Web, Surface::Editor);
+        let finished = g.finished_at.unwrap();
+        let at_offset = |s: i64| finished + SignedDuration::from_secs(s);
+        let now = at_offset(now);
+        let last_pull = pulled.map(at_offset);
+        let at = policy.report_instant(&g, stated.map(at_offset), last_pull, now);
+        prop_assert!(at <= now, "judged after its arrival: {at} > {now}");
+        if let Some(p) = last_pull {
+            prop_assert!(at >= p.min(now), "judged before the last pull {p}: {at}");
+        }
+        let grace_ends = finished + policy.refund_window() + policy.late_report_grace();
+        if now > grace_ends || stated.is_none() {
+            prop_assert_eq!(at, now, "outside the grace, or nothing stated: the arrival");
+        }
+    }
+
     /// Over the whole vocabulary and any report time: eligible exactly when the article's
     /// table, the surface note, the status and the window all allow it; each failing rule shows
     /// up as its own reason.

@@ -321,6 +321,7 @@ fn drain(args: &Args) -> Res<()> {
                     generation_id: *g,
                     reason: ClaimReason::BlankOrCorrupted,
                     details: "blank output".into(),
+                    reported_at: None,
                 },
                 now,
             )

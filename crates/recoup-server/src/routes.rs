@@ -248,8 +248,8 @@ async fn changes(
         .limit
         .unwrap_or(500)
         .clamp(1, recoup_store::CHANGE_PAGE_MAX);
-    let page = state.storage.changes(a.id, after, limit).await?;
     let now = state.account_clock(a.offset_ms).now();
+    let page = state.storage.changes(a.id, after, limit, now).await?;
     let published = state.published()?;
     Ok(Json(wire::changes_answer(
         page,

@@ -35,6 +35,7 @@ pub(crate) fn submit_claim(sub: &ClaimSubmission) -> SubmitClaim {
         generation_id: sub.generation_id,
         reason: sub.reason,
         details: sub.details.clone(),
+        reported_at: sub.submitted_at,
     }
 }
 

@@ -282,6 +282,7 @@ impl World {
             generation_id: g,
             reason,
             details: format!("simulated report on {g}"),
+            reported_at: None,
         };
         match store.submit_claim(&req, now) {
             Ok(c) => {

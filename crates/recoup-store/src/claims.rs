@@ -48,7 +48,21 @@ pub struct SubmitClaim {
     pub reason: ClaimReason,
     /// What is wrong, in the user's words.
     pub details: String,
+    /// When the person made the report, as the device states it (its corrected clock). Only
+    /// the endpoint reads it, and weighs it only as [`Policy::report_instant`] allows; a
+    /// device's own store judges at its own `now`.
+    #[serde(default)]
+    pub reported_at: Option<Timestamp>,
 }
+
+/// The meta key of the endpoint's record of the account's last pull of its changes, in
+/// milliseconds since the epoch.
+const LAST_PULL_AT: &str = "endpoint.last_pull_at";
+
+/// How stale the recorded last pull may get before a pull writes it again: one write per
+/// account per minute at most, however often its devices sync. A late report can gain at most
+/// this much over its true time.
+const LAST_PULL_RESOLUTION_MS: i64 = 60_000;
 
 /// What the claims listing returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -583,7 +597,10 @@ fn adjudicate_in(
             generation,
         } => (details, generation),
     };
-    let decision = evaluate(tx, policy, &g, now)?;
+    let history = account_history(tx, policy, g.generation_id, now)?;
+    let facts = g.facts();
+    let reported_at = policy.report_instant(&facts, req.reported_at, last_pull(tx)?, now);
+    let decision = policy.evaluate_report(&facts, &history, now, reported_at);
     let judgement = if decision.eligible {
         judge(&g)
     } else {
@@ -628,6 +645,43 @@ fn adjudicate_in(
     crate::ledger::debug_check(tx)?;
     load_claim(tx, req.claim_id)?
         .ok_or_else(|| StoreError::decode("claim vanished inside its own transaction"))
+}
+
+/// The account's last pull of its changes, as recorded by [`Store::note_pull`].
+fn last_pull(conn: &Connection) -> Result<Option<Timestamp>> {
+    let value: Option<String> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([LAST_PULL_AT], |r| r.get(0))
+        .optional()?;
+    match value {
+        None => Ok(None),
+        Some(v) => {
+            let at: i64 = v
+                .parse()
+                .map_err(|_| StoreError::decode(format!("{LAST_PULL_AT} is not a number: {v}")))?;
+            Ok(Some(ts(at)?))
+        }
+    }
+}
+
+impl Store {
+    /// The endpoint records that the account pulled its changes at `now` (the anchor a late
+    /// report is weighed against, see [`Policy::report_instant`]). Writes at most once a
+    /// minute per account; never moves the record back.
+    pub fn note_pull(&mut self, now: Timestamp) -> Result<()> {
+        let now_ms = ms(now);
+        let recorded = last_pull(&self.conn).map_err(|e| self.err_store(e))?;
+        if recorded.is_some_and(|at| now_ms.saturating_sub(ms(at)) < LAST_PULL_RESOLUTION_MS) {
+            return Ok(());
+        }
+        self.write(|tx| {
+            let current = last_pull(tx)?;
+            if current.is_none_or(|at| ms(at) < now_ms) {
+                crate::replica::set_meta(tx, LAST_PULL_AT, &now_ms.to_string())?;
+            }
+            Ok(())
+        })
+    }
 }
 
 /// The refund of an approved claim. Its operation id is the claim's, so a claim can only ever

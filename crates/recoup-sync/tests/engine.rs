@@ -175,6 +175,7 @@ impl FakeEndpoint {
             generation_id: c.generation_id,
             reason: c.reason,
             details: c.details.clone(),
+            reported_at: None,
         };
         let policy_version = self.store.borrow().policy().unwrap().version().to_owned();
         let decided = self
@@ -367,6 +368,7 @@ fn report(device: &mut Store, generation: GenerationId, now: Timestamp) -> Claim
                 generation_id: generation,
                 reason: ClaimReason::BlankOrCorrupted,
                 details: "The output is a blank grey image".into(),
+                reported_at: None,
             },
             now,
         )
@@ -1096,6 +1098,7 @@ fn a_failed_generation_mirrors_as_released_and_cannot_be_reported() {
                 generation_id: g,
                 reason: ClaimReason::Other,
                 details: "It failed".into(),
+                reported_at: None,
             },
             clock.now(),
         )

@@ -34,6 +34,7 @@ impl App {
                     generation_id,
                     reason: req.reason,
                     details: req.details.clone(),
+                    reported_at: None,
                 },
                 now,
             )?

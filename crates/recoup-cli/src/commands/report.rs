@@ -22,6 +22,7 @@ pub fn report(d: &mut DataDir, a: ReportArgs) -> Result<Output> {
         generation_id: a.generation,
         reason: a.reason,
         details: a.details,
+        reported_at: None,
     };
     let claim = d.store.submit_claim(&req, d.now)?;
     let queued = d.store.outbox_len()?;

@@ -179,8 +179,16 @@ pub(crate) trait Storage: Send + Sync {
         clock: AccountClock,
     ) -> StorageFuture<'_, Vec<Ledger<ClaimRecord>>>;
 
-    /// A page of the account's change feed after position `after`.
-    fn changes(&self, account: Uuid, after: i64, limit: u32) -> StorageFuture<'_, ChangePage>;
+    /// A page of the account's change feed after position `after`, pulled at `now`: the pull
+    /// is recorded (at most once a minute) as the anchor late reports are weighed against
+    /// (`Policy::report_instant`).
+    fn changes(
+        &self,
+        account: Uuid,
+        after: i64,
+        limit: u32,
+        now: Timestamp,
+    ) -> StorageFuture<'_, ChangePage>;
 
     /// The oldest claims waiting for review, at most `limit`.
     fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>>;

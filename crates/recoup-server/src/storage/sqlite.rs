@@ -295,8 +295,17 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn changes(&self, account: Uuid, after: i64, limit: u32) -> StorageFuture<'_, ChangePage> {
-        self.with_store(account, move |s| Ok(s.changes(after, limit)?))
+    fn changes(
+        &self,
+        account: Uuid,
+        after: i64,
+        limit: u32,
+        now: Timestamp,
+    ) -> StorageFuture<'_, ChangePage> {
+        self.with_store(account, move |s| {
+            s.note_pull(now)?;
+            Ok(s.changes(after, limit)?)
+        })
     }
 
     fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>> {

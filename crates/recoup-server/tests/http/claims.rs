@@ -333,6 +333,12 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
         "GET /v1/account shows the moved clock"
     );
     let before = c.view(&a)["balance"]["totals"].clone();
+    // The account's device pulled its changes after the window closed: had it held a report
+    // made in time, it would have sent it then, so its word that the report is early is not
+    // taken (a report held offline is: see
+    // a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late).
+    c.get("/v1/changes", Some(&a.token))
+        .ok("a pull after the window closed");
     let mut body = claim_body(Uuid::now_v7(), &g2, "the logo is blank");
     body["submitted_at"] = json!(g2["finished_at"]);
     body["local_decision"] = json!({"eligible": true, "policy_version": "builtin-2026-11-25"});
@@ -364,6 +370,99 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
             .abs()
             < 600,
         "test clocks are per account"
+    );
+}
+
+/// Issue 12, defect 1: a report made while the window was open must not lose its refund
+/// because it reached the endpoint after the window closed (the device was offline, or its
+/// clock held it back). The endpoint weighs the device's word against what it knows: the
+/// account's last pull of its changes, and the policy's late-report grace (72 h by default).
+#[test]
+fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late() {
+    let server = bad_outputs();
+    let c = &server.client;
+    let a = c.account();
+    let clock = |secs: u64| {
+        c.post(
+            &format!("/v1/admin/accounts/{}/clock", a.id),
+            Some(ADMIN),
+            json!({"secs": secs}),
+        )
+        .ok("advance the test clock")
+    };
+    let late_claim = |g: &Value, made_at: jiff::Timestamp| {
+        let mut body = claim_body(Uuid::now_v7(), g, "the colours are all wrong");
+        body["submitted_at"] = json!(made_at);
+        c.post("/v1/claims", Some(&a.token), body)
+            .ok("a report delivered late")
+    };
+    let ts = |v: &Value| -> jiff::Timestamp { v.as_str().unwrap().parse().unwrap() };
+
+    // Made offline 20 h after the generation, delivered 30 h after it: the device pulled its
+    // changes only before the report was made.
+    let kept = c.generate(&a, "recolor", "ios");
+    c.get("/v1/changes", Some(&a.token))
+        .ok("the device learns of the generation");
+    let finished = ts(&kept["finished_at"]);
+    clock(30 * 3600);
+    let before = c.available(&a);
+    let r = late_claim(&kept, finished + jiff::SignedDuration::from_hours(20));
+    assert_eq!(
+        r["verdict"]["outcome"], "refunded",
+        "a report made 20 h in and delivered at 30 h keeps its refund: {r}"
+    );
+    assert_eq!(
+        c.available(&a),
+        before + kept["cost"].as_u64().unwrap(),
+        "the refund reached the balance"
+    );
+
+    // The same claim of an early report, but the account pulled its changes after the window
+    // closed (at 30 h, above): the report counts as made no earlier than that pull.
+    let pulled_after = c.generate(&a, "recolor", "android");
+    let finished = ts(&pulled_after["finished_at"]);
+    clock(25 * 3600);
+    c.get("/v1/changes", Some(&a.token))
+        .ok("a pull after this window closed");
+    let r = late_claim(
+        &pulled_after,
+        finished + jiff::SignedDuration::from_hours(1),
+    );
+    assert_eq!(
+        (
+            r["verdict"]["outcome"].as_str(),
+            r["verdict"]["code"].as_str()
+        ),
+        (Some("not_refunded"), Some("window_expired")),
+        "a device that synced after the window closed cannot backdate its report: {r}"
+    );
+
+    // Past the window and the grace (24 h + 72 h): the device's word no longer counts.
+    let beyond = c.generate(&a, "recolor", "web");
+    c.get("/v1/changes", Some(&a.token))
+        .ok("the device learns of the generation");
+    let finished = ts(&beyond["finished_at"]);
+    clock((24 + 72) * 3600 + 60);
+    let r = late_claim(&beyond, finished + jiff::SignedDuration::from_hours(1));
+    assert_eq!(
+        (
+            r["verdict"]["outcome"].as_str(),
+            r["verdict"]["code"].as_str()
+        ),
+        (Some("not_refunded"), Some("window_expired")),
+        "a report arriving after the window and the late-report grace is refused: {r}"
+    );
+
+    // A report stated in the future counts at its arrival, not later.
+    let future = c.generate(&a, "recolor", "ios");
+    c.get("/v1/changes", Some(&a.token))
+        .ok("the device learns of the generation");
+    let finished = ts(&future["finished_at"]);
+    clock(26 * 3600);
+    let r = late_claim(&future, finished + jiff::SignedDuration::from_hours(500));
+    assert_eq!(
+        r["verdict"]["code"], "window_expired",
+        "a stated time after the arrival is taken as the arrival: {r}"
     );
 }
 

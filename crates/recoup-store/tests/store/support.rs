@@ -156,6 +156,7 @@ pub fn claim_req(generation: GenerationId, now: Timestamp) -> SubmitClaim {
         generation_id: generation,
         reason: ClaimReason::ArtifactsOrDistortions,
         details: "The face is melted and the hands have seven fingers.".to_owned(),
+        reported_at: None,
     }
 }
 
