@@ -34,6 +34,14 @@ ensure_build_tools() {
   done
 }
 
+# The storage fault tests mount filesystems of their own (a tmpfs, an ext4 image on a loop
+# device): mount/findmnt (util-linux) and mkfs.ext4/e2fsck (e2fsprogs), present on Debian but
+# not on every slimmed-down image.
+ensure_fault_test_tools() {
+  command -v findmnt >/dev/null || apt_install util-linux mount
+  command -v mkfs.ext4 >/dev/null || apt_install e2fsprogs
+}
+
 ensure_app_build_deps() {
   # The desktop app links WebKitGTK 4.1 (with GTK 3 and libsoup 3, which it pulls in). No OpenSSL:
   # TLS is rustls.

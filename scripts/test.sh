@@ -11,6 +11,7 @@ source scripts/lib.sh
 
 ensure_build_tools
 ensure_app_build_deps
+ensure_fault_test_tools
 
 build_ui ci
 step "UI unit tests (vitest)"

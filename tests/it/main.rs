@@ -8,3 +8,4 @@ mod seed_table;
 mod system_crash;
 mod system_faults;
 mod system_seed;
+mod system_storage;

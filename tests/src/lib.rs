@@ -3,6 +3,7 @@
 // Test support: a failed fixture (temp dir, bind, runtime) should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod disk;
 pub mod proxy;
 pub mod system;
 

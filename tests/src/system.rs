@@ -192,6 +192,17 @@ impl Device {
                 &account.account_id.to_string(),
             )
             .expect("link");
+        let engine = Self::engine_for(sync_url, &account);
+        Self {
+            store,
+            engine,
+            account,
+            dir,
+        }
+    }
+
+    /// A sync engine for `account` talking to `sync_url` (a restarted endpoint's new address).
+    pub fn engine_for(sync_url: &str, account: &AccountCreated) -> SyncEngine<HttpTransport> {
         let client = Client::new(HttpTransport::new(sync_url).expect("transport"))
             .with_token(account.token.clone());
         let config = SyncConfig {
@@ -206,14 +217,7 @@ impl Device {
             },
             ..config
         };
-        let engine =
-            SyncEngine::new(client, config, SystemClock, SplitMix64::new(7)).expect("engine");
-        Self {
-            store,
-            engine,
-            account,
-            dir,
-        }
+        SyncEngine::new(client, config, SystemClock, SplitMix64::new(7)).expect("engine")
     }
 
     /// Runs a generation on the endpoint through a direct client (not through the proxy).

@@ -25,6 +25,17 @@ impl AppError {
         )
     }
 
+    /// The machine's storage failed under the endpoint (disk full, an I/O error, no file
+    /// descriptor left): logged in full for the operator, answered as a temporary
+    /// unavailability, since nothing was written and the same request can be sent again.
+    pub fn storage_fault(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "storage fault: free disk space or fix the disk; requests are refused meanwhile");
+        Self::api(
+            ErrorCode::Unavailable,
+            "the endpoint cannot store data right now; nothing was written: try again later",
+        )
+    }
+
     /// No or unknown token.
     pub fn unauthorized() -> Self {
         Self::api(

@@ -18,6 +18,9 @@ use crate::storage::{Ledger, QueuedClaim};
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
+        if e.is_resource_fault() {
+            return Self::storage_fault(e);
+        }
         let code = ErrorCode::from(&e);
         // The endpoint's own storage failing (damaged, too new, SQLite) is its failure, not the
         // requester's: logged in full, answered as `internal` without details.

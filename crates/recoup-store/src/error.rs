@@ -19,12 +19,24 @@ pub enum StoreError {
         detail: String,
     },
     /// The database file cannot be created or made private.
-    #[error("cannot use the database file {path}: {detail}")]
+    #[error(
+        "cannot use the database file {path}: {detail}; check that its disk has free space and \
+         is writable, then try again (nothing was written)"
+    )]
     Io {
         /// The file.
         path: String,
         /// What the system said.
         detail: String,
+    },
+    /// The disk holding the database is full: nothing was written.
+    #[error(
+        "the disk holding {path} is full: free some space on it, then try again (nothing was \
+         written)"
+    )]
+    Full {
+        /// The database file.
+        path: String,
     },
     /// The database was written by a newer Recoup.
     #[error(
@@ -224,7 +236,8 @@ impl StoreError {
             StoreError::Sqlite(_)
             | StoreError::Migration(_)
             | StoreError::Decode(_)
-            | StoreError::Io { .. } => K::Storage,
+            | StoreError::Io { .. }
+            | StoreError::Full { .. } => K::Storage,
             StoreError::NotFound { .. } => K::NotFound,
             StoreError::IdempotencyConflict { .. } => K::IdempotencyConflict,
             StoreError::Ledger(LedgerError::InsufficientCredits { .. }) => K::InsufficientCredits,
@@ -249,6 +262,26 @@ impl StoreError {
         self.kind().as_str()
     }
 
+    /// Whether the storage underneath failed (disk full, an I/O error, a read-only or missing
+    /// file, no file descriptor left) rather than the request or the data: retrying once the
+    /// machine is fixed may succeed, and nothing was written.
+    pub fn is_resource_fault(&self) -> bool {
+        match self {
+            StoreError::Full { .. } | StoreError::Io { .. } | StoreError::Busy => true,
+            StoreError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::CannotOpen
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::OutOfMemory
+                )
+            ),
+            _ => false,
+        }
+    }
+
     pub(crate) fn decode(what: impl std::fmt::Display) -> Self {
         StoreError::Decode(what.to_string())
     }
@@ -263,6 +296,15 @@ pub(crate) fn classify(e: rusqlite::Error, path: &str) -> StoreError {
             path: path.to_owned(),
             detail: e.to_string(),
         },
+        Some(ErrorCode::DiskFull) => StoreError::Full {
+            path: path.to_owned(),
+        },
+        Some(ErrorCode::SystemIoFailure | ErrorCode::CannotOpen | ErrorCode::ReadOnly) => {
+            StoreError::Io {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            }
+        }
         _ => StoreError::Sqlite(e),
     }
 }

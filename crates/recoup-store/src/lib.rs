@@ -195,10 +195,18 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| error::classify(e, &path))?;
-        // Numbers the transaction for the change feed (see `changes` in the schema).
-        tx.prepare_cached("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tx'")?
+        let out = (|| {
+            // Numbers the transaction for the change feed (see `changes` in the schema).
+            tx.prepare_cached(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tx'",
+            )?
             .execute([])?;
-        let out = f(&tx)?;
+            f(&tx)
+        })()
+        .map_err(|e| match e {
+            StoreError::Sqlite(inner) => error::classify(inner, &path),
+            other => other,
+        })?;
         tx.commit().map_err(|e| error::classify(e, &path))?;
         Ok(out)
     }

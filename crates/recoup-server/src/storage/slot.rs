@@ -142,10 +142,19 @@ async fn claim_writer(
             Err(e) => {
                 let code = e.code();
                 let message = e.to_string();
+                // Each waiting claim gets its own copy of the failure, keeping whether the
+                // storage underneath failed (answered 503, try again) or something else did.
+                let fault = e.is_resource_fault();
                 for job in batch {
-                    let _ = job
-                        .reply
-                        .send(Err(StoreError::Decode(format!("{code}: {message}"))));
+                    let copy = if fault {
+                        StoreError::Io {
+                            path: format!("the ledger of account {account}"),
+                            detail: message.clone(),
+                        }
+                    } else {
+                        StoreError::Decode(format!("{code}: {message}"))
+                    };
+                    let _ = job.reply.send(Err(copy));
                 }
             }
         }
@@ -162,19 +171,26 @@ fn commit(
     reqs: Vec<SubmitClaim>,
     clock: &AccountClock,
 ) -> Result<Vec<Ledger<ClaimRecord>>, StoreError> {
-    let items: Vec<(SubmitClaim, Judgement)> = reqs
-        .into_iter()
-        .map(|req| {
-            let judgement = judge(dir, req.generation_id);
-            (req, judgement)
-        })
-        .collect();
+    // A claim whose output cannot be read now (no file descriptor left, an I/O error) is not
+    // adjudicated at all: judging it without its evidence would decide it blind. It is answered
+    // as a storage fault (503, try again) and the others go on.
+    let mut items: Vec<(SubmitClaim, Judgement)> = Vec::with_capacity(reqs.len());
+    let mut unjudged: Vec<(usize, StoreError)> = Vec::new();
+    for (i, req) in reqs.into_iter().enumerate() {
+        match judge(dir, req.generation_id) {
+            Ok(judgement) => items.push((req, judgement)),
+            Err(e) => unjudged.push((i, e)),
+        }
+    }
     let now = clock.now();
-    let results = match lock(store) {
+    let mut results = match lock(store) {
         Ok(mut s) => s.adjudicate_batch(&items, now)?,
         Err(e) => return Err(StoreError::Decode(e.0.message)),
     };
     queue_reviews(account, registry, &results, now);
+    for (i, e) in unjudged {
+        results.insert(i, Err(e));
+    }
     Ok(results)
 }
 
@@ -209,27 +225,45 @@ fn queue_reviews(
 /// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
 /// files (the verdict recorded when the output was stored, else the output itself). It matters
 /// only for a succeeded generation: the store refuses claims on unknown, running or failed ones
-/// before looking at the judgement.
-fn judge(account_dir: &Path, generation: GenerationId) -> Judgement {
+/// before looking at the judgement. Only a file that is truly absent counts as absent: any
+/// other failure to read (no file descriptor left, an I/O error) is an error, never a refund
+/// (an audit with a low file limit saw a refund go through on this path).
+fn judge(account_dir: &Path, generation: GenerationId) -> Result<Judgement, StoreError> {
     let dir = account_dir.join("outputs");
-    if let Ok(v) = std::fs::read_to_string(dir.join(format!("{generation}.verdict"))) {
-        return if v.trim() == "usable" {
-            Judgement::Review
-        } else {
-            Judgement::Refund
-        };
+    let fault = |path: &Path, e: std::io::Error| StoreError::Io {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    let verdict_path = dir.join(format!("{generation}.verdict"));
+    match std::fs::read_to_string(&verdict_path) {
+        Ok(v) => {
+            return Ok(if v.trim() == "usable" {
+                Judgement::Review
+            } else {
+                Judgement::Refund
+            });
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fault(&verdict_path, e)),
     }
     for ext in ["png", "gif"] {
-        if let Ok(bytes) = std::fs::read(dir.join(format!("{generation}.{ext}"))) {
-            return if recoup_generator::inspect(&bytes).verdict.clearly_unusable() {
-                Judgement::Refund
-            } else {
-                Judgement::Review
-            };
+        let path = dir.join(format!("{generation}.{ext}"));
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                return Ok(
+                    if recoup_generator::inspect(&bytes).verdict.clearly_unusable() {
+                        Judgement::Refund
+                    } else {
+                        Judgement::Review
+                    },
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(fault(&path, e)),
         }
     }
     // A succeeded generation whose output is gone is objectively unusable.
-    Judgement::Refund
+    Ok(Judgement::Refund)
 }
 
 /// Keeps an output and its verdict as files in the account's `outputs` folder; answers the
@@ -249,13 +283,26 @@ pub(super) fn put_output(
     Ok(name)
 }
 
-/// Writes an output atomically. The temporary name is unique per writer: two concurrent
-/// repeats of one generation write the same bytes, and either rename may land.
+/// Writes an output atomically and durably: a temporary file, synced, renamed over the final
+/// name, and the folder synced, so after a crash the output is whole or absent. The temporary
+/// name is unique per writer: two concurrent repeats of one generation write the same bytes,
+/// and either rename may land. On failure (a full disk) the temporary file is removed.
 fn write_output(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     let tmp = path.with_extension(format!("{}.part", Uuid::now_v7().simple()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| AppError::internal(format!("cannot store output {}: {e}", path.display())))
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        if let Some(dir) = path.parent() {
+            std::fs::File::open(dir)?.sync_all()?;
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        AppError::storage_fault(format!("cannot store output {}: {e}", path.display()))
+    })
 }
 
 /// The open account stores, by account.

@@ -370,3 +370,99 @@ fn anyone_can_exhaust_the_endpoint_without_a_token_a_body_that_never_comes_is_an
         "the 408 carries an error code a client can branch on: {answer:?}"
     );
 }
+
+fn open_descriptors(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+}
+
+/// With a low file limit, the audit saw a refund go through on a path that should have failed
+/// closed: judging a claim reads its output file, and a read that failed for want of a file
+/// descriptor was taken for "the output is gone", which refunds. Now the endpoint holding every
+/// descriptor it may open answers the claim 503 (nothing written), keeps running, and once the
+/// descriptors are free the same claim is refunded once.
+#[test]
+fn anyone_can_exhaust_the_endpoint_without_a_token_a_file_descriptor_limit_fails_closed_and_recovers()
+ {
+    const LIMIT: u32 = 64;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let mut server = Process::start_limited(dir, &data, &["--sandbox"], &[], Some(LIMIT));
+    let c = server.client.clone();
+    c.set_generator(0.0, 1.0);
+    let a = c.account();
+    let g = c.generate(&a, "logo", "web");
+    let available = c.available(&a);
+    let body = claim_body(Uuid::now_v7(), &g, "the logo is blank").to_string();
+    let request = format!(
+        "POST /v1/claims HTTP/1.1\r\nHost: recoup\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        a.token,
+        body.len()
+    );
+
+    // A connection made before the flood, and idle connections until the endpoint holds every
+    // descriptor it may open (the rest wait in the listen backlog).
+    let mut early = connect(&c);
+    let pid = server.child.id();
+    let mut idle = Vec::new();
+    for _ in 0..200 {
+        idle.push(connect(&c));
+        if open_descriptors(pid) >= LIMIT as usize {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for _ in 0..200 {
+        if open_descriptors(pid) >= LIMIT as usize {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // More waiting in the backlog, so a descriptor the endpoint frees is taken again at once
+    // by its accept loop rather than left for the claim.
+    for _ in 0..20 {
+        idle.push(connect(&c));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        open_descriptors(pid) >= LIMIT as usize,
+        "the endpoint holds all {LIMIT} of its file descriptors: {}",
+        open_descriptors(pid)
+    );
+
+    early
+        .write_all(request.as_bytes())
+        .expect("send the claim on the early connection");
+    let status = status_line(&mut early, Duration::from_secs(20));
+    assert!(
+        status.as_deref().is_some_and(|s| s.contains(" 503 ")),
+        "a claim judged without a file descriptor is refused 503, not refunded: {status:?}"
+    );
+    assert!(
+        matches!(server.child.try_wait(), Ok(None)),
+        "the endpoint is still running"
+    );
+
+    drop(idle);
+    drop(early);
+    let mut answer = None;
+    for _ in 0..100 {
+        let json: serde_json::Value = serde_json::from_str(&body).expect("the claim body");
+        let r = c.send_unchecked("POST", "/v1/claims", Some(&a.token), Body::Json(json), &[]);
+        if r.status == 200 {
+            answer = Some(r.json());
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let answer = answer.expect("the endpoint takes the claim again once descriptors are free");
+    assert_eq!(
+        answer["verdict"]["outcome"], "refunded",
+        "the same claim is refunded once descriptors are free: {answer}"
+    );
+    assert_eq!(
+        c.available(&a),
+        available + g["cost"].as_u64().expect("cost"),
+        "refunded exactly once"
+    );
+}

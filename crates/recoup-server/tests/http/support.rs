@@ -169,10 +169,32 @@ impl Process {
         args: &[&str],
         envs: &[(&str, &str)],
     ) -> Self {
+        Self::start_limited(dir, data, args, envs, None)
+    }
+
+    /// As [`Process::start_in`], with at most `nofile` open file descriptors when given (the
+    /// shell's `ulimit -n`, then `exec`: the limit is the server's own).
+    pub fn start_limited(
+        dir: tempfile::TempDir,
+        data: &Path,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        nofile: Option<u32>,
+    ) -> Self {
         let n = std::fs::read_dir(dir.path()).map_or(0, Iterator::count);
         let stdout = dir.path().join(format!("stdout.{n}.log"));
         let stderr = dir.path().join(format!("stderr.{n}.log"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_recoup-server"));
+        let server = env!("CARGO_BIN_EXE_recoup-server");
+        let mut cmd = match nofile {
+            None => Command::new(server),
+            Some(limit) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+                    .arg(server);
+                sh
+            }
+        };
         cmd.arg("--data-dir")
             .arg(data)
             .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
