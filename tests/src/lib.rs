@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod proxy;
+#[cfg(unix)]
+pub mod soak;
 pub mod system;
 
 use std::cell::Cell;
