@@ -1376,3 +1376,91 @@ fn check_charges(d: u32, entries: &[LedgerEntry]) -> Res<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use recoup_core::{GrantId, OpId};
+
+    use super::*;
+
+    fn entry(kind: EntryKind, generation: GenerationId, credits: u64) -> LedgerEntry {
+        LedgerEntry {
+            seq: 0,
+            kind,
+            grant_id: GrantId::new_v7(),
+            generation_id: Some(generation),
+            credits,
+            at: Timestamp::UNIX_EPOCH,
+            op_id: Some(OpId::new_v7()),
+        }
+    }
+
+    #[test]
+    fn a_connection_whose_last_line_is_begin_or_hooked_places_the_kill_inside_a_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("", Place::Outside),
+            (
+                "7 1 commit-begin\n7 1 commit-hooked\n7 1 commit-end\n",
+                Place::Outside,
+            ),
+            ("7 1 commit-begin\n", Place::InHook),
+            (
+                "7 1 commit-begin\n7 1 commit-hooked\n",
+                Place::InCommitWrite,
+            ),
+            // Another connection finished after the first one was cut.
+            (
+                "7 1 commit-begin\n7 2 commit-begin\n7 2 commit-hooked\n7 2 commit-end\n",
+                Place::InHook,
+            ),
+            (
+                "7 1 commit-begin\n7 1 commit-hooked\n7 2 commit-begin\n",
+                Place::InHook,
+            ),
+        ];
+        for (i, (text, want)) in cases.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.trace"));
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(place_of(&path), *want, "trace {text:?}");
+        }
+        assert_eq!(
+            place_of(&dir.path().join("missing.trace")),
+            Place::Outside,
+            "a process that never committed left no trace"
+        );
+    }
+
+    #[test]
+    fn a_generation_captured_twice_or_refunded_twice_or_beyond_its_charge_is_a_breach() {
+        let g = GenerationId::new_v7();
+        let fine = [
+            entry(EntryKind::Hold, g, 4),
+            entry(EntryKind::Capture, g, 4),
+            entry(EntryKind::Refund, g, 4),
+        ];
+        assert!(
+            check_charges(0, &fine).is_ok(),
+            "one capture and one refund of it hold"
+        );
+        let doubled_capture = [
+            entry(EntryKind::Capture, g, 4),
+            entry(EntryKind::Capture, g, 4),
+        ];
+        let doubled_refund = [
+            entry(EntryKind::Capture, g, 8),
+            entry(EntryKind::Refund, g, 4),
+            entry(EntryKind::Refund, g, 4),
+        ];
+        let over_refund = [
+            entry(EntryKind::Capture, g, 4),
+            entry(EntryKind::Refund, g, 5),
+        ];
+        for bad in [&doubled_capture[..], &doubled_refund[..], &over_refund[..]] {
+            assert!(
+                matches!(check_charges(0, bad), Err(Fail::Breach(_))),
+                "a breach is found in {bad:?}"
+            );
+        }
+    }
+}
