@@ -54,8 +54,9 @@ use jiff::Timestamp;
 use recoup_core::rng::{SplitMix64, derive};
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId};
 use recoup_store::{
-    COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV, ClaimOutcome, ClaimQuery, ClaimRecord,
-    ENTRY_PAGE_MAX, EntryKind, EntryQuery, LedgerEntry, Store, StoreError, SyncState,
+    COMMIT_TRACE_AFTER_MS_ENV, COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV, ClaimOutcome,
+    ClaimQuery, ClaimRecord, ENTRY_PAGE_MAX, EntryKind, EntryQuery, LedgerEntry, Store, StoreError,
+    SyncState,
 };
 
 /// The admin token of the soak's endpoint.
@@ -88,6 +89,9 @@ pub struct Config {
     pub endpoint_uptime_ms_max: u64,
     /// `RECOUP_COMMIT_TRACE_DELAY_MS` for the binaries: the pause inside each commit.
     pub commit_delay_ms: u64,
+    /// `RECOUP_COMMIT_TRACE_AFTER_MS` for the binaries: the pause after each commit, before the
+    /// caller's next step (0: none, and no `commit-after` lines).
+    pub commit_after_ms: u64,
     /// Where to keep the data (else a temp dir, removed when the soak passes).
     pub work_dir: Option<PathBuf>,
 }
@@ -104,6 +108,7 @@ impl Config {
             device_kill_delay_ms_max: 40,
             endpoint_uptime_ms_max: 300,
             commit_delay_ms: 3,
+            commit_after_ms: 2,
             work_dir: None,
         }
     }
@@ -119,6 +124,9 @@ pub struct Kills {
     /// Killed while SQLite wrote or synced a commit: a connection's last line was
     /// `commit-hooked` (and none was `commit-begin`).
     pub in_commit_write: u64,
+    /// Killed in the pause after a commit (`RECOUP_COMMIT_TRACE_AFTER_MS`): a connection's last
+    /// line was `commit-end`. Not inside a commit: between a commit and the next step.
+    pub after_commit: u64,
 }
 
 impl Kills {
@@ -320,9 +328,11 @@ struct Counters {
     endpoint_kills: AtomicU64,
     endpoint_in_hook: AtomicU64,
     endpoint_in_write: AtomicU64,
+    endpoint_after: AtomicU64,
     device_kills: AtomicU64,
     device_in_hook: AtomicU64,
     device_in_write: AtomicU64,
+    device_after: AtomicU64,
     stores_checked: AtomicU64,
     cut_present: AtomicU64,
     cut_absent: AtomicU64,
@@ -349,11 +359,13 @@ enum Place {
     Outside,
     InHook,
     InCommitWrite,
+    AfterCommit,
 }
 
 /// Reads a trace file: a connection whose last line is `commit-begin` was cut in the hook, one
-/// whose last line is `commit-hooked` while SQLite wrote the commit.
-fn place_of(trace: &Path) -> Place {
+/// whose last line is `commit-hooked` while SQLite wrote the commit, and (when the binaries
+/// pause after commits, `after`) one whose last line is `commit-end` in that pause.
+fn place_of(trace: &Path, after: bool) -> Place {
     let Ok(text) = std::fs::read_to_string(trace) else {
         return Place::Outside;
     };
@@ -370,6 +382,8 @@ fn place_of(trace: &Path) -> Place {
         Place::InHook
     } else if last.values().any(|w| *w == "commit-hooked") {
         Place::InCommitWrite
+    } else if after && last.values().any(|w| *w == "commit-end") {
+        Place::AfterCommit
     } else {
         Place::Outside
     }
@@ -384,6 +398,7 @@ struct Endpoint {
     port: u16,
     incarnation: u64,
     commit_delay_ms: u64,
+    commit_after_ms: u64,
 }
 
 impl Endpoint {
@@ -431,6 +446,7 @@ impl Endpoint {
             ])
             .env(COMMIT_TRACE_ENV, self.trace())
             .env(COMMIT_TRACE_DELAY_MS_ENV, self.commit_delay_ms.to_string())
+            .env(COMMIT_TRACE_AFTER_MS_ENV, self.commit_after_ms.to_string())
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -544,6 +560,7 @@ impl Soak {
             port,
             incarnation: 0,
             commit_delay_ms: config.commit_delay_ms,
+            commit_after_ms: config.commit_after_ms,
         };
         endpoint.start()?;
         let endpoint_target =
@@ -692,8 +709,11 @@ impl Soak {
             let mut ep = lock(&self.endpoint);
             if ep.kill() {
                 bump(&self.counters.endpoint_kills);
-                let place = place_of(&ep.trace());
-                if place != Place::Outside {
+                let place = place_of(&ep.trace(), self.config.commit_after_ms > 0);
+                if place == Place::AfterCommit {
+                    bump(&self.counters.endpoint_after);
+                }
+                if matches!(place, Place::InHook | Place::InCommitWrite) {
                     match place {
                         Place::InHook => bump(&self.counters.endpoint_in_hook),
                         _ => bump(&self.counters.endpoint_in_write),
@@ -711,29 +731,31 @@ impl Soak {
         Ok(())
     }
 
-    /// The operator: decides every claim waiting for review (approve or reject, at random).
-    fn decide_reviews(&self, rng: &mut SplitMix64) -> usize {
-        let url = lock(&self.endpoint).url();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(5)))
-            .build()
-            .into();
-        let Ok(mut r) = agent
+    /// The review queue as the operator sees it; `None` when the endpoint does not answer.
+    fn review_queue(&self, agent: &ureq::Agent, url: &str) -> Option<Vec<serde_json::Value>> {
+        let mut r = agent
             .get(&format!("{url}/v1/admin/reviews"))
             .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
             .call()
-        else {
-            return 0;
-        };
+            .ok()?;
         if r.status().as_u16() != 200 {
-            return 0;
+            return None;
         }
-        let Ok(items) = r.body_mut().read_json::<serde_json::Value>() else {
+        match r.body_mut().read_json::<serde_json::Value>().ok()? {
+            serde_json::Value::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The operator: decides every claim waiting for review (approve or reject, at random).
+    fn decide_reviews(&self, rng: &mut SplitMix64) -> usize {
+        let url = lock(&self.endpoint).url();
+        let agent = admin_agent();
+        let Some(items) = self.review_queue(&agent, &url) else {
             return 0;
         };
         let mut decided = 0;
-        for item in items.as_array().into_iter().flatten() {
+        for item in &items {
             let (Some(account), Some(claim)) = (
                 item.get("account_id").and_then(|v| v.as_str()),
                 item.get("claim")
@@ -845,6 +867,10 @@ impl Soak {
                 COMMIT_TRACE_DELAY_MS_ENV,
                 self.config.commit_delay_ms.to_string(),
             )
+            .env(
+                COMMIT_TRACE_AFTER_MS_ENV,
+                self.config.commit_after_ms.to_string(),
+            )
             .stdout(stdout)
             .stderr(stderr)
             .spawn()
@@ -859,13 +885,14 @@ impl Soak {
             .map_err(|e| harness(format!("cannot wait for recoup: {e}")))?;
         if status.signal() == Some(SIGKILL) {
             bump(&self.counters.device_kills);
-            let place = place_of(&trace);
+            let place = place_of(&trace, self.config.commit_after_ms > 0);
             match place {
                 Place::InHook => bump(&self.counters.device_in_hook),
                 Place::InCommitWrite => bump(&self.counters.device_in_write),
+                Place::AfterCommit => bump(&self.counters.device_after),
                 Place::Outside => {}
             }
-            if place != Place::Outside {
+            if matches!(place, Place::InHook | Place::InCommitWrite) {
                 verify_store(&device.store_path(), "a device store killed in a commit")?;
                 bump(&self.counters.stores_checked);
             }
@@ -964,7 +991,7 @@ impl Soak {
         let kill = self.kill_plan(rng, true);
         let ended = self.command(d, &args, kill)?;
         if let Ended::Killed(place) = ended {
-            if place != Place::Outside {
+            if matches!(place, Place::InHook | Place::InCommitWrite) {
                 self.check_cut_report(d, claim, place, first)?;
             }
             lock(&self.logs[d]).pending_report = Some((claim, generation, reason));
@@ -1080,6 +1107,20 @@ impl Soak {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        // Nothing is left on the review queue: every claim on it was decided above, so an item
+        // still listed is one already decided (a queue row a kill left behind).
+        let url = lock(&self.endpoint).url();
+        match self.review_queue(&admin_agent(), &url) {
+            Some(items) if items.is_empty() => {}
+            Some(items) => {
+                return breach(format!(
+                    "the review queue still lists {} claims after every one was decided: {}",
+                    items.len(),
+                    serde_json::Value::Array(items)
+                ));
+            }
+            None => return breach("the endpoint does not list its review queue at the end"),
+        }
         // The end's kill is not counted: it stops the endpoint so its files can be read.
         let endpoint_data = {
             let mut ep = lock(&self.endpoint);
@@ -1125,11 +1166,13 @@ impl Soak {
                 total: get(&c.endpoint_kills),
                 in_hook: get(&c.endpoint_in_hook),
                 in_commit_write: get(&c.endpoint_in_write),
+                after_commit: get(&c.endpoint_after),
             },
             device: Kills {
                 total: get(&c.device_kills),
                 in_hook: get(&c.device_in_hook),
                 in_commit_write: get(&c.device_in_write),
+                after_commit: get(&c.device_after),
             },
             stores_checked_after_kills: get(&c.stores_checked),
             cut_reports_present: get(&c.cut_present),
@@ -1149,6 +1192,14 @@ impl Soak {
             elapsed: Duration::ZERO,
         }
     }
+}
+
+fn admin_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into()
 }
 
 fn open(path: &Path) -> Res<Store> {
@@ -1422,10 +1473,21 @@ mod tests {
         for (i, (text, want)) in cases.iter().enumerate() {
             let path = dir.path().join(format!("{i}.trace"));
             std::fs::write(&path, text).unwrap();
-            assert_eq!(place_of(&path), *want, "trace {text:?}");
+            assert_eq!(place_of(&path, false), *want, "trace {text:?}");
         }
+        let after = dir.path().join("after.trace");
+        std::fs::write(
+            &after,
+            "7 1 commit-begin\n7 1 commit-hooked\n7 1 commit-end\n",
+        )
+        .unwrap();
         assert_eq!(
-            place_of(&dir.path().join("missing.trace")),
+            place_of(&after, true),
+            Place::AfterCommit,
+            "with a pause after commits, a last commit-end is a kill in that pause"
+        );
+        assert_eq!(
+            place_of(&dir.path().join("missing.trace"), true),
             Place::Outside,
             "a process that never committed left no trace"
         );

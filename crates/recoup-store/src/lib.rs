@@ -58,7 +58,7 @@ pub use ledger::{
     RefundReceipt, RefundRequest, SweepReport,
 };
 pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
-pub use trace::{COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV};
+pub use trace::{COMMIT_TRACE_AFTER_MS_ENV, COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV};
 // The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay
 // reachable here for the store's callers.
 pub use recoup_api::rows::{
@@ -214,7 +214,7 @@ impl Store {
         let out = f(&tx)?;
         let committed = tx.commit();
         if let Some(t) = &self.trace {
-            t.mark("commit-end");
+            t.committed();
         }
         committed.map_err(|e| error::classify(e, &path))?;
         Ok(out)

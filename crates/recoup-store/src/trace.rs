@@ -8,7 +8,10 @@
 //!   `RECOUP_COMMIT_TRACE_DELAY_MS` milliseconds (so that a kill has a real chance to land there);
 //!   SQLite then writes and syncs the WAL;
 //! - `<pid> <conn> commit-end` once `COMMIT` has returned to the store's write helper (committed, or
-//!   failed and rolled back).
+//!   failed and rolled back);
+//! - with `RECOUP_COMMIT_TRACE_AFTER_MS` set, a pause of that many milliseconds after
+//!   `commit-end`, then `<pid> <conn> commit-after`: a kill there lands after the commit and
+//!   before whatever the caller does next (a flow of two commits, cut between them).
 //!
 //! Each line is one `write(2)` on a file opened with `O_APPEND`: the kernel has it as soon as the
 //! call returns, so a process killed with SIGKILL leaves its last line behind. `<conn>` numbers
@@ -29,6 +32,8 @@ use std::time::Duration;
 pub const COMMIT_TRACE_ENV: &str = "RECOUP_COMMIT_TRACE";
 /// How long the commit hook pauses, in milliseconds (default 0).
 pub const COMMIT_TRACE_DELAY_MS_ENV: &str = "RECOUP_COMMIT_TRACE_DELAY_MS";
+/// How long the store pauses after each commit, in milliseconds (default 0).
+pub const COMMIT_TRACE_AFTER_MS_ENV: &str = "RECOUP_COMMIT_TRACE_AFTER_MS";
 
 /// The trace file of this process, shared by its stores.
 #[derive(Debug)]
@@ -36,6 +41,7 @@ pub(crate) struct CommitTrace {
     file: File,
     pid: u32,
     delay: Duration,
+    after: Duration,
     /// The number the next connection gets.
     next_conn: AtomicU64,
 }
@@ -56,14 +62,17 @@ impl CommitTrace {
             .append(true)
             .open(path)
             .ok()?;
-        let delay_ms = std::env::var(COMMIT_TRACE_DELAY_MS_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
+        let ms = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map_or(Duration::ZERO, Duration::from_millis)
+        };
         Some(Arc::new(Self {
             file,
             pid: std::process::id(),
-            delay: Duration::from_millis(delay_ms),
+            delay: ms(COMMIT_TRACE_DELAY_MS_ENV),
+            after: ms(COMMIT_TRACE_AFTER_MS_ENV),
             next_conn: AtomicU64::new(1),
         }))
     }
@@ -102,6 +111,15 @@ impl ConnTrace {
         self.mark("commit-hooked");
         false
     }
+
+    /// `COMMIT` returned (committed or rolled back): marks the end, then pauses if asked to.
+    pub(crate) fn committed(&self) {
+        self.mark("commit-end");
+        if !self.trace.after.is_zero() {
+            std::thread::sleep(self.trace.after);
+            self.mark("commit-after");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +140,7 @@ mod tests {
             file,
             pid: 42,
             delay: Duration::ZERO,
+            after: Duration::ZERO,
             next_conn: AtomicU64::new(1),
         });
         let first = trace.connection();
@@ -130,8 +149,8 @@ mod tests {
             !first.in_commit(),
             "the hook never turns a commit into a rollback"
         );
-        second.mark("commit-end");
-        first.mark("commit-end");
+        second.committed();
+        first.committed();
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text, "42 1 commit-begin\n42 1 commit-hooked\n42 2 commit-end\n42 1 commit-end\n",

@@ -31,6 +31,9 @@ struct Args {
     /// The pause inside each commit (RECOUP_COMMIT_TRACE_DELAY_MS), in ms.
     #[arg(long, default_value_t = 3)]
     commit_delay_ms: u64,
+    /// The pause after each commit (RECOUP_COMMIT_TRACE_AFTER_MS), in ms; 0 for none.
+    #[arg(long, default_value_t = 2)]
+    commit_after_ms: u64,
     /// Keep the data here (else a temp dir, removed when the soak passes, kept when it fails).
     #[arg(long)]
     work_dir: Option<PathBuf>,
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
     config.devices = args.devices;
     config.endpoint_kill_share = args.endpoint_share;
     config.commit_delay_ms = args.commit_delay_ms;
+    config.commit_after_ms = args.commit_after_ms;
     config.work_dir = args.work_dir;
     println!(
         "recoup-soak: seed {seed}, {} kills, {} devices, binaries in {}",
@@ -90,15 +94,20 @@ fn main() -> ExitCode {
         Ok(r) => {
             println!("PASS seed {}", r.seed);
             println!(
-                "  kills: {} endpoint ({} inside commits: {} in the hook, {} while SQLite wrote), {} device ({} inside commits: {} in the hook, {} while SQLite wrote)",
+                "  kills: {} endpoint ({} inside commits: {} in the hook, {} while SQLite wrote; {} right after a commit)",
                 r.endpoint.total,
                 r.endpoint.inside_commits(),
                 r.endpoint.in_hook,
                 r.endpoint.in_commit_write,
+                r.endpoint.after_commit
+            );
+            println!(
+                "         {} device ({} inside commits: {} in the hook, {} while SQLite wrote; {} right after a commit)",
                 r.device.total,
                 r.device.inside_commits(),
                 r.device.in_hook,
-                r.device.in_commit_write
+                r.device.in_commit_write,
+                r.device.after_commit
             );
             println!(
                 "  stores verified right after a kill inside a commit: {}; reports cut in their commit: {} there, {} absent",
