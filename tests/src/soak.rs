@@ -63,8 +63,12 @@ use recoup_store::{
 const ADMIN_TOKEN: &str = "soak-admin-token";
 /// The SIGKILL signal number.
 const SIGKILL: i32 = 9;
-/// Most sync rounds the end waits for quiescence.
-const QUIESCE_ROUNDS_MAX: u32 = 60;
+/// Most runs of a cut generation at the end.
+const RESUME_TRIES_MAX: u32 = 60;
+/// How long the end waits for quiescence beyond the outbox's longest backoff: a report that
+/// failed often while the endpoint was down waits up to the backoff cap before it is due again,
+/// even for a manual sync, so the end must outwait it.
+const QUIESCE_MARGIN: Duration = Duration::from_secs(60);
 /// Most attempts to start (or restart) the endpoint.
 const START_TRIES_MAX: u32 = 50;
 /// Most claims one listing reads (the store's page bound).
@@ -175,6 +179,8 @@ pub struct Report {
     pub not_refunded: u64,
     /// Sync rounds the end needed to be quiescent.
     pub quiesce_rounds: u32,
+    /// How long the end took to be quiescent (reports backed off wait for their turn).
+    pub quiesce_time: Duration,
     /// From start to the last check.
     pub elapsed: Duration,
 }
@@ -989,16 +995,15 @@ impl Soak {
             claim.to_string(),
         ];
         let kill = self.kill_plan(rng, true);
-        let ended = self.command(d, &args, kill)?;
-        if let Ended::Killed(place) = ended {
-            if matches!(place, Place::InHook | Place::InCommitWrite) {
-                self.check_cut_report(d, claim, place, first)?;
+        let status = match self.command(d, &args, kill)? {
+            Ended::Killed(place) => {
+                if matches!(place, Place::InHook | Place::InCommitWrite) {
+                    self.check_cut_report(d, claim, place, first)?;
+                }
+                lock(&self.logs[d]).pending_report = Some((claim, generation, reason));
+                return Ok(());
             }
-            lock(&self.logs[d]).pending_report = Some((claim, generation, reason));
-            return Ok(());
-        }
-        let Ended::Exited(status) = ended else {
-            return Ok(());
+            Ended::Exited(status) => status,
         };
         let code = self.expect_exit(d, &args, status)?;
         let mut log = lock(&self.logs[d]);
@@ -1072,7 +1077,7 @@ impl Soak {
         let mut rng = SplitMix64::new(derive(self.config.seed, 0xf1a));
         // What the app resumes: generations started with an id are run to their end.
         for d in 0..self.devices.len() {
-            for _ in 0..QUIESCE_ROUNDS_MAX {
+            for _ in 0..RESUME_TRIES_MAX {
                 let pending = lock(&self.logs[d]).pending_generation;
                 let Some((id, feature)) = pending else {
                     break;
@@ -1085,12 +1090,15 @@ impl Soak {
                 ));
             }
         }
+        let quiesce_start = Instant::now();
+        let wait_max = recoup_sync::SyncConfig::default().backoff.cap + QUIESCE_MARGIN;
         let mut rounds = 0;
         loop {
             rounds += 1;
-            if rounds > QUIESCE_ROUNDS_MAX {
+            if quiesce_start.elapsed() > wait_max {
                 return breach(format!(
-                    "not quiescent after {QUIESCE_ROUNDS_MAX} sync rounds: a report has no final answer"
+                    "not quiescent after {rounds} sync rounds in {} s: a report has no final answer",
+                    wait_max.as_secs()
                 ));
             }
             let mut settled = true;
@@ -1105,8 +1113,9 @@ impl Soak {
             if settled && self.devices.iter().all(|d| quiescent(d).unwrap_or(false)) {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(500));
         }
+        let quiesce_time = quiesce_start.elapsed();
         // Nothing is left on the review queue: every claim on it was decided above, so an item
         // still listed is one already decided (a queue row a kill left behind).
         let url = lock(&self.endpoint).url();
@@ -1129,6 +1138,7 @@ impl Soak {
         };
         let mut report = self.report_so_far();
         report.quiesce_rounds = rounds;
+        report.quiesce_time = quiesce_time;
         for (d, device) in self.devices.iter().enumerate() {
             let acknowledged = lock(&self.logs[d]).acknowledged.clone();
             let (refunds, not_refunded) = check_device(device, &endpoint_data, &acknowledged)?;
@@ -1189,6 +1199,7 @@ impl Soak {
             refunds: 0,
             not_refunded: 0,
             quiesce_rounds: 0,
+            quiesce_time: Duration::ZERO,
             elapsed: Duration::ZERO,
         }
     }

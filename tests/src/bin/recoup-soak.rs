@@ -126,10 +126,11 @@ fn main() -> ExitCode {
             );
             println!("  refusals by code: {:?}", r.refusals);
             println!(
-                "  at the end: {} refunded, {} not refunded, quiescent after {} sync rounds; elapsed {:.1} s",
+                "  at the end: {} refunded, {} not refunded, quiescent after {} sync rounds ({:.1} s); elapsed {:.1} s",
                 r.refunds,
                 r.not_refunded,
                 r.quiesce_rounds,
+                r.quiesce_time.as_secs_f64(),
                 r.elapsed.as_secs_f64()
             );
             ExitCode::SUCCESS
