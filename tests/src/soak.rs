@@ -307,22 +307,24 @@ struct Binaries {
 
 impl Binaries {
     fn find(dir: &Path) -> Result<Self, SoakError> {
-        let release = dir.ends_with("release");
-        let look = |name: &str, package: &str| {
-            let path = dir.join(name);
-            if path.exists() {
-                Ok(path)
-            } else {
-                let profile = if release { " --release" } else { "" };
-                Err(SoakError::MissingBinary {
-                    path,
-                    build: format!("cargo build{profile} -p {package}"),
-                })
-            }
+        let recoup = dir.join("recoup");
+        let server = dir.join("recoup-server");
+        let missing: Vec<(&PathBuf, &str)> = [(&recoup, "recoup-cli"), (&server, "recoup-server")]
+            .into_iter()
+            .filter(|(path, _)| !path.exists())
+            .collect();
+        let Some((path, _)) = missing.first() else {
+            return Ok(Self { recoup, server });
         };
-        Ok(Self {
-            recoup: look("recoup", "recoup-cli")?,
-            server: look("recoup-server", "recoup-server")?,
+        let profile = if dir.ends_with("release") {
+            " --release"
+        } else {
+            ""
+        };
+        let packages: Vec<String> = missing.iter().map(|(_, p)| format!("-p {p}")).collect();
+        Err(SoakError::MissingBinary {
+            path: (*path).clone(),
+            build: format!("cargo build{profile} {}", packages.join(" ")),
         })
     }
 }

@@ -135,6 +135,10 @@ fn main() -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(e @ recoup_tests::soak::SoakError::MissingBinary { .. }) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("FAIL: {e}");
             eprintln!("replay: recoup-soak --kills {} --seed {seed}", args.kills);
