@@ -5,6 +5,7 @@
 mod architecture;
 mod error_codes;
 mod seed_table;
+mod soak;
 mod system_crash;
 mod system_faults;
 mod system_seed;

@@ -5,6 +5,8 @@
 
 pub mod disk;
 pub mod proxy;
+#[cfg(unix)]
+pub mod soak;
 pub mod system;
 
 use std::cell::Cell;

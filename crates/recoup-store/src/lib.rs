@@ -37,6 +37,7 @@ mod generations;
 mod ledger;
 mod replica;
 mod schema;
+mod trace;
 
 use std::path::Path;
 
@@ -57,6 +58,7 @@ pub use ledger::{
     RefundReceipt, RefundRequest, SweepReport,
 };
 pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
+pub use trace::{COMMIT_TRACE_AFTER_MS_ENV, COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV};
 // The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay
 // reachable here for the store's callers.
 pub use recoup_api::rows::{
@@ -78,6 +80,8 @@ pub struct Store {
     path: String,
     policy_cache: std::cell::RefCell<Option<(i64, recoup_core::Policy)>>,
     prices_cache: std::cell::RefCell<Option<(i64, recoup_core::PriceList)>>,
+    /// The opt-in commit trace (see `trace`); `None` unless `RECOUP_COMMIT_TRACE` is set.
+    trace: Option<trace::ConnTrace>,
 }
 
 impl std::fmt::Debug for Store {
@@ -123,11 +127,20 @@ impl Store {
                 }
                 Err(e) => return Err(e),
                 Ok(()) => {
+                    // Installed after the migrations, so that every traced commit is one of
+                    // `write`'s, which marks its end.
+                    let trace = trace::CommitTrace::installed().map(|t| t.connection());
+                    if let Some(t) = &trace {
+                        let t = t.clone();
+                        conn.commit_hook(Some(move || t.in_commit()))
+                            .map_err(|e| error::classify(e, &path))?;
+                    }
                     return Ok(Self {
                         conn,
                         path,
                         policy_cache: std::cell::RefCell::new(None),
                         prices_cache: std::cell::RefCell::new(None),
+                        trace,
                     });
                 }
             }
@@ -207,7 +220,11 @@ impl Store {
             StoreError::Sqlite(inner) => error::classify(inner, &path),
             other => other,
         })?;
-        tx.commit().map_err(|e| error::classify(e, &path))?;
+        let committed = tx.commit();
+        if let Some(t) = &self.trace {
+            t.committed();
+        }
+        committed.map_err(|e| error::classify(e, &path))?;
         Ok(out)
     }
 

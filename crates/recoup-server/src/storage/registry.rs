@@ -188,6 +188,19 @@ impl Registry {
         Ok(out)
     }
 
+    /// The claims of one account on the review queue.
+    pub(crate) fn queued_claims(&self, account: Uuid) -> Result<Vec<Uuid>, AppError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT claim_id FROM reviews WHERE account_id = ?1")?;
+        let rows = stmt.query_map([account.as_bytes()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(uuid_from(&row?)?);
+        }
+        Ok(out)
+    }
+
     pub(crate) fn unqueue_review(&self, account: Uuid, claim: Uuid) -> Result<(), AppError> {
         self.conn.execute(
             "DELETE FROM reviews WHERE account_id = ?1 AND claim_id = ?2",

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use jiff::Timestamp;
 use recoup_core::{ClaimId, GenerationId, Policy};
 use recoup_store::{
-    AccountBalance, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord, GrantRecord,
-    GrantRequest, StartGeneration, Store, SubmitClaim,
+    AccountBalance, ChangePage, ClaimOutcome, ClaimRecord, FinishGeneration, GenerationRecord,
+    GrantRecord, GrantRequest, StartGeneration, Store, StoreError, SubmitClaim,
 };
 use uuid::Uuid;
 
@@ -114,8 +114,12 @@ impl SqliteStorage {
 /// Puts back on the review queue every claim an account's ledger has in review but the queue
 /// lacks. A claim is committed in review in the account's store and queued in the registry in
 /// two transactions; an endpoint stopped between the two (a crash, a kill) left the claim out
-/// of `GET /v1/admin/reviews` forever. Run at start-up, before any request; idempotent (a
-/// queued claim keeps its row and its place). Opens each account's ledger once, briefly.
+/// of `GET /v1/admin/reviews` forever. The other way round too: a decision is committed in the
+/// account's store and unqueued in the registry in two transactions, and an endpoint stopped
+/// between them left the decided claim on the queue for good (found by the crash soak), so a
+/// queued claim the ledger no longer has in review is taken off. Run at start-up, before any
+/// request; idempotent (a queued claim keeps its row and its place). Opens each account's
+/// ledger once, briefly.
 fn requeue_reviews(
     registry: &Registry,
     accounts_dir: &Path,
@@ -128,7 +132,18 @@ fn requeue_reviews(
         if !path.exists() {
             continue;
         }
-        let in_review = Store::open(&path)?.claims_in_review(REQUEUE_CLAIMS_MAX)?;
+        let store = Store::open(&path)?;
+        for queued in registry.queued_claims(account)? {
+            let decided = match store.claim(ClaimId(queued)) {
+                Ok(c) => c.outcome != Some(ClaimOutcome::InReview),
+                Err(StoreError::NotFound { .. }) => true,
+                Err(e) => return Err(e.into()),
+            };
+            if decided {
+                registry.unqueue_review(account, queued)?;
+            }
+        }
+        let in_review = store.claims_in_review(REQUEUE_CLAIMS_MAX)?;
         let ids: Vec<Uuid> = in_review.iter().map(|c| c.claim_id.0).collect();
         if !ids.is_empty() {
             registry.queue_reviews(account, &ids, now)?;

@@ -310,6 +310,70 @@ fn the_review_queue_can_lose_a_claim_a_claim_in_review_missing_from_the_queue_is
     drop(dir);
 }
 
+/// Found by the crash soak (docs/crash-soak.md): a review decision is committed in the account's
+/// store and taken off the queue in the registry, two transactions; an endpoint killed between
+/// the two kept the decided claim on the queue for good: listed first forever, refused when
+/// decided again, and enough of them (the listing shows 200) would hide every real one.
+#[test]
+fn a_decided_claim_left_on_the_review_queue_by_a_crash_is_taken_off_at_start() {
+    let p = Process::start(
+        &["--sandbox", "--failure-rate", "0", "--bad-rate", "0"],
+        &[],
+    );
+    let c = &p.client;
+    let a = c.account();
+    let g = c.generate(&a, "virtual_model", "web");
+    let claim = Uuid::now_v7();
+    let r = c
+        .post(
+            "/v1/claims",
+            Some(&a.token),
+            claim_body(claim, &g, "the face looks wrong"),
+        )
+        .ok("a claim on a usable output");
+    assert_eq!(
+        r["verdict"]["outcome"], "in_review",
+        "a usable output goes to review: {r}"
+    );
+    c.post(
+        &format!("/v1/admin/reviews/{}/{claim}", a.id),
+        Some(ADMIN),
+        json!({"approve": true}),
+    )
+    .ok("the operator approves it");
+    let data = p.dir_path().join("data");
+    let (_, _, dir) = p.stop_keep();
+
+    // The crash between the two commits: the decision is in the account's store, the queue row
+    // was never deleted.
+    let registry = rusqlite::Connection::open(data.join("server.sqlite3")).expect("registry");
+    registry
+        .execute(
+            "INSERT INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, 0)",
+            rusqlite::params![a.id.as_bytes(), claim.as_bytes()],
+        )
+        .expect("put the queue row back");
+    drop(registry);
+
+    let p = Process::start_in(
+        tempfile::tempdir().expect("tempdir"),
+        &data,
+        &["--sandbox"],
+        &[],
+    );
+    let queue = p
+        .client
+        .get("/v1/admin/reviews", Some(ADMIN))
+        .ok("the review queue");
+    assert_eq!(
+        queue,
+        json!([]),
+        "after the restart the queue holds no claim that was already decided"
+    );
+    drop(p);
+    drop(dir);
+}
+
 #[test]
 fn expires_in_days_u32_max_is_refused_not_never_expires() {
     let server = Server::start();
