@@ -152,6 +152,11 @@ pub enum AdminCommand {
         #[arg(long)]
         bad_rate: f64,
     },
+    /// The generation service's keys: create, list, revoke.
+    Providers {
+        #[command(subcommand)]
+        command: crate::admin::providers::ProvidersCommand,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,7 @@ mod error;
 mod filter;
 mod generations;
 mod ledger;
+mod outputs;
 mod replica;
 mod schema;
 
@@ -56,6 +57,7 @@ pub use ledger::{
     DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRequest, REFUND_REGRANT_TTL_SECS,
     RefundReceipt, RefundRequest, SweepReport,
 };
+pub use outputs::{CaptureOutput, OUTPUT_FIELD_LEN_MAX, OutputRecord};
 pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
 // The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay
 // reachable here for the store's callers.
