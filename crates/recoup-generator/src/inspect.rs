@@ -1067,4 +1067,43 @@ mod tests {
             prop_assert!(!got.detail.is_empty(), "a detail is always given");
         }
     }
+
+    fn jpeg(img: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_jpeg_is_decoded_and_judged_like_a_png() {
+        let shot = image::load_from_memory(good_png()).unwrap().into_rgb8();
+        let fine = jpeg(&shot);
+        assert_eq!(sniff(&fine), Some("image/jpeg"), "sniffed as JPEG");
+        assert_eq!(
+            inspect(&fine).verdict,
+            Verdict::Usable,
+            "a product shot as JPEG"
+        );
+        let blank = jpeg(&RgbImage::from_pixel(320, 240, Rgb([250, 250, 250])));
+        assert_eq!(
+            inspect(&blank).verdict,
+            Verdict::Blank,
+            "one colour as JPEG"
+        );
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_truncated() {
+        let shot = image::load_from_memory(good_png()).unwrap().into_rgb8();
+        let fine = jpeg(&shot);
+        for cut in [fine.len() / 2, fine.len() - 1] {
+            assert_eq!(
+                inspect(&fine[..cut]).verdict,
+                Verdict::Truncated,
+                "cut at {cut} of {}",
+                fine.len()
+            );
+        }
+    }
 }

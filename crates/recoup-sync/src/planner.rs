@@ -568,7 +568,7 @@ mod tests {
             .iter()
             .map(|&c| {
                 let expect = match c {
-                    ErrorCode::Unauthorized => "unauthorized",
+                    ErrorCode::Unauthorized | ErrorCode::WrongCredential => "unauthorized",
                     _ if c.http_status() >= 500 || c.http_status() == 429 => "retry",
                     _ => "alone",
                 };
