@@ -155,7 +155,24 @@ pub enum AdminCommand {
     /// The generation service's keys: create, list, revoke.
     Providers {
         #[command(subcommand)]
-        command: crate::admin::providers::ProvidersCommand,
+        command: ProvidersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Register a provider (the product's generation service); prints its key, once.
+    Create {
+        /// A name for people.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the providers (never their keys).
+    List,
+    /// Revoke a provider's key, at once.
+    Revoke {
+        /// The provider.
+        provider_id: Uuid,
     },
 }
 

@@ -1,32 +1,13 @@
 //! `recoup admin providers`: the generation service's keys (register one, list them, revoke
 //! one). A key is printed once, when it is made.
 
-use clap::Subcommand;
-use uuid::Uuid;
-
 use super::Admin;
+use crate::args::ProvidersCommand;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 
 /// Longest provider name, in bytes (the endpoint's bound, checked here before sending).
 const NAME_LEN_MAX: usize = recoup_api::PROVIDER_NAME_LEN_MAX;
-
-#[derive(Debug, Subcommand)]
-pub enum ProvidersCommand {
-    /// Register a provider (the product's generation service); prints its key, once.
-    Create {
-        /// A name for people.
-        #[arg(long)]
-        name: String,
-    },
-    /// List the providers (never their keys).
-    List,
-    /// Revoke a provider's key, at once.
-    Revoke {
-        /// The provider.
-        provider_id: Uuid,
-    },
-}
 
 pub(super) fn run(admin: &Admin, command: ProvidersCommand) -> Result<Output> {
     match command {
