@@ -8,5 +8,6 @@ mod seed_table;
 mod soak;
 mod system_crash;
 mod system_faults;
+mod system_provider;
 mod system_seed;
 mod system_storage;

@@ -65,6 +65,17 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug; retry later.
     Internal,
+    /// A valid credential of another kind for this route (an account token on a provider
+    /// route, a provider key on an account or admin route, the admin token on a provider route).
+    WrongCredential,
+    /// The provider sent an output whose media type is not one the endpoint keeps.
+    UnsupportedMediaType,
+    /// The generation already failed technically: it cannot get an output now.
+    AlreadyFailed,
+    /// The generation already has its output: it cannot fail now.
+    AlreadySucceeded,
+    /// The generation already has another output (other bytes or media type).
+    OutputConflict,
 
     // What only the device says.
     /// The network is switched off on this device.
@@ -132,7 +143,7 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         use ErrorCode as C;
         match self {
-            C::Unauthorized => 401,
+            C::Unauthorized | C::WrongCredential => 401,
             C::NotFound => 404,
             C::InvalidInput | C::InvalidDocument => 400,
             C::InvalidDetails => 422,
@@ -141,7 +152,11 @@ impl ErrorCode {
             | C::InvalidState
             | C::AlreadyClaimed
             | C::GenerationNotFinished
-            | C::TechnicalFailure => 409,
+            | C::TechnicalFailure
+            | C::AlreadyFailed
+            | C::AlreadySucceeded
+            | C::OutputConflict => 409,
+            C::UnsupportedMediaType => 415,
             C::InsufficientCredits => 402,
             C::PayloadTooLarge => 413,
             C::RateLimited => 429,
@@ -189,6 +204,10 @@ impl ErrorCode {
             | C::AlreadyClaimed
             | C::GenerationNotFinished
             | C::TechnicalFailure
+            | C::AlreadyFailed
+            | C::AlreadySucceeded
+            | C::OutputConflict
+            | C::UnsupportedMediaType
             | C::PayloadTooLarge
             | C::SandboxOnly
             | C::InvalidDocument
@@ -203,6 +222,7 @@ impl ErrorCode {
             | C::BadAnswer
             | C::NotReady => 3,
             C::Unauthorized
+            | C::WrongCredential
             | C::NotLinked
             | C::PolicyKeyMismatch
             | C::Credentials

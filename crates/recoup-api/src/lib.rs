@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod provider;
 pub mod rows;
 mod signed;
 
@@ -23,6 +24,11 @@ use uuid::Uuid;
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
 
 pub use error::ErrorCode;
+pub use provider::{
+    FAILURE_REASON_LEN_MAX, OUTPUT_BYTES_MAX, OUTPUT_MEDIA_TYPES, OutputFindings, OutputView,
+    PROVIDER_NAME_LEN_MAX, ProviderCreate, ProviderCreated, ProviderFailure, ProviderGeneration,
+    ProviderGenerationView, ProviderView, output_extension, output_media_type,
+};
 pub use rows::{
     AccountBalance, Change, ClaimOutcome, ClaimRecord, ClaimSummary, GenerationRecord, GrantRecord,
     GrantTerms, LedgerEntry, RefundRow, Settlement, SyncState, Verdict,

@@ -3,6 +3,8 @@
 //! and the sandbox's test clocks and generator. Nothing here opens or creates a data dir: these
 //! commands talk to the endpoint only.
 
+pub mod providers;
+
 use std::path::Path;
 
 use uuid::Uuid;
@@ -93,6 +95,7 @@ pub fn run(args: AdminArgs) -> Result<Output> {
                 bad_rate,
             },
         ),
+        AdminCommand::Providers { command } => providers::run(&admin, command),
     }
 }
 

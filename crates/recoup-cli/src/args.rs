@@ -152,6 +152,28 @@ pub enum AdminCommand {
         #[arg(long)]
         bad_rate: f64,
     },
+    /// The generation service's keys: create, list, revoke.
+    Providers {
+        #[command(subcommand)]
+        command: ProvidersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCommand {
+    /// Register a provider (the product's generation service); prints its key, once.
+    Create {
+        /// A name for people.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the providers (never their keys).
+    List,
+    /// Revoke a provider's key, at once.
+    Revoke {
+        /// The provider.
+        provider_id: Uuid,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,7 @@ use image::{AnimationDecoder, ImageDecoder, ImageError, ImageFormat, ImageReader
 use serde::{Deserialize, Serialize};
 
 /// Inputs longer than this are refused (as [`Verdict::Corrupt`]) without being decoded.
-pub const INSPECT_BYTES_MAX: usize = 20 * 1024 * 1024;
+pub const INSPECT_BYTES_MAX: usize = 25 * 1024 * 1024;
 /// Widths or heights above this are refused (as [`Verdict::Corrupt`]) before any pixel is
 /// decoded: decompression-bomb safety.
 /// 4096² RGBA is 64 MiB decoded, the most one inspection holds at once.
@@ -54,9 +54,10 @@ pub enum Verdict {
     Usable,
     /// (Almost) every pixel the same colour, in every frame.
     Blank,
-    /// Not a decodable PNG or GIF, unknown format, or refused as too large.
+    /// Not a decodable PNG, JPEG or GIF, not a whole MP4 or WebM container, an unknown format,
+    /// or refused as too large.
     Corrupt,
-    /// A PNG or GIF that stops before its end.
+    /// A PNG, JPEG, GIF, MP4 or WebM that stops before its end.
     Truncated,
     /// Decodes, but is uniform random pixels.
     Noise,
@@ -105,7 +106,7 @@ pub struct Inspection {
 }
 
 impl Inspection {
-    fn new(verdict: Verdict, detail: impl Into<String>) -> Self {
+    pub(crate) fn new(verdict: Verdict, detail: impl Into<String>) -> Self {
         Self {
             verdict,
             detail: detail.into(),
@@ -115,6 +116,27 @@ impl Inspection {
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 const GIF_SIGNATURES: [&[u8]; 2] = [b"GIF87a", b"GIF89a"];
+const JPEG_SIGNATURE: &[u8] = b"\xff\xd8\xff";
+const JPEG_END: &[u8] = b"\xff\xd9";
+const WEBM_SIGNATURE: &[u8] = b"\x1a\x45\xdf\xa3";
+
+/// The media type `bytes` are, by their signature: `image/png`, `image/jpeg`, `image/gif`,
+/// `video/mp4` or `video/webm`; `None` for anything else. Only the signature is looked at.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(PNG_SIGNATURE) {
+        Some("image/png")
+    } else if bytes.starts_with(JPEG_SIGNATURE) {
+        Some("image/jpeg")
+    } else if GIF_SIGNATURES.iter().any(|s| bytes.starts_with(s)) {
+        Some("image/gif")
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        Some("video/mp4")
+    } else if bytes.starts_with(WEBM_SIGNATURE) {
+        Some("video/webm")
+    } else {
+        None
+    }
+}
 
 /// Decides whether `bytes` (a generated PNG or GIF) is clearly unusable. Never panics; the work
 /// is bounded by [`INSPECT_BYTES_MAX`], [`INSPECT_DIMENSION_MAX`] and [`INSPECT_PIXELS_MAX`].
@@ -138,11 +160,15 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
             ),
         );
     }
-    if bytes.starts_with(PNG_SIGNATURE) {
-        inspect_png(bytes)
-    } else if GIF_SIGNATURES.iter().any(|s| bytes.starts_with(s)) {
-        inspect_gif(bytes)
-    } else if bytes.len() >= 4
+    match sniff(bytes) {
+        Some("image/png") => return inspect_png(bytes),
+        Some("image/jpeg") => return inspect_jpeg(bytes),
+        Some("image/gif") => return inspect_gif(bytes),
+        Some("video/mp4") => return crate::container::inspect_mp4(bytes),
+        Some("video/webm") => return crate::container::inspect_webm(bytes),
+        _ => {}
+    }
+    if bytes.len() >= 4
         && (PNG_SIGNATURE.starts_with(bytes) || GIF_SIGNATURES.iter().any(|s| s.starts_with(bytes)))
     {
         Inspection::new(
@@ -153,7 +179,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
         Inspection::new(
             Verdict::Corrupt,
             format!(
-                "not a PNG or GIF ({} bytes starting {})",
+                "not a PNG, JPEG, GIF, MP4 or WebM ({} bytes starting {})",
                 bytes.len(),
                 hex_prefix(bytes)
             ),
@@ -360,6 +386,41 @@ fn inspect_png(bytes: &[u8]) -> Inspection {
     Inspection::new(
         verdict,
         format!("{width}×{height} PNG: {why} ({})", stats.numbers()),
+    )
+}
+
+/// A JPEG must end with its end-of-image marker (trailing zero padding aside): the decoder
+/// would fill a cut-off scan with grey instead of failing.
+fn inspect_jpeg(bytes: &[u8]) -> Inspection {
+    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    if !bytes[..end].ends_with(JPEG_END) {
+        return Inspection::new(
+            Verdict::Truncated,
+            format!(
+                "JPEG ends after {} bytes without its end-of-image marker",
+                bytes.len()
+            ),
+        );
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), ImageFormat::Jpeg);
+    reader.limits(limits());
+    let decoder = match reader.into_decoder() {
+        Ok(d) => d,
+        Err(e) => return decode_failure("JPEG", &e),
+    };
+    let (width, height) = decoder.dimensions();
+    if let Some(refusal) = dimension_refusal("JPEG", width, height) {
+        return refusal;
+    }
+    let img = match image::DynamicImage::from_decoder(decoder) {
+        Ok(img) => img.into_rgba8(),
+        Err(e) => return decode_failure("JPEG", &e),
+    };
+    let stats = FrameStats::measure(img.as_raw(), img.width(), img.height());
+    let (verdict, why) = stats.classify();
+    Inspection::new(
+        verdict,
+        format!("{width}×{height} JPEG: {why} ({})", stats.numbers()),
     )
 }
 
@@ -1004,6 +1065,45 @@ mod tests {
             }
             let got = inspect(&bytes);
             prop_assert!(!got.detail.is_empty(), "a detail is always given");
+        }
+    }
+
+    fn jpeg(img: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Jpeg)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_jpeg_is_decoded_and_judged_like_a_png() {
+        let shot = image::load_from_memory(good_png()).unwrap().into_rgb8();
+        let fine = jpeg(&shot);
+        assert_eq!(sniff(&fine), Some("image/jpeg"), "sniffed as JPEG");
+        assert_eq!(
+            inspect(&fine).verdict,
+            Verdict::Usable,
+            "a product shot as JPEG"
+        );
+        let blank = jpeg(&RgbImage::from_pixel(320, 240, Rgb([250, 250, 250])));
+        assert_eq!(
+            inspect(&blank).verdict,
+            Verdict::Blank,
+            "one colour as JPEG"
+        );
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_truncated() {
+        let shot = image::load_from_memory(good_png()).unwrap().into_rgb8();
+        let fine = jpeg(&shot);
+        for cut in [fine.len() / 2, fine.len() - 1] {
+            assert_eq!(
+                inspect(&fine[..cut]).verdict,
+                Verdict::Truncated,
+                "cut at {cut} of {}",
+                fine.len()
+            );
         }
     }
 }

@@ -8,7 +8,9 @@
 //!   GIF for `video_generator`; or, on request, a deliberately bad one ([`Quality::Blank`],
 //!   [`Quality::Noise`], [`Quality::Truncated`]). [`pick_quality`] and [`pick_failure`] draw
 //!   those outcomes from a seed at a given rate.
-//! - [`inspect`] decodes any output (within hard bounds) and gives a [`Verdict`]: `usable`, or
+//! - [`inspect`] decodes a PNG, JPEG or GIF output (within hard bounds), or walks an MP4 or
+//!   WebM container's structure without decoding frames (no video decoder: an intact video
+//!   is `usable` and goes to a person), and gives a [`Verdict`]: `usable`, or
 //!   one of the clearly unusable kinds (`blank`, `corrupt`, `truncated`, `noise`) with a
 //!   [detail](Inspection::detail) that names the measured numbers.
 //!
@@ -39,6 +41,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod container;
 mod draw;
 mod generate;
 mod inspect;
@@ -51,5 +54,5 @@ pub use generate::{
 };
 pub use inspect::{
     BLANK_STD_MAX, INSPECT_ALLOC_MAX, INSPECT_BYTES_MAX, INSPECT_DIMENSION_MAX, INSPECT_PIXELS_MAX,
-    Inspection, NOISE_HISTOGRAM_ENTROPY_MIN, NOISE_NEIGHBOUR_DIFF_MIN, Verdict, inspect,
+    Inspection, NOISE_HISTOGRAM_ENTROPY_MIN, NOISE_NEIGHBOUR_DIFF_MIN, Verdict, inspect, sniff,
 };

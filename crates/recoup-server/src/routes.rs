@@ -5,6 +5,8 @@
 mod admin;
 mod claims;
 mod generations;
+mod provider;
+mod provider_admin;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -14,7 +16,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router, routing::get, routing::post, routing::put};
+use axum::{Extension, Json, Router, routing::delete, routing::get, routing::post, routing::put};
 use jiff::SignedDuration;
 use recoup_api::{AccountCreated, AccountView, ChangesAnswer, ErrorCode, Health};
 use recoup_core::{Clock, GrantKind, OpId};
@@ -29,6 +31,8 @@ use crate::wire;
 use admin::{admin_grant, advance_clock, publish_policy, review, reviews, set_generator};
 use claims::{claim, claim_batch};
 use generations::{generate, output};
+use provider::{failure, output as provider_output, start as provider_start};
+use provider_admin::{PROVIDER_KEY_PREFIX, create_provider, providers, revoke_provider};
 
 type AppResult<T> = Result<T, AppError>;
 type Shared = State<Arc<AppState>>;
@@ -52,6 +56,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/accounts/{account}/grants"),
     ("POST", "/v1/admin/accounts/{account}/clock"),
     ("PUT", "/v1/admin/generator"),
+    ("POST", "/v1/admin/providers"),
+    ("GET", "/v1/admin/providers"),
+    ("DELETE", "/v1/admin/providers/{id}"),
+    ("POST", "/v1/provider/generations"),
+    ("PUT", "/v1/provider/generations/{id}/output"),
+    ("POST", "/v1/provider/generations/{id}/failure"),
 ];
 
 /// Every route (each one listed in [`ROUTES`]).
@@ -73,6 +83,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/accounts/{account}/grants", post(admin_grant))
         .route("/v1/admin/accounts/{account}/clock", post(advance_clock))
         .route("/v1/admin/generator", put(set_generator))
+        .route("/v1/admin/providers", post(create_provider).get(providers))
+        .route("/v1/admin/providers/{id}", delete(revoke_provider))
+        .route("/v1/provider/generations", post(provider_start))
+        .route("/v1/provider/generations/{id}/output", put(provider_output))
+        .route("/v1/provider/generations/{id}/failure", post(failure))
         .with_state(state)
 }
 
@@ -98,17 +113,52 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The account a request's bearer token belongs to, admitted by the rate limiter.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
-    let account = state
-        .storage
-        .authenticate(TokenHash::of(token))
-        .await?
-        .ok_or_else(AppError::unauthorized)?;
+    let hash = TokenHash::of(token);
+    let Some(account) = state.storage.authenticate(hash).await? else {
+        // Looked up only when the token is no account's: a known kind gets a precise refusal.
+        if state.storage.provider_by_key(hash).await?.is_some() {
+            return Err(wrong_credential("a provider key is not an account token"));
+        }
+        return Err(AppError::unauthorized());
+    };
     state.admit(account.id)?;
     Ok(account)
 }
 
+fn wrong_credential(what: &str) -> AppError {
+    AppError::api(
+        ErrorCode::WrongCredential,
+        format!("{what}: this route takes another kind of credential (see docs/openapi.yaml)"),
+    )
+}
+
+/// The provider a request's bearer key belongs to (provider routes take nothing else),
+/// admitted by the rate limiter.
+async fn provider(state: &AppState, headers: &HeaderMap) -> AppResult<Uuid> {
+    let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    let hash = TokenHash::of(token);
+    if let Some(provider) = state.storage.provider_by_key(hash).await? {
+        state.admit(provider)?;
+        return Ok(provider);
+    }
+    if hash == state.admin_token_hash {
+        return Err(wrong_credential("the admin token is not a provider key"));
+    }
+    if state.storage.authenticate(hash).await?.is_some() {
+        return Err(wrong_credential("an account token is not a provider key"));
+    }
+    Err(AppError::unauthorized())
+}
+
 fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    if token.starts_with(&format!("{PROVIDER_KEY_PREFIX}_"))
+        && TokenHash::of(token) != state.admin_token_hash
+    {
+        return Err(wrong_credential(
+            "a provider key is not an admin credential",
+        ));
+    }
     if TokenHash::of(token) != state.admin_token_hash {
         return Err(AppError::api(
             ErrorCode::Unauthorized,
@@ -142,8 +192,12 @@ async fn account_offset(state: &AppState, account: Uuid) -> AppResult<i64> {
 /// a wrong token is answered 401 without its body being read (an audit had 1 MiB bodies read
 /// for requests refused afterwards).
 async fn read_body(body: axum::body::Body) -> AppResult<Bytes> {
+    read_body_max(body, recoup_api::BODY_BYTES_MAX).await
+}
+
+/// [`read_body`] with another limit: only a provider's output upload takes more.
+async fn read_body_max(body: axum::body::Body, limit: usize) -> AppResult<Bytes> {
     use http_body_util::BodyExt;
-    let limit = recoup_api::BODY_BYTES_MAX;
     match http_body_util::Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(AppError::api(

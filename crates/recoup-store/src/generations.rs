@@ -94,6 +94,31 @@ pub struct HistoryPage {
     pub next: Option<GenerationId>,
 }
 
+/// Captures a running generation's hold and marks it succeeded with `output_ref`: the one
+/// capture path, shared by a plain finish and a capture with its output record.
+pub(crate) fn capture(
+    tx: &rusqlite::Transaction<'_>,
+    op_id: OpId,
+    id: GenerationId,
+    output_ref: Option<&str>,
+    now_ms: i64,
+) -> Result<()> {
+    let g = load(tx, id)?;
+    let charged = settle(tx, Some(op_id), id, EntryKind::Capture, now_ms)?;
+    assert_eq!(charged, g.cost, "a capture charges exactly the held cost");
+    tx.prepare_cached(
+        "UPDATE generations SET status = 'succeeded', charged = ?2, finished_at = ?3,
+             output_ref = ?4 WHERE generation_id = ?1",
+    )?
+    .execute(params![
+        id.as_bytes(),
+        sql_credits(charged)?,
+        now_ms,
+        output_ref
+    ])?;
+    Ok(())
+}
+
 const SELECT: &str = "SELECT g.generation_id, g.feature, g.platform, g.surface, g.media_kind, g.status,
         g.failure, g.cost, g.charged, g.price_version, g.started_at, g.finished_at,
         g.hold_expires_at, g.output_ref,
@@ -264,17 +289,12 @@ impl Store {
             // already settled, never applied on top of the release. Being an error, the whole
             // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
             sweep(tx, now)?;
-            let g = load(tx, id)?;
+            // An unknown generation is refused as not found before anything else.
+            load(tx, id)?;
             let now_ms = ms(now);
             match &req.outcome {
                 Outcome::Succeeded { output_ref } => {
-                    let charged = settle(tx, Some(req.op_id), id, EntryKind::Capture, now_ms)?;
-                    assert_eq!(charged, g.cost, "a capture charges exactly the held cost");
-                    tx.prepare_cached(
-                        "UPDATE generations SET status = 'succeeded', charged = ?2, finished_at = ?3,
-                             output_ref = ?4 WHERE generation_id = ?1",
-                    )?
-                    .execute(params![id.as_bytes(), sql_credits(charged)?, now_ms, output_ref])?;
+                    capture(tx, req.op_id, id, output_ref.as_deref(), now_ms)?;
                 }
                 Outcome::Failed { error } => {
                     settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;

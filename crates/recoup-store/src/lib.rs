@@ -35,6 +35,7 @@ mod error;
 mod filter;
 mod generations;
 mod ledger;
+mod outputs;
 mod replica;
 mod schema;
 mod trace;
@@ -57,6 +58,7 @@ pub use ledger::{
     DailyFlow, ENTRY_PAGE_MAX, EntryKind, EntryQuery, GrantRequest, REFUND_REGRANT_TTL_SECS,
     RefundReceipt, RefundRequest, SweepReport,
 };
+pub use outputs::{CaptureOutput, OUTPUT_FIELD_LEN_MAX, OutputRecord};
 pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
 pub use trace::{COMMIT_TRACE_AFTER_MS_ENV, COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV};
 // The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay

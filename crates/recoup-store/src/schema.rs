@@ -203,12 +203,26 @@ CREATE TRIGGER changes_claim_update AFTER UPDATE OF outcome, outcome_code, refun
 END;
 "#;
 
+/// Version 2: the outputs an endpoint keeps, with what their inspection found (see `outputs`).
+/// Written in the capture's transaction; not in the change feed (devices never fill it).
+const V2: &str = r#"
+CREATE TABLE outputs (
+    generation_id BLOB    PRIMARY KEY REFERENCES generations (generation_id),
+    media_type    TEXT    NOT NULL,
+    size_bytes    INTEGER NOT NULL CHECK (size_bytes >= 0),
+    sha256        TEXT    NOT NULL CHECK (length(sha256) = 64),
+    file_name     TEXT    NOT NULL,
+    findings      TEXT    NOT NULL,
+    stored_at     INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// The schema version after all migrations.
-pub(crate) const LATEST: i64 = 1;
+pub(crate) const LATEST: i64 = 2;
 
 /// All migrations, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 #[cfg(test)]

@@ -74,10 +74,14 @@ impl ClientError {
         }
     }
 
-    /// Whether the endpoint refused the token.
+    /// Whether the endpoint refused the token (unknown, or of another kind than the route
+    /// takes, e.g. a provider key where an account token belongs).
     pub fn is_unauthorized(&self) -> bool {
         matches!(self, ClientError::Api { status: 401, .. })
-            || self.code() == Some(ErrorCode::Unauthorized)
+            || matches!(
+                self.code(),
+                Some(ErrorCode::Unauthorized | ErrorCode::WrongCredential)
+            )
     }
 }
 
@@ -408,6 +412,8 @@ fn percent_encode(s: &str) -> String {
     }
     out
 }
+
+mod providers;
 
 #[cfg(test)]
 mod tests {

@@ -145,7 +145,11 @@ pub(crate) fn plan(
         // A per-claim refusal of the token is left to the next sync (the call itself was
         // accepted); the other transient codes wait too.
         Answer::Refused(error)
-            if error.code.is_transient() || error.code == ErrorCode::Unauthorized =>
+            if error.code.is_transient()
+                || matches!(
+                    error.code,
+                    ErrorCode::Unauthorized | ErrorCode::WrongCredential
+                ) =>
         {
             Step::Act(failed(error.to_string()))
         }
@@ -235,7 +239,7 @@ mod tests {
         use Expect::{Reject, Unauthorized, Wait};
         match code {
             // Refused by name in a batch the call itself was accepted: left to the next sync.
-            ErrorCode::Unauthorized => (Wait, Unauthorized),
+            ErrorCode::Unauthorized | ErrorCode::WrongCredential => (Wait, Unauthorized),
             ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal => (Wait, Wait),
             ErrorCode::NotFound
             | ErrorCode::InvalidInput
@@ -249,7 +253,11 @@ mod tests {
             | ErrorCode::InvalidDocument
             | ErrorCode::AlreadyClaimed
             | ErrorCode::GenerationNotFinished
-            | ErrorCode::TechnicalFailure => (Reject, Reject),
+            | ErrorCode::TechnicalFailure
+            | ErrorCode::UnsupportedMediaType
+            | ErrorCode::AlreadyFailed
+            | ErrorCode::AlreadySucceeded
+            | ErrorCode::OutputConflict => (Reject, Reject),
             ErrorCode::Offline
             | ErrorCode::Network
             | ErrorCode::BadAnswer
@@ -560,7 +568,7 @@ mod tests {
             .iter()
             .map(|&c| {
                 let expect = match c {
-                    ErrorCode::Unauthorized => "unauthorized",
+                    ErrorCode::Unauthorized | ErrorCode::WrongCredential => "unauthorized",
                     _ if c.http_status() >= 500 || c.http_status() == 429 => "retry",
                     _ => "alone",
                 };

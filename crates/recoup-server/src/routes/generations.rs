@@ -1,4 +1,5 @@
-//! Generations: start one, run the generator, keep its output, finish it; serve the output.
+//! Generations made by the sandbox's built-in generator (through the provider path, see
+//! `routes::provider`); serving any generation's output.
 
 use std::sync::Arc;
 
@@ -8,15 +9,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use recoup_api::{ErrorCode, GenerationRequest, GenerationView, GeneratorSettings};
-use recoup_core::{Clock, Feature, GenerationId, GenerationStatus, OpId};
-use recoup_generator::{GenerateRequest, inspect, pick_failure, pick_quality};
-use recoup_store::{FinishGeneration, GenerationRecord, Outcome, StartGeneration, StoreError};
-use uuid::Uuid;
+use recoup_core::{Feature, GenerationId, GenerationStatus};
+use recoup_generator::{GenerateRequest, pick_failure, pick_quality};
+use recoup_store::{GenerationRecord, StartGeneration};
 
+use super::provider::{capture_flow, failure_flow, start_flow};
 use super::{AppResult, Shared, authenticate, json, read_body, run_to_end};
 use crate::error::{AppError, read};
 use crate::state::AppState;
-use crate::storage::{Account, Output};
+use crate::storage::Account;
 use crate::wire;
 
 pub(super) async fn generate(
@@ -30,15 +31,14 @@ pub(super) async fn generate(
     Ok(Json(wire::generation_view(record)))
 }
 
-/// Starts the generation, and finishes it unless it already was: a repeat answers the
-/// generation as it is now (the start's recorded answer says "running" forever, so look at
-/// the current record).
+/// The sandbox's built-in generator, as a provider would be: starts the generation (the hold)
+/// through the provider path, and unless it already ended, runs the generator and reports its
+/// output or its failure through the same path. A repeat answers the generation as it is.
 async fn generation(
     state: Arc<AppState>,
     a: Account,
     req: GenerationRequest,
 ) -> AppResult<GenerationRecord> {
-    let clock = state.account_clock(a.offset_ms);
     let id = req.generation_id;
     let start = StartGeneration {
         generation_id: id,
@@ -46,52 +46,52 @@ async fn generation(
         platform: req.platform,
         surface: req.surface,
     };
-    state
-        .storage
-        .start_generation(a.id, start, clock.now())
-        .await?;
-    let current = state.storage.generation(a.id, id).await?;
+    let current = start_flow(&state, a, start).await?;
     if current.status != GenerationStatus::Running {
         return Ok(current);
     }
     let settings = *read(&state.generator);
     let feature = req.feature;
-    let outcome = match crate::blocking(move || Ok(run_generator(id, feature, settings))).await? {
-        Ok(output) => Outcome::Succeeded {
-            output_ref: Some(state.storage.put_output(a.id, id, output).await?),
-        },
-        Err(error) => Outcome::Failed { error },
-    };
-    let finish = FinishGeneration {
-        op_id: OpId(Uuid::now_v7()),
-        generation_id: id,
-        outcome,
-    };
-    match state
-        .storage
-        .finish_generation(a.id, finish, clock.now())
-        .await?
+    // The draw is the server's own: nothing the client sends (its id above all) decides
+    // whether a generation fails or comes out bad, so no id can be picked to farm refunds.
+    let seed = server_seed()?;
+    let reported = match crate::blocking(move || Ok(run_generator(seed, feature, settings))).await?
     {
-        Ok(r) => Ok(r),
-        // A concurrent repeat finished it first: answer with what it recorded.
-        Err(StoreError::AlreadySettled { .. }) => state.storage.generation(a.id, id).await,
-        Err(e) => Err(e.into()),
+        Ok((bytes, media_type, ext)) => capture_flow(&state, a, id, media_type, ext, bytes)
+            .await
+            .map(|(record, _)| record),
+        Err(reason) => failure_flow(&state, a, id, reason).await,
+    };
+    match reported {
+        Ok(record) => Ok(record),
+        // A concurrent repeat drew and reported first: answer with what it recorded.
+        Err(e)
+            if matches!(
+                e.0.code,
+                ErrorCode::OutputConflict | ErrorCode::AlreadyFailed | ErrorCode::AlreadySucceeded
+            ) =>
+        {
+            state.storage.generation(a.id, id).await
+        }
+        Err(e) => Err(e),
     }
 }
 
-fn seed_of(id: GenerationId) -> u64 {
-    let b = id.as_bytes();
-    u64::from_be_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+/// A fresh seed from the operating system's randomness.
+fn server_seed() -> AppResult<u64> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::internal(format!("no randomness for the generator: {e}")))?;
+    Ok(u64::from_le_bytes(bytes))
 }
 
-/// The generator's output for a generation (its seed is the generation's id), judged, or why
-/// it failed. CPU work: run it off the async workers.
+/// The generator's output for a seed (bytes, media type, file extension), or why it failed.
+/// CPU work: run it off the async workers.
 fn run_generator(
-    id: GenerationId,
+    seed: u64,
     feature: Feature,
     settings: GeneratorSettings,
-) -> Result<Output, String> {
-    let seed = seed_of(id);
+) -> Result<(Vec<u8>, &'static str, &'static str), String> {
     if pick_failure(seed, settings.failure_rate) {
         return Err("the generator failed (technical error)".to_owned());
     }
@@ -102,17 +102,12 @@ fn run_generator(
         quality,
     })
     .map_err(|e| format!("the generator failed: {e}"))?;
-    let ext = if out.content_type == recoup_generator::CONTENT_TYPE_GIF {
-        "gif"
+    let (media_type, ext) = if out.content_type == recoup_generator::CONTENT_TYPE_GIF {
+        ("image/gif", "gif")
     } else {
-        "png"
+        ("image/png", "png")
     };
-    let verdict = inspect(&out.bytes).verdict;
-    Ok(Output {
-        bytes: out.bytes,
-        ext,
-        verdict,
-    })
+    Ok((out.bytes, media_type, ext))
 }
 
 pub(super) async fn output(
@@ -131,11 +126,7 @@ pub(super) async fn output(
             format!("generation {id} has no output"),
         )
     })?;
-    let content_type = if name.ends_with(".gif") {
-        "image/gif"
-    } else {
-        "image/png"
-    };
+    let content_type = recoup_api::output_media_type(&name).unwrap_or("image/png");
     let bytes = state.storage.output(a.id, name).await?.ok_or_else(|| {
         AppError::api(
             ErrorCode::NotFound,

@@ -16,6 +16,7 @@
 //!   forget). Which policy is published when the endpoint starts is the engine's constructor's
 //!   business (`SqliteStorage::published_or`).
 
+mod provider;
 mod registry;
 mod slot;
 mod sqlite;
@@ -35,6 +36,9 @@ use uuid::Uuid;
 use crate::clock::AccountClock;
 use crate::error::AppError;
 
+pub(crate) use provider::{NewOutput, Providers};
+pub(crate) use registry::ProviderRow;
+pub(crate) use slot::hex_sha256;
 pub(crate) use sqlite::SqliteStorage;
 
 /// What a storage operation answers: a boxed future, so that [`Storage`] can be used as
@@ -69,17 +73,6 @@ pub(crate) struct Account {
     pub(crate) offset_ms: i64,
 }
 
-/// A generated output to keep for its generation.
-#[derive(Debug, Clone)]
-pub(crate) struct Output {
-    /// The bytes served back.
-    pub(crate) bytes: Vec<u8>,
-    /// The file extension for its content type (`png` or `gif`).
-    pub(crate) ext: &'static str,
-    /// Judged once, when stored: outputs never change, so a claim reads this verdict.
-    pub(crate) verdict: recoup_generator::Verdict,
-}
-
 /// A published policy, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct StoredPolicy {
@@ -104,7 +97,7 @@ pub(crate) struct QueuedClaim {
 /// Every storage operation a handler performs. Each one is async: an engine may wait on a
 /// network database, and one on local files runs its blocking work off the async workers.
 /// Arguments are owned so that an engine can move them to another thread or task.
-pub(crate) trait Storage: Send + Sync {
+pub(crate) trait Storage: Send + Sync + Providers {
     /// Records a new account and its token. The caller grants the starting allowance.
     fn create_account(
         &self,
@@ -147,15 +140,6 @@ pub(crate) trait Storage: Send + Sync {
 
     /// A generation as it is now.
     fn generation(&self, account: Uuid, id: GenerationId) -> StorageFuture<'_, GenerationRecord>;
-
-    /// Keeps a generation's output and its verdict; answers the reference to record with the
-    /// generation (and to pass to [`Storage::output`]). Keeping the same output twice is fine.
-    fn put_output(
-        &self,
-        account: Uuid,
-        generation: GenerationId,
-        output: Output,
-    ) -> StorageFuture<'_, String>;
 
     /// The bytes of a kept output; `None` when they are gone.
     fn output(&self, account: Uuid, output_ref: String) -> StorageFuture<'_, Option<Vec<u8>>>;

@@ -32,6 +32,26 @@ CREATE TABLE IF NOT EXISTS reviews (
 ) WITHOUT ROWID;
 "#;
 
+// Provider credentials (the generation service's keys), kept apart from account tokens: a key
+// is never an account's token, nor the admin token. (To become a versioned migration.)
+const PROVIDERS_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS providers (
+    provider_id BLOB    PRIMARY KEY CHECK (length(provider_id) = 16),
+    name        TEXT    NOT NULL,
+    key_hash    BLOB    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+) WITHOUT ROWID;
+-- Which account (and provider) a provider-reported generation belongs to: the provider's later
+-- calls name the generation only.
+CREATE TABLE IF NOT EXISTS provider_generations (
+    generation_id BLOB    PRIMARY KEY CHECK (length(generation_id) = 16),
+    account_id    BLOB    NOT NULL,
+    provider_id   BLOB    NOT NULL,
+    started_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// The registry database.
 pub(crate) struct Registry {
     conn: Connection,
@@ -44,6 +64,7 @@ impl Registry {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(PROVIDERS_SCHEMA)?;
         Ok(Self { conn })
     }
 
@@ -208,6 +229,143 @@ impl Registry {
         )?;
         Ok(())
     }
+}
+
+/// Provider credentials.
+impl Registry {
+    pub(crate) fn create_provider(
+        &self,
+        provider: Uuid,
+        name: &str,
+        key: TokenHash,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        self.conn.execute(
+            "INSERT INTO providers (provider_id, name, key_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![provider.as_bytes(), name, key.0, now.as_millisecond()],
+        )?;
+        Ok(())
+    }
+
+    /// The provider a key belongs to; `None` for an unknown or revoked key.
+    pub(crate) fn provider_by_key(&self, key: TokenHash) -> Result<Option<Uuid>, AppError> {
+        let id: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached(
+                "SELECT provider_id FROM providers WHERE key_hash = ?1 AND revoked_at IS NULL",
+            )?
+            .query_row([key.0], |r| r.get(0))
+            .optional()?;
+        id.map(|id| uuid_from(&id)).transpose()
+    }
+
+    /// Every provider, oldest first, at most `limit`.
+    pub(crate) fn providers(&self, limit: u32) -> Result<Vec<ProviderRow>, AppError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT provider_id, name, created_at, revoked_at FROM providers
+             ORDER BY created_at, provider_id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([i64::from(limit)], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<i64>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, created, revoked) = row?;
+            out.push(ProviderRow {
+                provider_id: uuid_from(&id)?,
+                name,
+                created_at: time_from(created)?,
+                revoked_at: revoked.map(time_from).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Revokes a provider's key (a second revocation keeps the first time); answers the
+    /// provider as it is now, `None` when there is no such provider.
+    pub(crate) fn revoke_provider(
+        &self,
+        provider: Uuid,
+        now: Timestamp,
+    ) -> Result<Option<ProviderRow>, AppError> {
+        self.conn.execute(
+            "UPDATE providers SET revoked_at = ?2 WHERE provider_id = ?1 AND revoked_at IS NULL",
+            params![provider.as_bytes(), now.as_millisecond()],
+        )?;
+        let row: Option<(String, i64, Option<i64>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT name, created_at, revoked_at FROM providers WHERE provider_id = ?1",
+            )?
+            .query_row([provider.as_bytes()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?;
+        row.map(|(name, created, revoked)| {
+            Ok(ProviderRow {
+                provider_id: provider,
+                name,
+                created_at: time_from(created)?,
+                revoked_at: revoked.map(time_from).transpose()?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Provider-reported generations: whose they are.
+impl Registry {
+    /// Records that `provider` reports `generation` for `account`, unless it already is
+    /// recorded; answers the (account, provider) recorded for it, the new one or the older one.
+    pub(crate) fn index_generation(
+        &self,
+        generation: Uuid,
+        account: Uuid,
+        provider: Uuid,
+        now: Timestamp,
+    ) -> Result<(Uuid, Uuid), AppError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO provider_generations (generation_id, account_id, provider_id, started_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![generation.as_bytes(), account.as_bytes(), provider.as_bytes(), now.as_millisecond()],
+        )?;
+        self.generation_owner(generation)?
+            .ok_or_else(|| AppError::internal("a generation indexed a moment ago is not found"))
+    }
+
+    /// The (account, provider) a provider-reported generation belongs to.
+    pub(crate) fn generation_owner(
+        &self,
+        generation: Uuid,
+    ) -> Result<Option<(Uuid, Uuid)>, AppError> {
+        let row: Option<(Vec<u8>, Vec<u8>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, provider_id FROM provider_generations WHERE generation_id = ?1",
+            )?
+            .query_row([generation.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(a, p)| Ok((uuid_from(&a)?, uuid_from(&p)?)))
+            .transpose()
+    }
+}
+
+/// A provider as stored (without its key hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ProviderRow {
+    pub(crate) provider_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) created_at: Timestamp,
+    pub(crate) revoked_at: Option<Timestamp>,
+}
+
+fn time_from(ms: i64) -> Result<Timestamp, AppError> {
+    Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
 fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {

@@ -10,11 +10,13 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use recoup_core::{Clock, GenerationId};
-use recoup_store::{ClaimOutcome, ClaimRecord, Judgement, Store, StoreError, SubmitClaim};
+use recoup_store::{
+    ClaimOutcome, ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim,
+};
 use uuid::Uuid;
 
 use super::registry::Registry;
-use super::{Ledger, Output, StoredPolicy};
+use super::{Ledger, StoredPolicy};
 use crate::clock::AccountClock;
 use crate::error::{AppError, lock};
 
@@ -176,8 +178,15 @@ fn commit(
     // as a storage fault (503, try again) and the others go on.
     let mut items: Vec<(SubmitClaim, Judgement)> = Vec::with_capacity(reqs.len());
     let mut unjudged: Vec<(usize, StoreError)> = Vec::new();
-    for (i, req) in reqs.into_iter().enumerate() {
-        match judge(dir, req.generation_id) {
+    let records = match lock(store) {
+        Ok(s) => reqs
+            .iter()
+            .map(|r| s.output(r.generation_id))
+            .collect::<Result<Vec<_>, _>>()?,
+        Err(e) => return Err(StoreError::Decode(e.0.message)),
+    };
+    for (i, (req, record)) in reqs.into_iter().zip(records).enumerate() {
+        match judge(dir, req.generation_id, record.as_ref()) {
             Ok(judgement) => items.push((req, judgement)),
             Err(e) => unjudged.push((i, e)),
         }
@@ -221,73 +230,72 @@ fn queue_reviews(
     }
 }
 
-/// Decides "clearly unusable" from the stored output: objective evidence (blank, corrupt,
-/// truncated, noise) refunds at once; anything else goes to a person. Reads only the output
-/// files (the verdict recorded when the output was stored, else the output itself). It matters
-/// only for a succeeded generation: the store refuses claims on unknown, running or failed ones
-/// before looking at the judgement. Only a file that is truly absent counts as absent: any
-/// other failure to read (no file descriptor left, an I/O error) is an error, never a refund
-/// (an audit with a low file limit saw a refund go through on this path).
-fn judge(account_dir: &Path, generation: GenerationId) -> Result<Judgement, StoreError> {
-    let dir = account_dir.join("outputs");
-    let fault = |path: &Path, e: std::io::Error| StoreError::Io {
-        path: path.display().to_string(),
-        detail: e.to_string(),
-    };
-    let verdict_path = dir.join(format!("{generation}.verdict"));
-    match std::fs::read_to_string(&verdict_path) {
-        Ok(v) => {
-            return Ok(if v.trim() == "usable" {
-                Judgement::Review
-            } else {
-                Judgement::Refund
-            });
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(fault(&verdict_path, e)),
-    }
-    for ext in ["png", "gif"] {
-        let path = dir.join(format!("{generation}.{ext}"));
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                return Ok(
-                    if recoup_generator::inspect(&bytes).verdict.clearly_unusable() {
-                        Judgement::Refund
-                    } else {
-                        Judgement::Review
-                    },
-                );
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(fault(&path, e)),
-        }
-    }
-    // A succeeded generation whose output is gone is objectively unusable.
-    Ok(Judgement::Refund)
-}
-
-/// Keeps an output and its verdict as files in the account's `outputs` folder; answers the
-/// output's file name, its reference.
-pub(super) fn put_output(
+/// Decides "clearly unusable" from the output's record (written with the capture): the
+/// inspection's findings, checked against the file they were made from. Objective evidence
+/// (blank, corrupt, truncated, noise) refunds at once; anything else goes to a person. It
+/// fails closed: no record, findings that do not parse, a file that is gone or whose bytes are
+/// not the recorded ones all go to review, never to an automatic refund. It matters only for a
+/// succeeded generation: the store refuses claims on unknown, running or failed ones before
+/// looking at the judgement. A file that cannot be read (no file descriptor left, an I/O
+/// error) is an error, answered 503: judging without the evidence would decide blind.
+fn judge(
     account_dir: &Path,
     generation: GenerationId,
-    output: &Output,
-) -> Result<String, AppError> {
-    let name = format!("{generation}.{}", output.ext);
-    let dir = account_dir.join("outputs");
-    write_output(&dir.join(&name), &output.bytes)?;
-    write_output(
-        &dir.join(format!("{generation}.verdict")),
-        output.verdict.as_str().as_bytes(),
-    )?;
-    Ok(name)
+    record: Option<&OutputRecord>,
+) -> Result<Judgement, StoreError> {
+    let review = |why: &str| {
+        tracing::warn!(%generation, why, "claim sent to review: its output's evidence is missing or damaged");
+        Ok(Judgement::Review)
+    };
+    let Some(record) = record else {
+        return review("no output record");
+    };
+    let Ok(findings) = serde_json::from_str::<recoup_api::OutputFindings>(&record.findings) else {
+        return review("the findings do not parse");
+    };
+    let Ok(verdict) = serde_json::from_value::<recoup_generator::Verdict>(
+        serde_json::Value::String(findings.verdict),
+    ) else {
+        return review("the findings name no known verdict");
+    };
+    let path = account_dir.join("outputs").join(&record.file_name);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return review("the output file is gone");
+        }
+        Err(e) => {
+            return Err(StoreError::Io {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            });
+        }
+    };
+    let sha256 = hex_sha256(&bytes);
+    if u64::try_from(bytes.len()).ok() != Some(record.size_bytes) || sha256 != record.sha256 {
+        return review("the output file is not the one recorded");
+    }
+    Ok(if verdict.clearly_unusable() {
+        Judgement::Refund
+    } else {
+        Judgement::Review
+    })
+}
+
+/// The SHA-256 of `bytes`, lowercase hex.
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes an output atomically and durably: a temporary file, synced, renamed over the final
 /// name, and the folder synced, so after a crash the output is whole or absent. The temporary
 /// name is unique per writer: two concurrent repeats of one generation write the same bytes,
 /// and either rename may land. On failure (a full disk) the temporary file is removed.
-fn write_output(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+pub(super) fn write_output(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     let tmp = path.with_extension(format!("{}.part", Uuid::now_v7().simple()));
     let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;

@@ -17,10 +17,8 @@ use recoup_store::{
 use uuid::Uuid;
 
 use super::registry::Registry;
-use super::slot::{AccountSlot, Slots, put_output};
-use super::{
-    Account, Ledger, Output, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash,
-};
+use super::slot::{AccountSlot, Slots};
+use super::{Account, Ledger, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash};
 use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read, write};
 
@@ -37,9 +35,9 @@ pub(crate) struct SqliteStorage {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    registry: Arc<Mutex<Registry>>,
-    slots: Slots,
+pub(super) struct Inner {
+    pub(super) registry: Arc<Mutex<Registry>>,
+    pub(super) slots: Slots,
     /// Token hash -> account and test-clock offset, so a request does not query the registry.
     /// Cleared for an account when its clock moves; bounded.
     tokens: Mutex<HashMap<TokenHash, Account>>,
@@ -93,7 +91,7 @@ impl SqliteStorage {
     }
 
     /// Runs `f` on the blocking pool with the engine.
-    fn run<T: Send + 'static>(
+    pub(super) fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Inner) -> Result<T, AppError> + Send + 'static,
     ) -> StorageFuture<'_, T> {
@@ -102,7 +100,7 @@ impl SqliteStorage {
     }
 
     /// Runs `f` on the blocking pool with the account's store, opened and up to date.
-    fn with_store<T: Send + 'static>(
+    pub(super) fn with_store<T: Send + 'static>(
         &self,
         account: Uuid,
         f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
@@ -158,7 +156,7 @@ impl Inner {
     }
 
     /// The account's slot with the publication in force. Blocking.
-    fn slot(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
+    pub(super) fn slot(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
         let in_force = self.in_force()?;
         self.slots
             .get(account, in_force.as_deref(), self.clock.now())
@@ -263,15 +261,6 @@ impl Storage for SqliteStorage {
 
     fn generation(&self, account: Uuid, id: GenerationId) -> StorageFuture<'_, GenerationRecord> {
         self.with_store(account, move |s| Ok(s.generation(id)?))
-    }
-
-    fn put_output(
-        &self,
-        account: Uuid,
-        generation: GenerationId,
-        output: Output,
-    ) -> StorageFuture<'_, String> {
-        self.run(move |inner| put_output(&inner.slots.account_dir(account), generation, &output))
     }
 
     fn output(&self, account: Uuid, output_ref: String) -> StorageFuture<'_, Option<Vec<u8>>> {

@@ -142,6 +142,35 @@ fn every_documented_route_answers_as_documented() {
     let r = c.post(&path, Some(ADMIN), json!({"secs": 60}));
     hit("POST", &path, r.status);
 
+    // The provider API and its keys.
+    let p = crate::provider::provider(c, "contract");
+    hit("POST", "/v1/admin/providers", 201);
+    let r = c.get("/v1/admin/providers", Some(ADMIN));
+    hit("GET", "/v1/admin/providers", r.status);
+    let made = Uuid::now_v7();
+    let r = c.post(
+        "/v1/provider/generations",
+        Some(&p.key),
+        crate::provider::start_body(&a, made, "flat_lay"),
+    );
+    hit("POST", "/v1/provider/generations", r.status);
+    let path = format!("/v1/provider/generations/{made}/output");
+    let r = crate::provider::put_output(
+        c,
+        &p,
+        made,
+        "image/png",
+        crate::provider::png(recoup_generator::Quality::Good, 1),
+    );
+    hit("PUT", &path, r.status);
+    let failed = crate::provider::start(c, &p, &a, "flat_lay");
+    let path = format!("/v1/provider/generations/{failed}/failure");
+    let r = c.post(&path, Some(&p.key), json!({"reason": "timeout"}));
+    hit("POST", &path, r.status);
+    let path = format!("/v1/admin/providers/{}", p.id);
+    let r = c.send("DELETE", &path, Some(ADMIN), Body::None, &[]);
+    hit("DELETE", &path, r.status);
+
     // Refusals every authenticated route documents: no token, and the wrong kind of token.
     for (method, template) in documented_routes() {
         let (_, op) = operation(&method, &template).unwrap();
@@ -165,6 +194,24 @@ fn every_documented_route_answers_as_documented() {
         };
         match security(op) {
             "none" => {}
+            // Provider routes take provider keys only: the admin token and an account token are
+            // valid credentials of another kind, refused as such.
+            "providerKey" => {
+                let r = c.send(&method, &concrete, None, body(), &[]);
+                r.assert_error(
+                    401,
+                    "unauthorized",
+                    &format!("{method} {template} without a token"),
+                );
+                for wrong in [ADMIN, a.token.as_str()] {
+                    let r = c.send(&method, &concrete, Some(wrong), body(), &[]);
+                    r.assert_error(
+                        401,
+                        "wrong_credential",
+                        &format!("{method} {template} with another kind of credential"),
+                    );
+                }
+            }
             kind => {
                 let r = c.send(&method, &concrete, None, body(), &[]);
                 r.assert_error(

@@ -21,4 +21,5 @@ mod input;
 mod openapi;
 mod policy;
 mod process;
+mod provider;
 mod review;

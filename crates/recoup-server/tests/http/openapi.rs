@@ -343,7 +343,7 @@ pub fn check_answer(a: &Answer<'_>) -> Result<(), String> {
     Ok(())
 }
 
-/// The security a route documents: `none`, `accountToken` or `adminToken`.
+/// The security a route documents: `none`, `accountToken`, `adminToken` or `providerKey`.
 pub fn security(op: &Value) -> &'static str {
     let s = op
         .get("security")
@@ -353,6 +353,7 @@ pub fn security(op: &Value) -> &'static str {
         None => "none",
         Some(m) if m.contains_key("accountToken") => "accountToken",
         Some(m) if m.contains_key("adminToken") => "adminToken",
+        Some(m) if m.contains_key("providerKey") => "providerKey",
         Some(m) => panic!("unknown security scheme {m:?}"),
     }
 }

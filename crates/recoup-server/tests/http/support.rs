@@ -352,6 +352,8 @@ pub enum Body {
     None,
     Json(Value),
     Raw(Vec<u8>),
+    /// Raw bytes with their own `Content-Type` (a provider's output upload).
+    Typed(&'static str, Vec<u8>),
 }
 
 impl Client {
@@ -421,6 +423,11 @@ impl Client {
             ),
             Body::Raw(bytes) => self.agent.run(
                 req.header("content-type", "application/json")
+                    .body(bytes)
+                    .expect("request"),
+            ),
+            Body::Typed(content_type, bytes) => self.agent.run(
+                req.header("content-type", content_type)
                     .body(bytes)
                     .expect("request"),
             ),

@@ -138,18 +138,18 @@ fn a_database_from_a_newer_recoup_is_refused() {
     let (_dir, path, store) = temp_store();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", 2).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let err = Store::open(&path).unwrap_err();
     assert!(
         matches!(
             err,
             StoreError::TooNew {
-                found: 2,
-                supported: 1
+                found: 99,
+                supported: 2
             }
         ),
-        "schema version 2 is newer than this build: TooNew, got {err:?}"
+        "schema version 99 is newer than this build: TooNew, got {err:?}"
     );
     assert_eq!(err.code(), "database_too_new", "stable code");
 }
