@@ -56,6 +56,9 @@ pub struct AppState {
     /// The per-address limits for what needs no valid token.
     pub(crate) peer_limits: PeerLimits,
     pub(crate) admin_token_hash: TokenHash,
+    /// Where the sandbox generator's draws come from: the operating system's randomness, or,
+    /// for a deterministic simulation only, a seeded sequence ([`AppState::with_seeded_generator`]).
+    pub(crate) generator_draws: Option<Mutex<recoup_core::rng::SplitMix64>>,
 }
 
 impl AppState {
@@ -89,7 +92,28 @@ impl AppState {
             buckets: Mutex::new(HashMap::new()),
             peer_limits: PeerLimits::new(),
             admin_token_hash,
+            generator_draws: None,
         })
+    }
+
+    /// The sandbox generator draws from a sequence seeded with `seed` instead of the operating
+    /// system's randomness, so that a simulation replays exactly. Never for a real endpoint:
+    /// anyone who knows the seed knows which generations come out bad.
+    #[must_use]
+    pub fn with_seeded_generator(mut self, seed: u64) -> Self {
+        self.generator_draws = Some(Mutex::new(recoup_core::rng::SplitMix64::new(seed)));
+        self
+    }
+
+    /// A draw for the sandbox generator (see [`AppState::with_seeded_generator`]).
+    pub(crate) fn generator_seed(&self) -> Result<u64, AppError> {
+        if let Some(draws) = &self.generator_draws {
+            return Ok(crate::error::lock(draws)?.next_u64());
+        }
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| AppError::internal(format!("no randomness for the generator: {e}")))?;
+        Ok(u64::from_le_bytes(bytes))
     }
 
     pub(crate) fn published(&self) -> Result<Arc<Published>, AppError> {

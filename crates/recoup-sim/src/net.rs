@@ -150,9 +150,13 @@ impl Net {
             rate_per_sec: 1_000_000,
             starting_allowance: 300,
         };
-        let state = recoup_server::AppState::open(config).map_err(|e| {
-            SimError::Invariant(format!("the endpoint does not reopen: {}", e.0.message))
-        })?;
+        // The sandbox generator's draws come from the seed too, so a seed replays exactly.
+        let draws = self.rng.borrow_mut().next_u64();
+        let state = recoup_server::AppState::open(config)
+            .map_err(|e| {
+                SimError::Invariant(format!("the endpoint does not reopen: {}", e.0.message))
+            })?
+            .with_seeded_generator(draws);
         *self.endpoint.borrow_mut() = Some(recoup_server::app(Arc::new(state)));
         self.count(|s| s.endpoint_restarts += 1);
         Ok(())

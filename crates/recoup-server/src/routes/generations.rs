@@ -54,7 +54,7 @@ async fn generation(
     let feature = req.feature;
     // The draw is the server's own: nothing the client sends (its id above all) decides
     // whether a generation fails or comes out bad, so no id can be picked to farm refunds.
-    let seed = server_seed()?;
+    let seed = state.generator_seed()?;
     let reported = match crate::blocking(move || Ok(run_generator(seed, feature, settings))).await?
     {
         Ok((bytes, media_type, ext)) => capture_flow(&state, a, id, media_type, ext, bytes)
@@ -75,14 +75,6 @@ async fn generation(
         }
         Err(e) => Err(e),
     }
-}
-
-/// A fresh seed from the operating system's randomness.
-fn server_seed() -> AppResult<u64> {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::internal(format!("no randomness for the generator: {e}")))?;
-    Ok(u64::from_le_bytes(bytes))
 }
 
 /// The generator's output for a seed (bytes, media type, file extension), or why it failed.
