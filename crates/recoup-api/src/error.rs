@@ -65,6 +65,30 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug; retry later.
     Internal,
+    /// The account was disabled by an admin: its tokens and sign-ins are refused.
+    AccountDisabled,
+    /// The account token is past its expiry: ask for a new one.
+    TokenExpired,
+    /// The account token was revoked: use the one that replaced it.
+    TokenRevoked,
+    /// The sign-in token (JWT) has expired (`exp`): sign in again.
+    JwtExpired,
+    /// The sign-in token (JWT) is not valid yet (`nbf`): check the clocks.
+    JwtNotYetValid,
+    /// The sign-in token (JWT) was issued by another issuer than the endpoint trusts (`iss`).
+    JwtWrongIssuer,
+    /// The sign-in token (JWT) is meant for another audience (`aud`).
+    JwtWrongAudience,
+    /// The sign-in token (JWT) names a key (`kid`) the endpoint's JWKS does not have.
+    JwtUnknownKey,
+    /// The sign-in token's (JWT) signature does not verify.
+    JwtBadSignature,
+    /// The sign-in token (JWT) uses `alg: none` or an algorithm the endpoint does not accept.
+    JwtUnsupportedAlgorithm,
+    /// The sign-in token (JWT) is malformed, lacks `sub`, or sign-in is not configured.
+    JwtInvalid,
+    /// The sign-in subject already belongs to another account.
+    SubjectTaken,
 
     // What only the device says.
     /// The network is switched off on this device.
@@ -132,7 +156,18 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         use ErrorCode as C;
         match self {
-            C::Unauthorized => 401,
+            C::Unauthorized
+            | C::AccountDisabled
+            | C::TokenExpired
+            | C::TokenRevoked
+            | C::JwtExpired
+            | C::JwtNotYetValid
+            | C::JwtWrongIssuer
+            | C::JwtWrongAudience
+            | C::JwtUnknownKey
+            | C::JwtBadSignature
+            | C::JwtUnsupportedAlgorithm
+            | C::JwtInvalid => 401,
             C::NotFound => 404,
             C::InvalidInput | C::InvalidDocument => 400,
             C::InvalidDetails => 422,
@@ -141,7 +176,8 @@ impl ErrorCode {
             | C::InvalidState
             | C::AlreadyClaimed
             | C::GenerationNotFinished
-            | C::TechnicalFailure => 409,
+            | C::TechnicalFailure
+            | C::SubjectTaken => 409,
             C::InsufficientCredits => 402,
             C::PayloadTooLarge => 413,
             C::RateLimited => 429,
@@ -173,6 +209,12 @@ impl ErrorCode {
         self.http_status() != 500 || matches!(self, ErrorCode::Internal)
     }
 
+    /// Whether this is the endpoint refusing the credentials (HTTP 401): sign in again or use
+    /// another token.
+    pub const fn is_refused_sign_in(self) -> bool {
+        self.http_status() == 401
+    }
+
     /// The `recoup` CLI's exit status for a failure with this code: 1 refused (fix the request),
     /// 3 try again later, 4 sign in or link again, 5 the local data or files, 70 a bug.
     /// (2 is the usage error of the argument parser.)
@@ -195,7 +237,8 @@ impl ErrorCode {
             | C::AlreadyLinked
             | C::LocalLedger
             | C::Linked
-            | C::QaModeOff => 1,
+            | C::QaModeOff
+            | C::SubjectTaken => 1,
             C::RateLimited
             | C::Unavailable
             | C::Offline
@@ -203,6 +246,17 @@ impl ErrorCode {
             | C::BadAnswer
             | C::NotReady => 3,
             C::Unauthorized
+            | C::AccountDisabled
+            | C::TokenExpired
+            | C::TokenRevoked
+            | C::JwtExpired
+            | C::JwtNotYetValid
+            | C::JwtWrongIssuer
+            | C::JwtWrongAudience
+            | C::JwtUnknownKey
+            | C::JwtBadSignature
+            | C::JwtUnsupportedAlgorithm
+            | C::JwtInvalid
             | C::NotLinked
             | C::PolicyKeyMismatch
             | C::Credentials

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod identity;
 pub mod rows;
 mod signed;
 
@@ -23,6 +24,11 @@ use uuid::Uuid;
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
 
 pub use error::ErrorCode;
+pub use identity::{
+    ADMIN_PAGE_MAX, AccountPage, AdminAccount, AuditEntry, AuditPage, IssuedToken, NewAccount,
+    NewAccountAnswer, NewToken, SUBJECT_BYTES_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_BYTES_MAX,
+    TokenInfo,
+};
 pub use rows::{
     AccountBalance, Change, ClaimOutcome, ClaimRecord, ClaimSummary, GenerationRecord, GrantRecord,
     GrantTerms, LedgerEntry, RefundRow, Settlement, SyncState, Verdict,

@@ -3,6 +3,8 @@
 //! and the sandbox's test clocks and generator. Nothing here opens or creates a data dir: these
 //! commands talk to the endpoint only.
 
+mod identity;
+
 use std::path::Path;
 
 use uuid::Uuid;
@@ -93,6 +95,9 @@ pub fn run(args: AdminArgs) -> Result<Output> {
                 bad_rate,
             },
         ),
+        AdminCommand::Accounts(c) => identity::accounts(&admin, c),
+        AdminCommand::Tokens(c) => identity::tokens(&admin, c),
+        AdminCommand::Audit { limit, before } => identity::audit(&admin, limit, before),
     }
 }
 

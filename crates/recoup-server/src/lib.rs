@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod clock;
+pub mod credentials;
 mod error;
 mod limits;
 mod routes;

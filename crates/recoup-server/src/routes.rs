@@ -2,7 +2,9 @@
 //! only way to the data) with times from the injected clock, and builds its answer with
 //! `crate::wire`; the decisions themselves are in recoup-core and recoup-store.
 
+mod accounts;
 mod admin;
+mod audit;
 mod claims;
 mod generations;
 
@@ -14,7 +16,7 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json, Router, routing::get, routing::post, routing::put};
+use axum::{Extension, Json, Router, routing::delete, routing::get, routing::post, routing::put};
 use jiff::SignedDuration;
 use recoup_api::{AccountCreated, AccountView, ChangesAnswer, ErrorCode, Health};
 use recoup_core::{Clock, GrantKind, OpId};
@@ -26,6 +28,10 @@ use crate::error::AppError;
 use crate::state::{AppState, new_token};
 use crate::storage::{Account, TokenHash};
 use crate::wire;
+use accounts::{
+    create_account as new_account, disable_account as disable, issue_token as issue, list_accounts,
+    list_tokens as tokens, revoke_token as revoke, show_account,
+};
 use admin::{admin_grant, advance_clock, publish_policy, review, reviews, set_generator};
 use claims::{claim, claim_batch};
 use generations::{generate, output};
@@ -52,6 +58,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/accounts/{account}/grants"),
     ("POST", "/v1/admin/accounts/{account}/clock"),
     ("PUT", "/v1/admin/generator"),
+    ("POST", "/v1/admin/accounts"),
+    ("GET", "/v1/admin/accounts"),
+    ("GET", "/v1/admin/accounts/{account}"),
+    ("POST", "/v1/admin/accounts/{account}/disable"),
+    ("POST", "/v1/admin/accounts/{account}/tokens"),
+    ("GET", "/v1/admin/accounts/{account}/tokens"),
+    ("DELETE", "/v1/admin/accounts/{account}/tokens/{token}"),
+    ("GET", "/v1/admin/audit"),
 ];
 
 /// Every route (each one listed in [`ROUTES`]).
@@ -73,6 +87,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/accounts/{account}/grants", post(admin_grant))
         .route("/v1/admin/accounts/{account}/clock", post(advance_clock))
         .route("/v1/admin/generator", put(set_generator))
+        .route("/v1/admin/accounts", post(new_account).get(list_accounts))
+        .route("/v1/admin/accounts/{account}", get(show_account))
+        .route("/v1/admin/accounts/{account}/disable", post(disable))
+        .route(
+            "/v1/admin/accounts/{account}/tokens",
+            post(issue).get(tokens),
+        )
+        .route(
+            "/v1/admin/accounts/{account}/tokens/{token}",
+            delete(revoke),
+        )
+        .route("/v1/admin/audit", get(audit::audit))
         .with_state(state)
 }
 
@@ -95,27 +121,33 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The account a request's bearer token belongs to, admitted by the rate limiter.
+/// The account a request's bearer token belongs to, admitted by the rate limiter. A token
+/// that is refused says why (expired, revoked, account disabled) with its own code.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
-    let account = state
-        .storage
-        .authenticate(TokenHash::of(token))
-        .await?
-        .ok_or_else(AppError::unauthorized)?;
+    let hash = TokenHash::of(token);
+    let account = match state.storage.authenticate(hash).await? {
+        Some(a) => a,
+        None => return Err(state.storage.refusal(hash, state.now()).await?.error()),
+    };
     state.admit(account.id)?;
     Ok(account)
 }
 
-fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+/// The admin credential a request acted with: its name is the actor in the audit log.
+pub(crate) struct Actor(pub(crate) String);
+
+/// Admits a request carrying an unrevoked admin credential (looked up each time, so a
+/// revocation holds from the next request on).
+async fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
-    if TokenHash::of(token) != state.admin_token_hash {
-        return Err(AppError::api(
+    match state.storage.admin_actor(TokenHash::of(token)).await? {
+        Some(name) => Ok(Actor(name)),
+        None => Err(AppError::api(
             ErrorCode::Unauthorized,
-            "this needs the admin token",
-        ));
+            "this needs the admin token (an unrevoked admin credential)",
+        )),
     }
-    Ok(())
 }
 
 fn sandbox_only(state: &AppState) -> AppResult<()> {
@@ -275,6 +307,8 @@ mod tests {
         let start = src.find("pub fn router(").unwrap_or(0);
         let body = &src[start..];
         let body = &body[..body.find(".with_state(").unwrap_or(body.len())];
+        // rustfmt splits a long `.route(` call over lines; paths hold no whitespace.
+        let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
         let mut out = BTreeSet::new();
         for piece in body.split(".route(\"").skip(1) {
             let (path, rest) = piece.split_once('"').unwrap_or_default();
@@ -322,7 +356,7 @@ mod tests {
             AppState::open(Config {
                 data_dir: dir.path().to_path_buf(),
                 sandbox: true,
-                admin_token: "admin".to_owned(),
+                admin_token: "unit-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6".to_owned(),
                 failure_rate: 0.0,
                 bad_rate: 0.0,
                 rate_per_sec: 1_000,

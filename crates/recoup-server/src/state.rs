@@ -55,7 +55,6 @@ pub struct AppState {
     pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
     /// The per-address limits for what needs no valid token.
     pub(crate) peer_limits: PeerLimits,
-    pub(crate) admin_token_hash: TokenHash,
 }
 
 impl AppState {
@@ -68,7 +67,10 @@ impl AppState {
     /// [`AppState::open`] with the endpoint's time read from `clock` (a test moves it; each
     /// account's sandbox test clock moves it further for that account).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, AppError> {
+        crate::credentials::check_admin_secret(&config.admin_token)
+            .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
         let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock))?;
+        storage.put_bootstrap(TokenHash::of(&config.admin_token), clock.now())?;
         let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
         let stored = storage.published_or(&Policy::builtin(), clock.now())?;
         let policy = Policy::from_json(stored.document.as_bytes())
@@ -78,7 +80,6 @@ impl AppState {
             failure_rate: config.failure_rate,
             bad_rate: config.bad_rate,
         };
-        let admin_token_hash = TokenHash::of(&config.admin_token);
         Ok(Self {
             config,
             storage: Box::new(storage),
@@ -88,7 +89,6 @@ impl AppState {
             generator: RwLock::new(generator),
             buckets: Mutex::new(HashMap::new()),
             peer_limits: PeerLimits::new(),
-            admin_token_hash,
         })
     }
 

@@ -144,9 +144,7 @@ pub(crate) fn plan(
         Answer::Decided(verdict) => Step::Act(OutboxAction::Record(verdict.clone())),
         // A per-claim refusal of the token is left to the next sync (the call itself was
         // accepted); the other transient codes wait too.
-        Answer::Refused(error)
-            if error.code.is_transient() || error.code == ErrorCode::Unauthorized =>
-        {
+        Answer::Refused(error) if error.code.is_transient() || error.code.is_refused_sign_in() => {
             Step::Act(failed(error.to_string()))
         }
         Answer::Refused(error) => Step::Act(reject(error, at)),
@@ -235,7 +233,18 @@ mod tests {
         use Expect::{Reject, Unauthorized, Wait};
         match code {
             // Refused by name in a batch the call itself was accepted: left to the next sync.
-            ErrorCode::Unauthorized => (Wait, Unauthorized),
+            ErrorCode::Unauthorized
+            | ErrorCode::AccountDisabled
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenRevoked
+            | ErrorCode::JwtExpired
+            | ErrorCode::JwtNotYetValid
+            | ErrorCode::JwtWrongIssuer
+            | ErrorCode::JwtWrongAudience
+            | ErrorCode::JwtUnknownKey
+            | ErrorCode::JwtBadSignature
+            | ErrorCode::JwtUnsupportedAlgorithm
+            | ErrorCode::JwtInvalid => (Wait, Unauthorized),
             ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal => (Wait, Wait),
             ErrorCode::NotFound
             | ErrorCode::InvalidInput
@@ -249,7 +258,8 @@ mod tests {
             | ErrorCode::InvalidDocument
             | ErrorCode::AlreadyClaimed
             | ErrorCode::GenerationNotFinished
-            | ErrorCode::TechnicalFailure => (Reject, Reject),
+            | ErrorCode::TechnicalFailure
+            | ErrorCode::SubjectTaken => (Reject, Reject),
             ErrorCode::Offline
             | ErrorCode::Network
             | ErrorCode::BadAnswer

@@ -13,6 +13,8 @@ pub enum Method {
     Post,
     /// `PUT` (admin routes that replace a document or a setting).
     Put,
+    /// `DELETE` (admin routes that revoke).
+    Delete,
 }
 
 impl Method {
@@ -22,6 +24,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Put => "PUT",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -246,7 +249,7 @@ impl Transport for HttpTransport {
             builder = builder.header(k.as_str(), v.as_str());
         }
         let answer = match request.method {
-            Method::Get => builder
+            Method::Get | Method::Delete => builder
                 .body(())
                 .map_err(|e| TransportError::Invalid(e.to_string()))
                 .and_then(|r| self.agent.run(r).map_err(map_error)),

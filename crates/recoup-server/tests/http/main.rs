@@ -10,6 +10,8 @@
 
 mod support;
 
+mod accounts;
+mod audit;
 mod auth;
 mod changes;
 mod claims;

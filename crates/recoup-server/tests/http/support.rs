@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::openapi::{Answer, check_answer};
 
 /// The admin token of every test server.
-pub const ADMIN: &str = "test-admin-token-0123456789";
+pub const ADMIN: &str = "test-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6Bj5";
 
 /// How a test server starts.
 #[derive(Debug, Clone)]
