@@ -570,7 +570,8 @@ mod tests {
             .iter()
             .map(|&c| {
                 let expect = match c {
-                    ErrorCode::Unauthorized => "unauthorized",
+                    // Every 401 code (unauthorized, token_expired, account_disabled, jwt_*).
+                    _ if c.is_refused_sign_in() => "unauthorized",
                     _ if c.http_status() >= 500 || c.http_status() == 429 => "retry",
                     _ => "alone",
                 };
