@@ -316,30 +316,6 @@ impl Registry {
         })
     }
 
-    /// The account a sign-in subject names, and whether it is disabled.
-    pub(crate) fn account_by_subject(
-        &self,
-        subject: &str,
-    ) -> Result<Option<(Account, bool)>, AppError> {
-        let row: Option<(Vec<u8>, i64, Option<i64>)> = self
-            .conn
-            .prepare_cached(
-                "SELECT account_id, clock_offset_ms, disabled_at FROM accounts WHERE subject = ?1",
-            )?
-            .query_row([subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        row.map(|(id, offset_ms, disabled)| {
-            Ok((
-                Account {
-                    id: uuid_from(&id)?,
-                    offset_ms,
-                },
-                disabled.is_some(),
-            ))
-        })
-        .transpose()
-    }
-
     pub(crate) fn admin_account(
         &self,
         account: Uuid,
@@ -700,10 +676,6 @@ pub(crate) trait Identity: Send + Sync {
         now: Timestamp,
     ) -> StorageFuture<'_, ()>;
 
-    /// The account a sign-in subject names, made (audited as `jwt`) when it is new; the flag
-    /// says whether it was made now. A disabled account is refused.
-    fn sign_in(&self, subject: String, now: Timestamp) -> StorageFuture<'_, (Account, bool)>;
-
     /// Why a token is refused.
     fn refusal(&self, token: TokenHash, now: Timestamp) -> StorageFuture<'_, Refusal>;
 
@@ -788,41 +760,6 @@ impl Identity for SqliteStorage {
                 &detail,
             )?;
             inner.slot(account).map(drop)
-        })
-    }
-
-    fn sign_in(&self, subject: String, now: Timestamp) -> StorageFuture<'_, (Account, bool)> {
-        self.run(move |inner| {
-            let disabled = || {
-                AppError::api(
-                    ErrorCode::AccountDisabled,
-                    "this account is disabled: ask the operator",
-                )
-            };
-            let registry = lock(&inner.registry)?;
-            match registry.account_by_subject(&subject)? {
-                Some((_, true)) => return Err(disabled()),
-                Some((account, false)) => return Ok((account, false)),
-                None => {}
-            }
-            let account = Uuid::now_v7();
-            registry.create_account_audited(
-                account,
-                Some(&subject),
-                None,
-                now,
-                "jwt",
-                &serde_json::json!({ "subject": subject }),
-            )?;
-            drop(registry);
-            inner.slot(account)?;
-            Ok((
-                Account {
-                    id: account,
-                    offset_ms: 0,
-                },
-                true,
-            ))
         })
     }
 
