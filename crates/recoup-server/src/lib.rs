@@ -12,6 +12,7 @@ pub mod credentials;
 mod error;
 mod limits;
 mod routes;
+pub mod signin;
 mod state;
 mod storage;
 mod wire;

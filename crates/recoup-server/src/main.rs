@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
 use recoup_server::{AppState, Config};
 
 /// Recoup's authoritative endpoint.
@@ -36,6 +37,19 @@ struct Args {
     /// Credits a new sandbox account starts with.
     #[arg(long, default_value_t = 200)]
     starting_allowance: u64,
+    /// The product's identity provider's keys (a JWKS file, or an https:// URL): bearer JWTs
+    /// signed with them sign in, their `sub` naming the account.
+    #[arg(long, env = "RECOUP_JWKS")]
+    jwks: Option<String>,
+    /// The issuer (`iss`) sign-in tokens must carry (needed with --jwks).
+    #[arg(long, env = "RECOUP_JWT_ISSUER", requires = "jwks")]
+    jwt_issuer: Option<String>,
+    /// The audience (`aud`) sign-in tokens must name (needed with --jwks).
+    #[arg(long, env = "RECOUP_JWT_AUDIENCE", requires = "jwks")]
+    jwt_audience: Option<String>,
+    /// Credits an account made on its first sign-in starts with [default: none].
+    #[arg(long, env = "RECOUP_JWT_STARTING_ALLOWANCE", requires = "jwks")]
+    jwt_starting_allowance: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -118,8 +132,27 @@ fn run(args: Args) -> Result<(), String> {
         .max_blocking_threads(recoup_server::BLOCKING_THREADS_MAX)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let sign_in = match args.jwks.as_deref() {
+        Some(jwks) => Some(
+            SignIn::open(
+                SignInConfig {
+                    jwks: JwksSource::parse(jwks),
+                    issuer: args.jwt_issuer.unwrap_or_default(),
+                    audience: args.jwt_audience.unwrap_or_default(),
+                    starting_allowance: args.jwt_starting_allowance,
+                },
+                jiff::Timestamp::now(),
+            )
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     runtime.block_on(async move {
-        let state = Arc::new(AppState::open(config).map_err(|e| e.0.message)?);
+        let mut state = AppState::open(config).map_err(|e| e.0.message)?;
+        if let Some(sign_in) = sign_in {
+            state = state.with_sign_in(sign_in);
+        }
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {

@@ -122,9 +122,15 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The account a request's bearer token belongs to, admitted by the rate limiter. A token
-/// that is refused says why (expired, revoked, account disabled) with its own code.
+/// that is refused says why (expired, revoked, account disabled) with its own code. A bearer
+/// shaped like a JWT is a sign-in token of the product's identity provider (`crate::signin`).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    if crate::signin::looks_like_jwt(token) {
+        let account = crate::signin::account(state, token).await?;
+        state.admit(account.id)?;
+        return Ok(account);
+    }
     let hash = TokenHash::of(token);
     let account = match state.storage.authenticate(hash).await? {
         Some(a) => a,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read};
 use crate::limits::PeerLimits;
+use crate::signin::SignIn;
 use crate::storage::{SqliteStorage, Storage, TokenHash};
 
 /// What the server was started with.
@@ -55,6 +56,8 @@ pub struct AppState {
     pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
     /// The per-address limits for what needs no valid token.
     pub(crate) peer_limits: PeerLimits,
+    /// Sign-in with the product's JWTs, when configured (`--jwks`).
+    pub(crate) sign_in: Option<SignIn>,
 }
 
 impl AppState {
@@ -89,7 +92,15 @@ impl AppState {
             generator: RwLock::new(generator),
             buckets: Mutex::new(HashMap::new()),
             peer_limits: PeerLimits::new(),
+            sign_in: None,
         })
+    }
+
+    /// The endpoint accepting the product's sign-in tokens (JWTs) verified by `sign_in`.
+    #[must_use]
+    pub fn with_sign_in(mut self, sign_in: SignIn) -> Self {
+        self.sign_in = Some(sign_in);
+        self
     }
 
     pub(crate) fn published(&self) -> Result<Arc<Published>, AppError> {

@@ -4,6 +4,8 @@
 
 use jiff::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
+use recoup_core::{GrantKind, OpId};
+use recoup_store::GrantRequest;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
@@ -314,6 +316,30 @@ impl Registry {
             Some((Some(exp), None, None)) if exp <= now.as_millisecond() => Refusal::Expired,
             Some(_) => Refusal::Unknown,
         })
+    }
+
+    /// The account a sign-in subject names, and whether it is disabled.
+    pub(crate) fn account_by_subject(
+        &self,
+        subject: &str,
+    ) -> Result<Option<(Account, bool)>, AppError> {
+        let row: Option<(Vec<u8>, i64, Option<i64>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT account_id, clock_offset_ms, disabled_at FROM accounts WHERE subject = ?1",
+            )?
+            .query_row([subject], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(id, offset_ms, disabled)| {
+            Ok((
+                Account {
+                    id: uuid_from(&id)?,
+                    offset_ms,
+                },
+                disabled.is_some(),
+            ))
+        })
+        .transpose()
     }
 
     pub(crate) fn admin_account(
@@ -676,6 +702,16 @@ pub(crate) trait Identity: Send + Sync {
         now: Timestamp,
     ) -> StorageFuture<'_, ()>;
 
+    /// The account a sign-in subject names, made (audited as `jwt`, granted `allowance` credits
+    /// when given) when it is new; the flag says whether it was made now. A disabled account is
+    /// refused.
+    fn sign_in(
+        &self,
+        subject: String,
+        allowance: Option<u64>,
+        now: Timestamp,
+    ) -> StorageFuture<'_, (Account, bool)>;
+
     /// Why a token is refused.
     fn refusal(&self, token: TokenHash, now: Timestamp) -> StorageFuture<'_, Refusal>;
 
@@ -760,6 +796,53 @@ impl Identity for SqliteStorage {
                 &detail,
             )?;
             inner.slot(account).map(drop)
+        })
+    }
+
+    fn sign_in(
+        &self,
+        subject: String,
+        allowance: Option<u64>,
+        now: Timestamp,
+    ) -> StorageFuture<'_, (Account, bool)> {
+        self.run(move |inner| {
+            let disabled = || {
+                AppError::api(
+                    ErrorCode::AccountDisabled,
+                    "this account is disabled: ask the operator",
+                )
+            };
+            let registry = lock(&inner.registry)?;
+            match registry.account_by_subject(&subject)? {
+                Some((_, true)) => return Err(disabled()),
+                Some((account, false)) => return Ok((account, false)),
+                None => {}
+            }
+            let account = Uuid::now_v7();
+            registry.create_account_audited(
+                account,
+                Some(&subject),
+                None,
+                now,
+                "jwt",
+                &serde_json::json!({ "subject": subject, "allowance": allowance }),
+            )?;
+            drop(registry);
+            let slot = inner.slot(account)?;
+            if let Some(credits) = allowance {
+                // The account's id is the grant's op id: one starting grant per account. It runs
+                // in this blocking task, so a client hanging up cannot leave the account without it.
+                let mut grant = GrantRequest::new(OpId(account), GrantKind::Allowance, credits);
+                grant.note = "sign-in starting allowance".to_owned();
+                slot.lock()?.grant(&grant, now)?;
+            }
+            Ok((
+                Account {
+                    id: account,
+                    offset_ms: 0,
+                },
+                true,
+            ))
         })
     }
 

@@ -20,6 +20,7 @@ mod contract;
 mod generator;
 mod hardening;
 mod input;
+mod jwt;
 mod openapi;
 mod policy;
 mod process;

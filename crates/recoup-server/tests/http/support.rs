@@ -81,6 +81,19 @@ impl Server {
         Self::serve(dir, state)
     }
 
+    /// A server that also accepts the product's sign-in tokens, its time read from `clock`.
+    pub fn with_sign_in(
+        opts: Opts,
+        clock: Arc<dyn recoup_core::Clock>,
+        sign_in: recoup_server::signin::SignIn,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = AppState::open_with_clock(opts.config(dir.path()), clock)
+            .expect("server state opens")
+            .with_sign_in(sign_in);
+        Self::serve(dir, state)
+    }
+
     fn serve(dir: tempfile::TempDir, state: AppState) -> Self {
         let state = Arc::new(state);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
