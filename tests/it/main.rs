@@ -7,5 +7,6 @@ mod error_codes;
 mod seed_table;
 mod system_crash;
 mod system_faults;
+mod system_identity;
 mod system_seed;
 mod system_storage;
