@@ -567,3 +567,56 @@ fn sign_in_settings_that_cannot_work_are_refused_at_start_with_a_clear_error() {
         "the error names the flag: {blank}"
     );
 }
+
+#[test]
+fn the_binary_takes_its_sign_in_settings_from_the_environment_and_never_logs_the_jwt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ed = ed_key("ed-env");
+    let path = dir.path().join("jwks.json");
+    std::fs::write(&path, jwks(&[&ed])).expect("write the JWKS");
+    let path = path.to_str().expect("utf-8 path");
+    let server = crate::support::Process::start(
+        &[],
+        &[
+            ("RECOUP_JWKS", path),
+            ("RECOUP_JWT_ISSUER", ISSUER),
+            ("RECOUP_JWT_AUDIENCE", AUDIENCE),
+            ("RECOUP_JWT_STARTING_ALLOWANCE", "7"),
+            ("RUST_LOG", "debug"),
+        ],
+    );
+    let token = sign(&ed, &claims("user-env", Timestamp::now()));
+    let view = server
+        .client
+        .get("/v1/account", Some(&token))
+        .ok("a JWT signs in to the binary");
+    assert_eq!(
+        view["balance"]["totals"]["available"], 7,
+        "the starting allowance came from the environment: {view}"
+    );
+    let (stdout, stderr) = server.stop();
+    let signature = token.rsplit('.').next().expect("a signature");
+    assert!(
+        !stdout.contains(signature) && !stderr.contains(signature),
+        "the logs never hold the sign-in token"
+    );
+}
+
+#[test]
+fn the_binary_refuses_to_start_with_jwks_but_no_audience_and_says_which_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_recoup-server"))
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
+        .args(["--jwks", "jwks.json", "--jwt-issuer", ISSUER])
+        .env_remove("RECOUP_JWT_AUDIENCE")
+        .env_remove("RECOUP_ADMIN_TOKEN")
+        .output()
+        .expect("recoup-server runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("--jwt-audience"),
+        "it stops and names the missing flag: {stderr}"
+    );
+}
