@@ -22,7 +22,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 
 step "Starting a local sandbox endpoint on 127.0.0.1:$port (data in $data/endpoint)"
 "$bin/recoup-server" --data-dir "$data/endpoint" --listen "127.0.0.1:$port" --sandbox \
-  --admin-token local-admin --failure-rate 0.15 --bad-rate 0.5 >"$data/endpoint.log" 2>&1 &
+  --admin-token tour-Adm1n-7Kq9xZ2pLw4Rv8Nc --failure-rate 0.15 --bad-rate 0.5 >"$data/endpoint.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do grep -q listening "$data/endpoint.log" 2>/dev/null && break; sleep 0.1; done
@@ -53,5 +53,5 @@ r balance
 r account
 r ledger --verify
 printf '\nOutputs of the generations are in %s/device/outputs. The endpoint keeps running until you\n' "$data"
-printf 'press Enter (admin token: local-admin, claims in review: curl -H "Authorization: Bearer local-admin" http://127.0.0.1:%s/v1/admin/reviews).\n' "$port"
+printf 'press Enter (admin token: tour-Adm1n-7Kq9xZ2pLw4Rv8Nc, claims in review: curl -H "Authorization: Bearer tour-Adm1n-7Kq9xZ2pLw4Rv8Nc" http://127.0.0.1:%s/v1/admin/reviews).\n' "$port"
 if [ -t 0 ] && [ -z "${CI:-}" ]; then read -r _; fi

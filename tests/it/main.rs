@@ -8,6 +8,7 @@ mod seed_table;
 mod soak;
 mod system_crash;
 mod system_faults;
+mod system_identity;
 mod system_provider;
 mod system_seed;
 mod system_storage;

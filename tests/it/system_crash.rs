@@ -155,7 +155,7 @@ fn start_server(dir: &std::path::Path, port: u16) -> Child {
         .args([
             "--sandbox",
             "--admin-token",
-            "crash-admin",
+            "crash-Adm1n-7Kq9xZ2pLw4Rv8Nc",
             "--failure-rate",
             "0",
             "--bad-rate",

@@ -60,7 +60,7 @@ use recoup_store::{
 };
 
 /// The admin token of the soak's endpoint.
-const ADMIN_TOKEN: &str = "soak-admin-token";
+const ADMIN_TOKEN: &str = "soak-admin-6fQz2LmV9xR4tK8wN3pB";
 /// The SIGKILL signal number.
 const SIGKILL: i32 = 9;
 /// Most runs of a cut generation at the end.

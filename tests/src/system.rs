@@ -11,7 +11,7 @@ use recoup_store::Store;
 use recoup_sync::{Client, HttpTransport, SplitMix64, SyncConfig, SyncEngine};
 
 /// The admin token of test endpoints.
-pub const ADMIN: &str = "test-admin-token";
+pub const ADMIN: &str = "it-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6Bj5Ds";
 
 /// A running endpoint; stops when dropped.
 pub struct Endpoint {

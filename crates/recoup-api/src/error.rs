@@ -76,6 +76,30 @@ pub enum ErrorCode {
     AlreadySucceeded,
     /// The generation already has another output (other bytes or media type).
     OutputConflict,
+    /// The account was disabled by an admin: its tokens and sign-ins are refused.
+    AccountDisabled,
+    /// The account token is past its expiry: ask for a new one.
+    TokenExpired,
+    /// The account token was revoked: use the one that replaced it.
+    TokenRevoked,
+    /// The sign-in token (JWT) has expired (`exp`): sign in again.
+    JwtExpired,
+    /// The sign-in token (JWT) is not valid yet (`nbf`): check the clocks.
+    JwtNotYetValid,
+    /// The sign-in token (JWT) was issued by another issuer than the endpoint trusts (`iss`).
+    JwtWrongIssuer,
+    /// The sign-in token (JWT) is meant for another audience (`aud`).
+    JwtWrongAudience,
+    /// The sign-in token (JWT) names a key (`kid`) the endpoint's JWKS does not have.
+    JwtUnknownKey,
+    /// The sign-in token's (JWT) signature does not verify.
+    JwtBadSignature,
+    /// The sign-in token (JWT) uses `alg: none` or an algorithm the endpoint does not accept.
+    JwtUnsupportedAlgorithm,
+    /// The sign-in token (JWT) is malformed, lacks `sub`, or sign-in is not configured.
+    JwtInvalid,
+    /// The sign-in subject already belongs to another account.
+    SubjectTaken,
 
     // What only the device says.
     /// The network is switched off on this device.
@@ -143,7 +167,19 @@ impl ErrorCode {
     pub const fn http_status(self) -> u16 {
         use ErrorCode as C;
         match self {
-            C::Unauthorized | C::WrongCredential => 401,
+            C::Unauthorized
+            | C::AccountDisabled
+            | C::TokenExpired
+            | C::TokenRevoked
+            | C::JwtExpired
+            | C::JwtNotYetValid
+            | C::JwtWrongIssuer
+            | C::JwtWrongAudience
+            | C::JwtUnknownKey
+            | C::JwtBadSignature
+            | C::JwtUnsupportedAlgorithm
+            | C::JwtInvalid
+            | C::WrongCredential => 401,
             C::NotFound => 404,
             C::InvalidInput | C::InvalidDocument => 400,
             C::InvalidDetails => 422,
@@ -155,7 +191,8 @@ impl ErrorCode {
             | C::TechnicalFailure
             | C::AlreadyFailed
             | C::AlreadySucceeded
-            | C::OutputConflict => 409,
+            | C::OutputConflict
+            | C::SubjectTaken => 409,
             C::UnsupportedMediaType => 415,
             C::InsufficientCredits => 402,
             C::PayloadTooLarge => 413,
@@ -188,6 +225,12 @@ impl ErrorCode {
         self.http_status() != 500 || matches!(self, ErrorCode::Internal)
     }
 
+    /// Whether this is the endpoint refusing the credentials (HTTP 401): sign in again or use
+    /// another token.
+    pub const fn is_refused_sign_in(self) -> bool {
+        self.http_status() == 401
+    }
+
     /// The `recoup` CLI's exit status for a failure with this code: 1 refused (fix the request),
     /// 3 try again later, 4 sign in or link again, 5 the local data or files, 70 a bug.
     /// (2 is the usage error of the argument parser.)
@@ -214,7 +257,8 @@ impl ErrorCode {
             | C::AlreadyLinked
             | C::LocalLedger
             | C::Linked
-            | C::QaModeOff => 1,
+            | C::QaModeOff
+            | C::SubjectTaken => 1,
             C::RateLimited
             | C::Unavailable
             | C::Offline
@@ -223,6 +267,17 @@ impl ErrorCode {
             | C::NotReady => 3,
             C::Unauthorized
             | C::WrongCredential
+            | C::AccountDisabled
+            | C::TokenExpired
+            | C::TokenRevoked
+            | C::JwtExpired
+            | C::JwtNotYetValid
+            | C::JwtWrongIssuer
+            | C::JwtWrongAudience
+            | C::JwtUnknownKey
+            | C::JwtBadSignature
+            | C::JwtUnsupportedAlgorithm
+            | C::JwtInvalid
             | C::NotLinked
             | C::PolicyKeyMismatch
             | C::Credentials

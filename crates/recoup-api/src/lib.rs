@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod identity;
 mod provider;
 pub mod rows;
 mod signed;
@@ -24,6 +25,11 @@ use uuid::Uuid;
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface};
 
 pub use error::ErrorCode;
+pub use identity::{
+    ADMIN_PAGE_MAX, AccountPage, AdminAccount, AuditEntry, AuditPage, IssuedToken, NewAccount,
+    NewAccountAnswer, NewToken, SUBJECT_BYTES_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_BYTES_MAX,
+    TokenInfo,
+};
 pub use provider::{
     FAILURE_REASON_LEN_MAX, OUTPUT_BYTES_MAX, OUTPUT_MEDIA_TYPES, OutputFindings, OutputView,
     PROVIDER_NAME_LEN_MAX, ProviderCreate, ProviderCreated, ProviderFailure, ProviderGeneration,

@@ -202,7 +202,7 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             let mut l = live(&ctx.status);
             l.syncing = false;
             l.progress = None;
-            if e.code == crate::ErrorCode::Unauthorized {
+            if e.code.is_refused_sign_in() {
                 // It answered: it is the token that is wrong.
                 l.reachable = Some(true);
             }

@@ -3,6 +3,7 @@
 //! and the sandbox's test clocks and generator. Nothing here opens or creates a data dir: these
 //! commands talk to the endpoint only.
 
+mod identity;
 pub mod providers;
 
 use std::path::Path;
@@ -96,6 +97,9 @@ pub fn run(args: AdminArgs) -> Result<Output> {
             },
         ),
         AdminCommand::Providers { command } => providers::run(&admin, command),
+        AdminCommand::Accounts(c) => identity::accounts(&admin, c),
+        AdminCommand::Tokens(c) => identity::tokens(&admin, c),
+        AdminCommand::Audit { limit, before } => identity::audit(&admin, limit, before),
     }
 }
 

@@ -157,6 +157,79 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
+    /// Accounts: create, list, show, disable.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// An account's tokens: issue, list, revoke.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// The audit log, newest first.
+    Audit {
+        /// How many records (1 to 200).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=200))]
+        limit: u32,
+        /// Records older than this one (the "Older" line of the previous page).
+        #[arg(long)]
+        before: Option<u64>,
+    },
+}
+
+/// `recoup admin accounts …`.
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Create an account; prints its id and its first token (shown once).
+    Create {
+        /// Credits it starts with (an allowance that does not expire).
+        #[arg(long)]
+        allowance: Option<u64>,
+        /// The product's sign-in subject (a JWT's `sub`) it answers to.
+        #[arg(long)]
+        subject: Option<String>,
+    },
+    /// List accounts, oldest first.
+    List {
+        /// Start after this account (the "More" line of the previous page).
+        #[arg(long)]
+        after: Option<Uuid>,
+    },
+    /// Show one account.
+    Show {
+        /// The account.
+        account_id: Uuid,
+    },
+    /// Disable an account: its tokens and sign-ins are refused from now on.
+    Disable {
+        /// The account.
+        account_id: Uuid,
+    },
+}
+
+/// `recoup admin tokens …`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Issue another token for an account (shown once); the others keep working until revoked.
+    Issue {
+        /// The account.
+        account_id: Uuid,
+        /// What it is for.
+        #[arg(long)]
+        label: Option<String>,
+        /// It stops working this many days from now.
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List an account's tokens (prefixes, never secrets).
+    List {
+        /// The account.
+        account_id: Uuid,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// The account.
+        account_id: Uuid,
+        /// The token's id (from `tokens list`).
+        token_id: Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]

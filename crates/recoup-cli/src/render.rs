@@ -17,14 +17,14 @@ use uuid::Uuid;
 use crate::link::{LoginOutcome, RemoteGeneration};
 use crate::views::SyncStateView;
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_header(header.to_vec());
     t
 }
 
-fn when(t: Timestamp) -> String {
+pub(crate) fn when(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 

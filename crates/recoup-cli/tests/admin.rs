@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use recoup_server::Config;
 use serde_json::Value;
 
-const ADMIN_TOKEN: &str = "admin-cli-test-token";
+const ADMIN_TOKEN: &str = "cli-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6Bj5";
 const STARTING_ALLOWANCE: u64 = 100;
 /// The built-in price of a virtual model generation.
 const VIRTUAL_MODEL_PRICE: u64 = 4;

@@ -81,21 +81,49 @@ pub struct Linked {
     pub policy_key: PolicyKey,
 }
 
-/// The endpoint's address as it is stored: trimmed, without a trailing `/`, and http(s) only.
+/// The endpoint's address as it is stored: trimmed, without a trailing `/`, and `https://`;
+/// plain `http://` only for a loopback host (127.0.0.0/8, `::1`, `localhost`), where nothing
+/// crosses a network: a token sent in clear to a remote host could be read on the way.
 ///
 /// ```
 /// assert_eq!(recoup_device::link::endpoint_url(" https://e.example/ ").unwrap(), "https://e.example");
 /// assert!(recoup_device::link::endpoint_url("ftp://e.example").is_err());
+/// assert!(recoup_device::link::endpoint_url("http://e.example").is_err());
+/// assert!(recoup_device::link::endpoint_url("http://127.0.0.1:8787").is_ok());
 /// ```
 pub fn endpoint_url(given: &str) -> DeviceResult<String> {
     let url = given.trim().trim_end_matches('/').to_owned();
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(DeviceError::input(
-            "url",
-            "must start with https:// (or http:// for a local endpoint)",
-        ));
+    if url.starts_with("https://") {
+        return Ok(url);
     }
-    Ok(url)
+    match url.strip_prefix("http://") {
+        Some(rest) if is_loopback(rest) => Ok(url),
+        Some(_) => Err(DeviceError::input(
+            "url",
+            format!(
+                "{url} is not https://: a remote endpoint must be reached over https:// (plain http:// only for 127.0.0.1, ::1 or localhost)"
+            ),
+        )),
+        None => Err(DeviceError::input(
+            "url",
+            "must start with https:// (or http:// for an endpoint on this machine)",
+        )),
+    }
+}
+
+/// Whether the authority of `rest` (what follows `http://`) is a loopback host.
+fn is_loopback(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The refusals that need no request: the network switch is off; the store is linked to
@@ -229,4 +257,38 @@ fn key_mismatch() -> DeviceError {
         ErrorCode::PolicyKeyMismatch,
         "the endpoint's policy-signing key is not the one expected; nothing was linked or changed",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::endpoint_url;
+
+    #[test]
+    fn a_remote_endpoint_must_be_https_and_a_loopback_one_may_be_plain_http() {
+        for ok in [
+            "https://recoup.example.com",
+            "http://127.0.0.1:8787",
+            "http://127.9.8.7",
+            "http://[::1]:8080/",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+        ] {
+            assert!(endpoint_url(ok).is_ok(), "{ok} is accepted");
+        }
+        for refused in [
+            "http://recoup.example.com",
+            "http://10.0.0.1:8787",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example",
+            "http://user@example.com",
+            "http://[::2]:80",
+            "ftp://127.0.0.1",
+        ] {
+            let e = endpoint_url(refused).err();
+            assert!(
+                e.as_ref().is_some_and(|e| e.message.contains("https://")),
+                "{refused} is refused, saying https:// is needed: {e:?}"
+            );
+        }
+    }
 }

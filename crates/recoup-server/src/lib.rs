@@ -8,9 +8,11 @@
 #![deny(missing_docs)]
 
 mod clock;
+pub mod credentials;
 mod error;
 mod limits;
 mod routes;
+pub mod signin;
 mod state;
 mod storage;
 mod wire;

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
 use recoup_server::{AppState, Config};
 
 /// Recoup's authoritative endpoint.
@@ -36,17 +37,61 @@ struct Args {
     /// Credits a new sandbox account starts with.
     #[arg(long, default_value_t = 200)]
     starting_allowance: u64,
+    /// The product's identity provider's keys (a JWKS file, or an https:// URL): bearer JWTs
+    /// signed with them sign in, their `sub` naming the account.
+    #[arg(long, env = "RECOUP_JWKS")]
+    jwks: Option<String>,
+    /// The issuer (`iss`) sign-in tokens must carry (needed with --jwks).
+    #[arg(long, env = "RECOUP_JWT_ISSUER", requires = "jwks")]
+    jwt_issuer: Option<String>,
+    /// The audience (`aud`) sign-in tokens must name (needed with --jwks).
+    #[arg(long, env = "RECOUP_JWT_AUDIENCE", requires = "jwks")]
+    jwt_audience: Option<String>,
+    /// Credits an account made on its first sign-in starts with [default: none].
+    #[arg(long, env = "RECOUP_JWT_STARTING_ALLOWANCE", requires = "jwks")]
+    jwt_starting_allowance: Option<u64>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Manage the named admin credentials kept (hashed) in DATA_DIR; the server need not stop.
+    #[command(subcommand)]
+    AdminCredentials(CredentialsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialsCommand {
+    /// Add a credential: its secret is printed once on stdout (only its hash is kept).
+    Add {
+        /// Its name (shown as the actor in the audit log).
+        name: String,
+    },
+    /// List the credentials (names and dates, never secrets).
+    List,
+    /// Revoke a credential: refused from its next request on.
+    Revoke {
+        /// Its name.
+        name: String,
+    },
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .init();
-    let args = Args::parse();
-    match run(args) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    // The registry's migrations would log before the "listening" line, which scripts read first.
+    let filter = match "rusqlite_migration=warn".parse() {
+        Ok(quiet) => filter.add_directive(quiet),
+        Err(_) => filter,
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+    let mut args = Args::parse();
+    let result = match args.command.take() {
+        Some(Command::AdminCredentials(c)) => credentials(&args.data_dir, c),
+        None => run(args),
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -87,8 +132,27 @@ fn run(args: Args) -> Result<(), String> {
         .max_blocking_threads(recoup_server::BLOCKING_THREADS_MAX)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let sign_in = match args.jwks.as_deref() {
+        Some(jwks) => Some(
+            SignIn::open(
+                SignInConfig {
+                    jwks: JwksSource::parse(jwks),
+                    issuer: args.jwt_issuer.unwrap_or_default(),
+                    audience: args.jwt_audience.unwrap_or_default(),
+                    starting_allowance: args.jwt_starting_allowance,
+                },
+                jiff::Timestamp::now(),
+            )
+            .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     runtime.block_on(async move {
-        let state = Arc::new(AppState::open(config).map_err(|e| e.0.message)?);
+        let mut state = AppState::open(config).map_err(|e| e.0.message)?;
+        if let Some(sign_in) = sign_in {
+            state = state.with_sign_in(sign_in);
+        }
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|e| {
@@ -109,6 +173,35 @@ fn run(args: Args) -> Result<(), String> {
         .await
         .map_err(|e| format!("server failed: {e}"))
     })
+}
+
+fn credentials(data_dir: &std::path::Path, command: CredentialsCommand) -> Result<(), String> {
+    use recoup_server::credentials;
+    let now = jiff::Timestamp::now();
+    match command {
+        CredentialsCommand::Add { name } => {
+            let secret = credentials::add(data_dir, &name, now).map_err(|e| e.0.message)?;
+            eprintln!("admin credential {name:?} added; its secret (shown once):");
+            println!("{secret}");
+        }
+        CredentialsCommand::List => {
+            for c in credentials::list(data_dir).map_err(|e| e.0.message)? {
+                let state = c
+                    .revoked_at
+                    .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                println!("{}\tadded {}\t{state}", c.name, c.created_at);
+            }
+        }
+        CredentialsCommand::Revoke { name } => {
+            if !credentials::revoke(data_dir, &name, now).map_err(|e| e.0.message)? {
+                return Err(format!(
+                    "no admin credential named {name:?}: see `recoup-server admin-credentials list`"
+                ));
+            }
+            println!("admin credential {name:?} revoked");
+        }
+    }
+    Ok(())
 }
 
 /// Reads DATA_DIR/admin-token, or makes one (readable by the owner only) and says where it is.

@@ -2,7 +2,9 @@
 //! only way to the data) with times from the injected clock, and builds its answer with
 //! `crate::wire`; the decisions themselves are in recoup-core and recoup-store.
 
+mod accounts;
 mod admin;
+mod audit;
 mod claims;
 mod generations;
 mod provider;
@@ -28,6 +30,10 @@ use crate::error::AppError;
 use crate::state::{AppState, new_token};
 use crate::storage::{Account, TokenHash};
 use crate::wire;
+use accounts::{
+    create_account as new_account, disable_account as disable, issue_token as issue, list_accounts,
+    list_tokens as tokens, revoke_token as revoke, show_account,
+};
 use admin::{admin_grant, advance_clock, publish_policy, review, reviews, set_generator};
 use claims::{claim, claim_batch};
 use generations::{generate, output};
@@ -62,6 +68,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/provider/generations"),
     ("PUT", "/v1/provider/generations/{id}/output"),
     ("POST", "/v1/provider/generations/{id}/failure"),
+    ("POST", "/v1/admin/accounts"),
+    ("GET", "/v1/admin/accounts"),
+    ("GET", "/v1/admin/accounts/{account}"),
+    ("POST", "/v1/admin/accounts/{account}/disable"),
+    ("POST", "/v1/admin/accounts/{account}/tokens"),
+    ("GET", "/v1/admin/accounts/{account}/tokens"),
+    ("DELETE", "/v1/admin/accounts/{account}/tokens/{token}"),
+    ("GET", "/v1/admin/audit"),
 ];
 
 /// Every route (each one listed in [`ROUTES`]).
@@ -88,6 +102,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/provider/generations", post(provider_start))
         .route("/v1/provider/generations/{id}/output", put(provider_output))
         .route("/v1/provider/generations/{id}/failure", post(failure))
+        .route("/v1/admin/accounts", post(new_account).get(list_accounts))
+        .route("/v1/admin/accounts/{account}", get(show_account))
+        .route("/v1/admin/accounts/{account}/disable", post(disable))
+        .route(
+            "/v1/admin/accounts/{account}/tokens",
+            post(issue).get(tokens),
+        )
+        .route(
+            "/v1/admin/accounts/{account}/tokens/{token}",
+            delete(revoke),
+        )
+        .route("/v1/admin/audit", get(audit::audit))
         .with_state(state)
 }
 
@@ -110,16 +136,26 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The account a request's bearer token belongs to, admitted by the rate limiter.
+/// The account a request's bearer token belongs to, admitted by the rate limiter. A token
+/// that is refused says why (expired, revoked, account disabled) with its own code. A bearer
+/// shaped like a JWT is a sign-in token of the product's identity provider (`crate::signin`).
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Account> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
+    if crate::signin::looks_like_jwt(token) {
+        let account = crate::signin::account(state, token).await?;
+        state.admit(account.id)?;
+        return Ok(account);
+    }
     let hash = TokenHash::of(token);
-    let Some(account) = state.storage.authenticate(hash).await? else {
-        // Looked up only when the token is no account's: a known kind gets a precise refusal.
-        if state.storage.provider_by_key(hash).await?.is_some() {
-            return Err(wrong_credential("a provider key is not an account token"));
+    let account = match state.storage.authenticate(hash).await? {
+        Some(a) => a,
+        None => {
+            // Looked up only when the token is no account's: a known kind gets a precise refusal.
+            if state.storage.provider_by_key(hash).await?.is_some() {
+                return Err(wrong_credential("a provider key is not an account token"));
+            }
+            return Err(state.storage.refusal(hash, state.now()).await?.error());
         }
-        return Err(AppError::unauthorized());
     };
     state.admit(account.id)?;
     Ok(account)
@@ -141,7 +177,7 @@ async fn provider(state: &AppState, headers: &HeaderMap) -> AppResult<Uuid> {
         state.admit(provider)?;
         return Ok(provider);
     }
-    if hash == state.admin_token_hash {
+    if state.storage.admin_actor(hash).await?.is_some() {
         return Err(wrong_credential("the admin token is not a provider key"));
     }
     if state.storage.authenticate(hash).await?.is_some() {
@@ -150,22 +186,23 @@ async fn provider(state: &AppState, headers: &HeaderMap) -> AppResult<Uuid> {
     Err(AppError::unauthorized())
 }
 
-fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+/// The admin credential a request acted with: its name is the actor in the audit log.
+pub(crate) struct Actor(pub(crate) String);
+
+/// Admits a request carrying an unrevoked admin credential (looked up each time, so a
+/// revocation holds from the next request on).
+async fn admin(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
     let token = bearer(headers).ok_or_else(AppError::unauthorized)?;
-    if token.starts_with(&format!("{PROVIDER_KEY_PREFIX}_"))
-        && TokenHash::of(token) != state.admin_token_hash
-    {
-        return Err(wrong_credential(
+    match state.storage.admin_actor(TokenHash::of(token)).await? {
+        Some(name) => Ok(Actor(name)),
+        None if token.starts_with(&format!("{PROVIDER_KEY_PREFIX}_")) => Err(wrong_credential(
             "a provider key is not an admin credential",
-        ));
-    }
-    if TokenHash::of(token) != state.admin_token_hash {
-        return Err(AppError::api(
+        )),
+        None => Err(AppError::api(
             ErrorCode::Unauthorized,
-            "this needs the admin token",
-        ));
+            "this needs the admin token (an unrevoked admin credential)",
+        )),
     }
-    Ok(())
 }
 
 fn sandbox_only(state: &AppState) -> AppResult<()> {
@@ -329,6 +366,8 @@ mod tests {
         let start = src.find("pub fn router(").unwrap_or(0);
         let body = &src[start..];
         let body = &body[..body.find(".with_state(").unwrap_or(body.len())];
+        // rustfmt splits a long `.route(` call over lines; paths hold no whitespace.
+        let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
         let mut out = BTreeSet::new();
         for piece in body.split(".route(\"").skip(1) {
             let (path, rest) = piece.split_once('"').unwrap_or_default();
@@ -376,7 +415,7 @@ mod tests {
             AppState::open(Config {
                 data_dir: dir.path().to_path_buf(),
                 sandbox: true,
-                admin_token: "admin".to_owned(),
+                admin_token: "unit-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6".to_owned(),
                 failure_rate: 0.0,
                 bad_rate: 0.0,
                 rate_per_sec: 1_000,

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read};
 use crate::limits::PeerLimits;
+use crate::signin::SignIn;
 use crate::storage::{SqliteStorage, Storage, TokenHash};
 
 /// What the server was started with.
@@ -55,10 +56,11 @@ pub struct AppState {
     pub(crate) buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
     /// The per-address limits for what needs no valid token.
     pub(crate) peer_limits: PeerLimits,
-    pub(crate) admin_token_hash: TokenHash,
     /// Where the sandbox generator's draws come from: the operating system's randomness, or,
     /// for a deterministic simulation only, a seeded sequence ([`AppState::with_seeded_generator`]).
     pub(crate) generator_draws: Option<Mutex<recoup_core::rng::SplitMix64>>,
+    /// Sign-in with the product's JWTs, when configured (`--jwks`).
+    pub(crate) sign_in: Option<SignIn>,
 }
 
 impl AppState {
@@ -71,7 +73,10 @@ impl AppState {
     /// [`AppState::open`] with the endpoint's time read from `clock` (a test moves it; each
     /// account's sandbox test clock moves it further for that account).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, AppError> {
+        crate::credentials::check_admin_secret(&config.admin_token)
+            .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
         let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock))?;
+        storage.put_bootstrap(TokenHash::of(&config.admin_token), clock.now())?;
         let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
         let stored = storage.published_or(&Policy::builtin(), clock.now())?;
         let policy = Policy::from_json(stored.document.as_bytes())
@@ -81,7 +86,6 @@ impl AppState {
             failure_rate: config.failure_rate,
             bad_rate: config.bad_rate,
         };
-        let admin_token_hash = TokenHash::of(&config.admin_token);
         Ok(Self {
             config,
             storage: Box::new(storage),
@@ -91,8 +95,8 @@ impl AppState {
             generator: RwLock::new(generator),
             buckets: Mutex::new(HashMap::new()),
             peer_limits: PeerLimits::new(),
-            admin_token_hash,
             generator_draws: None,
+            sign_in: None,
         })
     }
 
@@ -114,6 +118,13 @@ impl AppState {
         getrandom::fill(&mut bytes)
             .map_err(|e| AppError::internal(format!("no randomness for the generator: {e}")))?;
         Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// The endpoint accepting the product's sign-in tokens (JWTs) verified by `sign_in`.
+    #[must_use]
+    pub fn with_sign_in(mut self, sign_in: SignIn) -> Self {
+        self.sign_in = Some(sign_in);
+        self
     }
 
     pub(crate) fn published(&self) -> Result<Arc<Published>, AppError> {

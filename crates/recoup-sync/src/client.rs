@@ -328,7 +328,7 @@ impl<T: Transport> Client<T> {
     }
 
     /// Sends one request; a non-2xx answer other than `304` becomes [`ClientError::Api`].
-    fn call(
+    pub(crate) fn call(
         &self,
         method: Method,
         path: &str,
@@ -361,7 +361,7 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    fn json<R: DeserializeOwned>(&self, r: Response) -> ClientResult<R> {
+    pub(crate) fn json<R: DeserializeOwned>(&self, r: Response) -> ClientResult<R> {
         serde_json::from_slice(&r.body).map_err(|e| ClientError::Decode {
             status: r.status,
             detail: e.to_string(),
@@ -369,7 +369,7 @@ impl<T: Transport> Client<T> {
     }
 }
 
-fn body(value: &impl Serialize) -> ClientResult<Vec<u8>> {
+pub(crate) fn body(value: &impl Serialize) -> ClientResult<Vec<u8>> {
     serde_json::to_vec(value)
         .map_err(|e| ClientError::Transport(TransportError::Invalid(e.to_string())))
 }

@@ -381,6 +381,8 @@ impl SyncError {
     pub fn code(&self) -> ErrorCode {
         match self {
             SyncError::Offline { .. } => ErrorCode::Offline,
+            // The endpoint's precise refusal (expired, revoked, disabled…) when it named one.
+            SyncError::Unauthorized(e) if e.code.is_refused_sign_in() => e.code,
             SyncError::Unauthorized(_) => ErrorCode::Unauthorized,
             SyncError::Store(e) => e.kind().into(),
             SyncError::Config(_) => ErrorCode::Internal,

@@ -28,6 +28,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod admin_identity;
 mod backoff;
 mod client;
 mod engine;

@@ -144,13 +144,7 @@ pub(crate) fn plan(
         Answer::Decided(verdict) => Step::Act(OutboxAction::Record(verdict.clone())),
         // A per-claim refusal of the token is left to the next sync (the call itself was
         // accepted); the other transient codes wait too.
-        Answer::Refused(error)
-            if error.code.is_transient()
-                || matches!(
-                    error.code,
-                    ErrorCode::Unauthorized | ErrorCode::WrongCredential
-                ) =>
-        {
+        Answer::Refused(error) if error.code.is_transient() || error.code.is_refused_sign_in() => {
             Step::Act(failed(error.to_string()))
         }
         Answer::Refused(error) => Step::Act(reject(error, at)),
@@ -239,7 +233,19 @@ mod tests {
         use Expect::{Reject, Unauthorized, Wait};
         match code {
             // Refused by name in a batch the call itself was accepted: left to the next sync.
-            ErrorCode::Unauthorized | ErrorCode::WrongCredential => (Wait, Unauthorized),
+            ErrorCode::Unauthorized
+            | ErrorCode::AccountDisabled
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenRevoked
+            | ErrorCode::JwtExpired
+            | ErrorCode::JwtNotYetValid
+            | ErrorCode::JwtWrongIssuer
+            | ErrorCode::JwtWrongAudience
+            | ErrorCode::JwtUnknownKey
+            | ErrorCode::JwtBadSignature
+            | ErrorCode::JwtUnsupportedAlgorithm
+            | ErrorCode::JwtInvalid
+            | ErrorCode::WrongCredential => (Wait, Unauthorized),
             ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal => (Wait, Wait),
             ErrorCode::NotFound
             | ErrorCode::InvalidInput
@@ -257,7 +263,8 @@ mod tests {
             | ErrorCode::UnsupportedMediaType
             | ErrorCode::AlreadyFailed
             | ErrorCode::AlreadySucceeded
-            | ErrorCode::OutputConflict => (Reject, Reject),
+            | ErrorCode::OutputConflict
+            | ErrorCode::SubjectTaken => (Reject, Reject),
             ErrorCode::Offline
             | ErrorCode::Network
             | ErrorCode::BadAnswer
@@ -568,7 +575,8 @@ mod tests {
             .iter()
             .map(|&c| {
                 let expect = match c {
-                    ErrorCode::Unauthorized | ErrorCode::WrongCredential => "unauthorized",
+                    // Every 401 code (unauthorized, token_expired, account_disabled, jwt_*).
+                    _ if c.is_refused_sign_in() => "unauthorized",
                     _ if c.http_status() >= 500 || c.http_status() == 429 => "retry",
                     _ => "alone",
                 };

@@ -13,7 +13,7 @@ pub enum Method {
     Post,
     /// `PUT` (admin routes that replace a document or a setting; a provider's output).
     Put,
-    /// `DELETE` (admin routes that revoke a credential).
+    /// `DELETE` (admin routes that revoke).
     Delete,
 }
 

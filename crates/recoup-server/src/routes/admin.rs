@@ -32,7 +32,7 @@ pub(super) async fn reviews(
     State(state): Shared,
     headers: HeaderMap,
 ) -> AppResult<Json<Vec<ReviewItem>>> {
-    admin(&state, &headers)?;
+    admin(&state, &headers).await?;
     let queued = state.storage.review_queue(REVIEWS_LISTED_MAX).await?;
     Ok(Json(queued.into_iter().map(wire::review_item).collect()))
 }
@@ -43,14 +43,30 @@ pub(super) async fn review(
     Path((account, claim)): Path<(Uuid, Uuid)>,
     body: Body,
 ) -> AppResult<Json<ClaimRecord>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     let decision: ReviewDecision = json(&read_body(body).await?)?;
     let offset = account_offset(&state, account).await?;
     let now = state.account_clock(offset).now();
-    let decided = state
-        .storage
-        .review(account, ClaimId(claim), decision.approve, now)
-        .await?;
+    let decided = run_to_end(async move {
+        let decided = state
+            .storage
+            .review(account, ClaimId(claim), decision.approve, now)
+            .await?;
+        if decided.is_ok() {
+            state
+                .storage
+                .audit(
+                    actor.0,
+                    "review.decide",
+                    format!("{account}/{claim}"),
+                    serde_json::json!({ "approve": decision.approve }),
+                    now,
+                )
+                .await?;
+        }
+        Ok(decided)
+    })
+    .await?;
     Ok(Json(wire::reviewed(decided)?))
 }
 
@@ -59,7 +75,7 @@ pub(super) async fn publish_policy(
     headers: HeaderMap,
     body: Body,
 ) -> AppResult<Json<SignedPolicy>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     let policy = Policy::from_json(&read_body(body).await?)
         .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
     // Recorded and served together, whatever the client does meanwhile.
@@ -69,6 +85,16 @@ pub(super) async fn publish_policy(
         let seq = state
             .storage
             .publish_policy(version.clone(), document.clone(), state.now())
+            .await?;
+        state
+            .storage
+            .audit(
+                actor.0,
+                "policy.publish",
+                version.clone(),
+                serde_json::json!({ "seq": seq }),
+                state.now(),
+            )
             .await?;
         let signed = SignedPolicy::sign(&version, seq, document, &state.key);
         let mut published = write(&state.published);
@@ -89,7 +115,7 @@ pub(super) async fn admin_grant(
     Path(account): Path<Uuid>,
     body: Body,
 ) -> AppResult<Json<GrantRecord>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     let g: AdminGrant = json(&read_body(body).await?)?;
     let offset = account_offset(&state, account).await?;
     let now = state.account_clock(offset).now();
@@ -115,7 +141,23 @@ pub(super) async fn admin_grant(
         ),
     };
     req.note = g.note;
-    Ok(Json(state.storage.grant(account, req, now).await?))
+    let detail = serde_json::json!({
+        "op_id": req.op_id.0,
+        "kind": g.kind,
+        "credits": g.credits,
+        "expires_at": req.expires_at,
+        "note": req.note,
+    });
+    let record = run_to_end(async move {
+        let record = state.storage.grant(account, req, now).await?;
+        state
+            .storage
+            .audit(actor.0, "grant", account.to_string(), detail, now)
+            .await?;
+        Ok(record)
+    })
+    .await?;
+    Ok(Json(record))
 }
 
 pub(super) async fn advance_clock(
@@ -124,7 +166,7 @@ pub(super) async fn advance_clock(
     Path(account): Path<Uuid>,
     body: Body,
 ) -> AppResult<Json<serde_json::Value>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     sandbox_only(&state)?;
     let adv: AdvanceClock = json(&read_body(body).await?)?;
     if adv.secs > 366 * 24 * 3600 {
@@ -145,6 +187,16 @@ pub(super) async fn advance_clock(
         let now = state.account_clock(offset).now();
         // Time moved: release what is now stale or expired, as the real clock would have.
         state.storage.sweep(account, now).await?;
+        state
+            .storage
+            .audit(
+                actor.0,
+                "clock.advance",
+                account.to_string(),
+                serde_json::json!({ "secs": adv.secs }),
+                state.now(),
+            )
+            .await?;
         Ok(now)
     })
     .await?;
@@ -156,7 +208,7 @@ pub(super) async fn set_generator(
     headers: HeaderMap,
     body: Body,
 ) -> AppResult<Json<GeneratorSettings>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     sandbox_only(&state)?;
     let s: GeneratorSettings = json(&read_body(body).await?)?;
     let ok = |r: f64| (0.0..=1.0).contains(&r);
@@ -167,5 +219,15 @@ pub(super) async fn set_generator(
         ));
     }
     *write(&state.generator) = s;
+    state
+        .storage
+        .audit(
+            actor.0,
+            "generator.set",
+            "generator".to_owned(),
+            serde_json::json!({ "failure_rate": s.failure_rate, "bad_rate": s.bad_rate }),
+            state.now(),
+        )
+        .await?;
     Ok(Json(s))
 }

@@ -106,7 +106,7 @@ pub(super) async fn start(
             surface: req.surface,
         };
         let record = start_flow(&state, account, start).await?;
-        // audit: provider.generation.start
+        audit(&state, provider_id, "provider.generation.start", &record).await?;
         let output = state.storage.output_record(account.id, record.generation_id).await?;
         Ok(view(account.id, record, output))
     })
@@ -156,7 +156,7 @@ pub(super) async fn output(
     let answer = run_to_end(async move {
         let (record, output) =
             capture_flow(&state, account, id, media_type, ext, bytes.to_vec()).await?;
-        // audit: provider.generation.output
+        audit(&state, provider_id, "provider.generation.output", &record).await?;
         Ok(view(account.id, record, output))
     })
     .await?;
@@ -182,7 +182,7 @@ pub(super) async fn failure(
     }
     let answer = run_to_end(async move {
         let record = failure_flow(&state, account, id, reason).await?;
-        // audit: provider.generation.failure
+        audit(&state, provider_id, "provider.generation.failure", &record).await?;
         Ok(view(account.id, record, None))
     })
     .await?;
@@ -388,4 +388,24 @@ fn settled_failure(current: GenerationRecord) -> AppResult<Option<GenerationReco
             ),
         )),
     }
+}
+
+/// Records a provider's call in the audit log: who (`provider:<id>`), what, on which generation,
+/// and the generation's status after it.
+async fn audit(
+    state: &AppState,
+    provider: Uuid,
+    action: &'static str,
+    record: &recoup_api::rows::GenerationRecord,
+) -> AppResult<()> {
+    state
+        .storage
+        .audit(
+            format!("provider:{provider}"),
+            action,
+            record.generation_id.to_string(),
+            serde_json::json!({ "status": record.status }),
+            state.now(),
+        )
+        .await
 }

@@ -33,7 +33,7 @@ pub(super) async fn create_provider(
     headers: HeaderMap,
     body: Body,
 ) -> AppResult<(StatusCode, Json<ProviderCreated>)> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     let req: ProviderCreate = json(&read_body(body).await?)?;
     let name = req.name.trim().to_owned();
     if name.is_empty() || name.len() > PROVIDER_NAME_LEN_MAX || name.chars().any(char::is_control) {
@@ -47,11 +47,22 @@ pub(super) async fn create_provider(
     let created = run_to_end(async move {
         let provider_id = Uuid::now_v7();
         let key = new_token(PROVIDER_KEY_PREFIX)?;
+        let now = state.now();
+        let detail = serde_json::json!({ "name": name });
         state
             .storage
-            .create_provider(provider_id, name, TokenHash::of(&key), state.now())
+            .create_provider(provider_id, name, TokenHash::of(&key), now)
             .await?;
-        // audit: provider.create
+        state
+            .storage
+            .audit(
+                actor.0,
+                "provider.create",
+                provider_id.to_string(),
+                detail,
+                now,
+            )
+            .await?;
         Ok(ProviderCreated { provider_id, key })
     })
     .await?;
@@ -63,7 +74,7 @@ pub(super) async fn providers(
     State(state): Shared,
     headers: HeaderMap,
 ) -> AppResult<Json<Vec<ProviderView>>> {
-    admin(&state, &headers)?;
+    admin(&state, &headers).await?;
     let rows = state.storage.providers(PROVIDERS_LISTED_MAX).await?;
     Ok(Json(rows.into_iter().map(provider_view).collect()))
 }
@@ -73,19 +84,29 @@ pub(super) async fn revoke_provider(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> AppResult<Json<ProviderView>> {
-    admin(&state, &headers)?;
+    let actor = admin(&state, &headers).await?;
     let id: Uuid = id.parse().map_err(|e| {
         AppError::api(
             ErrorCode::InvalidInput,
             format!("the provider id in the path is not a UUID: {e}"),
         )
     })?;
+    let now = state.now();
     let revoked = state
         .storage
-        .revoke_provider(id, state.now())
+        .revoke_provider(id, now)
         .await?
         .ok_or_else(|| AppError::api(ErrorCode::NotFound, format!("no provider {id}")))?;
-    // audit: provider.revoke
+    state
+        .storage
+        .audit(
+            actor.0,
+            "provider.revoke",
+            id.to_string(),
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
     tracing::info!(provider = %id, "provider key revoked");
     Ok(Json(provider_view(revoked)))
 }

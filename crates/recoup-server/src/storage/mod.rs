@@ -16,6 +16,7 @@
 //!   forget). Which policy is published when the endpoint starts is the engine's constructor's
 //!   business (`SqliteStorage::published_or`).
 
+mod identity;
 mod provider;
 mod registry;
 mod slot;
@@ -36,8 +37,11 @@ use uuid::Uuid;
 use crate::clock::AccountClock;
 use crate::error::AppError;
 
+pub use identity::{AdminCredential, BOOTSTRAP_CREDENTIAL};
+pub(crate) use identity::{Identity, NewTokenRow};
 pub(crate) use provider::{NewOutput, Providers};
 pub(crate) use registry::ProviderRow;
+pub(crate) use registry::Registry;
 pub(crate) use slot::hex_sha256;
 pub(crate) use sqlite::SqliteStorage;
 
@@ -97,7 +101,7 @@ pub(crate) struct QueuedClaim {
 /// Every storage operation a handler performs. Each one is async: an engine may wait on a
 /// network database, and one on local files runs its blocking work off the async workers.
 /// Arguments are owned so that an engine can move them to another thread or task.
-pub(crate) trait Storage: Send + Sync + Providers {
+pub(crate) trait Storage: Identity + Providers + Send + Sync {
     /// Records a new account and its token. The caller grants the starting allowance.
     fn create_account(
         &self,

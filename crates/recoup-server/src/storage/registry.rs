@@ -1,17 +1,22 @@
 //! The SQLite engine's own small database (`server.sqlite3`): accounts and their hashed tokens,
-//! the sandbox test clocks, published policies, and the index of claims waiting for review. Each
+//! the sandbox test clocks, published policies, the index of claims waiting for review, admin
+//! credentials and the audit log (those of identity in `identity`). Versioned migrations. Each
 //! account's ledger lives in its own Recoup store (see `slot`).
 
 use std::path::Path;
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
 
-use super::{Account, StoredPolicy, TokenHash};
+use super::{StoredPolicy, TokenHash};
 use crate::error::AppError;
 
-const SCHEMA: &str = r#"
+/// Migration 1: the schema the registry had before it was versioned, exactly (`IF NOT EXISTS`
+/// included), so that a data dir made then opens unchanged: its tables are kept and it is
+/// marked version 1.
+pub(super) const V1: &str = r#"
 CREATE TABLE IF NOT EXISTS accounts (
     account_id      BLOB    PRIMARY KEY CHECK (length(account_id) = 16),
     token_hash      BLOB    NOT NULL UNIQUE,
@@ -32,8 +37,9 @@ CREATE TABLE IF NOT EXISTS reviews (
 ) WITHOUT ROWID;
 "#;
 
-// Provider credentials (the generation service's keys), kept apart from account tokens: a key
-// is never an account's token, nor the admin token. (To become a versioned migration.)
+// Migration 5: provider credentials (the generation service's keys), kept apart from account
+// tokens: a key is never an account's token, nor an admin credential. `IF NOT EXISTS` because
+// builds before the registry had versioned migrations made these tables at every start.
 const PROVIDERS_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS providers (
     provider_id BLOB    PRIMARY KEY CHECK (length(provider_id) = 16),
@@ -52,51 +58,39 @@ CREATE TABLE IF NOT EXISTS provider_generations (
 ) WITHOUT ROWID;
 "#;
 
+/// Every migration of the registry, oldest first. Another part's tables (providers, webhooks)
+/// come after these as migrations of their own.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(super::identity::V2_TOKENS),
+        M::up(super::identity::V3_ADMIN_CREDENTIALS),
+        M::up(super::identity::V4_AUDIT),
+        M::up(PROVIDERS_SCHEMA),
+    ])
+}
+
+/// Brings the registry to the latest schema, in one transaction per migration.
+fn migrate(conn: &mut Connection) -> Result<(), AppError> {
+    migrations().to_latest(conn).map_err(|e| match e {
+        rusqlite_migration::Error::RusqliteError { err, .. } => err.into(),
+        other => AppError::internal(format!("the registry cannot be migrated: {other}")),
+    })
+}
+
 /// The registry database.
 pub(crate) struct Registry {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 impl Registry {
     pub(crate) fn open(path: &Path) -> Result<Self, AppError> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(PROVIDERS_SCHEMA)?;
+        migrate(&mut conn)?;
         Ok(Self { conn })
-    }
-
-    pub(crate) fn create_account(
-        &self,
-        account: Uuid,
-        token: TokenHash,
-        now: Timestamp,
-    ) -> Result<(), AppError> {
-        self.conn.execute(
-            "INSERT INTO accounts (account_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
-            params![account.as_bytes(), token.0, now.as_millisecond()],
-        )?;
-        Ok(())
-    }
-
-    /// The account a token belongs to, with its test-clock offset.
-    pub(crate) fn authenticate(&self, token: TokenHash) -> Result<Option<Account>, AppError> {
-        let row: Option<(Vec<u8>, i64)> = self
-            .conn
-            .prepare_cached(
-                "SELECT account_id, clock_offset_ms FROM accounts WHERE token_hash = ?1",
-            )?
-            .query_row([token.0], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        Ok(match row {
-            Some((id, offset_ms)) => Some(Account {
-                id: uuid_from(&id)?,
-                offset_ms,
-            }),
-            None => None,
-        })
     }
 
     pub(crate) fn clock_offset_ms(&self, account: Uuid) -> Result<Option<i64>, AppError> {
@@ -368,7 +362,7 @@ fn time_from(ms: i64) -> Result<Timestamp, AppError> {
     Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
-fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {
+pub(super) fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {
     Uuid::from_slice(bytes).map_err(|e| AppError::internal(format!("stored id: {e}")))
 }
 
@@ -383,6 +377,13 @@ impl From<rusqlite::Error> for AppError {
                     "the endpoint is busy; retry in a moment",
                 )
             }
+            // The disk under the registry is full or failing: answered 503 like the ledgers'.
+            Some(
+                rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen,
+            ) => Self::storage_fault(e),
             _ => Self::internal(e.to_string()),
         }
     }

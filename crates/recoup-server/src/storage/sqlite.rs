@@ -40,7 +40,8 @@ pub(super) struct Inner {
     pub(super) slots: Slots,
     /// Token hash -> account and test-clock offset, so a request does not query the registry.
     /// Cleared for an account when its clock moves; bounded.
-    tokens: Mutex<HashMap<TokenHash, Account>>,
+    /// With each, its expiry (ms), checked against the endpoint's clock on every hit.
+    tokens: Mutex<HashMap<TokenHash, (Account, Option<i64>)>>,
     /// The publication every account's store is brought to before use.
     in_force: RwLock<Option<Arc<StoredPolicy>>>,
     /// The endpoint's clock, for the time a store activates a policy.
@@ -88,6 +89,11 @@ impl SqliteStorage {
             version,
             document,
         })
+    }
+
+    /// Records the admin credential given at start (see `Registry::put_bootstrap`).
+    pub(crate) fn put_bootstrap(&self, hash: TokenHash, now: Timestamp) -> Result<(), AppError> {
+        lock(&self.inner.registry)?.put_bootstrap(hash, now)
     }
 
     /// Runs `f` on the blocking pool with the engine.
@@ -155,6 +161,12 @@ impl Inner {
         Ok(read(&self.in_force).clone())
     }
 
+    /// Forgets the remembered tokens of an account (one revoked, the account disabled).
+    pub(super) fn forget_tokens(&self, account: Uuid) -> Result<(), AppError> {
+        lock(&self.tokens)?.retain(|_, (a, _)| a.id != account);
+        Ok(())
+    }
+
     /// The account's slot with the publication in force. Blocking.
     pub(super) fn slot(&self, account: Uuid) -> Result<Arc<AccountSlot>, AppError> {
         let in_force = self.in_force()?;
@@ -174,12 +186,17 @@ impl Inner {
         Ok(seq)
     }
 
-    fn remember_token(&self, token: TokenHash, account: Account) -> Result<(), AppError> {
+    fn remember_token(
+        &self,
+        token: TokenHash,
+        account: Account,
+        expires_ms: Option<i64>,
+    ) -> Result<(), AppError> {
         let mut tokens = lock(&self.tokens)?;
         if tokens.len() >= TOKEN_CACHE_MAX {
             tokens.clear();
         }
-        tokens.insert(token, account);
+        tokens.insert(token, (account, expires_ms));
         Ok(())
     }
 }
@@ -192,7 +209,22 @@ impl Storage for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'_, ()> {
         self.run(move |inner| {
-            lock(&inner.registry)?.create_account(account, token, now)?;
+            // A sandbox account: its token's text is not known here, only its hash.
+            let row = super::NewTokenRow {
+                token_id: Uuid::now_v7(),
+                hash: token,
+                prefix: "rk_".to_owned(),
+                label: "sandbox".to_owned(),
+                expires_at: None,
+            };
+            lock(&inner.registry)?.create_account_audited(
+                account,
+                None,
+                Some(&row),
+                now,
+                "sandbox",
+                &serde_json::json!({}),
+            )?;
             // Opened now, so that the account's folder and store exist from its creation.
             inner.slot(account).map(drop)
         })
@@ -200,17 +232,25 @@ impl Storage for SqliteStorage {
 
     fn authenticate(&self, token: TokenHash) -> StorageFuture<'_, Option<Account>> {
         Box::pin(async move {
+            let now = self.inner.clock.now();
             let hit = lock(&self.inner.tokens)?.get(&token).copied();
-            if hit.is_some() {
-                return Ok(hit);
+            match hit {
+                Some((account, exp)) if exp.is_none_or(|e| e > now.as_millisecond()) => {
+                    return Ok(Some(account));
+                }
+                Some(_) => {
+                    lock(&self.inner.tokens)?.remove(&token);
+                    return Ok(None);
+                }
+                None => {}
             }
             let found = self
-                .run(move |inner| lock(&inner.registry)?.authenticate(token))
+                .run(move |inner| lock(&inner.registry)?.usable_token(token, now))
                 .await?;
-            if let Some(account) = found {
-                self.inner.remember_token(token, account)?;
+            if let Some((account, exp)) = found {
+                self.inner.remember_token(token, account, exp)?;
             }
-            Ok(found)
+            Ok(found.map(|(a, _)| a))
         })
     }
 
@@ -228,7 +268,7 @@ impl Storage for SqliteStorage {
                 registry.clock_offset_ms(account)?.unwrap_or(0)
             };
             // Cached tokens carry the old offset.
-            lock(&inner.tokens)?.retain(|_, a| a.id != account);
+            inner.forget_tokens(account)?;
             Ok(Some(offset))
         })
     }

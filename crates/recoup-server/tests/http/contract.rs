@@ -170,6 +170,33 @@ fn every_documented_route_answers_as_documented() {
     let path = format!("/v1/admin/providers/{}", p.id);
     let r = c.send("DELETE", &path, Some(ADMIN), Body::None, &[]);
     hit("DELETE", &path, r.status);
+    // Accounts, tokens and the audit log.
+    let r = c.post("/v1/admin/accounts", Some(ADMIN), json!({"allowance": 5}));
+    hit("POST", "/v1/admin/accounts", r.status);
+    let made = r.json()["account_id"].as_str().unwrap().to_owned();
+    for path in [
+        "/v1/admin/accounts".to_owned(),
+        format!("/v1/admin/accounts/{made}"),
+        format!("/v1/admin/accounts/{made}/tokens"),
+        "/v1/admin/audit".to_owned(),
+    ] {
+        let r = c.get(&path, Some(ADMIN));
+        hit("GET", &path, r.status);
+    }
+    let path = format!("/v1/admin/accounts/{made}/tokens");
+    let r = c.post(
+        &path,
+        Some(ADMIN),
+        json!({"label": "ci", "expires_in_days": 7}),
+    );
+    hit("POST", &path, r.status);
+    let token_id = r.json()["token_id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/admin/accounts/{made}/tokens/{token_id}");
+    let r = c.send("DELETE", &path, Some(ADMIN), Body::None, &[]);
+    hit("DELETE", &path, r.status);
+    let path = format!("/v1/admin/accounts/{made}/disable");
+    let r = c.post(&path, Some(ADMIN), json!({}));
+    hit("POST", &path, r.status);
 
     // Refusals every authenticated route documents: no token, and the wrong kind of token.
     for (method, template) in documented_routes() {

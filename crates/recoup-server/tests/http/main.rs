@@ -10,6 +10,8 @@
 
 mod support;
 
+mod accounts;
+mod audit;
 mod auth;
 mod changes;
 mod claims;
@@ -18,6 +20,7 @@ mod contract;
 mod generator;
 mod hardening;
 mod input;
+mod jwt;
 mod openapi;
 mod policy;
 mod process;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::openapi::{Answer, check_answer};
 
 /// The admin token of every test server.
-pub const ADMIN: &str = "test-admin-token-0123456789";
+pub const ADMIN: &str = "test-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6Bj5";
 
 /// How a test server starts.
 #[derive(Debug, Clone)]
@@ -78,6 +78,19 @@ impl Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let state =
             AppState::open_with_clock(opts.config(dir.path()), clock).expect("server state opens");
+        Self::serve(dir, state)
+    }
+
+    /// A server that also accepts the product's sign-in tokens, its time read from `clock`.
+    pub fn with_sign_in(
+        opts: Opts,
+        clock: Arc<dyn recoup_core::Clock>,
+        sign_in: recoup_server::signin::SignIn,
+    ) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = AppState::open_with_clock(opts.config(dir.path()), clock)
+            .expect("server state opens")
+            .with_sign_in(sign_in);
         Self::serve(dir, state)
     }
 
