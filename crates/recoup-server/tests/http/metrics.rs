@@ -115,3 +115,22 @@ fn a_healthy_endpoint_is_ready_without_a_credential() {
         "the readiness probe leaves no file behind: {leftovers:?}"
     );
 }
+
+#[test]
+fn an_endpoint_whose_data_dir_is_gone_is_not_ready_and_says_why() {
+    let server = Server::start();
+    let dir = server.data_dir().to_path_buf();
+    let moved = dir.with_extension("moved");
+    // Permissions do not stop root, as whom tests may run: the dir is moved away instead.
+    std::fs::rename(&dir, &moved).unwrap();
+    let r = server.client.get("/v1/ready", None);
+    std::fs::rename(&moved, &dir).unwrap();
+    r.assert_error(503, "unavailable", "readiness without a data dir");
+    let message = r.json()["message"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        message.contains("data dir"),
+        "the message names the check that failed: {message}"
+    );
+    let r = server.client.get("/v1/ready", None);
+    assert_eq!(r.status, 200, "ready again once the data dir is back");
+}
