@@ -11,6 +11,7 @@ mod clock;
 pub mod credentials;
 mod error;
 mod limits;
+mod metrics;
 mod routes;
 pub mod signin;
 mod state;
@@ -39,7 +40,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
             recoup_api::BODY_BYTES_MAX,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            state,
+            Arc::clone(&state),
             limits::auth_failures,
         ))
         // A request (its body included) that takes longer than this is answered 408, so a
@@ -50,6 +51,13 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
             Duration::from_secs(REQUEST_TIMEOUT_SECS),
         ))
         .layer(axum::middleware::map_response(json_errors))
+        // Outside the layers that answer for themselves (408, the JSON errors), so every
+        // request is counted with the status it was answered; `Router::layer` wraps each route,
+        // so the matched route pattern is known here.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            metrics::record,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
 

@@ -184,8 +184,10 @@ pub(crate) fn peer(req: &Request) -> IpAddr {
 fn public(req: &Request) -> bool {
     matches!(
         (req.method(), req.uri().path()),
-        (&Method::GET, "/v1/health" | "/v1/policy" | "/v1/policy/key")
-            | (&Method::POST, "/v1/accounts")
+        (
+            &Method::GET,
+            "/v1/health" | "/v1/ready" | "/v1/policy" | "/v1/policy/key"
+        ) | (&Method::POST, "/v1/accounts")
     )
 }
 

@@ -7,6 +7,7 @@ mod admin;
 mod audit;
 mod claims;
 mod generations;
+mod ops;
 mod provider;
 mod provider_admin;
 
@@ -76,6 +77,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/accounts/{account}/tokens"),
     ("DELETE", "/v1/admin/accounts/{account}/tokens/{token}"),
     ("GET", "/v1/admin/audit"),
+    ("GET", "/metrics"),
+    ("GET", "/v1/ready"),
 ];
 
 /// Every route (each one listed in [`ROUTES`]).
@@ -114,6 +117,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             delete(revoke),
         )
         .route("/v1/admin/audit", get(audit::audit))
+        .route("/metrics", get(ops::metrics))
+        .route("/v1/ready", get(ops::ready))
         .with_state(state)
 }
 

@@ -61,6 +61,8 @@ pub struct AppState {
     pub(crate) generator_draws: Option<Mutex<recoup_core::rng::SplitMix64>>,
     /// Sign-in with the product's JWTs, when configured (`--jwks`).
     pub(crate) sign_in: Option<SignIn>,
+    /// The counters `GET /metrics` shows.
+    pub(crate) metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             peer_limits: PeerLimits::new(),
             generator_draws: None,
             sign_in: None,
+            metrics: crate::metrics::Metrics::new(),
         })
     }
 

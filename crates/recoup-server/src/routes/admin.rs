@@ -47,6 +47,7 @@ pub(super) async fn review(
     let decision: ReviewDecision = json(&read_body(body).await?)?;
     let offset = account_offset(&state, account).await?;
     let now = state.account_clock(offset).now();
+    let state_metrics = Arc::clone(&state);
     let decided = run_to_end(async move {
         let decided = state
             .storage
@@ -67,7 +68,11 @@ pub(super) async fn review(
         Ok(decided)
     })
     .await?;
-    Ok(Json(wire::reviewed(decided)?))
+    let decided = wire::reviewed(decided)?;
+    if let Some(outcome) = decided.outcome {
+        state_metrics.metrics.claim_decided(outcome);
+    }
+    Ok(Json(decided))
 }
 
 pub(super) async fn publish_policy(

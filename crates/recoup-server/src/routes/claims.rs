@@ -24,14 +24,21 @@ async fn adjudicate_many(
 ) -> AppResult<Vec<AppResult<ClaimAnswer>>> {
     let reqs = subs.iter().map(wire::submit_claim).collect();
     let clock = state.account_clock(a.offset_ms);
-    let results = state.storage.adjudicate(a.id, reqs, clock).await?;
+    let started = std::time::Instant::now();
+    let results = state.storage.adjudicate(a.id, reqs, clock).await;
+    state.metrics.adjudicated(started);
+    let results = results?;
     let published = state.published()?;
     let policy_version = published.policy.version();
-    Ok(subs
+    let answers: Vec<_> = subs
         .iter()
         .zip(results)
         .map(|(sub, result)| wire::claim_answer(sub, result, policy_version))
-        .collect())
+        .collect();
+    for answer in answers.iter().flatten() {
+        state.metrics.claim_decided(answer.verdict.outcome);
+    }
+    Ok(answers)
 }
 
 pub(super) async fn claim(

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use super::{AppResult, Shared, json, provider, read_body, read_body_max, run_to_end};
 use crate::error::AppError;
+use crate::metrics::ProviderCall;
 use crate::state::AppState;
 use crate::storage::{Account, NewOutput};
 use crate::wire;
@@ -58,6 +59,7 @@ pub(super) async fn start(
     body: Body,
 ) -> AppResult<Json<ProviderGenerationView>> {
     let provider_id = provider(&state, &headers).await?;
+    state.metrics.provider_call(ProviderCall::Start);
     let req: ProviderGeneration = json(&read_body(body).await?)?;
     if req.media_kind != req.feature.media_kind() {
         return Err(AppError::api(
@@ -121,6 +123,7 @@ pub(super) async fn output(
     body: Body,
 ) -> AppResult<Json<ProviderGenerationView>> {
     let provider_id = provider(&state, &headers).await?;
+    state.metrics.provider_call(ProviderCall::Output);
     let id = generation_id(&id)?;
     let media_type = headers
         .get(header::CONTENT_TYPE)
@@ -170,6 +173,7 @@ pub(super) async fn failure(
     body: Body,
 ) -> AppResult<Json<ProviderGenerationView>> {
     let provider_id = provider(&state, &headers).await?;
+    state.metrics.provider_call(ProviderCall::Failure);
     let id = generation_id(&id)?;
     let account = owned(&state, id, provider_id).await?;
     let req: ProviderFailure = json(&read_body(body).await?)?;

@@ -18,6 +18,7 @@
 
 mod identity;
 mod provider;
+mod ready;
 mod registry;
 mod slot;
 mod sqlite;
@@ -177,6 +178,9 @@ pub(crate) trait Storage: Identity + Providers + Send + Sync {
         limit: u32,
         now: Timestamp,
     ) -> StorageFuture<'_, ChangePage>;
+
+    /// Whether the registry answers a trivial query (`GET /v1/ready`).
+    fn ready(&self) -> StorageFuture<'_, ()>;
 
     /// The oldest claims waiting for review, at most `limit`.
     fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>>;

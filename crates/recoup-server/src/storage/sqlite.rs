@@ -352,6 +352,10 @@ impl Storage for SqliteStorage {
         })
     }
 
+    fn ready(&self) -> StorageFuture<'_, ()> {
+        self.run(move |inner| lock(&inner.registry)?.answers())
+    }
+
     fn review_queue(&self, limit: u32) -> StorageFuture<'_, Vec<QueuedClaim>> {
         self.run(move |inner| {
             let queued = lock(&inner.registry)?.reviews(limit)?;

@@ -25,6 +25,10 @@ fn every_documented_route_answers_as_documented() {
     hit("GET", "/v1/health", r.status);
     assert_eq!(r.json()["sandbox"], true, "a sandbox says so");
 
+    let r = c.get("/v1/ready", None);
+    hit("GET", "/v1/ready", r.status);
+    assert_eq!(r.json()["ready"], true, "a healthy endpoint is ready");
+
     let r = c.send("POST", "/v1/accounts", None, Body::None, &[]);
     hit("POST", "/v1/accounts", r.status);
     assert_eq!(r.status, 201, "an account is created");
@@ -197,6 +201,10 @@ fn every_documented_route_answers_as_documented() {
     let path = format!("/v1/admin/accounts/{made}/disable");
     let r = c.post(&path, Some(ADMIN), json!({}));
     hit("POST", &path, r.status);
+
+    let r = c.get("/metrics", Some(ADMIN));
+    hit("GET", "/metrics", r.status);
+    assert_eq!(r.status, 200, "the admin credential reads the metrics");
 
     // Refusals every authenticated route documents: no token, and the wrong kind of token.
     for (method, template) in documented_routes() {

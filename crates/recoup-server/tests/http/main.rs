@@ -21,6 +21,7 @@ mod generator;
 mod hardening;
 mod input;
 mod jwt;
+mod metrics;
 mod openapi;
 mod policy;
 mod process;
