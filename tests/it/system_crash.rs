@@ -5,7 +5,6 @@
 //! These run the real binaries (`recoup`, `recoup-server`), which `cargo test --workspace`
 //! builds next to this test binary.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -15,20 +14,8 @@ use recoup_sync::SplitMix64;
 use recoup_tests::system::{Device, Endpoint};
 use serde_json::Value;
 
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
-        path.display()
-    );
-    path
-}
-
 fn recoup(data: &std::path::Path, args: &[&str]) -> Value {
-    let out = Command::new(bin("recoup"))
+    let out = Command::new(recoup_tests::bin("recoup"))
         .arg("--data-dir")
         .arg(data)
         .arg("--json")
@@ -89,7 +76,7 @@ fn killing_the_device_mid_sync_loses_nothing_and_doubles_nothing() {
     }
     let mut rng = SplitMix64::new(42);
     for _ in 0..15 {
-        let child = Command::new(bin("recoup"))
+        let child = Command::new(recoup_tests::bin("recoup"))
             .arg("--data-dir")
             .arg(data.path())
             .arg("sync")
@@ -147,7 +134,7 @@ fn free_port() -> u16 {
 }
 
 fn start_server(dir: &std::path::Path, port: u16) -> Child {
-    let mut child = Command::new(bin("recoup-server"))
+    let mut child = Command::new(recoup_tests::bin("recoup-server"))
         .arg("--data-dir")
         .arg(dir)
         .arg("--listen")

@@ -3,7 +3,7 @@
 //! the real `recoup` binary: one with the provisioned account's token, one with a JWT whose `sub`
 //! is new (its account is made on first sight). Both generate, report and sync.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
@@ -14,21 +14,9 @@ const ADMIN: &str = "it-Identity-admin-4Wq8Zr2Lp6Nx";
 const ISSUER: &str = "https://id.product.test";
 const AUDIENCE: &str = "recoup";
 
-fn bin(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p recoup-server -p recoup-cli` first",
-        path.display()
-    );
-    path
-}
-
 /// Runs `recoup --json ARGS` (with a data dir when given) and returns its JSON answer.
 fn recoup(data: Option<&Path>, args: &[&str]) -> Value {
-    let mut cmd = Command::new(bin("recoup"));
+    let mut cmd = Command::new(recoup_tests::bin("recoup"));
     if let Some(d) = data {
         cmd.arg("--data-dir").arg(d);
     }
@@ -53,7 +41,7 @@ impl Drop for Endpoint {
 }
 
 fn start(dir: &Path, jwks: &Path) -> Endpoint {
-    let mut child = Command::new(bin("recoup-server"))
+    let mut child = Command::new(recoup_tests::bin("recoup-server"))
         .arg("--data-dir")
         .arg(dir)
         .args([

@@ -12,16 +12,6 @@ use recoup_store::{ClaimOutcome, ClaimQuery, StoreError, SubmitClaim};
 use recoup_sync::{Client, HttpTransport};
 use recoup_tests::system::{ADMIN, Device, Endpoint};
 
-fn sync_until_clean(device: &mut Device) {
-    for _ in 0..20 {
-        let report = device.engine.sync_once(&mut device.store).unwrap();
-        if report.is_clean() && report.still_queued == 0 && !report.more_to_pull {
-            return;
-        }
-    }
-    panic!("the device did not reach a clean sync in 20 rounds on a healthy network");
-}
-
 fn png(quality: Quality) -> Vec<u8> {
     generate(&GenerateRequest {
         feature: Feature::FlatLay,
@@ -88,7 +78,7 @@ fn a_device_sees_provider_made_generations_and_reports_them_as_the_rules_say() {
         .provider_failure(failed, "the model timed out")
         .unwrap();
 
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let seen = |id| device.store.generation(id).unwrap();
     assert_eq!(
         seen(blank).status,
@@ -123,7 +113,7 @@ fn a_device_sees_provider_made_generations_and_reports_them_as_the_rules_say() {
         matches!(refused, StoreError::TechnicalFailure(_)),
         "refused as a technical failure: {refused:?}"
     );
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
 
     let claims = device
         .store

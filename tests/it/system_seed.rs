@@ -17,22 +17,12 @@ fn roomy_policy() -> serde_json::Value {
     doc
 }
 
-fn sync_until_clean(device: &mut Device) {
-    for _ in 0..20 {
-        let report = device.engine.sync_once(&mut device.store).unwrap();
-        if report.is_clean() && report.still_queued == 0 && !report.more_to_pull {
-            return;
-        }
-    }
-    panic!("the device did not reach a clean sync in 20 rounds on a healthy network");
-}
-
 #[test]
 fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
     let endpoint = Endpoint::start();
     admin_put(&endpoint.url(), "/v1/admin/policy", &roomy_policy());
     let mut device = Device::new(&endpoint.url(), &endpoint.url());
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     assert_eq!(
         device.store.policy().unwrap().version(),
         "system-test-1",
@@ -47,7 +37,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
             }
         }
     }
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     for (f, p, s, id) in &cells {
         let g = device.store.generation(*id).unwrap();
         assert_eq!(
@@ -83,7 +73,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
         162,
         "every report waits in the outbox"
     );
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
 
     let claims = device
         .store
@@ -139,9 +129,9 @@ fn the_endpoint_clock_closes_the_window_even_when_the_device_clock_does_not() {
         Platform::Web,
         Surface::Editor,
     );
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     endpoint.advance(device.account.account_id, 25 * 3600);
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let offset = recoup_sync::clock_offset(&device.store).unwrap().unwrap();
     assert!(
         offset.as_secs() >= 25 * 3600 - 60,
@@ -169,7 +159,7 @@ fn the_endpoint_clock_closes_the_window_even_when_the_device_clock_does_not() {
             jiff::Timestamp::now(),
         )
         .unwrap();
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let c = &device
         .store
         .claims(&ClaimQuery {
@@ -201,7 +191,7 @@ fn a_report_made_offline_in_time_keeps_its_refund_when_the_device_comes_back_aft
         Platform::Web,
         Surface::Editor,
     );
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let corrected = recoup_sync::corrected_clock(&device.store).unwrap();
     let made_at = recoup_core::Clock::now(&corrected);
     let local = device.store.check_claim(id, made_at).unwrap();
@@ -225,7 +215,7 @@ fn a_report_made_offline_in_time_keeps_its_refund_when_the_device_comes_back_aft
         .unwrap();
     endpoint.advance(device.account.account_id, 30 * 3600);
     let before = device.store.balance(made_at).unwrap().totals.available;
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let c = &device
         .store
         .claims(&ClaimQuery {

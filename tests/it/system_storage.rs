@@ -13,16 +13,6 @@ use recoup_sync::{Client, HttpTransport};
 use recoup_tests::disk::{FailingDisk, SmallDisk};
 use recoup_tests::system::{Device, Endpoint};
 
-fn sync_until_clean(device: &mut Device) {
-    for _ in 0..20 {
-        let report = device.engine.sync_once(&mut device.store).unwrap();
-        if report.is_clean() && report.still_queued == 0 && !report.more_to_pull {
-            return;
-        }
-    }
-    panic!("the device did not reach a clean sync in 20 rounds");
-}
-
 fn client(endpoint: &Endpoint, device: &Device) -> Client<HttpTransport> {
     Client::new(HttpTransport::new(&endpoint.url()).unwrap())
         .with_token(device.account.token.clone())
@@ -109,7 +99,7 @@ fn a_full_disk_refuses_writes_clearly_changes_nothing_and_the_endpoint_recovers_
             id
         })
         .collect();
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     let before = c.account().expect("the account").balance.totals;
 
     let filled = disk.fill();
@@ -153,7 +143,7 @@ fn a_full_disk_refuses_writes_clearly_changes_nothing_and_the_endpoint_recovers_
         recoup_api::rows::ClaimOutcome::Refunded,
         "and is decided as usual: {answer:?}"
     );
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     device.store.verify().expect("the device's ledger verifies");
     let after = c.account().expect("the account").balance.totals;
     let device_totals = device.store.balance(jiff::Timestamp::now()).unwrap().totals;
@@ -184,7 +174,7 @@ fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_not
     let first = GenerationId::new_v7();
     c.generate(&request(first))
         .expect("a generation while the disk works");
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
 
     disk.fail();
     let refused = generate_while_faulty(&c, 5);
@@ -231,7 +221,7 @@ fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_not
     c.submit_claim(&claim(first))
         .expect("the claim goes through after the repair");
     device.engine = recoup_tests::system::Device::engine_for(&endpoint.url(), &device.account);
-    sync_until_clean(&mut device);
+    device.sync_until_clean();
     device.store.verify().expect("the device's ledger verifies");
     assert_eq!(
         c.account().unwrap().balance.totals,
@@ -246,20 +236,8 @@ fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_not
     verify_endpoint_ledger(endpoint, &data, account);
 }
 
-fn bin(name: &str) -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|d| d.parent()).unwrap();
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
-        path.display()
-    );
-    path
-}
-
 fn recoup(data: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(bin("recoup"))
+    Command::new(recoup_tests::bin("recoup"))
         .arg("--data-dir")
         .arg(data)
         .arg("--json")

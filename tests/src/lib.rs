@@ -10,6 +10,7 @@ pub mod soak;
 pub mod system;
 
 use std::cell::Cell;
+use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -33,4 +34,21 @@ impl TestClock {
     pub fn now(&self) -> Timestamp {
         self.0.get()
     }
+}
+
+/// A binary of the workspace (`recoup`, `recoup-server`) next to the running test binary, where
+/// `cargo test --workspace` builds it.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("the test binary sits in target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run the tests with `cargo test --workspace`, or `cargo build -p recoup-server -p recoup-cli` first",
+        path.display()
+    );
+    path
 }

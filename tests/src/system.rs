@@ -220,6 +220,17 @@ impl Device {
         SyncEngine::new(client, config, SystemClock, SplitMix64::new(7)).expect("engine")
     }
 
+    /// Syncs until the device has nothing left to send or pull, on a healthy network.
+    pub fn sync_until_clean(&mut self) {
+        for _ in 0..20 {
+            let report = self.engine.sync_once(&mut self.store).expect("sync");
+            if report.is_clean() && report.still_queued == 0 && !report.more_to_pull {
+                return;
+            }
+        }
+        panic!("the device did not reach a clean sync in 20 rounds on a healthy network");
+    }
+
     /// Runs a generation on the endpoint through a direct client (not through the proxy).
     pub fn generate(
         &self,
