@@ -9,13 +9,13 @@ use image::codecs::gif::GifDecoder;
 use image::{AnimationDecoder, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits};
 use serde::{Deserialize, Serialize};
 
-/// Inputs longer than this are refused (as [`Verdict::Corrupt`]) without being decoded.
+/// Inputs longer than this are refused (as [`Verdict::Uninspectable`]) without being decoded.
 pub const INSPECT_BYTES_MAX: usize = 25 * 1024 * 1024;
-/// Widths or heights above this are refused (as [`Verdict::Corrupt`]) before any pixel is
+/// Widths or heights above this are refused (as [`Verdict::Uninspectable`]) before any pixel is
 /// decoded: decompression-bomb safety.
 /// 4096² RGBA is 64 MiB decoded, the most one inspection holds at once.
 pub const INSPECT_DIMENSION_MAX: u32 = 4096;
-/// Total pixels over all frames above this are refused (as [`Verdict::Corrupt`]): bounds the
+/// Total pixels over all frames above this are refused (as [`Verdict::Uninspectable`]): bounds the
 /// work on long or large animations. 64 Mi pixels is four 4096×4096 frames or about 3,500
 /// frames of 160×120.
 pub const INSPECT_PIXELS_MAX: u64 = 64 * 1024 * 1024;
@@ -54,13 +54,16 @@ pub enum Verdict {
     Usable,
     /// (Almost) every pixel the same colour, in every frame.
     Blank,
-    /// Not a decodable PNG, JPEG or GIF, not a whole MP4 or WebM container, an unknown format,
-    /// or refused as too large.
+    /// Not a decodable PNG, JPEG or GIF, not a whole MP4 or WebM container, or an unknown format.
     Corrupt,
     /// A PNG, JPEG, GIF, MP4 or WebM that stops before its end.
     Truncated,
     /// Decodes, but is uniform random pixels.
     Noise,
+    /// Over the inspection limits (bytes, pixels per side, pixels over all frames): not looked
+    /// at, so nothing is known of it. Exceeding a limit is no evidence the output is unusable,
+    /// so a person judges it (fails closed: never an automatic refund).
+    Uninspectable,
 }
 
 impl Verdict {
@@ -71,14 +74,17 @@ impl Verdict {
         Verdict::Corrupt,
         Verdict::Truncated,
         Verdict::Noise,
+        Verdict::Uninspectable,
     ];
 
-    /// True for every verdict except [`Verdict::Usable`]: the endpoint may auto-approve a refund.
+    /// True for the verdicts that are objective evidence (blank, corrupt, truncated, noise): the
+    /// endpoint may refund at once. [`Verdict::Usable`] and [`Verdict::Uninspectable`] go to a
+    /// person.
     pub const fn clearly_unusable(self) -> bool {
-        !matches!(self, Verdict::Usable)
+        !matches!(self, Verdict::Usable | Verdict::Uninspectable)
     }
 
-    /// The stable spelling (`usable`, `blank`, `corrupt`, `truncated`, `noise`).
+    /// The stable spelling (`usable`, `blank`, `corrupt`, `truncated`, `noise`, `uninspectable`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Verdict::Usable => "usable",
@@ -86,6 +92,7 @@ impl Verdict {
             Verdict::Corrupt => "corrupt",
             Verdict::Truncated => "truncated",
             Verdict::Noise => "noise",
+            Verdict::Uninspectable => "uninspectable",
         }
     }
 }
@@ -153,7 +160,7 @@ pub fn inspect(bytes: &[u8]) -> Inspection {
     }
     if bytes.len() > INSPECT_BYTES_MAX {
         return Inspection::new(
-            Verdict::Corrupt,
+            Verdict::Uninspectable,
             format!(
                 "refused: {} bytes is over the {INSPECT_BYTES_MAX}-byte inspection limit",
                 bytes.len()
@@ -332,7 +339,7 @@ fn decode_failure(format: &str, err: &ImageError) -> Inspection {
             format!("{format} data ends early: {err}"),
         ),
         ImageError::Limits(_) => Inspection::new(
-            Verdict::Corrupt,
+            Verdict::Uninspectable,
             format!(
                 "refused: {format} exceeds the inspection limits \
                  ({INSPECT_DIMENSION_MAX} px per side, {INSPECT_ALLOC_MAX} bytes decoded): {err}"
@@ -351,7 +358,7 @@ fn dimension_refusal(format: &str, width: u32, height: u32) -> Option<Inspection
     }
     if width > INSPECT_DIMENSION_MAX || height > INSPECT_DIMENSION_MAX {
         return Some(Inspection::new(
-            Verdict::Corrupt,
+            Verdict::Uninspectable,
             format!(
                 "refused: {format} is {width}×{height}, over the {INSPECT_DIMENSION_MAX} px \
                  per side inspection limit"
@@ -446,7 +453,7 @@ fn inspect_gif(bytes: &[u8]) -> Inspection {
     let frame_pixels = u64::from(width) * u64::from(height);
     if images.saturating_mul(frame_pixels) > INSPECT_PIXELS_MAX {
         return Inspection::new(
-            Verdict::Corrupt,
+            Verdict::Uninspectable,
             format!(
                 "refused: GIF has {images} frames of {width}×{height}, over the \
                  {INSPECT_PIXELS_MAX}-pixel inspection limit"
@@ -461,7 +468,7 @@ fn inspect_gif(bytes: &[u8]) -> Inspection {
         pixels += frame_pixels;
         if pixels > INSPECT_PIXELS_MAX {
             return Inspection::new(
-                Verdict::Corrupt,
+                Verdict::Uninspectable,
                 format!(
                     "refused: GIF has more than {INSPECT_PIXELS_MAX} pixels over its frames \
                      (inspection limit; {frames} frames of {width}×{height} read)"
@@ -809,10 +816,14 @@ mod tests {
     }
 
     #[test]
-    fn oversized_inputs_are_refused_as_corrupt() {
+    fn oversized_inputs_are_refused_as_uninspectable_and_go_to_a_person() {
         let wide = png(&RgbImage::new(INSPECT_DIMENSION_MAX + 1, 1));
         let got = inspect(&wide);
-        assert_eq!(got.verdict, Verdict::Corrupt, "too wide: {got:?}");
+        assert_eq!(got.verdict, Verdict::Uninspectable, "too wide: {got:?}");
+        assert!(
+            !got.verdict.clearly_unusable(),
+            "over a limit is no evidence of a bad output: a person judges it"
+        );
         assert!(
             got.detail.contains("refused"),
             "says it refused: {}",
@@ -822,7 +833,11 @@ mod tests {
         let mut huge = PNG_SIGNATURE.to_vec();
         huge.resize(INSPECT_BYTES_MAX + 1, 0);
         let got = inspect(&huge);
-        assert_eq!(got.verdict, Verdict::Corrupt, "too many bytes: {got:?}");
+        assert_eq!(
+            got.verdict,
+            Verdict::Uninspectable,
+            "too many bytes: {got:?}"
+        );
         assert!(
             got.detail.contains("limit"),
             "names the limit: {}",
@@ -866,7 +881,7 @@ mod tests {
         ));
         bytes.extend(chunk(b"IEND", &[]));
         let got = inspect(&bytes);
-        assert_eq!(got.verdict, Verdict::Corrupt, "bomb header: {got:?}");
+        assert_eq!(got.verdict, Verdict::Uninspectable, "bomb header: {got:?}");
         assert!(
             got.detail.contains("refused"),
             "says it refused: {}",
@@ -897,7 +912,7 @@ mod tests {
         let gif = dotted_gif(4096, 5);
         let started = std::time::Instant::now();
         let got = inspect(&gif);
-        assert_eq!(got.verdict, Verdict::Corrupt, "canvas bomb: {got:?}");
+        assert_eq!(got.verdict, Verdict::Uninspectable, "canvas bomb: {got:?}");
         assert!(
             got.detail.contains("5 frames"),
             "names the frames: {}",
@@ -968,7 +983,8 @@ mod tests {
         for &v in Verdict::ALL {
             let json = serde_json::to_string(&v).unwrap();
             assert_eq!(json, format!("\"{}\"", v.as_str()), "serde spelling of {v}");
-            assert_eq!(v.clearly_unusable(), v != Verdict::Usable, "flag for {v}");
+            let evidence = !matches!(v, Verdict::Usable | Verdict::Uninspectable);
+            assert_eq!(v.clearly_unusable(), evidence, "flag for {v}");
         }
     }
 
