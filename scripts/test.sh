@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+# A clean clone builds everything once: incremental caches would only take disk.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+
 ensure_build_tools
 ensure_app_build_deps
 ensure_fault_test_tools

@@ -268,16 +268,7 @@ impl StoreError {
     pub fn is_resource_fault(&self) -> bool {
         match self {
             StoreError::Full { .. } | StoreError::Io { .. } | StoreError::Busy => true,
-            StoreError::Sqlite(e) => matches!(
-                e.sqlite_error_code(),
-                Some(
-                    rusqlite::ErrorCode::DiskFull
-                        | rusqlite::ErrorCode::SystemIoFailure
-                        | rusqlite::ErrorCode::CannotOpen
-                        | rusqlite::ErrorCode::ReadOnly
-                        | rusqlite::ErrorCode::OutOfMemory
-                )
-            ),
+            StoreError::Sqlite(e) => is_disk_fault(e),
             _ => false,
         }
     }
@@ -285,6 +276,22 @@ impl StoreError {
     pub(crate) fn decode(what: impl std::fmt::Display) -> Self {
         StoreError::Decode(what.to_string())
     }
+}
+
+/// Whether SQLite failed because of the machine under it (disk full, an I/O error, a read-only
+/// or unopenable file, no memory) rather than the request: the one list the store and the
+/// endpoint's registry both go by.
+pub fn is_disk_fault(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::SystemIoFailure
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::OutOfMemory
+        )
+    )
 }
 
 /// Maps SQLite's "busy" and "not a database" to their own variants.

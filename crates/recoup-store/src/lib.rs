@@ -49,7 +49,7 @@ use serde::de::DeserializeOwned;
 use recoup_core::OpId;
 
 pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim};
-pub use error::{Result, StoreError, StoreErrorKind};
+pub use error::{Result, StoreError, StoreErrorKind, is_disk_fault};
 pub use generations::{
     FinishGeneration, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery, Outcome,
     StartGeneration,

@@ -378,12 +378,7 @@ impl From<rusqlite::Error> for AppError {
                 )
             }
             // The disk under the registry is full or failing: answered 503 like the ledgers'.
-            Some(
-                rusqlite::ErrorCode::DiskFull
-                | rusqlite::ErrorCode::SystemIoFailure
-                | rusqlite::ErrorCode::ReadOnly
-                | rusqlite::ErrorCode::CannotOpen,
-            ) => Self::storage_fault(e),
+            _ if recoup_store::is_disk_fault(&e) => Self::storage_fault(e),
             _ => Self::internal(e.to_string()),
         }
     }

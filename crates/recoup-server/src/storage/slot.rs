@@ -285,10 +285,7 @@ fn judge(
 /// The SHA-256 of `bytes`, lowercase hex.
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// Writes an output atomically and durably: a temporary file, synced, renamed over the final
