@@ -5,6 +5,7 @@
 
 pub mod disk;
 pub mod proxy;
+pub mod receiver;
 #[cfg(unix)]
 pub mod soak;
 pub mod system;

@@ -17,6 +17,8 @@ mod identity;
 mod provider;
 pub mod rows;
 mod signed;
+mod url;
+mod webhook;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -40,6 +42,12 @@ pub use rows::{
     GrantTerms, LedgerEntry, RefundRow, Settlement, SyncState, Verdict,
 };
 pub use signed::{PolicyKey, SignatureError, SignedPolicy, public_key};
+pub use url::{UrlRefusal, secure_url};
+pub use webhook::{
+    EVENT_ID_HEADER, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS, SignatureCheck, TEST_EVENT_TYPE,
+    WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LEN_MAX, WebhookCreate, WebhookCreated, WebhookEvent,
+    WebhookFailure, WebhookTestResult, WebhookView, sign_payload, verify_signature,
+};
 
 /// Most claims in one batch.
 pub const CLAIM_BATCH_MAX: usize = 500;

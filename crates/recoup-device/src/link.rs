@@ -92,38 +92,17 @@ pub struct Linked {
 /// assert!(recoup_device::link::endpoint_url("http://127.0.0.1:8787").is_ok());
 /// ```
 pub fn endpoint_url(given: &str) -> DeviceResult<String> {
-    let url = given.trim().trim_end_matches('/').to_owned();
-    if url.starts_with("https://") {
-        return Ok(url);
-    }
-    match url.strip_prefix("http://") {
-        Some(rest) if is_loopback(rest) => Ok(url),
-        Some(_) => Err(DeviceError::input(
-            "url",
-            format!(
-                "{url} is not https://: a remote endpoint must be reached over https:// (plain http:// only for 127.0.0.1, ::1 or localhost)"
-            ),
-        )),
-        None => Err(DeviceError::input(
-            "url",
-            "must start with https:// (or http:// for an endpoint on this machine)",
-        )),
-    }
-}
-
-/// Whether the authority of `rest` (what follows `http://`) is a loopback host.
-fn is_loopback(rest: &str) -> bool {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or_default()
-    } else {
-        host_port.split(':').next().unwrap_or_default()
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    recoup_api::secure_url(given).map_err(|refusal| match refusal {
+        recoup_api::UrlRefusal::Scheme(_) | recoup_api::UrlRefusal::NotAUrl(..) => {
+            DeviceError::input(
+                "url",
+                "must start with https:// (or http:// for an endpoint on this machine)",
+            )
+        }
+        insecure @ recoup_api::UrlRefusal::Insecure(_) => {
+            DeviceError::input("url", insecure.to_string())
+        }
+    })
 }
 
 /// The refusals that need no request: the network switch is off; the store is linked to

@@ -16,6 +16,7 @@ mod routes;
 pub mod signin;
 mod state;
 mod storage;
+mod webhooks;
 mod wire;
 
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ pub use limits::{
 };
 pub use routes::ROUTES;
 pub use state::{AppState, Config};
+pub use webhooks::{CURSOR_SAVE_EVERY, DELIVERY_TASKS_MAX, WebhookSettings};
 
 /// The service: every route with its limits and request logging.
 pub fn app(state: Arc<AppState>) -> axum::Router {
@@ -132,6 +134,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    // The webhook dispatcher runs as long as the runtime does (it only reads what is
+    // committed, so stopping it anywhere loses nothing).
+    tokio::spawn(webhooks::dispatch(Arc::clone(&state)));
     let app = app(state);
     let connections = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS_MAX));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
-use recoup_server::{AppState, Config};
+use std::time::Duration;
+
+use recoup_core::SystemClock;
+use recoup_server::{AppState, Config, WebhookSettings};
 
 /// Recoup's authoritative endpoint.
 #[derive(Debug, Parser)]
@@ -50,6 +53,24 @@ struct Args {
     /// Credits an account made on its first sign-in starts with [default: none].
     #[arg(long, env = "RECOUP_JWT_STARTING_ALLOWANCE", requires = "jwks")]
     jwt_starting_allowance: Option<u64>,
+    /// Below this balance an account's webhooks get `balance.low` (an account's own threshold,
+    /// set through the admin API, wins) [default: only accounts with their own threshold].
+    #[arg(long, env = "RECOUP_BALANCE_LOW_THRESHOLD")]
+    balance_low_threshold: Option<u64>,
+    /// How long one webhook delivery may take, in seconds.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    webhook_timeout_secs: u64,
+    /// The wait before a failed webhook delivery's first retry, in milliseconds; it doubles at
+    /// each failure (with jitter), up to --webhook-retry-max-secs.
+    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    webhook_retry_first_ms: u64,
+    /// The longest wait between two attempts of a webhook delivery, in seconds.
+    #[arg(long, default_value_t = 3_600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    webhook_retry_max_secs: u64,
+    /// How long a failing webhook delivery is retried before it is listed as failed, in
+    /// seconds (3 days).
+    #[arg(long, default_value_t = 259_200, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    webhook_give_up_secs: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -147,8 +168,16 @@ fn run(args: Args) -> Result<(), String> {
         ),
         None => None,
     };
+    let webhooks = WebhookSettings {
+        timeout: Duration::from_secs(args.webhook_timeout_secs),
+        retry_first: Duration::from_millis(args.webhook_retry_first_ms),
+        retry_max: Duration::from_secs(args.webhook_retry_max_secs),
+        give_up_after: Duration::from_secs(args.webhook_give_up_secs),
+        balance_low_default: args.balance_low_threshold,
+    };
     runtime.block_on(async move {
-        let mut state = AppState::open(config).map_err(|e| e.0.message)?;
+        let mut state = AppState::open_with(config, Arc::new(SystemClock), webhooks)
+            .map_err(|e| e.0.message)?;
         if let Some(sign_in) = sign_in {
             state = state.with_sign_in(sign_in);
         }

@@ -15,6 +15,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use recoup_api::ClaimOutcome;
@@ -79,6 +80,29 @@ pub(crate) struct Metrics {
     claims: Family<OutcomeLabels, Counter>,
     adjudication: Histogram,
     provider_calls: Family<KindLabels, Counter>,
+    webhook_deliveries: Family<OutcomeLabels, Counter>,
+    webhook_backlog: Gauge,
+}
+
+/// What became of one webhook delivery attempt (`recoup_webhook_deliveries_total{outcome}`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Delivery {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// It failed; it will be tried again.
+    Retrying,
+    /// It failed for the whole retry period and was given up (listed as failed).
+    GivenUp,
+}
+
+impl Delivery {
+    const fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Delivered => "delivered",
+            Delivery::Retrying => "retrying",
+            Delivery::GivenUp => "given_up",
+        }
+    }
 }
 
 impl Metrics {
@@ -108,12 +132,26 @@ impl Metrics {
             "Calls of the provider API by an authenticated provider, by kind",
             provider_calls.clone(),
         );
+        let webhook_deliveries = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome: delivered, retrying (failed, tried again later), given_up (failed for the whole retry period)",
+            webhook_deliveries.clone(),
+        );
+        let webhook_backlog = Gauge::default();
+        registry.register(
+            "webhook_backlog_accounts",
+            "Accounts with webhook events waiting to be delivered or being delivered now",
+            webhook_backlog.clone(),
+        );
         Self {
             registry,
             requests,
             claims,
             adjudication,
             provider_calls,
+            webhook_deliveries,
+            webhook_backlog,
         }
     }
 
@@ -138,6 +176,21 @@ impl Metrics {
                 kind: kind.as_str(),
             })
             .inc();
+    }
+
+    /// Counts a webhook delivery attempt.
+    pub(crate) fn webhook_delivery(&self, outcome: Delivery) {
+        self.webhook_deliveries
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome.as_str(),
+            })
+            .inc();
+    }
+
+    /// Sets the webhook backlog (accounts waiting or in delivery).
+    pub(crate) fn webhook_backlog(&self, accounts: usize) {
+        self.webhook_backlog
+            .set(i64::try_from(accounts).unwrap_or(i64::MAX));
     }
 
     fn request(&self, method: &'static str, route: String, status: u16) {

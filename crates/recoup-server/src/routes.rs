@@ -10,6 +10,7 @@ mod generations;
 mod ops;
 mod provider;
 mod provider_admin;
+mod webhooks;
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -79,6 +80,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/audit"),
     ("GET", "/metrics"),
     ("GET", "/v1/ready"),
+    ("POST", "/v1/admin/webhooks"),
+    ("GET", "/v1/admin/webhooks"),
+    ("DELETE", "/v1/admin/webhooks/{id}"),
+    ("POST", "/v1/admin/webhooks/{id}/test"),
+    ("GET", "/v1/admin/webhooks/{id}/failures"),
+    ("PUT", "/v1/admin/accounts/{account}/balance-low"),
 ];
 
 /// Every route (each one listed in [`ROUTES`]).
@@ -119,6 +126,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/admin/audit", get(audit::audit))
         .route("/metrics", get(ops::metrics))
         .route("/v1/ready", get(ops::ready))
+        .route(
+            "/v1/admin/webhooks",
+            post(webhooks::create_webhook).get(webhooks::webhooks),
+        )
+        .route("/v1/admin/webhooks/{id}", delete(webhooks::remove_webhook))
+        .route("/v1/admin/webhooks/{id}/test", post(webhooks::test_webhook))
+        .route(
+            "/v1/admin/webhooks/{id}/failures",
+            get(webhooks::webhook_failures),
+        )
+        .route(
+            "/v1/admin/accounts/{account}/balance-low",
+            put(webhooks::set_balance_threshold),
+        )
         .with_state(state)
 }
 

@@ -16,7 +16,8 @@ use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read};
 use crate::limits::PeerLimits;
 use crate::signin::SignIn;
-use crate::storage::{SqliteStorage, Storage, TokenHash};
+use crate::storage::{EventSettings, SqliteStorage, Storage, TokenHash};
+use crate::webhooks::WebhookSettings;
 
 /// What the server was started with.
 #[derive(Debug, Clone)]
@@ -63,6 +64,8 @@ pub struct AppState {
     pub(crate) sign_in: Option<SignIn>,
     /// The counters `GET /metrics` shows.
     pub(crate) metrics: crate::metrics::Metrics,
+    /// How webhooks are delivered.
+    pub(crate) webhook_settings: WebhookSettings,
 }
 
 impl AppState {
@@ -75,9 +78,22 @@ impl AppState {
     /// [`AppState::open`] with the endpoint's time read from `clock` (a test moves it; each
     /// account's sandbox test clock moves it further for that account).
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Self, AppError> {
+        Self::open_with(config, clock, WebhookSettings::default())
+    }
+
+    /// [`AppState::open_with_clock`] with webhooks delivered as `webhooks` says.
+    pub fn open_with(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        webhooks: WebhookSettings,
+    ) -> Result<Self, AppError> {
         crate::credentials::check_admin_secret(&config.admin_token)
             .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
-        let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock))?;
+        let events = EventSettings {
+            signal: Arc::default(),
+            balance_low_default: webhooks.balance_low_default,
+        };
+        let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock), events)?;
         storage.put_bootstrap(TokenHash::of(&config.admin_token), clock.now())?;
         let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
         let stored = storage.published_or(&Policy::builtin(), clock.now())?;
@@ -100,6 +116,7 @@ impl AppState {
             generator_draws: None,
             sign_in: None,
             metrics: crate::metrics::Metrics::new(),
+            webhook_settings: webhooks,
         })
     }
 

@@ -32,6 +32,7 @@ mod claims;
 mod codec;
 mod documents;
 mod error;
+mod events;
 mod filter;
 mod generations;
 mod ledger;
@@ -50,6 +51,7 @@ use recoup_core::OpId;
 
 pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim};
 pub use error::{Result, StoreError, StoreErrorKind, is_disk_fault};
+pub use events::{EVENT_PAGE_MAX, EVENT_TYPES, EventCursor, EventRecord};
 pub use generations::{
     FinishGeneration, HISTORY_PAGE_MAX, HistoryFilter, HistoryPage, HistoryQuery, Outcome,
     StartGeneration,

@@ -217,12 +217,86 @@ CREATE TABLE outputs (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 3: the events an endpoint tells the product about (its webhooks), and how far each
+/// receiver has had them (see `events`). Filled by triggers, in the transaction of their cause,
+/// so no code path can forget one; only in a store where the endpoint turned them on (meta
+/// `events` = `on`): a device's replica never fills it.
+const V3: &str = r#"
+CREATE TABLE events (
+    seq           INTEGER PRIMARY KEY,
+    event_id      BLOB    NOT NULL UNIQUE CHECK (length(event_id) = 16),
+    type          TEXT    NOT NULL
+                  CHECK (type IN ('claim.decided', 'refund.posted', 'generation.voided', 'balance.low')),
+    at            INTEGER NOT NULL,
+    generation_id BLOB,
+    claim_id      BLOB,
+    data          TEXT    NOT NULL
+);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE event_cursors (
+    consumer        BLOB    PRIMARY KEY CHECK (length(consumer) = 16),
+    after_seq       INTEGER NOT NULL CHECK (after_seq >= 0),
+    attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    failing_since   INTEGER,
+    next_attempt_at INTEGER,
+    last_error      TEXT
+) WITHOUT ROWID;
+
+CREATE TRIGGER events_claim_insert AFTER INSERT ON claims
+WHEN NEW.outcome IS NOT NULL AND (SELECT value FROM meta WHERE key = 'events') = 'on' BEGIN
+    INSERT INTO events (event_id, type, at, generation_id, claim_id, data)
+    VALUES (randomblob(16), 'claim.decided', COALESCE(NEW.decided_at, NEW.submitted_at),
+            NEW.generation_id, NEW.claim_id,
+            json_object('outcome', NEW.outcome, 'code', NEW.outcome_code,
+                        'refunded_credits', NEW.refunded_credits, 'reason', NEW.reason));
+END;
+CREATE TRIGGER events_claim_update AFTER UPDATE OF outcome ON claims
+WHEN NEW.outcome IS NOT NULL AND NEW.outcome IS NOT OLD.outcome
+     AND (SELECT value FROM meta WHERE key = 'events') = 'on' BEGIN
+    INSERT INTO events (event_id, type, at, generation_id, claim_id, data)
+    VALUES (randomblob(16), 'claim.decided', COALESCE(NEW.decided_at, NEW.submitted_at),
+            NEW.generation_id, NEW.claim_id,
+            json_object('outcome', NEW.outcome, 'code', NEW.outcome_code,
+                        'refunded_credits', NEW.refunded_credits, 'reason', NEW.reason));
+END;
+CREATE TRIGGER events_refund AFTER INSERT ON refunds
+WHEN (SELECT value FROM meta WHERE key = 'events') = 'on' BEGIN
+    INSERT INTO events (event_id, type, at, generation_id, claim_id, data)
+    VALUES (randomblob(16), 'refund.posted', NEW.at, NEW.generation_id, NEW.claim_id,
+            json_object('credits', NEW.credits));
+END;
+CREATE TRIGGER events_generation_voided AFTER UPDATE OF status ON generations
+WHEN OLD.status = 'running' AND NEW.status = 'failed'
+     AND (SELECT value FROM meta WHERE key = 'events') = 'on' BEGIN
+    INSERT INTO events (event_id, type, at, generation_id, data)
+    VALUES (randomblob(16), 'generation.voided', COALESCE(NEW.finished_at, NEW.started_at),
+            NEW.generation_id,
+            json_object('failure', NEW.failure, 'released_credits', NEW.cost,
+                        'feature', NEW.feature, 'platform', NEW.platform));
+END;
+-- The available balance falling below the account's threshold (its own, or the endpoint's
+-- default): once per crossing, not at every charge below it. A hold or an expiry lowers it;
+-- the grant's projection has already moved when its entry is appended.
+CREATE TRIGGER events_balance_low AFTER INSERT ON ledger_entries
+WHEN NEW.kind IN ('hold', 'expire') AND (SELECT value FROM meta WHERE key = 'events') = 'on' BEGIN
+    INSERT INTO events (event_id, type, at, data)
+    SELECT randomblob(16), 'balance.low', NEW.at,
+           json_object('available', t.after, 'threshold', t.threshold)
+    FROM (SELECT (SELECT COALESCE(SUM(available), 0) FROM grant_balances) AS after,
+                 CAST(COALESCE((SELECT value FROM meta WHERE key = 'events.balance_low'),
+                               (SELECT value FROM meta WHERE key = 'events.balance_low_default')) AS INTEGER) AS threshold) AS t
+    WHERE t.threshold IS NOT NULL AND t.after < t.threshold AND t.after + NEW.credits >= t.threshold;
+END;
+"#;
+
 /// The schema version after all migrations.
-pub(crate) const LATEST: i64 = 2;
+pub(crate) const LATEST: i64 = 3;
 
 /// All migrations, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@ use crate::error::AppError;
 /// (route patterns and outcome counts are the operator's business).
 pub(super) async fn metrics(State(state): Shared, headers: HeaderMap) -> AppResult<Response> {
     admin(&state, &headers).await?;
+    state
+        .metrics
+        .webhook_backlog(state.storage.event_signal().backlog());
     let text = state.metrics.render()?;
     Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text).into_response())
 }

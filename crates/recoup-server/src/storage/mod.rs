@@ -22,6 +22,7 @@ mod ready;
 mod registry;
 mod slot;
 mod sqlite;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,6 +46,7 @@ pub(crate) use registry::ProviderRow;
 pub(crate) use registry::Registry;
 pub(crate) use slot::hex_sha256;
 pub(crate) use sqlite::SqliteStorage;
+pub(crate) use webhooks::{FailureRow, WebhookRow, Webhooks};
 
 /// What a storage operation answers: a boxed future, so that [`Storage`] can be used as
 /// `dyn Storage`. The engine is chosen when the endpoint starts (SQLite files today, a database
@@ -102,7 +104,7 @@ pub(crate) struct QueuedClaim {
 /// Every storage operation a handler performs. Each one is async: an engine may wait on a
 /// network database, and one on local files runs its blocking work off the async workers.
 /// Arguments are owned so that an engine can move them to another thread or task.
-pub(crate) trait Storage: Identity + Providers + Send + Sync {
+pub(crate) trait Storage: Identity + Providers + Webhooks + Send + Sync {
     /// Records a new account and its token. The caller grants the starting allowance.
     fn create_account(
         &self,
@@ -202,4 +204,85 @@ pub(crate) trait Storage: Identity + Providers + Send + Sync {
         document: String,
         now: Timestamp,
     ) -> StorageFuture<'_, u64>;
+}
+
+/// How an engine records the events its webhooks deliver.
+#[derive(Clone, Default)]
+pub(crate) struct EventSettings {
+    /// Told of every account whose commit recorded events.
+    pub(crate) signal: std::sync::Arc<EventSignal>,
+    /// The balance below which `balance.low` fires for an account without its own threshold
+    /// (`None`: only for accounts with their own).
+    pub(crate) balance_low_default: Option<u64>,
+}
+
+/// Which accounts have events not yet handed to the webhook dispatcher, and a wake-up for it.
+/// An engine marks an account after a commit that recorded events (the events themselves are
+/// durable in the account's ledger; this only says where to look); the dispatcher takes the
+/// marked accounts, one task per account at a time.
+#[derive(Default)]
+pub(crate) struct EventSignal {
+    state: std::sync::Mutex<SignalState>,
+    wake: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct SignalState {
+    /// Accounts to look at.
+    marked: std::collections::HashSet<Uuid>,
+    /// Accounts a dispatcher task is working on now.
+    running: std::collections::HashSet<Uuid>,
+}
+
+impl EventSignal {
+    /// The account has events to look at.
+    pub(crate) fn mark(&self, account: Uuid) {
+        if let Ok(mut s) = self.state.lock() {
+            s.marked.insert(account);
+        }
+        self.wake.notify_one();
+    }
+
+    /// Waits until some account is marked.
+    pub(crate) async fn marked(&self) {
+        self.wake.notified().await;
+    }
+
+    /// The marked accounts no task works on, now counted as running; an account marked while
+    /// a task works on it stays marked for when that task finishes.
+    pub(crate) fn take(&self) -> Vec<Uuid> {
+        let Ok(mut s) = self.state.lock() else {
+            return Vec::new();
+        };
+        let SignalState { marked, running } = &mut *s;
+        let ready: Vec<Uuid> = marked
+            .iter()
+            .filter(|a| !running.contains(*a))
+            .copied()
+            .collect();
+        for a in &ready {
+            marked.remove(a);
+            running.insert(*a);
+        }
+        ready
+    }
+
+    /// A task finished with the account; wakes the dispatcher if it was marked meanwhile.
+    pub(crate) fn finish(&self, account: Uuid) {
+        let again = self.state.lock().is_ok_and(|mut s| {
+            s.running.remove(&account);
+            s.marked.contains(&account)
+        });
+        if again {
+            self.wake.notify_one();
+        }
+    }
+
+    /// How many accounts are marked or being worked on (the backlog `/metrics` shows).
+    pub(crate) fn backlog(&self) -> usize {
+        self.state
+            .lock()
+            .map(|s| s.marked.union(&s.running).count())
+            .unwrap_or(0)
+    }
 }

@@ -144,7 +144,8 @@ impl Providers for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'_, Ledger<GenerationRecord>> {
         self.run(move |inner| {
-            let slot = inner.slot(account)?;
+            // Opened first: opening makes the account's folders.
+            inner.slot(account)?;
             let file_name = output.file_name(generation);
             let path = inner
                 .slots
@@ -163,8 +164,7 @@ impl Providers for SqliteStorage {
                     findings: output.findings,
                 },
             };
-            let captured = slot.lock()?.capture_output(&req, now);
-            Ok(captured)
+            inner.write(account, |s| Ok(s.capture_output(&req, now)))
         })
     }
 

@@ -67,6 +67,7 @@ fn migrations() -> Migrations<'static> {
         M::up(super::identity::V3_ADMIN_CREDENTIALS),
         M::up(super::identity::V4_AUDIT),
         M::up(PROVIDERS_SCHEMA),
+        M::up(super::webhooks::V6_WEBHOOKS),
     ])
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -16,7 +16,7 @@ use recoup_store::{
 use uuid::Uuid;
 
 use super::registry::Registry;
-use super::{Ledger, StoredPolicy};
+use super::{EventSettings, EventSignal, Ledger, StoredPolicy};
 use crate::clock::AccountClock;
 use crate::error::{AppError, lock};
 
@@ -40,6 +40,8 @@ pub(super) struct AccountSlot {
     /// The publication number of the policy last put in force in this store, so that a request
     /// can tell without taking the store whether the published policy must be activated.
     policy_seq: AtomicU64,
+    /// The position of the last event of the account's ledger the dispatcher was told of.
+    events_told: AtomicI64,
 }
 
 /// A claim for the account's writer, with where to send its result.
@@ -55,20 +57,46 @@ impl AccountSlot {
         account: Uuid,
         dir: PathBuf,
         registry: Arc<Mutex<Registry>>,
+        events: &EventSettings,
     ) -> Result<Arc<Self>, AppError> {
         std::fs::create_dir_all(dir.join("outputs"))
             .map_err(|e| AppError::internal(format!("cannot create account dir: {e}")))?;
-        let store = Arc::new(Mutex::new(Store::open(&dir.join("ledger.sqlite3"))?));
+        let mut store = Store::open(&dir.join("ledger.sqlite3"))?;
+        store.enable_events(events.balance_low_default)?;
+        let told = store.last_event_seq()?;
+        let store = Arc::new(Mutex::new(store));
         let (tx, rx) = tokio::sync::mpsc::channel(CLAIM_QUEUE_MAX);
         let writer_store = Arc::clone(&store);
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| AppError::internal(format!("cannot start the claim writer: {e}")))?;
-        runtime.spawn(claim_writer(account, dir, writer_store, registry, rx));
+        let signal = Arc::clone(&events.signal);
+        runtime.spawn(claim_writer(
+            account,
+            dir,
+            writer_store,
+            registry,
+            signal,
+            rx,
+        ));
         Ok(Arc::new(Self {
             store,
             claims: tx,
             policy_seq: AtomicU64::new(0),
+            events_told: AtomicI64::new(told),
         }))
+    }
+
+    /// Tells `signal` of the account when its ledger (`store`, this slot's, locked) has events
+    /// the dispatcher was not told of yet. Called after every write.
+    pub(super) fn tell_events(&self, account: Uuid, store: &Store, signal: &EventSignal) {
+        match store.last_event_seq() {
+            Ok(last) if last > self.events_told.fetch_max(last, Ordering::AcqRel) => {
+                signal.mark(account);
+            }
+            Ok(_) => {}
+            // The events are in the ledger: the next write, or the next start, finds them.
+            Err(e) => tracing::warn!(%account, error = %e, "cannot read the last event"),
+        }
     }
 
     /// The store, for exclusive use.
@@ -116,6 +144,7 @@ async fn claim_writer(
     dir: PathBuf,
     store: Arc<Mutex<Store>>,
     registry: Arc<Mutex<Registry>>,
+    signal: Arc<EventSignal>,
     mut jobs: tokio::sync::mpsc::Receiver<ClaimJob>,
 ) {
     while let Some(first) = jobs.recv().await {
@@ -136,6 +165,10 @@ async fn claim_writer(
         .unwrap_or_else(|e| Err(StoreError::Decode(format!("the claim writer failed: {e}"))));
         match committed {
             Ok(results) => {
+                // Every decided claim recorded a `claim.decided` event.
+                if results.iter().any(Result::is_ok) {
+                    signal.mark(account);
+                }
                 for (job, r) in batch.into_iter().zip(results) {
                     // A requester that gave up is no reason to fail the others.
                     let _ = job.reply.send(r);
@@ -316,15 +349,22 @@ pub(super) struct Slots {
     dir: PathBuf,
     open: Mutex<HashMap<Uuid, (Arc<AccountSlot>, Instant)>>,
     registry: Arc<Mutex<Registry>>,
+    events: EventSettings,
 }
 
 impl Slots {
-    pub(super) fn new(dir: PathBuf, registry: Arc<Mutex<Registry>>) -> Self {
+    pub(super) fn new(dir: PathBuf, registry: Arc<Mutex<Registry>>, events: EventSettings) -> Self {
         Self {
             dir,
             open: Mutex::new(HashMap::new()),
             registry,
+            events,
         }
+    }
+
+    /// Who is told of new events.
+    pub(super) fn signal(&self) -> &Arc<EventSignal> {
+        &self.events.signal
     }
 
     /// The folder of an account's store and outputs.
@@ -370,6 +410,7 @@ impl Slots {
             account,
             self.account_dir(account),
             Arc::clone(&self.registry),
+            &self.events,
         )?;
         let mut open = lock(&self.open)?;
         if open.len() >= OPEN_STORES_MAX && !open.contains_key(&account) {

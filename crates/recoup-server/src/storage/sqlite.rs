@@ -18,7 +18,9 @@ use uuid::Uuid;
 
 use super::registry::Registry;
 use super::slot::{AccountSlot, Slots};
-use super::{Account, Ledger, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash};
+use super::{
+    Account, EventSettings, Ledger, QueuedClaim, Storage, StorageFuture, StoredPolicy, TokenHash,
+};
 use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read, write};
 
@@ -50,7 +52,11 @@ pub(super) struct Inner {
 
 impl SqliteStorage {
     /// Opens (or makes) the engine's files under `data_dir`.
-    pub(crate) fn open(data_dir: &Path, clock: EndpointClock) -> Result<Self, AppError> {
+    pub(crate) fn open(
+        data_dir: &Path,
+        clock: EndpointClock,
+        events: EventSettings,
+    ) -> Result<Self, AppError> {
         let accounts = data_dir.join("accounts");
         std::fs::create_dir_all(&accounts).map_err(|e| {
             AppError::internal(format!("cannot create {}: {e}", data_dir.display()))
@@ -62,7 +68,7 @@ impl SqliteStorage {
         requeue_reviews(&*lock(&registry)?, &accounts, clock.now())?;
         Ok(Self {
             inner: Arc::new(Inner {
-                slots: Slots::new(accounts, Arc::clone(&registry)),
+                slots: Slots::new(accounts, Arc::clone(&registry), events),
                 registry,
                 tokens: Mutex::new(HashMap::new()),
                 in_force: RwLock::new(in_force),
@@ -105,13 +111,18 @@ impl SqliteStorage {
         Box::pin(crate::blocking(move || f(&inner)))
     }
 
+    /// Who is told of accounts with new events.
+    pub(super) fn signal(&self) -> Arc<super::EventSignal> {
+        Arc::clone(self.inner.slots.signal())
+    }
+
     /// Runs `f` on the blocking pool with the account's store, opened and up to date.
     pub(super) fn with_store<T: Send + 'static>(
         &self,
         account: Uuid,
         f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
     ) -> StorageFuture<'_, T> {
-        self.run(move |inner| f(&mut *inner.slot(account)?.lock()?))
+        self.run(move |inner| inner.write(account, f))
     }
 }
 
@@ -165,6 +176,20 @@ impl Inner {
     pub(super) fn forget_tokens(&self, account: Uuid) -> Result<(), AppError> {
         lock(&self.tokens)?.retain(|_, (a, _)| a.id != account);
         Ok(())
+    }
+
+    /// Runs `f` with the account's store (opened, the publication in force), then tells the
+    /// webhook dispatcher if it recorded events. Blocking.
+    pub(super) fn write<T>(
+        &self,
+        account: Uuid,
+        f: impl FnOnce(&mut Store) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let slot = self.slot(account)?;
+        let mut store = slot.lock()?;
+        let out = f(&mut store);
+        slot.tell_events(account, &store, self.slots.signal());
+        out
     }
 
     /// The account's slot with the publication in force. Blocking.
@@ -376,7 +401,7 @@ impl Storage for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'_, Ledger<ClaimRecord>> {
         self.run(move |inner| {
-            let decided = inner.slot(account)?.lock()?.review(claim, approve, now);
+            let decided = inner.write(account, |s| Ok(s.review(claim, approve, now)))?;
             if decided.is_ok() {
                 lock(&inner.registry)?.unqueue_review(account, claim.0)?;
             }
@@ -402,7 +427,10 @@ mod tests {
 
     fn engine(dir: &Path) -> Box<dyn Storage> {
         let t0: Timestamp = "2031-01-01T00:00:00Z".parse().expect("a timestamp");
-        Box::new(SqliteStorage::open(dir, Arc::new(FixedClock(t0))).expect("the engine opens"))
+        Box::new(
+            SqliteStorage::open(dir, Arc::new(FixedClock(t0)), EventSettings::default())
+                .expect("the engine opens"),
+        )
     }
 
     #[tokio::test]

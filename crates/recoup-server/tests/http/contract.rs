@@ -202,6 +202,31 @@ fn every_documented_route_answers_as_documented() {
     let r = c.post(&path, Some(ADMIN), json!({}));
     hit("POST", &path, r.status);
 
+    // Webhooks (a receiver on a closed port: the test event answers "not delivered", 200).
+    let r = c.post(
+        "/v1/admin/webhooks",
+        Some(ADMIN),
+        json!({"url": "http://127.0.0.1:9/hook", "events": ["refund.posted"]}),
+    );
+    hit("POST", "/v1/admin/webhooks", r.status);
+    let hook = r.json()["webhook_id"].as_str().unwrap().to_owned();
+    for path in [
+        "/v1/admin/webhooks".to_owned(),
+        format!("/v1/admin/webhooks/{hook}/failures"),
+    ] {
+        let r = c.get(&path, Some(ADMIN));
+        hit("GET", &path, r.status);
+    }
+    let path = format!("/v1/admin/webhooks/{hook}/test");
+    let r = c.post(&path, Some(ADMIN), json!({}));
+    hit("POST", &path, r.status);
+    let path = format!("/v1/admin/webhooks/{hook}");
+    let r = c.send("DELETE", &path, Some(ADMIN), Body::None, &[]);
+    hit("DELETE", &path, r.status);
+    let path = format!("/v1/admin/accounts/{}/balance-low", a.id);
+    let r = c.put(&path, Some(ADMIN), json!({"threshold": 10}));
+    hit("PUT", &path, r.status);
+
     let r = c.get("/metrics", Some(ADMIN));
     hit("GET", "/metrics", r.status);
     assert_eq!(r.status, 200, "the admin credential reads the metrics");

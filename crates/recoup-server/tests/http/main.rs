@@ -27,3 +27,4 @@ mod policy;
 mod process;
 mod provider;
 mod review;
+mod webhooks;

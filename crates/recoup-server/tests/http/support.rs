@@ -484,6 +484,11 @@ impl Client {
         self.send("PUT", path, token, Body::Json(body), &[])
     }
 
+    #[track_caller]
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send("DELETE", path, token, Body::None, &[])
+    }
+
     /// A new sandbox account.
     #[track_caller]
     pub fn account(&self) -> Account {
