@@ -490,6 +490,32 @@ fn regression_a_claim_whose_output_file_is_gone_goes_to_review_not_to_a_refund()
 }
 
 #[test]
+fn a_claim_on_an_output_over_the_inspection_limits_goes_to_review_not_to_a_refund() {
+    let server = Server::start();
+    let c = &server.client;
+    let a = c.account();
+    let p = provider(c, "wide outputs");
+    let wide = {
+        let img = image::RgbImage::new(recoup_generator::INSPECT_DIMENSION_MAX + 1, 1);
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut bytes, image::ImageFormat::Png)
+            .expect("a PNG");
+        bytes.into_inner()
+    };
+    let g = start(c, &p, &a, "flat_lay");
+    let kept = put_output(c, &p, g, "image/png", wide).ok("the wide output is kept");
+    assert_eq!(
+        kept["output"]["findings"]["verdict"], "uninspectable",
+        "past the inspector's limits it is uninspectable: {kept}"
+    );
+    assert_eq!(
+        claim_outcome(c, &a, &json!({ "generation_id": g })),
+        "in_review",
+        "exceeding a limit is no evidence of a bad output: a person judges it"
+    );
+}
+
+#[test]
 fn a_claim_whose_output_file_was_altered_goes_to_review_not_to_a_refund() {
     let server = Server::start();
     let (a, g, file) = bad_generation(&server);
