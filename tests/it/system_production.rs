@@ -370,6 +370,20 @@ fn a_product_runs_recoup_end_to_end_and_its_receiver_gets_every_event_once_in_or
         "an hour-old signature is refused as stale"
     );
 
+    let refused = all
+        .iter()
+        .filter(|d| matches!(d.answer, Answer::Refuse(_)))
+        .count();
+    let hung = all
+        .iter()
+        .filter(|d| matches!(d.answer, Answer::Hang(_)))
+        .count();
+    assert_eq!(
+        (refused, hung),
+        (3, 1),
+        "the receiver refused three deliveries and let one time out"
+    );
+
     // In effect once: one body per id; every refused or timed-out delivery came again.
     let mut by_id: BTreeMap<Uuid, WebhookEvent> = BTreeMap::new();
     let mut first_accepted: Vec<WebhookEvent> = Vec::new();

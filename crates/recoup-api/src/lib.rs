@@ -44,9 +44,10 @@ pub use rows::{
 pub use signed::{PolicyKey, SignatureError, SignedPolicy, public_key};
 pub use url::{UrlRefusal, secure_url};
 pub use webhook::{
-    EVENT_ID_HEADER, SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECS, SignatureCheck, TEST_EVENT_TYPE,
-    WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LEN_MAX, WebhookCreate, WebhookCreated, WebhookEvent,
-    WebhookFailure, WebhookTestResult, WebhookView, sign_payload, verify_signature,
+    BalanceThreshold, BalanceThresholdSet, EVENT_ID_HEADER, SIGNATURE_HEADER,
+    SIGNATURE_TOLERANCE_SECS, SignatureCheck, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES,
+    WEBHOOK_URL_LEN_MAX, WebhookCreate, WebhookCreated, WebhookEvent, WebhookFailure,
+    WebhookTestResult, WebhookView, sign_payload, verify_signature,
 };
 
 /// Most claims in one batch.

@@ -118,6 +118,32 @@ pub struct WebhookTestResult {
     pub event_id: Uuid,
 }
 
+/// `PUT /v1/admin/accounts/{account}/balance-low`: the account's own `balance.low` threshold.
+/// `threshold` is required (`null` for the endpoint's default), so a body that forgot it never
+/// resets a threshold by accident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceThreshold {
+    /// Credits; `None` for the endpoint's default.
+    #[serde(deserialize_with = "required_option")]
+    pub threshold: Option<u64>,
+}
+
+/// The answer to `PUT /v1/admin/accounts/{account}/balance-low`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceThresholdSet {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its own threshold now (`None`: the endpoint's default applies).
+    pub threshold: Option<u64>,
+}
+
+/// An `Option` field that must be present (as a value or `null`): serde's default for a missing
+/// `Option` is `None`, which is not what the caller meant here.
+fn required_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Option::<u64>::deserialize(d)
+}
+
 /// One event, as delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -284,6 +310,29 @@ mod tests {
                 "header {header:?} is malformed"
             );
         }
+    }
+
+    #[test]
+    fn a_threshold_body_must_name_the_threshold_even_as_null() {
+        let parse = |s: &str| serde_json::from_str::<BalanceThreshold>(s);
+        assert_eq!(
+            parse(r#"{"threshold":5}"#).ok(),
+            Some(BalanceThreshold { threshold: Some(5) }),
+            "a number sets it"
+        );
+        assert_eq!(
+            parse(r#"{"threshold":null}"#).ok(),
+            Some(BalanceThreshold { threshold: None }),
+            "null resets it"
+        );
+        assert!(
+            parse("{}").is_err(),
+            "a missing threshold is refused, not taken as null"
+        );
+        assert!(
+            parse(r#"{"threshold":1,"x":2}"#).is_err(),
+            "an unknown field is refused"
+        );
     }
 
     #[test]

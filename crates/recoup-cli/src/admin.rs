@@ -5,6 +5,7 @@
 
 mod identity;
 pub mod providers;
+mod webhooks;
 
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use recoup_api::{AdminGrant, ErrorCode, GeneratorSettings};
 use recoup_core::{ClaimId, Policy};
 use recoup_sync::{Client, ClientError, HttpTransport};
 
-use crate::args::{AdminArgs, AdminCommand, AdminGrantArgs};
+use crate::args::{AdminAccountsCommand, AdminArgs, AdminCommand, AdminGrantArgs};
 use crate::error::{CliError, Result};
 use crate::output::{Output, read};
 use crate::render;
@@ -42,6 +43,7 @@ impl Admin {
             ))?;
         let transport = HttpTransport::new(&endpoint).map_err(|e| CliError::Admin {
             endpoint: endpoint.clone(),
+            what: "connect",
             source: ClientError::Transport(e),
         })?;
         Ok(Self {
@@ -65,6 +67,7 @@ impl Admin {
         }
         CliError::Admin {
             endpoint,
+            what,
             source: e,
         }
     }
@@ -97,7 +100,11 @@ pub fn run(args: AdminArgs) -> Result<Output> {
             },
         ),
         AdminCommand::Providers { command } => providers::run(&admin, command),
-        AdminCommand::Accounts(c) => identity::accounts(&admin, c),
+        AdminCommand::Webhooks { command } => webhooks::run(&admin, command),
+        AdminCommand::Accounts(AdminAccountsCommand::Identity(c)) => identity::accounts(&admin, c),
+        AdminCommand::Accounts(AdminAccountsCommand::BalanceLow(a)) => {
+            webhooks::balance_low(&admin, a)
+        }
         AdminCommand::Tokens(c) => identity::tokens(&admin, c),
         AdminCommand::Audit { limit, before } => identity::audit(&admin, limit, before),
     }

@@ -157,9 +157,14 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: ProvidersCommand,
     },
-    /// Accounts: create, list, show, disable.
+    /// The product backend's webhook receivers: add, list, remove, test, failures.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
+    },
+    /// Accounts: create, list, show, disable; their `balance.low` threshold.
     #[command(subcommand)]
-    Accounts(AccountsCommand),
+    Accounts(AdminAccountsCommand),
     /// An account's tokens: issue, list, revoke.
     #[command(subcommand)]
     Tokens(TokensCommand),
@@ -174,7 +179,32 @@ pub enum AdminCommand {
     },
 }
 
-/// `recoup admin accounts …`.
+/// `recoup admin accounts …`: the account commands ([`AccountsCommand`]) and the
+/// `balance.low` threshold (a webhook setting, run by `admin::webhooks`).
+#[derive(Debug, Subcommand)]
+pub enum AdminAccountsCommand {
+    #[command(flatten)]
+    Identity(AccountsCommand),
+    /// Set the balance below which the account's webhooks get `balance.low`.
+    BalanceLow(BalanceLowArgs),
+}
+
+/// `recoup admin accounts balance-low ACCOUNT_ID --threshold N | --default`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("level").required(true).args(["threshold", "default"])))]
+pub struct BalanceLowArgs {
+    /// The account.
+    pub account_id: Uuid,
+    /// Credits: `balance.low` fires when the available balance drops below this.
+    #[arg(long, value_name = "CREDITS")]
+    pub threshold: Option<u64>,
+    /// Use the endpoint's default threshold (recoup-server --balance-low-threshold) instead of
+    /// the account's own.
+    #[arg(long)]
+    pub default: bool,
+}
+
+/// `recoup admin accounts …` (create, list, show, disable).
 #[derive(Debug, Subcommand)]
 pub enum AccountsCommand {
     /// Create an account; prints its id and its first token (shown once).
@@ -246,6 +276,39 @@ pub enum ProvidersCommand {
     Revoke {
         /// The provider.
         provider_id: Uuid,
+    },
+}
+
+/// `recoup admin webhooks …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Register a receiver; prints its signing secret, once.
+    Add {
+        /// Where events are posted: https://, or http:// to 127.0.0.1, ::1 or localhost.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// The event types it receives, comma-separated: claim.decided, refund.posted,
+        /// generation.voided, balance.low.
+        #[arg(long, value_name = "TYPES", value_delimiter = ',', required = true)]
+        events: Vec<String>,
+    },
+    /// List the receivers, removed ones included (never their secrets).
+    List,
+    /// Remove a receiver: it gets no more events.
+    Remove {
+        /// The webhook.
+        webhook_id: Uuid,
+    },
+    /// Send one signed `webhook.test` event now and say what the receiver answered (exits 0
+    /// either way; `delivered` in --json says which).
+    Test {
+        /// The webhook.
+        webhook_id: Uuid,
+    },
+    /// The deliveries given up on after the retry period, with each event to replay by hand.
+    Failures {
+        /// The webhook.
+        webhook_id: Uuid,
     },
 }
 

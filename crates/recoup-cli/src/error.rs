@@ -63,6 +63,8 @@ pub enum CliError {
     #[error("{}", admin_message(endpoint, source))]
     Admin {
         endpoint: String,
+        /// The command that was refused (`webhooks remove`, `approve`, ...), for the hint.
+        what: &'static str,
         source: ClientError,
     },
 }
@@ -100,12 +102,10 @@ impl CliError {
                 );
             }
             CliError::NotSandbox { .. } => return None,
-            CliError::Admin { source, .. } => {
+            CliError::Admin { source, what, .. } => {
                 return match source.error_code() {
                     C::Network => Some("check --endpoint: no endpoint answered at that address"),
-                    C::NotFound | C::InvalidState => {
-                        Some("list the claims waiting for a decision with `recoup admin reviews`")
-                    }
+                    C::NotFound | C::InvalidState => Some(not_found_hint(what)),
                     _ => None,
                 };
             }
@@ -148,5 +148,18 @@ fn admin_message(endpoint: &str, e: &ClientError) -> String {
             error.message
         ),
         other => format!("the endpoint at {endpoint}: {other}"),
+    }
+}
+
+/// Where to find the right id after an admin command named one the endpoint does not know.
+fn not_found_hint(what: &str) -> &'static str {
+    let topic = what.split_whitespace().next().unwrap_or_default();
+    match topic {
+        "webhooks" => "list the webhooks and their ids with `recoup admin webhooks list`",
+        "providers" => "list the providers and their ids with `recoup admin providers list`",
+        "accounts" | "tokens" | "grant" => {
+            "list the accounts and their ids with `recoup admin accounts list`"
+        }
+        _ => "list the claims waiting for a decision with `recoup admin reviews`",
     }
 }

@@ -123,12 +123,16 @@ async fn active(state: &AppState) -> Result<Vec<WebhookRow>, AppError> {
         .collect())
 }
 
-/// Marks the account again after `delay`.
+/// Marks the account again after `delay` (unless an earlier retry is pending already).
 fn later(state: &Arc<AppState>, account: Uuid, delay: Duration) {
     let signal = state.storage.event_signal();
+    let due = std::time::Instant::now() + delay;
+    if !signal.schedule(account, due) {
+        return;
+    }
     tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        signal.mark(account);
+        tokio::time::sleep_until(due.into()).await;
+        signal.due(account, due);
     });
 }
 
@@ -174,7 +178,7 @@ async fn drain_one(
             }
             let body = event_body(account, &event)?;
             match post(state, hook, event.event_id, body.clone()).await {
-                Ok(()) => {
+                Ok(_) => {
                     state.metrics.webhook_delivery(Delivery::Delivered);
                     cursor = EventCursor {
                         after_seq: event.seq,
@@ -186,7 +190,7 @@ async fn drain_one(
                         unsaved = 0;
                     }
                 }
-                Err(why) => {
+                Err(Undelivered { why, .. }) => {
                     let now = state.now();
                     let since = cursor.failing_since.unwrap_or(now);
                     let attempts = cursor.attempts.saturating_add(1);
@@ -298,19 +302,37 @@ pub(crate) fn event_body(account: Uuid, e: &EventRecord) -> Result<String, AppEr
         .map_err(|err| AppError::internal(format!("cannot write an event: {err}")))
 }
 
-/// Posts one signed event; `Err` says why it was not delivered.
+/// Why a delivery did not happen.
+#[derive(Debug)]
+pub(crate) struct Undelivered {
+    /// The receiver's status, when it answered.
+    pub(crate) status: Option<u16>,
+    /// What happened, for the log, the retry state and the failures list.
+    pub(crate) why: String,
+}
+
+impl Undelivered {
+    fn no_answer(why: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            why: why.into(),
+        }
+    }
+}
+
+/// Posts one signed event; answers the receiver's 2xx status, or why it was not delivered.
 pub(crate) async fn post(
     state: &AppState,
     hook: &WebhookRow,
     event_id: Uuid,
     body: String,
-) -> Result<(), String> {
+) -> Result<u16, Undelivered> {
     let url = hook.url.clone();
     let secret = hook.secret.clone();
     let timeout = state.webhook_settings.timeout;
     tokio::task::spawn_blocking(move || post_blocking(&url, &secret, event_id, &body, timeout))
         .await
-        .map_err(|e| format!("the delivery task failed: {e}"))?
+        .map_err(|e| Undelivered::no_answer(format!("the delivery task failed: {e}")))?
 }
 
 fn post_blocking(
@@ -319,7 +341,7 @@ fn post_blocking(
     event_id: Uuid,
     body: &str,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<u16, Undelivered> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
@@ -341,10 +363,10 @@ fn post_blocking(
             concat!("recoup-webhooks/", env!("CARGO_PKG_VERSION")),
         )
         .send(body);
-    let mut answer = answer.map_err(|e| e.to_string())?;
+    let mut answer = answer.map_err(|e| Undelivered::no_answer(e.to_string()))?;
     let status = answer.status().as_u16();
     if (200..300).contains(&status) {
-        return Ok(());
+        return Ok(status);
     }
     let text = answer
         .body_mut()
@@ -359,7 +381,10 @@ fn post_blocking(
         why.push_str(": ");
         why.push_str(&cut);
     }
-    Err(why)
+    Err(Undelivered {
+        status: Some(status),
+        why,
+    })
 }
 
 #[cfg(test)]

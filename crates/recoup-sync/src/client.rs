@@ -414,6 +414,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 mod providers;
+mod webhooks;
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,9 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use recoup_api::{
-    ErrorCode, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES, WEBHOOK_URL_LEN_MAX, WebhookCreate,
-    WebhookCreated, WebhookEvent, WebhookFailure, WebhookTestResult, WebhookView,
+    BalanceThreshold, BalanceThresholdSet, ErrorCode, TEST_EVENT_TYPE, WEBHOOK_EVENT_TYPES,
+    WEBHOOK_URL_LEN_MAX, WebhookCreate, WebhookCreated, WebhookEvent, WebhookFailure,
+    WebhookTestResult, WebhookView,
 };
 use uuid::Uuid;
 
@@ -242,17 +243,14 @@ pub(super) async fn test_webhook(
             now,
         )
         .await?;
-    let status = match &sent {
-        Ok(()) => None,
-        Err(why) => why
-            .strip_prefix("HTTP ")
-            .and_then(|rest| rest.get(..3))
-            .and_then(|code| code.parse().ok()),
+    let (delivered, status, error) = match sent {
+        Ok(status) => (true, Some(status), None),
+        Err(u) => (false, u.status, Some(u.why)),
     };
     Ok(Json(WebhookTestResult {
-        delivered: sent.is_ok(),
-        status: if sent.is_ok() { Some(200) } else { status },
-        error: sent.err(),
+        delivered,
+        status,
+        error,
         event_id: event.id,
     }))
 }
@@ -307,7 +305,7 @@ pub(super) async fn set_balance_threshold(
     headers: HeaderMap,
     Path(account): Path<String>,
     body: Body,
-) -> AppResult<Json<serde_json::Value>> {
+) -> AppResult<Json<BalanceThresholdSet>> {
     let actor = admin(&state, &headers).await?;
     let account: Uuid = account.parse().map_err(|e| {
         AppError::api(
@@ -315,7 +313,7 @@ pub(super) async fn set_balance_threshold(
             format!("the account id in the path is not a UUID: {e}"),
         )
     })?;
-    let req = threshold_body(&read_body(body).await?)?;
+    let req: BalanceThreshold = json(&read_body(body).await?)?;
     if req
         .threshold
         .is_some_and(|t| t > recoup_core::ledger::GRANT_CREDITS_MAX)
@@ -358,40 +356,8 @@ pub(super) async fn set_balance_threshold(
             format!("no account {account}"),
         ));
     }
-    Ok(Json(serde_json::json!({
-        "account_id": account,
-        "threshold": req.threshold,
-    })))
-}
-
-/// `PUT /v1/admin/accounts/{account}/balance-low`: `{"threshold": N}` or `{"threshold": null}`.
-struct ThresholdBody {
-    /// Credits; `None` for the endpoint's default.
-    threshold: Option<u64>,
-}
-
-/// The body, with `threshold` required (serde would take a missing field as `null`, which
-/// would reset a threshold the caller meant to set).
-fn threshold_body(bytes: &axum::body::Bytes) -> AppResult<ThresholdBody> {
-    let refused = |why: String| {
-        AppError::api(
-            ErrorCode::InvalidInput,
-            format!(
-                "{why}; send {{\"threshold\": N}} (credits) or {{\"threshold\": null}} (the default)"
-            ),
-        )
-    };
-    let value: serde_json::Value = json(bytes)?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| refused("the body is not a JSON object".into()))?;
-    if let Some(other) = object.keys().find(|k| *k != "threshold") {
-        return Err(refused(format!("unknown field {other:?}")));
-    }
-    let threshold = object
-        .get("threshold")
-        .ok_or_else(|| refused("threshold is missing".into()))?;
-    let threshold = serde_json::from_value::<Option<u64>>(threshold.clone())
-        .map_err(|e| refused(format!("threshold is not a whole number of credits: {e}")))?;
-    Ok(ThresholdBody { threshold })
+    Ok(Json(BalanceThresholdSet {
+        account_id: account,
+        threshold: req.threshold,
+    }))
 }

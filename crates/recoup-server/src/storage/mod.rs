@@ -232,6 +232,8 @@ struct SignalState {
     marked: std::collections::HashSet<Uuid>,
     /// Accounts a dispatcher task is working on now.
     running: std::collections::HashSet<Uuid>,
+    /// Accounts waiting for a retry, with when it is due.
+    scheduled: std::collections::HashMap<Uuid, std::time::Instant>,
 }
 
 impl EventSignal {
@@ -254,7 +256,9 @@ impl EventSignal {
         let Ok(mut s) = self.state.lock() else {
             return Vec::new();
         };
-        let SignalState { marked, running } = &mut *s;
+        let SignalState {
+            marked, running, ..
+        } = &mut *s;
         let ready: Vec<Uuid> = marked
             .iter()
             .filter(|a| !running.contains(*a))
@@ -278,11 +282,96 @@ impl EventSignal {
         }
     }
 
-    /// How many accounts are marked or being worked on (the backlog `/metrics` shows).
+    /// Records that the account is to be looked at again at `due`; `false` when a retry at or
+    /// before `due` is already pending (so a receiver that stays down costs one timer per
+    /// account, however many events wait).
+    pub(crate) fn schedule(&self, account: Uuid, due: std::time::Instant) -> bool {
+        let Ok(mut s) = self.state.lock() else {
+            return false;
+        };
+        match s.scheduled.get(&account) {
+            Some(pending) if *pending <= due => false,
+            _ => {
+                s.scheduled.insert(account, due);
+                true
+            }
+        }
+    }
+
+    /// A scheduled retry came due: the account is marked, and its schedule cleared unless a
+    /// later one replaced it.
+    pub(crate) fn due(&self, account: Uuid, due: std::time::Instant) {
+        if let Ok(mut s) = self.state.lock()
+            && s.scheduled.get(&account) == Some(&due)
+        {
+            s.scheduled.remove(&account);
+        }
+        self.mark(account);
+    }
+
+    /// How many accounts are marked, being worked on, or waiting for a retry (the backlog
+    /// `/metrics` shows).
     pub(crate) fn backlog(&self) -> usize {
         self.state
             .lock()
-            .map(|s| s.marked.union(&s.running).count())
+            .map(|s| {
+                let mut all: std::collections::HashSet<&Uuid> = s.marked.iter().collect();
+                all.extend(s.running.iter());
+                all.extend(s.scheduled.keys());
+                all.len()
+            })
             .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[test]
+    fn an_account_marked_while_its_task_runs_is_taken_again_only_after_it_finishes() {
+        let s = EventSignal::default();
+        let a = Uuid::now_v7();
+        s.mark(a);
+        assert_eq!(s.take(), vec![a], "a marked account is taken");
+        s.mark(a);
+        assert!(
+            s.take().is_empty(),
+            "not taken twice while a task works on it"
+        );
+        assert_eq!(s.backlog(), 1, "one account in the backlog");
+        s.finish(a);
+        assert_eq!(s.take(), vec![a], "taken again once its task finished");
+        s.finish(a);
+        assert_eq!(s.backlog(), 0, "nothing left");
+    }
+
+    #[test]
+    fn one_retry_is_pending_per_account_the_earliest() {
+        let s = EventSignal::default();
+        let a = Uuid::now_v7();
+        let t = Instant::now() + Duration::from_secs(10);
+        assert!(s.schedule(a, t), "the first retry is scheduled");
+        assert!(
+            !s.schedule(a, t + Duration::from_secs(5)),
+            "a later one is not: the pending one comes first"
+        );
+        assert!(
+            s.schedule(a, t - Duration::from_secs(5)),
+            "an earlier one replaces it"
+        );
+        assert_eq!(s.backlog(), 1, "an account waiting for a retry is backlog");
+        s.due(a, t);
+        assert_eq!(
+            s.backlog(),
+            1,
+            "the replaced timer coming due marks the account but keeps the earlier schedule"
+        );
+        s.due(a, t - Duration::from_secs(5));
+        assert_eq!(s.take(), vec![a], "due: the account is looked at");
+        s.finish(a);
+        assert_eq!(s.backlog(), 0, "and nothing is pending any more");
     }
 }

@@ -119,9 +119,10 @@ fn events_text(events: &[String]) -> String {
     events.join(",")
 }
 
-fn webhook_row(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(Vec<u8>, String, String, String, i64, Option<i64>)> {
+/// A `webhooks` row as read: id, url, events, secret, created, removed.
+type RawWebhook = (Vec<u8>, String, String, String, i64, Option<i64>);
+
+fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawWebhook> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -137,14 +138,7 @@ fn time(ms: i64) -> Result<Timestamp, AppError> {
 }
 
 fn decode_webhook(
-    (id, url, events, secret, created, removed): (
-        Vec<u8>,
-        String,
-        String,
-        String,
-        i64,
-        Option<i64>,
-    ),
+    (id, url, events, secret, created, removed): RawWebhook,
 ) -> Result<WebhookRow, AppError> {
     Ok(WebhookRow {
         webhook_id: uuid_from(&id)?,
