@@ -470,6 +470,31 @@ fn a_product_runs_recoup_end_to_end_and_its_receiver_gets_every_event_once_in_or
         "the void names the failed generation and what it released: {voided:?}"
     );
 
+    // The operator sees it in the metrics.
+    let metrics = ureq::get(&format!("{url}/metrics"))
+        .header("Authorization", &format!("Bearer {ADMIN}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    let count = |outcome: &str| -> u64 {
+        let prefix = format!("recoup_webhook_deliveries_total{{outcome=\"{outcome}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(
+        count("delivered") >= 10,
+        "every delivery is counted: {metrics}"
+    );
+    assert!(
+        count("retrying") >= 4,
+        "and every failed attempt (three refusals, one timeout, the restart): {metrics}"
+    );
+
     // Both ledgers agree, on each device.
     for (data, token) in [
         (dev_a.path(), token_a.as_str()),

@@ -169,6 +169,11 @@ fn durable_generation(c: &mut Criterion) {
     bare.execute_batch(BARE_SCHEMA).expect("create bare tables");
     let mut in_memory = Store::open_in_memory().expect("open in-memory store");
     funded_store(&mut in_memory);
+    // The endpoint's stores record webhook events (triggers on every entry, claim and
+    // generation); a device's do not. The same generation with them on shows their cost.
+    let mut in_memory_events = Store::open_in_memory().expect("open in-memory store");
+    in_memory_events.enable_events(Some(10)).expect("events on");
+    funded_store(&mut in_memory_events);
     let frames = [
         wal_frames_per(&store_path, || {
             one_generation(&mut store);
@@ -198,6 +203,9 @@ fn durable_generation(c: &mut Criterion) {
     });
     g.bench_function("in_memory_start_finish", |b| {
         b.iter(|| black_box(one_generation(&mut in_memory)))
+    });
+    g.bench_function("in_memory_start_finish_events_on", |b| {
+        b.iter(|| black_box(one_generation(&mut in_memory_events)))
     });
     g.finish();
 }
