@@ -5,11 +5,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Longest `subject` (the product's sign-in subject, a JWT's `sub`), in bytes.
-pub const SUBJECT_BYTES_MAX: usize = 255;
+/// Longest `subject` (the product's sign-in subject, a JWT's `sub`), in characters (Unicode
+/// scalar values, what JSON Schema's `maxLength` counts).
+pub const SUBJECT_CHARS_MAX: usize = 255;
 
-/// Longest token label, in bytes.
-pub const TOKEN_LABEL_BYTES_MAX: usize = 100;
+/// Longest token label, in characters (what JSON Schema's `maxLength` counts).
+pub const TOKEN_LABEL_CHARS_MAX: usize = 100;
 
 /// Most days a token can be issued for (ten years).
 pub const TOKEN_EXPIRY_DAYS_MAX: u32 = 3_650;

@@ -29,7 +29,7 @@ use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, Surface
 pub use error::ErrorCode;
 pub use identity::{
     ADMIN_PAGE_MAX, AccountPage, AdminAccount, AuditEntry, AuditPage, IssuedToken, NewAccount,
-    NewAccountAnswer, NewToken, SUBJECT_BYTES_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_BYTES_MAX,
+    NewAccountAnswer, NewToken, SUBJECT_CHARS_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_CHARS_MAX,
     TokenInfo,
 };
 pub use provider::{

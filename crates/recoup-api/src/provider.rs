@@ -11,10 +11,10 @@ use recoup_core::{Feature, GenerationId, MediaKind, Platform, Surface};
 
 use crate::GenerationView;
 
-/// Longest provider name, in bytes.
+/// Longest provider name, in characters (what JSON Schema's `maxLength` counts).
 pub const PROVIDER_NAME_LEN_MAX: usize = 100;
 
-/// Longest failure reason a provider may report, in bytes.
+/// Longest failure reason a provider may report, in characters.
 pub const FAILURE_REASON_LEN_MAX: usize = 2_000;
 
 /// Largest output a provider may upload, in bytes (25 MiB).
@@ -50,7 +50,7 @@ pub fn output_media_type(file_name: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderCreate {
-    /// A name for people (1 to [`PROVIDER_NAME_LEN_MAX`] bytes).
+    /// A name for people (1 to [`PROVIDER_NAME_LEN_MAX`] characters).
     pub name: String,
 }
 
@@ -98,7 +98,7 @@ pub struct ProviderGeneration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderFailure {
-    /// What went wrong (1 to [`FAILURE_REASON_LEN_MAX`] bytes), for the history.
+    /// What went wrong (1 to [`FAILURE_REASON_LEN_MAX`] characters), for the history.
     pub reason: String,
 }
 

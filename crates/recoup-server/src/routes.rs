@@ -275,7 +275,16 @@ async fn read_body_max(body: axum::body::Body, limit: usize) -> AppResult<Bytes>
 }
 
 /// Parses a JSON body into `T`, answering `invalid_input` with serde's words on failure.
+/// Every request body the document describes is a JSON object; serde would also read a struct
+/// from an array of its fields in order (`[null, null]` made an account), so anything but an
+/// object is refused first.
 fn json<T: serde::de::DeserializeOwned>(body: &Bytes) -> AppResult<T> {
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return Err(AppError::api(
+            ErrorCode::InvalidInput,
+            "invalid JSON body: the body is a JSON object ({...})",
+        ));
+    }
     serde_json::from_slice(body)
         .map_err(|e| AppError::api(ErrorCode::InvalidInput, format!("invalid JSON body: {e}")))
 }

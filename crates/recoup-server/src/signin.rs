@@ -15,7 +15,7 @@ use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use recoup_api::{ErrorCode, SUBJECT_BYTES_MAX};
+use recoup_api::{ErrorCode, SUBJECT_CHARS_MAX};
 use recoup_core::ledger::GRANT_CREDITS_MAX;
 use serde::Deserialize;
 
@@ -248,11 +248,11 @@ impl SignIn {
         }
         let sub = claims.sub;
         if sub.trim().is_empty()
-            || sub.len() > SUBJECT_BYTES_MAX
+            || sub.chars().count() > SUBJECT_CHARS_MAX
             || sub.chars().any(char::is_control)
         {
             return Err(invalid(format!(
-                "the sign-in token's sub must be 1 to {SUBJECT_BYTES_MAX} bytes without control \
+                "the sign-in token's sub must be 1 to {SUBJECT_CHARS_MAX} characters without control \
                  characters"
             )));
         }

@@ -149,12 +149,18 @@ pub(crate) fn changes_answer(
     }
 }
 
+/// Digits in a cursor's number: 18 always fit an `i64`.
+const CURSOR_DIGITS_MAX: usize = 18;
+
 /// The feed position a cursor stands for (none or empty: the start).
 pub(crate) fn parse_cursor(c: Option<&str>) -> Result<i64, AppError> {
     match c {
         None | Some("") => Ok(0),
+        // Digits only, as docs/openapi.yaml's pattern says (`parse` alone also takes `+7`).
         Some(c) => c
             .strip_prefix("c1.")
+            .filter(|n| (1..=CURSOR_DIGITS_MAX).contains(&n.len()))
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|n| n.parse::<i64>().ok())
             .filter(|n| *n >= 0)
             .ok_or_else(|| {

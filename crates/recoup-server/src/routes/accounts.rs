@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use recoup_api::{
     ADMIN_PAGE_MAX, AccountPage, AdminAccount, ErrorCode, IssuedToken, NewAccount,
-    NewAccountAnswer, NewToken, SUBJECT_BYTES_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_BYTES_MAX,
+    NewAccountAnswer, NewToken, SUBJECT_CHARS_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_CHARS_MAX,
     TokenInfo,
 };
 use recoup_core::{GrantKind, OpId, ledger::GRANT_CREDITS_MAX};
@@ -40,10 +40,11 @@ fn check_text(field: &str, value: &str, max: usize) -> AppResult<()> {
             "{field} is blank: leave it out or give one"
         )));
     }
-    if value.len() > max {
+    // Characters, as the document's `maxLength` counts them (bytes refused 100 accented letters).
+    let chars = value.chars().count();
+    if chars > max {
         return Err(invalid(format!(
-            "{field} is {} bytes long; at most {max}",
-            value.len()
+            "{field} is {chars} characters long; at most {max}"
         )));
     }
     if value.chars().any(char::is_control) {
@@ -84,7 +85,7 @@ pub(super) async fn create_account(
     let actor = admin(&state, &headers).await?;
     let req: NewAccount = json_or_default(&read_body(body).await?)?;
     if let Some(s) = &req.subject {
-        check_text("subject", s, SUBJECT_BYTES_MAX)?;
+        check_text("subject", s, SUBJECT_CHARS_MAX)?;
     }
     if let Some(n) = req.allowance
         && !(1..=GRANT_CREDITS_MAX).contains(&n)
@@ -207,7 +208,7 @@ pub(super) async fn issue_token(
     let actor = admin(&state, &headers).await?;
     let req: NewToken = json_or_default(&read_body(body).await?)?;
     if let Some(l) = &req.label {
-        check_text("label", l, TOKEN_LABEL_BYTES_MAX)?;
+        check_text("label", l, TOKEN_LABEL_CHARS_MAX)?;
     }
     let now = state.now();
     let expires_at = match req.expires_in_days {

@@ -208,6 +208,15 @@ pub(super) async fn advance_clock(
     Ok(Json(serde_json::json!({ "server_time": now })))
 }
 
+/// The body of `PUT /v1/admin/generator`: [`GeneratorSettings`], refusing unknown fields as the
+/// document says (the shared type does not, since clients read it from answers too).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeneratorInput {
+    failure_rate: f64,
+    bad_rate: f64,
+}
+
 pub(super) async fn set_generator(
     State(state): Shared,
     headers: HeaderMap,
@@ -215,7 +224,14 @@ pub(super) async fn set_generator(
 ) -> AppResult<Json<GeneratorSettings>> {
     let actor = admin(&state, &headers).await?;
     sandbox_only(&state)?;
-    let s: GeneratorSettings = json(&read_body(body).await?)?;
+    let GeneratorInput {
+        failure_rate,
+        bad_rate,
+    } = json(&read_body(body).await?)?;
+    let s = GeneratorSettings {
+        failure_rate,
+        bad_rate,
+    };
     let ok = |r: f64| (0.0..=1.0).contains(&r);
     if !ok(s.failure_rate) || !ok(s.bad_rate) {
         return Err(AppError::api(

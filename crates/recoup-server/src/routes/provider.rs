@@ -178,10 +178,12 @@ pub(super) async fn failure(
     let account = owned(&state, id, provider_id).await?;
     let req: ProviderFailure = json(&read_body(body).await?)?;
     let reason = req.reason.trim().to_owned();
-    if reason.is_empty() || reason.len() > FAILURE_REASON_LEN_MAX {
+    if reason.is_empty() || reason.chars().count() > FAILURE_REASON_LEN_MAX {
         return Err(AppError::api(
             ErrorCode::InvalidInput,
-            format!("reason must be 1 to {FAILURE_REASON_LEN_MAX} bytes, saying what went wrong"),
+            format!(
+                "reason must be 1 to {FAILURE_REASON_LEN_MAX} characters, saying what went wrong"
+            ),
         ));
     }
     let answer = run_to_end(async move {

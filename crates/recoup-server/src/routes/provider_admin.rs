@@ -36,11 +36,14 @@ pub(super) async fn create_provider(
     let actor = admin(&state, &headers).await?;
     let req: ProviderCreate = json(&read_body(body).await?)?;
     let name = req.name.trim().to_owned();
-    if name.is_empty() || name.len() > PROVIDER_NAME_LEN_MAX || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > PROVIDER_NAME_LEN_MAX
+        || name.chars().any(char::is_control)
+    {
         return Err(AppError::api(
             ErrorCode::InvalidInput,
             format!(
-                "name must be 1 to {PROVIDER_NAME_LEN_MAX} bytes of text without control characters"
+                "name must be 1 to {PROVIDER_NAME_LEN_MAX} characters of text without control characters"
             ),
         ));
     }
