@@ -6,17 +6,17 @@ use crate::args::ProvidersCommand;
 use crate::error::{CliError, Result};
 use crate::output::Output;
 
-/// Longest provider name, in bytes (the endpoint's bound, checked here before sending).
+/// Longest provider name, in characters (the endpoint's bound, checked here before sending).
 const NAME_LEN_MAX: usize = recoup_api::PROVIDER_NAME_LEN_MAX;
 
 pub(super) fn run(admin: &Admin, command: ProvidersCommand) -> Result<Output> {
     match command {
         ProvidersCommand::Create { name } => {
             let name = name.trim();
-            if name.is_empty() || name.len() > NAME_LEN_MAX {
+            if name.is_empty() || name.chars().count() > NAME_LEN_MAX {
                 return Err(CliError::Input {
                     field: "name",
-                    problem: format!("must be 1 to {NAME_LEN_MAX} bytes"),
+                    problem: format!("must be 1 to {NAME_LEN_MAX} characters"),
                 });
             }
             let created = admin
