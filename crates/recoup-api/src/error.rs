@@ -100,6 +100,8 @@ pub enum ErrorCode {
     JwtInvalid,
     /// The sign-in subject already belongs to another account.
     SubjectTaken,
+    /// A policy with this version was published already: a new policy needs its own version.
+    PolicyVersionTaken,
 
     // What only the device says.
     /// The network is switched off on this device.
@@ -192,7 +194,8 @@ impl ErrorCode {
             | C::AlreadyFailed
             | C::AlreadySucceeded
             | C::OutputConflict
-            | C::SubjectTaken => 409,
+            | C::SubjectTaken
+            | C::PolicyVersionTaken => 409,
             C::UnsupportedMediaType => 415,
             C::InsufficientCredits => 402,
             C::PayloadTooLarge => 413,
@@ -258,7 +261,8 @@ impl ErrorCode {
             | C::LocalLedger
             | C::Linked
             | C::QaModeOff
-            | C::SubjectTaken => 1,
+            | C::SubjectTaken
+            | C::PolicyVersionTaken => 1,
             C::RateLimited
             | C::Unavailable
             | C::Offline

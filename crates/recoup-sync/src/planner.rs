@@ -264,7 +264,8 @@ mod tests {
             | ErrorCode::AlreadyFailed
             | ErrorCode::AlreadySucceeded
             | ErrorCode::OutputConflict
-            | ErrorCode::SubjectTaken => (Reject, Reject),
+            | ErrorCode::SubjectTaken
+            | ErrorCode::PolicyVersionTaken => (Reject, Reject),
             ErrorCode::Offline
             | ErrorCode::Network
             | ErrorCode::BadAnswer

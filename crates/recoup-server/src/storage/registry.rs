@@ -142,7 +142,7 @@ impl Registry {
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => AppError::api(
-                    recoup_api::ErrorCode::InvalidDocument,
+                    recoup_api::ErrorCode::PolicyVersionTaken,
                     format!(
                         "policy version {version} was already published; give the new one its own version"
                     ),

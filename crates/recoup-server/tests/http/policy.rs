@@ -109,9 +109,6 @@ fn an_invalid_document_is_refused_and_a_valid_one_is_served_signed() {
     let mut no_version = base.clone();
     no_version["version"] = json!("  ");
     bad.push(("an empty version", no_version));
-    let mut same_version = base.clone();
-    same_version["refund_window_secs"] = json!(7200);
-    bad.push(("the active version again", same_version));
     bad.push(("not a policy", json!([1, 2, 3])));
     for (what, doc) in bad {
         c.put("/v1/admin/policy", Some(ADMIN), doc)
@@ -131,6 +128,16 @@ fn an_invalid_document_is_refused_and_a_valid_one_is_served_signed() {
         &[],
     )
     .assert_error(400, "invalid_document", "malformed JSON");
+    // A version already published is a conflict with what is stored, not a bad document.
+    let mut same_version = base.clone();
+    same_version["refund_window_secs"] = json!(7200);
+    c.put("/v1/admin/policy", Some(ADMIN), same_version)
+        .assert_error(409, "policy_version_taken", "the active version again");
+    assert_eq!(
+        served(c),
+        (old.clone(), old_etag.clone()),
+        "after the active version again: the old version stays"
+    );
 
     // A valid new version: a one-hour window.
     let mut next = base.clone();

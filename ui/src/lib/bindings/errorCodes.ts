@@ -39,6 +39,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   "jwt_unsupported_algorithm",
   "jwt_invalid",
   "subject_taken",
+  "policy_version_taken",
   "offline",
   "network",
   "bad_answer",
