@@ -4,6 +4,7 @@
 
 mod architecture;
 mod error_codes;
+mod production;
 mod seed_table;
 mod soak;
 mod system_crash;

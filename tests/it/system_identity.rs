@@ -4,90 +4,36 @@
 //! is new (its account is made on first sight). Both generate, report and sync.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 use serde_json::{Value, json};
+
+use crate::production::{Endpoint, key, recoup};
 
 const ADMIN: &str = "it-Identity-admin-4Wq8Zr2Lp6Nx";
 const ISSUER: &str = "https://id.product.test";
 const AUDIENCE: &str = "recoup";
 
-/// Runs `recoup --json ARGS` (with a data dir when given) and returns its JSON answer.
-fn recoup(data: Option<&Path>, args: &[&str]) -> Value {
-    let mut cmd = Command::new(recoup_tests::bin("recoup"));
-    if let Some(d) = data {
-        cmd.arg("--data-dir").arg(d);
-    }
-    let out = cmd.arg("--json").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "recoup {args:?} failed: {} {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The endpoint process; killed when dropped.
-struct Endpoint(Child, String);
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn start(dir: &Path, jwks: &Path) -> Endpoint {
-    let mut child = Command::new(recoup_tests::bin("recoup-server"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args([
-            "--listen",
-            "127.0.0.1:0",
+    let jwks = jwks.to_str().unwrap();
+    crate::production::start(
+        dir,
+        ADMIN,
+        &[
             "--failure-rate",
             "0",
             "--bad-rate",
             "0",
-        ])
-        .arg("--jwks")
-        .arg(jwks)
-        .args(["--jwt-issuer", ISSUER, "--jwt-audience", AUDIENCE])
-        .args(["--jwt-starting-allowance", "50"])
-        .env("RECOUP_ADMIN_TOKEN", ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let stdout = child.stdout.take().unwrap();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
-    assert!(
-        line.contains("listening") && !line.contains("sandbox"),
-        "a production endpoint started: {line}"
-    );
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
-    Endpoint(child, url)
-}
-
-/// An Ed25519 signing key and the JWKS that publishes it under `kid`.
-fn key(kid: &str) -> (EncodingKey, Value) {
-    use ed25519_dalek::pkcs8::EncodePrivateKey;
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).unwrap();
-    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let der = signing.to_pkcs8_der().unwrap();
-    let x =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
-    let jwks =
-        json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA"}]});
-    (EncodingKey::from_ed_der(der.as_bytes()), jwks)
+            "--jwks",
+            jwks,
+            "--jwt-issuer",
+            ISSUER,
+            "--jwt-audience",
+            AUDIENCE,
+            "--jwt-starting-allowance",
+            "50",
+        ],
+    )
 }
 
 /// A device's whole round: login, a generation, a report of it, a clean sync; its account.

@@ -8,11 +8,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 use recoup_api::{ProviderGeneration, SignatureCheck, WebhookEvent, verify_signature};
 use recoup_core::{Feature, GenerationId, MediaKind, Platform, Surface};
 use recoup_generator::{GenerateRequest, Quality, generate};
@@ -21,96 +19,24 @@ use recoup_tests::receiver::{Answer, Delivery, Receiver};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::production::{Endpoint, key, recoup, run_recoup};
+
 const ADMIN: &str = "it-Production-admin-8Tz3Kw6Qp1Vm";
 const ISSUER: &str = "https://id.product.test";
 const AUDIENCE: &str = "recoup";
 const ALL_EVENTS: &str = "claim.decided,refund.posted,generation.voided,balance.low";
 
-/// Runs `recoup --json ARGS` (with a data dir when given): its exit status and JSON answer (or
-/// its stderr as a string when it failed).
-fn run_recoup(data: Option<&Path>, args: &[&str]) -> (bool, Value) {
-    let mut cmd = Command::new(recoup_tests::bin("recoup"));
-    if let Some(d) = data {
-        cmd.arg("--data-dir").arg(d);
-    }
-    let out = cmd.arg("--json").args(args).output().unwrap();
-    if out.status.success() {
-        (true, serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        (
-            false,
-            Value::String(format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )),
-        )
-    }
-}
-
-#[track_caller]
-fn recoup(data: Option<&Path>, args: &[&str]) -> Value {
-    let (ok, v) = run_recoup(data, args);
-    assert!(ok, "recoup {args:?} failed: {v}");
-    v
-}
-
-/// The endpoint process; killed when dropped.
-struct Endpoint(Child, String);
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn start(dir: &Path, extra: &[&str]) -> Endpoint {
-    let mut child = Command::new(recoup_tests::bin("recoup-server"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["--listen", "127.0.0.1:0"])
-        // Retries quickly, so a test waits seconds, not the production minutes.
-        .args([
-            "--webhook-timeout-secs",
-            "1",
-            "--webhook-retry-first-ms",
-            "100",
-        ])
-        .args(["--webhook-retry-max-secs", "1"])
-        .args(extra)
-        .env("RECOUP_ADMIN_TOKEN", ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    let stdout = child.stdout.take().unwrap();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
-    assert!(
-        line.contains("listening") && !line.contains("sandbox"),
-        "a production endpoint started: {line}"
-    );
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
-    Endpoint(child, url)
-}
-
-/// An Ed25519 signing key and the JWKS that publishes it under `kid`.
-fn key(kid: &str) -> (EncodingKey, Value) {
-    use ed25519_dalek::pkcs8::EncodePrivateKey;
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).unwrap();
-    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let der = signing.to_pkcs8_der().unwrap();
-    let x =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signing.verifying_key().as_bytes());
-    let jwks =
-        json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA"}]});
-    (EncodingKey::from_ed_der(der.as_bytes()), jwks)
+    // Retries quickly, so a test waits seconds, not the production minutes.
+    let fast = [
+        "--webhook-timeout-secs",
+        "1",
+        "--webhook-retry-first-ms",
+        "100",
+        "--webhook-retry-max-secs",
+        "1",
+    ];
+    crate::production::start(dir, ADMIN, &[&fast[..], extra].concat())
 }
 
 fn png(quality: Quality) -> Vec<u8> {

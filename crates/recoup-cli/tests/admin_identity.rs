@@ -3,90 +3,14 @@
 //! user whose data dir is linked with a provisioned account's token.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod operator;
 
-use recoup_server::Config;
+use std::path::Path;
+
+use operator::{Operator, json_of, recoup, text};
 use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "cli-Identity-4Wq8Zr2Lp6Nx9Tb";
-
-/// `recoup ARGS` with a clean environment and `home` as HOME.
-fn recoup(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recoup"))
-        .args(args)
-        .env_remove("RECOUP_DATA_DIR")
-        .env_remove("RECOUP_TOKEN")
-        .env_remove("RECOUP_ADMIN_TOKEN")
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .output()
-        .expect("the recoup binary runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("recoup printed JSON ({e}): {}", text(out)))
-}
-
-struct Operator {
-    url: String,
-    home: tempfile::TempDir,
-}
-
-impl Operator {
-    fn raw(&self, json: bool, args: &[&str]) -> Output {
-        let mut all = if json { vec!["--json"] } else { Vec::new() };
-        all.extend([
-            "admin",
-            "--endpoint",
-            &self.url,
-            "--admin-token",
-            ADMIN_TOKEN,
-        ]);
-        all.extend_from_slice(args);
-        recoup(self.home.path(), &all)
-    }
-
-    fn ok(&self, args: &[&str]) -> Value {
-        let out = self.raw(true, args);
-        assert!(
-            out.status.success(),
-            "recoup admin {args:?} should succeed: {}",
-            text(&out)
-        );
-        json_of(&out)
-    }
-
-    fn say(&self, args: &[&str]) -> String {
-        let out = self.raw(false, args);
-        assert!(
-            out.status.success(),
-            "recoup admin {args:?} should succeed: {}",
-            text(&out)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn err(&self, args: &[&str]) -> Value {
-        let out = self.raw(true, args);
-        assert!(
-            !out.status.success(),
-            "recoup admin {args:?} should fail: {}",
-            text(&out)
-        );
-        json_of(&out)["error"].clone()
-    }
-}
 
 /// `recoup --data-dir DIR --json ARGS` for a user; the output and whether it succeeded.
 fn user(dir: &Path, home: &Path, args: &[&str]) -> (bool, Value) {
@@ -97,17 +21,7 @@ fn user(dir: &Path, home: &Path, args: &[&str]) -> (bool, Value) {
 }
 
 fn production() -> (recoup_tests::system::Endpoint, Operator) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        admin_token: ADMIN_TOKEN.to_owned(),
-        ..recoup_tests::system::Endpoint::config(dir.path(), false)
-    };
-    let endpoint = recoup_tests::system::Endpoint::start_with(dir, config);
-    let operator = Operator {
-        url: endpoint.url(),
-        home: tempfile::tempdir().unwrap(),
-    };
-    (endpoint, operator)
+    operator::production(ADMIN_TOKEN)
 }
 
 #[test]

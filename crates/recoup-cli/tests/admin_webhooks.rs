@@ -3,102 +3,22 @@
 //! with the admin token, and tiny HTTP receivers on 127.0.0.1 that keep what they are sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+mod operator;
 
+use operator::{Operator, text};
 use recoup_api::{SIGNATURE_TOLERANCE_SECS, WebhookEvent};
-use recoup_server::Config;
+use recoup_tests::receiver::{Answer, Receiver};
 use serde_json::Value;
 
 const ADMIN_TOKEN: &str = "cli-Webhooks-3Hv7Qm9Tx2Lc5Pb8";
 
-/// Longest request a test receiver reads, in bytes (a test event is well under it).
-const RECEIVED_BYTES_MAX: usize = 64 * 1024;
-
-/// `recoup ARGS` with a clean environment and `home` as HOME.
-fn recoup(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recoup"))
-        .args(args)
-        .env_remove("RECOUP_DATA_DIR")
-        .env_remove("RECOUP_TOKEN")
-        .env_remove("RECOUP_ADMIN_TOKEN")
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("xdg"))
-        .output()
-        .expect("the recoup binary runs")
+/// The webhook commands, for the tests below.
+trait Webhooks {
+    fn add(&self, url: &str, events: &str) -> Value;
+    fn webhooks(&self) -> Vec<Value>;
 }
 
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn json_of(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("recoup printed JSON ({e}): {}", text(out)))
-}
-
-/// The operator: `recoup admin --endpoint URL --admin-token TOKEN ...`, with no data dir.
-struct Operator {
-    url: String,
-    home: tempfile::TempDir,
-}
-
-impl Operator {
-    fn raw(&self, json: bool, args: &[&str]) -> Output {
-        let mut all = if json { vec!["--json"] } else { Vec::new() };
-        all.extend([
-            "admin",
-            "--endpoint",
-            &self.url,
-            "--admin-token",
-            ADMIN_TOKEN,
-        ]);
-        all.extend_from_slice(args);
-        recoup(self.home.path(), &all)
-    }
-
-    /// `--json`, expecting success.
-    fn ok(&self, args: &[&str]) -> Value {
-        let out = self.raw(true, args);
-        assert!(
-            out.status.success(),
-            "recoup admin {args:?} should succeed: {}",
-            text(&out)
-        );
-        json_of(&out)
-    }
-
-    /// Human output, expecting success.
-    fn say(&self, args: &[&str]) -> String {
-        let out = self.raw(false, args);
-        assert!(
-            out.status.success(),
-            "recoup admin {args:?} should succeed: {}",
-            text(&out)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// `--json`, expecting failure: the `{code, message}` printed.
-    fn err(&self, args: &[&str]) -> Value {
-        let out = self.raw(true, args);
-        assert!(
-            !out.status.success(),
-            "recoup admin {args:?} should fail: {}",
-            text(&out)
-        );
-        json_of(&out)["error"].clone()
-    }
-
+impl Webhooks for Operator {
     /// `webhooks add --url URL --events EVENTS` (`--json`): the created webhook.
     fn add(&self, url: &str, events: &str) -> Value {
         self.ok(&["webhooks", "add", "--url", url, "--events", events])
@@ -114,140 +34,16 @@ impl Operator {
 }
 
 fn production() -> (recoup_tests::system::Endpoint, Operator) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        admin_token: ADMIN_TOKEN.to_owned(),
-        ..recoup_tests::system::Endpoint::config(dir.path(), false)
-    };
-    let endpoint = recoup_tests::system::Endpoint::start_with(dir, config);
-    let operator = Operator {
-        url: endpoint.url(),
-        home: tempfile::tempdir().unwrap(),
-    };
-    (endpoint, operator)
+    operator::production(ADMIN_TOKEN)
 }
 
-/// One request a [`Receiver`] got: its headers (names lowercased) and its body.
-#[derive(Debug, Clone)]
-struct Received {
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+/// A receiver answering every delivery with `status`.
+fn receiver(status: u16) -> Receiver {
+    let r = Receiver::start();
+    if status >= 300 {
+        r.answer_all(Answer::Refuse(status));
     }
-}
-
-/// A webhook receiver on 127.0.0.1: answers every request with `status`, keeps what it got.
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    stop: Arc<AtomicBool>,
-    addr: std::net::SocketAddr,
-}
-
-impl Receiver {
-    fn answering(status: u16) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a receiver");
-        let addr = listener.local_addr().expect("receiver address");
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (kept, stopped) = (Arc::clone(&got), Arc::clone(&stop));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    return;
-                }
-                let Ok(stream) = stream else { continue };
-                if let Some(r) = answer(stream, status) {
-                    kept.lock().unwrap().push(r);
-                }
-            }
-        });
-        Self {
-            url: format!("http://{addr}/hooks/recoup"),
-            got,
-            stop,
-            addr,
-        }
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wakes the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-    }
-}
-
-/// Reads one HTTP/1.1 request (a Content-Length or chunked body) and answers `status`.
-fn answer(stream: TcpStream, status: u16) -> Option<Received> {
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .ok()?;
-    let mut reader = BufReader::new(stream.try_clone().ok()?).take(RECEIVED_BYTES_MAX as u64);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    if line.is_empty() {
-        return None;
-    }
-    let mut headers = Vec::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).ok()?;
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        let (k, v) = l.split_once(':')?;
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
-    }
-    let find = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let mut body = Vec::new();
-    if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
-        loop {
-            line.clear();
-            reader.read_line(&mut line).ok()?;
-            let size = usize::from_str_radix(line.trim(), 16).ok()?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).ok()?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(len) = find("content-length") {
-        body = vec![0; len.parse().ok()?];
-        reader.read_exact(&mut body).ok()?;
-    }
-    let says = if status < 300 {
-        ""
-    } else {
-        "the receiver broke"
-    };
-    let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} Test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{says}",
-        says.len()
-    );
-    let _ = stream.flush();
-    Some(Received { headers, body })
+    r
 }
 
 #[test]
@@ -317,8 +113,8 @@ fn adding_a_webhook_prints_its_secret_once_and_the_list_shows_it_without_the_sec
 #[test]
 fn a_test_event_reaches_a_receiver_answering_204_signed_with_the_webhook_secret() {
     let (_endpoint, op) = production();
-    let receiver = Receiver::answering(204);
-    let made = op.add(&receiver.url, "claim.decided");
+    let receiver = receiver(204);
+    let made = op.add(&receiver.url(), "claim.decided");
     let id = made["webhook_id"].as_str().expect("a webhook id");
     let secret = made["secret"].as_str().expect("a secret");
 
@@ -334,12 +130,14 @@ fn a_test_event_reaches_a_receiver_answering_204_signed_with_the_webhook_secret(
             .is_some_and(|s| (200..300).contains(&s)),
         "with a 2xx status: {result}"
     );
-    let got = receiver.received();
+    let got = receiver.deliveries();
     assert_eq!(got.len(), 1, "the receiver got one request: {got:?}");
     let request = &got[0];
-    let signature = request
-        .header(recoup_api::SIGNATURE_HEADER)
-        .unwrap_or_else(|| panic!("the delivery carries Recoup-Signature: {request:?}"));
+    let signature = request.signature.as_str();
+    assert!(
+        !signature.is_empty(),
+        "the delivery carries Recoup-Signature: {request:?}"
+    );
     let now = jiff::Timestamp::now().as_second();
     assert_eq!(
         recoup_api::verify_signature(
@@ -380,8 +178,8 @@ fn a_test_event_reaches_a_receiver_answering_204_signed_with_the_webhook_secret(
         "the CLI names the event the receiver got: {result}"
     );
     assert_eq!(
-        request.header(recoup_api::EVENT_ID_HEADER),
-        Some(event.id.to_string().as_str()),
+        request.event_id,
+        event.id.to_string(),
         "the event id header matches the body: {request:?}"
     );
 
@@ -395,8 +193,8 @@ fn a_test_event_reaches_a_receiver_answering_204_signed_with_the_webhook_secret(
 #[test]
 fn a_test_event_refused_with_500_is_reported_as_not_delivered_with_the_status() {
     let (_endpoint, op) = production();
-    let receiver = Receiver::answering(500);
-    let made = op.add(&receiver.url, "refund.posted");
+    let receiver = receiver(500);
+    let made = op.add(&receiver.url(), "refund.posted");
     let id = made["webhook_id"].as_str().expect("a webhook id");
 
     let result = op.ok(&["webhooks", "test", id]);
@@ -415,7 +213,7 @@ fn a_test_event_refused_with_500_is_reported_as_not_delivered_with_the_status() 
         "with what the receiver answered: {result}"
     );
     assert_eq!(
-        receiver.received().len(),
+        receiver.deliveries().len(),
         1,
         "the receiver did get the event"
     );
@@ -430,8 +228,8 @@ fn a_test_event_refused_with_500_is_reported_as_not_delivered_with_the_status() 
 #[test]
 fn a_removed_webhook_is_listed_as_removed_and_can_no_longer_be_tested() {
     let (_endpoint, op) = production();
-    let receiver = Receiver::answering(204);
-    let made = op.add(&receiver.url, "generation.voided,balance.low");
+    let receiver = receiver(204);
+    let made = op.add(&receiver.url(), "generation.voided,balance.low");
     let id = made["webhook_id"].as_str().expect("a webhook id");
 
     let failures = op.ok(&["webhooks", "failures", id]);
@@ -463,7 +261,7 @@ fn a_removed_webhook_is_listed_as_removed_and_can_no_longer_be_tested() {
         "a removed webhook cannot be tested: {refused}"
     );
     assert!(
-        receiver.received().is_empty(),
+        receiver.deliveries().is_empty(),
         "nothing was sent to a removed webhook's receiver"
     );
 }
