@@ -98,7 +98,8 @@ impl PgServer {
             .tempdir()
             .map_err(HarnessError::Dir)?;
         if let Some((uid, gid)) = run_as {
-            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid)).map_err(HarnessError::Dir)?;
+            std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
+                .map_err(HarnessError::Dir)?;
         }
         let mut server = Self {
             dir,
@@ -109,13 +110,15 @@ impl PgServer {
             guardian: None,
         };
         let data = server.data_dir();
-        server.run(
-            server
-                .command("initdb")
-                .arg("-D")
-                .arg(&data)
-                .args(["-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--no-instructions"]),
-        )?;
+        server.run(server.command("initdb").arg("-D").arg(&data).args([
+            "-A",
+            "trust",
+            "-U",
+            SUPERUSER,
+            "-E",
+            "UTF8",
+            "--no-instructions",
+        ]))?;
         server.guardian = Some(server.spawn_guardian()?);
         let mut last = None;
         for _ in 0..START_ATTEMPTS_MAX {
@@ -151,10 +154,15 @@ impl PgServer {
     /// Creates database `name` (empty, from template1) and returns its URL.
     pub fn create_database(&self, name: &str) -> Result<String, HarnessError> {
         let port = self.port.to_string();
-        self.run(
-            Command::new(self.bin.join("createdb"))
-                .args(["-h", "127.0.0.1", "-p", &port, "-U", SUPERUSER, name]),
-        )?;
+        self.run(Command::new(self.bin.join("createdb")).args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            SUPERUSER,
+            name,
+        ]))?;
         Ok(self.url(name))
     }
 
@@ -250,13 +258,14 @@ impl PgServer {
 
     fn run(&self, command: &mut Command) -> Result<Output, HarnessError> {
         let shown = format!("{command:?}");
-        let output = command
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|source| HarnessError::Spawn {
-                command: shown.clone(),
-                source,
-            })?;
+        let output =
+            command
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|source| HarnessError::Spawn {
+                    command: shown.clone(),
+                    source,
+                })?;
         if output.status.success() {
             Ok(output)
         } else {
@@ -359,7 +368,9 @@ fn postgres_user() -> Result<Option<(u32, u32)>, HarnessError> {
     Ok(passwd.lines().find_map(|line| {
         let fields: Vec<&str> = line.split(':').collect();
         match fields.as_slice() {
-            [name, _, uid, gid, ..] if *name == SUPERUSER => Some((uid.parse().ok()?, gid.parse().ok()?)),
+            [name, _, uid, gid, ..] if *name == SUPERUSER => {
+                Some((uid.parse().ok()?, gid.parse().ok()?))
+            }
             _ => None,
         }
     }))

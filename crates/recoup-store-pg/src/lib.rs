@@ -46,4 +46,6 @@ mod schema;
 pub use error::Error;
 pub use lock::{AccountLock, codes, lock_account};
 pub use pool::{POOL_SIZE_MAX, pool};
-pub use schema::{HISTORY_TABLE, LATEST_VERSION, Migrated, TABLES, TableKind, current_version, migrate};
+pub use schema::{
+    HISTORY_TABLE, LATEST_VERSION, Migrated, TABLES, TableKind, current_version, migrate,
+};
