@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod guarantees;
+mod harness;
 mod keys;
 mod lock;
 mod migrations;
