@@ -26,6 +26,9 @@ CREATE TABLE output_bodies (
     PRIMARY KEY (account_id, generation_id),
     FOREIGN KEY (account_id, generation_id) REFERENCES outputs (account_id, generation_id)
 );
+-- Images and videos arrive compressed (PNG, JPEG, GIF, MP4, WebM): stored out of line without
+-- PostgreSQL's compression attempt, which would only cost CPU.
+ALTER TABLE output_bodies ALTER COLUMN body SET STORAGE EXTERNAL;
 
 -- The webhook outbox. Append-only (updates refused); filled by the triggers below in the
 -- transaction of the event's cause, only for an account whose meta `events` is `on`.

@@ -90,3 +90,37 @@ async fn every_unique_index_of_a_per_account_table_starts_with_account_id() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_foreign_key_stays_within_an_account_or_points_at_a_global_table() {
+    // The two kinds of foreign key a distributed PostgreSQL (Citus) allows: between colocated
+    // tables on the distribution column, or to a reference table.
+    let (client, _) = migrated("foreign").await;
+    let rows = client
+        .query(
+            "SELECT con.conname::text, src.relname::text, dst.relname::text,
+                    (SELECT attname::text FROM pg_attribute WHERE attrelid = src.oid AND attnum = con.conkey[1])
+             FROM pg_constraint con
+             JOIN pg_class src ON src.oid = con.conrelid
+             JOIN pg_class dst ON dst.oid = con.confrelid
+             WHERE con.contype = 'f'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let kind = |t: &str| TABLES.iter().find(|(n, _)| *n == t).map(|(_, k)| *k);
+    assert!(!rows.is_empty(), "the schema has foreign keys to check");
+    for row in rows {
+        let (name, from, to, first): (String, String, String, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3));
+        let ok = match (kind(&from), kind(&to)) {
+            (_, Some(TableKind::Global)) => true,
+            (Some(TableKind::PerAccount), Some(TableKind::PerAccount)) => first == "account_id",
+            _ => false,
+        };
+        assert!(
+            ok,
+            "foreign key {name} from {from} to {to} must stay within one account (starting with account_id) or point at a global table"
+        );
+    }
+}
