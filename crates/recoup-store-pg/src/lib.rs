@@ -8,7 +8,7 @@
 //! - **tokio-postgres with deadpool-postgres**, not sqlx: async on the endpoint's tokio, pooled,
 //!   and plain SQL strings checked by the tests against a real server. sqlx's checked queries
 //!   need a database (or a prepared offline cache) at compile time, and it builds much more;
-//!   tokio-postgres is the driver sqlx's own PostgreSQL support grew beside, light to build.
+//!   tokio-postgres is small, maintained with the `postgres` crates, and light to build.
 //! - **refinery** for migrations, through that same driver: numbered SQL files in
 //!   `src/migrations/`, each applied in one transaction with its history row; a database that
 //!   has a migration this build lacks, or whose applied SQL changed, is refused.
