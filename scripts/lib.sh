@@ -42,6 +42,12 @@ ensure_fault_test_tools() {
   command -v mkfs.ext4 >/dev/null || apt_install e2fsprogs
 }
 
+# The PostgreSQL tests (crates/recoup-store-pg) start a server of their own from Debian's
+# postgresql package (initdb, pg_ctl); no running service is needed, only the binaries.
+ensure_postgres() {
+  [ -x /usr/lib/postgresql/15/bin/initdb ] || apt_install postgresql
+}
+
 ensure_app_build_deps() {
   # The desktop app links WebKitGTK 4.1 (with GTK 3 and libsoup 3, which it pulls in). No OpenSSL:
   # TLS is rustls.

@@ -15,6 +15,7 @@ if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
 ensure_build_tools
 ensure_app_build_deps
 ensure_fault_test_tools
+ensure_postgres
 
 build_ui ci
 step "UI unit tests (vitest)"

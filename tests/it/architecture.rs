@@ -14,6 +14,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("recoup-api", &["recoup-core"]),
     ("recoup-store", &["recoup-core", "recoup-api"]),
     ("recoup-generator", &["recoup-core"]),
+    ("recoup-store-pg", &[]),
     (
         "recoup-sync",
         &["recoup-core", "recoup-store", "recoup-api"],

@@ -1,0 +1,76 @@
+use recoup_store_pg::{LATEST_VERSION, current_version, migrate};
+
+use crate::support::{connect, fresh_database};
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_reach_the_latest_version() {
+    let url = fresh_database("empty");
+    let mut client = connect(&url).await;
+    assert_eq!(
+        current_version(&client).await.unwrap(),
+        None,
+        "a database never migrated has no schema version"
+    );
+    let done = migrate(&mut client).await.unwrap();
+    assert_eq!(
+        done.applied,
+        vec!["registry", "ledger", "outputs_events"],
+        "every migration must apply, in order, to an empty database"
+    );
+    assert_eq!(
+        done.version, LATEST_VERSION,
+        "the database must be at the latest version after migrating"
+    );
+}
+
+#[tokio::test]
+async fn migrating_again_applies_nothing_and_keeps_the_data() {
+    let url = fresh_database("again");
+    let mut client = connect(&url).await;
+    migrate(&mut client).await.unwrap();
+    client
+        .execute(
+            "INSERT INTO accounts (account_id, created_at) VALUES (gen_random_uuid(), 0)",
+            &[],
+        )
+        .await
+        .unwrap();
+    let again = migrate(&mut client).await.unwrap();
+    assert!(
+        again.applied.is_empty(),
+        "an up-to-date database must get no migration, got {:?}",
+        again.applied
+    );
+    assert_eq!(
+        again.version, LATEST_VERSION,
+        "the version must stay the latest"
+    );
+    let accounts: i64 = client
+        .query_one("SELECT count(*) FROM accounts", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        accounts, 1,
+        "migrating again must keep the rows already there"
+    );
+}
+
+#[tokio::test]
+async fn instances_migrating_at_the_same_time_apply_each_migration_once() {
+    let url = fresh_database("concurrent");
+    let mut a = connect(&url).await;
+    let mut b = connect(&url).await;
+    let mut c = connect(&url).await;
+    let (ra, rb, rc) = tokio::join!(migrate(&mut a), migrate(&mut b), migrate(&mut c));
+    let runs = [ra.unwrap(), rb.unwrap(), rc.unwrap()];
+    let applied: usize = runs.iter().map(|r| r.applied.len()).sum();
+    assert_eq!(
+        applied, LATEST_VERSION as usize,
+        "three instances starting at once must apply each migration exactly once between them: {runs:?}"
+    );
+    assert!(
+        runs.iter().all(|r| r.version == LATEST_VERSION),
+        "every instance must see the latest version afterwards: {runs:?}"
+    );
+}
