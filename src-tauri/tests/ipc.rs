@@ -128,7 +128,7 @@ fn every_command_answers_through_ipc() {
     assert_eq!(loaded["device_version"], "ipc-test-1");
     let again = ui.err("load_policy", json!({"req": policy.to_string()}));
     assert_eq!(
-        again["code"], "invalid_document",
+        again["code"], "policy_version_taken",
         "a version is published once: {again}"
     );
     let back = ui.ok("use_embedded_endpoint", json!({}));
