@@ -53,6 +53,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
             Duration::from_secs(REQUEST_TIMEOUT_SECS),
         ))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(close_after_refused_body))
         // Outside the layers that answer for themselves (408, the JSON errors), so every
         // request is counted with the status it was answered; `Router::layer` wraps each route,
         // so the matched route pattern is known here.
@@ -109,6 +110,30 @@ async fn json_errors(response: axum::response::Response) -> axum::response::Resp
         _ => text,
     };
     AppError::api(code, message).into_response()
+}
+
+/// An error answer to a request that carried a body says `Connection: close`. The body may not
+/// have been read (a refused credential is answered before it, on purpose), and then hyper
+/// cannot reuse the connection: without the header a client would put it back in its pool and
+/// its next request would meet a closed socket ("peer disconnected", seen in a test).
+async fn close_after_refused_body(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut response = next.run(req).await;
+    let status = response.status();
+    if has_body && (status.is_client_error() || status.is_server_error()) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// Runs blocking work (SQLite, files, the generator) off the async workers.

@@ -124,6 +124,9 @@ pub(super) async fn output(
 ) -> AppResult<Json<ProviderGenerationView>> {
     let provider_id = provider(&state, &headers).await?;
     state.metrics.provider_call(ProviderCall::Output);
+    // Read (bounded) before any refusal: answering while an authenticated provider is still
+    // sending megabytes closes the connection under it, and it sees a reset, not the answer.
+    let bytes = read_body_max(body, OUTPUT_BYTES_MAX).await;
     let id = generation_id(&id)?;
     let media_type = headers
         .get(header::CONTENT_TYPE)
@@ -149,7 +152,7 @@ pub(super) async fn output(
             )
         })?;
     let account = owned(&state, id, provider_id).await?;
-    let bytes = read_body_max(body, OUTPUT_BYTES_MAX).await?;
+    let bytes = bytes?;
     if bytes.is_empty() {
         return Err(AppError::api(
             ErrorCode::InvalidInput,

@@ -627,3 +627,38 @@ fn a_client_cannot_pick_generation_ids_that_come_out_bad() {
         "ids picked to come out bad all came out bad ({bad} of {IDS})"
     );
 }
+
+#[test]
+fn an_upload_refused_before_its_body_was_read_says_connection_close_and_the_next_request_works() {
+    // A refused credential is answered before the body is read, so the connection cannot be
+    // reused; without `Connection: close` the client pooled it and its next request met a
+    // closed socket (a flaky "peer disconnected" in the test above).
+    let server = Server::start();
+    let c = &server.client;
+    let a = c.account();
+    let p = provider(c, "uploads");
+    let g = start(c, &p, &a, "flat_lay");
+    let refused = put_output(c, &p, g, "image/bmp", vec![7u8; 512 * 1024]);
+    refused.assert_error(415, "unsupported_media_type", "an unknown media type");
+    let refused = c.send(
+        "PUT",
+        &format!("/v1/provider/generations/{g}/output"),
+        Some(ADMIN),
+        Body::Typed("image/png", vec![7u8; 512 * 1024]),
+        &[],
+    );
+    refused.assert_error(
+        401,
+        "wrong_credential",
+        "the admin token on a provider route",
+    );
+    assert_eq!(
+        refused.header("connection").as_deref(),
+        Some("close"),
+        "an error answer to a request with a body closes the connection"
+    );
+    for _ in 0..3 {
+        c.get("/v1/account", Some(&a.token))
+            .ok("the next requests on the same client are answered");
+    }
+}
