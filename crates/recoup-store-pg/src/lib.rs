@@ -39,11 +39,13 @@
 mod error;
 #[cfg(feature = "test-harness")]
 pub mod harness;
+mod ledger;
 mod lock;
 mod pool;
 mod schema;
 
 pub use error::Error;
+pub use ledger::{Judgement, LedgerFailure, Outcome, PgLedger};
 pub use lock::{AccountLock, codes, lock_account};
 pub use pool::{POOL_SIZE_MAX, pool};
 pub use schema::{

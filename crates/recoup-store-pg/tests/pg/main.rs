@@ -7,6 +7,7 @@
 mod guarantees;
 mod harness;
 mod keys;
+mod ledger;
 mod lock;
 mod migrations;
 mod support;

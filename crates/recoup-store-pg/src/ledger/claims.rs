@@ -1,0 +1,487 @@
+//! "Bad result" reports on the endpoint: adjudication (the same checks as the SQLite store,
+//! then the policy, then the judgement of the output), a person's review, and the record of the
+//! account's last pull. recoup-store's `claims.rs`, endpoint side, on PostgreSQL.
+
+use deadpool_postgres::Transaction;
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+use recoup_core::{AccountHistory, ClaimId, Decision, GenerationStatus, Policy, validate_details};
+use recoup_store::{
+    ClaimOutcome, ClaimRecord, GenerationRecord, Judgement, RefundRequest, StoreError, SubmitClaim,
+    Verdict,
+};
+
+use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
+use super::generations::load;
+use super::grants::{debug_check, refund_in};
+use super::{LedgerFailure, Outcome, PgLedger, decode, execute, query_one, query_opt};
+
+/// The meta key of the endpoint's record of the account's last pull of its changes (ms).
+const LAST_PULL_AT: &str = "endpoint.last_pull_at";
+
+/// How stale the recorded last pull may get before a pull writes it again (once a minute per
+/// account at most, as the SQLite store).
+const LAST_PULL_RESOLUTION_MS: i64 = 60_000;
+
+const CLAIM_SELECT: &str = "SELECT claim_id, generation_id, reason, details, submitted_at,
+        local_decision, sync_state, outcome, outcome_code, refunded_credits, decided_at
+    FROM claims WHERE account_id = $1 AND claim_id = $2";
+
+fn decode_claim(r: &tokio_postgres::Row) -> Outcome<ClaimRecord> {
+    Ok(ClaimRecord {
+        claim_id: ClaimId(r.try_get(0)?),
+        generation_id: recoup_core::GenerationId(r.try_get(1)?),
+        reason: parse(&r.try_get::<_, String>(2)?)?,
+        details: r.try_get(3)?,
+        submitted_at: ts(r.try_get(4)?)?,
+        local_decision: serde_json::from_str(&r.try_get::<_, String>(5)?).map_err(decode)?,
+        sync_state: parse(&r.try_get::<_, String>(6)?)?,
+        outcome: r
+            .try_get::<_, Option<String>>(7)?
+            .as_deref()
+            .map(parse)
+            .transpose()?,
+        outcome_code: r.try_get(8)?,
+        refunded_credits: r.try_get::<_, Option<i64>>(9)?.map(credits).transpose()?,
+        decided_at: opt_ts(r.try_get(10)?)?,
+    })
+}
+
+/// A claim as recorded, if there is one.
+pub(crate) async fn load_claim(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    id: ClaimId,
+) -> Outcome<Option<ClaimRecord>> {
+    query_opt(tx, CLAIM_SELECT, &[&account, &id.0])
+        .await?
+        .as_ref()
+        .map(decode_claim)
+        .transpose()
+}
+
+/// A claim as it arrives.
+enum Intake {
+    /// The same claim id with the same report: its stored record is the answer.
+    Repeat(ClaimRecord),
+    /// A new claim that may be judged: its checked details and its generation.
+    New {
+        details: String,
+        generation: GenerationRecord,
+    },
+}
+
+/// The checks before a claim is judged, in the SQLite store's order: a repeat answers the
+/// stored claim and the same id with another report is a conflict; then the details, the
+/// generation's status, and one claim per generation.
+async fn intake(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    policy: &Policy,
+    req: &SubmitClaim,
+) -> Outcome<Intake> {
+    if let Some(existing) = load_claim(tx, account, req.claim_id).await? {
+        if existing.generation_id == req.generation_id
+            && existing.reason == req.reason
+            && existing.details == req.details.trim()
+        {
+            return Ok(Intake::Repeat(existing));
+        }
+        return Err(LedgerFailure::Refused(StoreError::IdempotencyConflict {
+            op_id: recoup_core::OpId(req.claim_id.0),
+        }));
+    }
+    let details = validate_details(&req.details, policy.claim_text())?;
+    let generation = load(tx, account, req.generation_id).await?;
+    match generation.status {
+        GenerationStatus::Running => {
+            return Err(LedgerFailure::Refused(StoreError::GenerationNotFinished(
+                generation.generation_id,
+            )));
+        }
+        GenerationStatus::Failed => {
+            return Err(LedgerFailure::Refused(StoreError::TechnicalFailure(
+                generation.generation_id,
+            )));
+        }
+        GenerationStatus::Succeeded => {}
+    }
+    if policy.one_claim_per_generation()
+        && let Some(claim) = &generation.claim
+    {
+        return Err(LedgerFailure::Refused(StoreError::AlreadyClaimed {
+            generation: generation.generation_id,
+            claim: claim.claim_id,
+        }));
+    }
+    Ok(Intake::New {
+        details,
+        generation,
+    })
+}
+
+/// Refunds granted, credits refunded and credits charged after `since_ms`: whole days from the
+/// per-day totals, the day `since_ms` falls in from the rows themselves (as the SQLite store).
+async fn window_totals(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    since_ms: i64,
+) -> Outcome<(i64, i64, i64)> {
+    const DAY_MS: i64 = 86_400_000;
+    let (from_day, part_end) = if since_ms < 0 {
+        // A window reaching before 1970 (tests with tiny clocks): count every row.
+        (i64::MAX, i64::MAX)
+    } else {
+        let day = since_ms / DAY_MS;
+        (day, (day + 1) * DAY_MS)
+    };
+    let row = query_one(
+        tx,
+        "SELECT
+           (SELECT coalesce(sum(refunds), 0)::bigint FROM activity_days WHERE account_id = $1 AND day > $2),
+           (SELECT coalesce(sum(refunded), 0)::bigint FROM activity_days WHERE account_id = $1 AND day > $2),
+           (SELECT coalesce(sum(spent), 0)::bigint FROM activity_days WHERE account_id = $1 AND day > $2),
+           (SELECT count(*) FROM refunds WHERE account_id = $1 AND at > $3 AND at < $4),
+           (SELECT coalesce(sum(credits), 0)::bigint FROM refunds WHERE account_id = $1 AND at > $3 AND at < $4),
+           (SELECT coalesce(sum(credits), 0)::bigint FROM ledger_entries
+              WHERE account_id = $1 AND kind = 'capture' AND at > $3 AND at < $4)",
+        &[&account, &from_day, &since_ms, &part_end],
+    )
+    .await?;
+    let v = |i: usize| -> Outcome<i64> { Ok(row.try_get::<_, i64>(i)?) };
+    Ok((v(0)? + v(3)?, v(1)? + v(4)?, v(2)? + v(5)?))
+}
+
+/// What the account's records say within the safeguard window ending at `now`.
+async fn account_history(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    policy: &Policy,
+    generation: recoup_core::GenerationId,
+    now: Timestamp,
+) -> Outcome<AccountHistory> {
+    let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
+    let since = ms(now
+        .checked_sub(SignedDuration::from_secs(window))
+        .unwrap_or(Timestamp::MIN));
+    let already = query_opt(
+        tx,
+        "SELECT 1 FROM claims WHERE account_id = $1 AND generation_id = $2 LIMIT 1",
+        &[&account, &generation.0],
+    )
+    .await?
+    .is_some();
+    let (refunds, refunded, spent) = window_totals(tx, account, since).await?;
+    Ok(AccountHistory {
+        already_claimed: already,
+        refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
+        spent_in_window: credits(spent)?,
+        refunded_in_window: credits(refunded)?,
+    })
+}
+
+/// The account's last pull of its changes, as [`PgLedger::note_pull`] recorded it.
+async fn last_pull(tx: &Transaction<'_>, account: Uuid) -> Outcome<Option<Timestamp>> {
+    let Some(row) = query_opt(
+        tx,
+        "SELECT value FROM meta WHERE account_id = $1 AND key = $2",
+        &[&account, &LAST_PULL_AT],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let v: String = row.try_get(0)?;
+    let at: i64 = v
+        .parse()
+        .map_err(|_| decode(format!("{LAST_PULL_AT} is not a number: {v}")))?;
+    Ok(Some(ts(at)?))
+}
+
+/// Writes the claim row with the endpoint's verdict, marks its generation reported, and puts a
+/// claim in review on the review queue in the same transaction.
+#[allow(clippy::too_many_arguments)]
+async fn insert_claim(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    req: &SubmitClaim,
+    details: &str,
+    decision: &Decision,
+    exclusive: bool,
+    now_ms: i64,
+    verdict: &Verdict,
+) -> Outcome<()> {
+    let decision_json = serde_json::to_string(decision).map_err(decode)?;
+    execute(
+        tx,
+        "INSERT INTO claims (account_id, claim_id, generation_id, reason, details, submitted_at,
+             local_eligible, local_decision, policy_version, sync_state, outcome, outcome_code,
+             refunded_credits, decided_at, exclusive)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'acknowledged', $10, $11, $12, $13, $14)",
+        &[
+            &account,
+            &req.claim_id.0,
+            &req.generation_id.0,
+            &req.reason.as_str(),
+            &details,
+            &now_ms,
+            &decision.eligible,
+            &decision_json,
+            &decision.policy_version,
+            &verdict.outcome.as_str(),
+            &verdict.code,
+            &sql_credits(verdict.refunded_credits)?,
+            &verdict.decided_at.map(ms),
+            &exclusive,
+        ],
+    )
+    .await?;
+    execute(
+        tx,
+        "UPDATE generations SET claimed = true WHERE account_id = $1 AND generation_id = $2",
+        &[&account, &req.generation_id.0],
+    )
+    .await?;
+    if verdict.outcome == ClaimOutcome::InReview {
+        execute(
+            tx,
+            "INSERT INTO reviews (account_id, claim_id, queued_at) VALUES ($1, $2, $3)",
+            &[&account, &req.claim_id.0, &now_ms],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The refund of an approved claim; its operation id is the claim's, so one claim can only ever
+/// cause one refund.
+async fn refund_for_claim(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    claim_id: ClaimId,
+    generation_id: recoup_core::GenerationId,
+    credits: u64,
+    now: Timestamp,
+) -> Outcome<()> {
+    let req = RefundRequest {
+        op_id: recoup_core::OpId(claim_id.0),
+        generation_id,
+        claim_id: Some(claim_id),
+        credits: Some(credits),
+    };
+    refund_in(tx, account, &req, now).await?;
+    Ok(())
+}
+
+/// The adjudication of one claim inside a write.
+async fn adjudicate_in(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    policy: &Policy,
+    req: &SubmitClaim,
+    now: Timestamp,
+    judgement: Judgement,
+) -> Outcome<ClaimRecord> {
+    let now_ms = ms(now);
+    let (details, g) = match intake(tx, account, policy, req).await? {
+        Intake::Repeat(existing) => return Ok(existing),
+        Intake::New {
+            details,
+            generation,
+        } => (details, generation),
+    };
+    let history = account_history(tx, account, policy, g.generation_id, now).await?;
+    let facts = g.facts();
+    let reported_at =
+        policy.report_instant(&facts, req.reported_at, last_pull(tx, account).await?, now);
+    let decision = policy.evaluate_report(&facts, &history, now, reported_at);
+    let judgement = if decision.eligible {
+        judgement
+    } else {
+        Judgement::Reject {
+            code: decision
+                .reasons
+                .first()
+                .map_or("not_refundable", |r| r.code.as_str())
+                .to_owned(),
+        }
+    };
+    let verdict = match judgement {
+        Judgement::Refund => Verdict {
+            outcome: ClaimOutcome::Refunded,
+            code: None,
+            refunded_credits: decision.refundable_credits,
+            decided_at: Some(now),
+        },
+        Judgement::Review => Verdict {
+            outcome: ClaimOutcome::InReview,
+            code: None,
+            refunded_credits: 0,
+            decided_at: None,
+        },
+        Judgement::Reject { code } => Verdict {
+            outcome: ClaimOutcome::NotRefunded,
+            code: Some(code),
+            refunded_credits: 0,
+            decided_at: Some(now),
+        },
+    };
+    let exclusive = policy.one_claim_per_generation();
+    insert_claim(
+        tx, account, req, &details, &decision, exclusive, now_ms, &verdict,
+    )
+    .await?;
+    if verdict.outcome == ClaimOutcome::Refunded {
+        refund_for_claim(
+            tx,
+            account,
+            req.claim_id,
+            req.generation_id,
+            decision.refundable_credits,
+            now,
+        )
+        .await?;
+    }
+    debug_check(tx, account).await?;
+    load_claim(tx, account, req.claim_id)
+        .await?
+        .ok_or_else(|| decode("claim vanished inside its own transaction"))
+}
+
+impl PgLedger {
+    /// Adjudicates claims of one account in one transaction (group commit), under `policy`,
+    /// decided at the instant `now` answers once the account is locked. Each claim runs in its
+    /// own savepoint, so a refused claim changes nothing and does not affect the others; each
+    /// gets its own answer, in order. A claim's judgement (from its stored output) is used only
+    /// if the claim is eligible. Claims in review join the review queue in the same transaction.
+    pub async fn adjudicate(
+        &self,
+        account: Uuid,
+        items: Vec<(SubmitClaim, Judgement)>,
+        policy: &Policy,
+        now: impl FnOnce() -> Timestamp,
+    ) -> Outcome<Vec<Result<ClaimRecord, StoreError>>> {
+        let mut client = self.pool.get().await?;
+        let mut tx = client.transaction().await?;
+        match crate::lock_account(&tx, account).await {
+            Ok(_) => {}
+            Err(crate::Error::UnknownAccount(a)) => {
+                return Err(LedgerFailure::Refused(StoreError::NotFound {
+                    what: "account",
+                    id: a.to_string(),
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let now = now();
+        let mut out = Vec::with_capacity(items.len());
+        for (req, judgement) in items {
+            let sp = tx.savepoint("claim").await?;
+            match adjudicate_in(&sp, account, policy, &req, now, judgement).await {
+                Ok(record) => {
+                    sp.commit().await?;
+                    out.push(Ok(record));
+                }
+                Err(LedgerFailure::Refused(e)) => {
+                    sp.rollback().await?;
+                    out.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// A person's decision on a claim in review: approve (refund now, in the same transaction)
+    /// or reject (`not_clearly_unusable`); the claim leaves the review queue. A claim not in
+    /// review is refused with [`StoreError::InvalidInput`] on `claim`.
+    pub async fn review(
+        &self,
+        account: Uuid,
+        claim_id: ClaimId,
+        approve: bool,
+        now: Timestamp,
+    ) -> Outcome<ClaimRecord> {
+        self.write(account, async |tx| {
+            let claim = load_claim(tx, account, claim_id).await?.ok_or_else(|| {
+                LedgerFailure::Refused(StoreError::NotFound {
+                    what: "claim",
+                    id: claim_id.to_string(),
+                })
+            })?;
+            if claim.outcome != Some(ClaimOutcome::InReview) {
+                return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                    field: "claim",
+                    problem: format!(
+                        "claim {claim_id} is not in review (it is {})",
+                        claim.outcome.map_or("queued", |o| o.as_str())
+                    ),
+                }));
+            }
+            let g = load(tx, account, claim.generation_id).await?;
+            let (outcome, code, refunded) = if approve {
+                refund_for_claim(tx, account, claim_id, g.generation_id, g.charged, now).await?;
+                (ClaimOutcome::Refunded, None, g.charged)
+            } else {
+                (ClaimOutcome::NotRefunded, Some("not_clearly_unusable"), 0)
+            };
+            execute(
+                tx,
+                "UPDATE claims SET outcome = $3, outcome_code = $4, refunded_credits = $5, decided_at = $6
+                 WHERE account_id = $1 AND claim_id = $2",
+                &[
+                    &account,
+                    &claim_id.0,
+                    &outcome.as_str(),
+                    &code,
+                    &sql_credits(refunded)?,
+                    &ms(now),
+                ],
+            )
+            .await?;
+            execute(
+                tx,
+                "DELETE FROM reviews WHERE account_id = $1 AND claim_id = $2",
+                &[&account, &claim_id.0],
+            )
+            .await?;
+            debug_check(tx, account).await?;
+            load_claim(tx, account, claim_id)
+                .await?
+                .ok_or_else(|| decode("claim vanished"))
+        })
+        .await
+    }
+
+    /// One claim as recorded; `None` when the account has no such claim.
+    pub async fn claim(&self, account: Uuid, id: ClaimId) -> Outcome<Option<ClaimRecord>> {
+        self.read(async |tx| load_claim(tx, account, id).await)
+            .await
+    }
+
+    /// Records that the account pulled its changes at `now` (the anchor a late report is
+    /// weighed against). Writes at most once a minute per account; never moves the record back.
+    pub async fn note_pull(&self, account: Uuid, now: Timestamp) -> Outcome<()> {
+        let now_ms = ms(now);
+        let recorded = self.read(async |tx| last_pull(tx, account).await).await?;
+        if recorded.is_some_and(|at| now_ms.saturating_sub(ms(at)) < LAST_PULL_RESOLUTION_MS) {
+            return Ok(());
+        }
+        self.write(account, async |tx| {
+            let current = last_pull(tx, account).await?;
+            if current.is_none_or(|at| ms(at) < now_ms) {
+                execute(
+                    tx,
+                    "INSERT INTO meta (account_id, key, value) VALUES ($1, $2, $3)
+                     ON CONFLICT (account_id, key) DO UPDATE SET value = excluded.value",
+                    &[&account, &LAST_PULL_AT, &now_ms.to_string()],
+                )
+                .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,790 @@
+//! Grants, the append-only entries and the per-grant projection, holds and their settlement,
+//! the sweep, refunds, balances and `verify`: recoup-store's `ledger.rs`, on PostgreSQL.
+
+use deadpool_postgres::Transaction;
+use jiff::{SignedDuration, Timestamp};
+use uuid::Uuid;
+
+use recoup_core::ledger::{GRANT_CREDITS_MAX, PRIORITY_MAX, allocate, refund_allocation};
+use recoup_core::{
+    Allocation, Balances, EntryKind, GenerationId, GrantId, GrantKind, GrantSlice,
+    InvariantViolation, OpId,
+};
+use recoup_store::{
+    AccountBalance, GrantRecord, GrantRequest, GrantTerms, LedgerEntry, REFUND_REGRANT_TTL_SECS,
+    RefundReceipt, RefundRequest, StoreError, SweepReport,
+};
+
+use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
+use super::{LedgerFailure, Outcome, PgLedger, execute, query, query_one, query_opt};
+
+/// Longest grant note, in characters (recoup-store's `NOTE_LEN_MAX`).
+const NOTE_LEN_MAX: usize = 200;
+
+/// The six columns of a `grant_balances` row, in the order [`balances_at`] reads them.
+const BALANCE_COLUMNS: &str = "granted, available, held, spent, refunded, expired";
+
+/// The columns of a `grants` row, in the order [`terms_at`] reads them.
+const GRANT_COLUMNS: &str = "grant_id, kind, credits, priority, granted_at, expires_at, note";
+
+/// The [`BALANCE_COLUMNS`] of a row, from column `first`.
+fn balances_at(r: &tokio_postgres::Row, first: usize) -> Outcome<Balances> {
+    let c = |i: usize| -> Outcome<u64> { credits(r.try_get(first + i)?) };
+    Ok(Balances {
+        granted: c(0)?,
+        available: c(1)?,
+        held: c(2)?,
+        spent: c(3)?,
+        refunded: c(4)?,
+        expired: c(5)?,
+    })
+}
+
+/// The [`GRANT_COLUMNS`] of a row, from column `first`.
+fn terms_at(r: &tokio_postgres::Row, first: usize) -> Outcome<GrantTerms> {
+    let priority: i32 = r.try_get(first + 3)?;
+    Ok(GrantTerms {
+        grant_id: GrantId(r.try_get(first)?),
+        kind: parse(&r.try_get::<_, String>(first + 1)?)?,
+        credits: credits(r.try_get(first + 2)?)?,
+        priority: u32::try_from(priority).map_err(super::decode)?,
+        granted_at: ts(r.try_get(first + 4)?)?,
+        expires_at: opt_ts(r.try_get(first + 5)?)?,
+        note: r.try_get(first + 6)?,
+    })
+}
+
+/// Appends an entry and moves its grant's projection in the same transaction. (The arguments
+/// are the entry's columns, as in the SQLite store's `post`.)
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn post(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    op_id: Option<OpId>,
+    kind: EntryKind,
+    grant: GrantId,
+    generation: Option<GenerationId>,
+    amount: u64,
+    at_ms: i64,
+) -> Outcome<()> {
+    let mut b = grant_balances(tx, account, grant).await?;
+    kind.apply(&mut b, amount)?;
+    b.check()?;
+    execute(
+        tx,
+        "UPDATE grant_balances SET available = $3, held = $4, spent = $5, refunded = $6,
+             expired = $7, granted = $8 WHERE account_id = $1 AND grant_id = $2",
+        &[
+            &account,
+            &grant.0,
+            &sql_credits(b.available)?,
+            &sql_credits(b.held)?,
+            &sql_credits(b.spent)?,
+            &sql_credits(b.refunded)?,
+            &sql_credits(b.expired)?,
+            &sql_credits(b.granted)?,
+        ],
+    )
+    .await?;
+    execute(
+        tx,
+        "INSERT INTO ledger_entries (account_id, op_id, kind, grant_id, generation_id, credits, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            &account,
+            &op_id.map(|o| o.0),
+            &kind.as_str(),
+            &grant.0,
+            &generation.map(|g| g.0),
+            &sql_credits(amount)?,
+            &at_ms,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn grant_balances(tx: &Transaction<'_>, account: Uuid, grant: GrantId) -> Outcome<Balances> {
+    let row = query_opt(
+        tx,
+        &format!(
+            "SELECT {BALANCE_COLUMNS} FROM grant_balances WHERE account_id = $1 AND grant_id = $2"
+        ),
+        &[&account, &grant.0],
+    )
+    .await?
+    .ok_or_else(|| {
+        LedgerFailure::Refused(StoreError::NotFound {
+            what: "grant",
+            id: grant.to_string(),
+        })
+    })?;
+    balances_at(&row, 0)
+}
+
+/// A grant's terms (callers name grants that exist).
+pub(crate) async fn load_grant_terms(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    id: GrantId,
+) -> Outcome<GrantTerms> {
+    let row = query_one(
+        tx,
+        &format!("SELECT {GRANT_COLUMNS} FROM grants WHERE account_id = $1 AND grant_id = $2"),
+        &[&account, &id.0],
+    )
+    .await?;
+    terms_at(&row, 0)
+}
+
+/// Whether a grant expiring at `expires_at` can still be spent at `now_ms`.
+fn is_live(expires_at: Option<Timestamp>, now_ms: i64) -> bool {
+    expires_at.is_none_or(|e| ms(e) > now_ms)
+}
+
+/// Live grants with credits available at `now`, for burn-down.
+async fn spendable(tx: &Transaction<'_>, account: Uuid, now_ms: i64) -> Outcome<Vec<GrantSlice>> {
+    let rows = query(
+        tx,
+        "SELECT g.grant_id, g.priority, g.granted_at, g.expires_at, b.available
+         FROM grants g JOIN grant_balances b USING (account_id, grant_id)
+         WHERE g.account_id = $1 AND b.available > 0 AND (g.expires_at IS NULL OR g.expires_at > $2)",
+        &[&account, &now_ms],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let priority: i32 = r.try_get(1)?;
+            Ok(GrantSlice {
+                id: GrantId(r.try_get(0)?),
+                priority: u32::try_from(priority).map_err(super::decode)?,
+                granted_at: ts(r.try_get(2)?)?,
+                expires_at: opt_ts(r.try_get(3)?)?,
+                available: credits(r.try_get(4)?)?,
+            })
+        })
+        .collect()
+}
+
+/// The allocations of a generation's entries of one kind, in posting order.
+pub(crate) async fn allocations_of(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    generation: GenerationId,
+    kind: EntryKind,
+) -> Outcome<Vec<Allocation>> {
+    let rows = query(
+        tx,
+        "SELECT grant_id, credits FROM ledger_entries
+         WHERE account_id = $1 AND generation_id = $2 AND kind = $3 ORDER BY seq",
+        &[&account, &generation.0, &kind.as_str()],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Allocation {
+                grant: GrantId(r.try_get(0)?),
+                credits: credits(r.try_get(1)?)?,
+            })
+        })
+        .collect()
+}
+
+/// Places a hold of `amount` over the live grants.
+pub(crate) async fn hold(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    op_id: OpId,
+    generation: GenerationId,
+    amount: u64,
+    now: Timestamp,
+) -> Outcome<Vec<Allocation>> {
+    let grants = spendable(tx, account, ms(now)).await?;
+    let allocations = allocate(&grants, amount, now)?;
+    for a in &allocations {
+        post(
+            tx,
+            account,
+            Some(op_id),
+            EntryKind::Hold,
+            a.grant,
+            Some(generation),
+            a.credits,
+            ms(now),
+        )
+        .await?;
+    }
+    Ok(allocations)
+}
+
+/// Settles a generation's hold exactly once: captured, voided or expired. Answers the credits
+/// it settled.
+pub(crate) async fn settle(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    op_id: Option<OpId>,
+    generation: GenerationId,
+    kind: EntryKind,
+    at_ms: i64,
+) -> Outcome<u64> {
+    let outcome = match kind {
+        EntryKind::Capture => "captured",
+        EntryKind::Void => "voided",
+        EntryKind::HoldExpired => "expired",
+        other => {
+            return Err(InvariantViolation(format!("{other} does not settle a hold")).into());
+        }
+    };
+    if let Some(row) = query_opt(
+        tx,
+        "SELECT outcome FROM hold_settlements WHERE account_id = $1 AND generation_id = $2",
+        &[&account, &generation.0],
+    )
+    .await?
+    {
+        return Err(LedgerFailure::Refused(StoreError::AlreadySettled {
+            generation,
+            outcome: row.try_get(0)?,
+        }));
+    }
+    execute(
+        tx,
+        "INSERT INTO hold_settlements (account_id, generation_id, outcome, op_id, at)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &account,
+            &generation.0,
+            &outcome,
+            &op_id.map(|o| o.0),
+            &at_ms,
+        ],
+    )
+    .await?;
+    let mut total = 0;
+    for a in allocations_of(tx, account, generation, EntryKind::Hold).await? {
+        post(
+            tx,
+            account,
+            op_id,
+            kind,
+            a.grant,
+            Some(generation),
+            a.credits,
+            at_ms,
+        )
+        .await?;
+        total += a.credits;
+    }
+    Ok(total)
+}
+
+/// Releases stale holds and expires what expired grants still hold available. Running it twice
+/// at the same instant does nothing the second time.
+pub(crate) async fn sweep(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    now: Timestamp,
+) -> Outcome<SweepReport> {
+    let now_ms = ms(now);
+    let mut report = SweepReport::default();
+    let stale = query(
+        tx,
+        "SELECT generation_id FROM generations
+         WHERE account_id = $1 AND status = 'running' AND hold_expires_at <= $2",
+        &[&account, &now_ms],
+    )
+    .await?;
+    for row in stale {
+        let generation = GenerationId(row.try_get(0)?);
+        let released = settle(
+            tx,
+            account,
+            None,
+            generation,
+            EntryKind::HoldExpired,
+            now_ms,
+        )
+        .await?;
+        execute(
+            tx,
+            "UPDATE generations SET status = 'failed', failure = 'hold_expired', finished_at = $3
+             WHERE account_id = $1 AND generation_id = $2",
+            &[&account, &generation.0, &now_ms],
+        )
+        .await?;
+        report.holds_expired += 1;
+        report.hold_credits_released += released;
+    }
+    let expiring = query(
+        tx,
+        "SELECT g.grant_id, b.available FROM grants g JOIN grant_balances b USING (account_id, grant_id)
+         WHERE g.account_id = $1 AND g.expires_at IS NOT NULL AND g.expires_at <= $2 AND b.available > 0",
+        &[&account, &now_ms],
+    )
+    .await?;
+    for row in expiring {
+        let amount = credits(row.try_get(1)?)?;
+        post(
+            tx,
+            account,
+            None,
+            EntryKind::Expire,
+            GrantId(row.try_get(0)?),
+            None,
+            amount,
+            now_ms,
+        )
+        .await?;
+        report.credits_expired += amount;
+    }
+    Ok(report)
+}
+
+/// Checks that the account's totals still conserve credits (one row per grant).
+pub(crate) async fn check_totals(tx: &Transaction<'_>, account: Uuid) -> Outcome<Balances> {
+    let rows = query(
+        tx,
+        &format!("SELECT {BALANCE_COLUMNS} FROM grant_balances WHERE account_id = $1"),
+        &[&account],
+    )
+    .await?;
+    let mut total = Balances::default();
+    for row in &rows {
+        let b = balances_at(row, 0)?;
+        b.check()?;
+        total.add(&b)?;
+    }
+    total.check()?;
+    Ok(total)
+}
+
+/// In debug builds, every write re-checks conservation before committing (as the SQLite store).
+pub(crate) async fn debug_check(tx: &Transaction<'_>, account: Uuid) -> Outcome<()> {
+    if cfg!(debug_assertions) {
+        check_totals(tx, account).await?;
+    }
+    Ok(())
+}
+
+/// Inserts a grant with a zero projection (the grant entry posted next brings it up).
+#[allow(clippy::too_many_arguments)]
+async fn insert_grant(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    id: GrantId,
+    kind: GrantKind,
+    amount: u64,
+    priority: u32,
+    now: Timestamp,
+    expires_at: Option<Timestamp>,
+    note: &str,
+) -> Outcome<()> {
+    let priority = i32::try_from(priority).map_err(super::decode)?;
+    execute(
+        tx,
+        "INSERT INTO grants (account_id, grant_id, kind, credits, priority, granted_at, expires_at, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &account,
+            &id.0,
+            &kind.as_str(),
+            &sql_credits(amount)?,
+            &priority,
+            &ms(now),
+            &expires_at.map(ms),
+            &note,
+        ],
+    )
+    .await?;
+    execute(
+        tx,
+        "INSERT INTO grant_balances (account_id, grant_id, granted, available, held, spent, refunded, expired)
+         VALUES ($1, $2, 0, 0, 0, 0, 0, 0)",
+        &[&account, &id.0],
+    )
+    .await?;
+    Ok(())
+}
+
+async fn grant_record(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    id: GrantId,
+    now: Timestamp,
+) -> Outcome<GrantRecord> {
+    let terms = load_grant_terms(tx, account, id).await?;
+    let balances = grant_balances(tx, account, id).await?;
+    let live = is_live(terms.expires_at, ms(now));
+    Ok(GrantRecord {
+        terms,
+        live,
+        balances,
+    })
+}
+
+/// Refunds a generation's charge inside a write (see [`PgLedger::refund`]).
+pub(crate) async fn refund_in(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    req: &RefundRequest,
+    now: Timestamp,
+) -> Outcome<RefundReceipt> {
+    sweep(tx, account, now).await?;
+    let g = req.generation_id;
+    if query_opt(
+        tx,
+        "SELECT 1 FROM refunds WHERE account_id = $1 AND generation_id = $2",
+        &[&account, &g.0],
+    )
+    .await?
+    .is_some()
+    {
+        return Err(LedgerFailure::Refused(StoreError::AlreadyRefunded(g)));
+    }
+    let charged = query_opt(
+        tx,
+        "SELECT charged FROM generations WHERE account_id = $1 AND generation_id = $2",
+        &[&account, &g.0],
+    )
+    .await?
+    .ok_or_else(|| {
+        LedgerFailure::Refused(StoreError::NotFound {
+            what: "generation",
+            id: g.to_string(),
+        })
+    })?;
+    let charged = credits(charged.try_get(0)?)?;
+    if charged == 0 {
+        return Err(LedgerFailure::Refused(StoreError::NotCharged(g)));
+    }
+    let captured = allocations_of(tx, account, g, EntryKind::Capture).await?;
+    let amount = req.credits.unwrap_or(charged);
+    let back = refund_allocation(&captured, amount)?;
+    let now_ms = ms(now);
+    let regrant_id = GrantId(req.op_id.0);
+    let mut regrant_credits = 0;
+    let mut returned_to = Vec::new();
+    for a in back {
+        let live: bool = query_one(
+            tx,
+            "SELECT expires_at IS NULL OR expires_at > $3 FROM grants
+             WHERE account_id = $1 AND grant_id = $2",
+            &[&account, &a.grant.0, &now_ms],
+        )
+        .await?
+        .try_get(0)?;
+        if live {
+            post(
+                tx,
+                account,
+                Some(req.op_id),
+                EntryKind::Refund,
+                a.grant,
+                Some(g),
+                a.credits,
+                now_ms,
+            )
+            .await?;
+            returned_to.push(a);
+        } else {
+            regrant_credits += a.credits;
+        }
+    }
+    let regrant = if regrant_credits > 0 {
+        let expires = now
+            .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
+            .map_err(super::decode)?;
+        insert_grant(
+            tx,
+            account,
+            regrant_id,
+            GrantKind::Refund,
+            regrant_credits,
+            GrantKind::Refund.default_priority(),
+            now,
+            Some(expires),
+            "refund of credits whose grant had expired",
+        )
+        .await?;
+        // A new grant: its credits count as granted, not as refunded (no spend of this grant
+        // is reversed). The `refunds` row records the whole amount.
+        post(
+            tx,
+            account,
+            Some(req.op_id),
+            EntryKind::Grant,
+            regrant_id,
+            Some(g),
+            regrant_credits,
+            now_ms,
+        )
+        .await?;
+        returned_to.push(Allocation {
+            grant: regrant_id,
+            credits: regrant_credits,
+        });
+        Some(regrant_id)
+    } else {
+        None
+    };
+    execute(
+        tx,
+        "INSERT INTO refunds (account_id, generation_id, claim_id, credits, op_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &account,
+            &g.0,
+            &req.claim_id.map(|c| c.0),
+            &sql_credits(amount)?,
+            &req.op_id.0,
+            &now_ms,
+        ],
+    )
+    .await?;
+    Ok(RefundReceipt {
+        generation_id: g,
+        credits: amount,
+        returned_to,
+        regrant,
+    })
+}
+
+/// The columns of a ledger entry, in the order [`entry_at`] reads them.
+pub(crate) const ENTRY_COLUMNS: &str = "seq, kind, grant_id, generation_id, credits, at, op_id";
+
+/// A ledger entry read with [`ENTRY_COLUMNS`].
+pub(crate) fn entry_at(r: &tokio_postgres::Row) -> Outcome<LedgerEntry> {
+    Ok(LedgerEntry {
+        seq: r.try_get(0)?,
+        kind: parse(&r.try_get::<_, String>(1)?)?,
+        grant_id: GrantId(r.try_get(2)?),
+        generation_id: r.try_get::<_, Option<Uuid>>(3)?.map(GenerationId),
+        credits: credits(r.try_get(4)?)?,
+        at: ts(r.try_get(5)?)?,
+        op_id: r.try_get::<_, Option<Uuid>>(6)?.map(OpId),
+    })
+}
+
+impl PgLedger {
+    /// Grants credits. Idempotent by `op_id` (which becomes the grant's id).
+    pub async fn grant(
+        &self,
+        account: Uuid,
+        req: &GrantRequest,
+        now: Timestamp,
+    ) -> Outcome<GrantRecord> {
+        if req.credits == 0 || req.credits > GRANT_CREDITS_MAX {
+            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "credits",
+                problem: format!(
+                    "must be between 1 and {GRANT_CREDITS_MAX}, got {}",
+                    req.credits
+                ),
+            }));
+        }
+        let priority = req.priority.unwrap_or(req.kind.default_priority());
+        if priority > PRIORITY_MAX {
+            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "priority",
+                problem: format!("must be between 0 and {PRIORITY_MAX}, got {priority}"),
+            }));
+        }
+        let note = req.note.trim();
+        if note.chars().count() > NOTE_LEN_MAX || note.chars().any(char::is_control) {
+            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "note",
+                problem: format!("must be at most {NOTE_LEN_MAX} printable characters"),
+            }));
+        }
+        let grant_id = GrantId(req.op_id.0);
+        self.idempotent(account, req.op_id, "grant", req, ms(now), async |tx| {
+            // Checked on first execution only: a retry after the expiry still gets its answer.
+            if req.expires_at.is_some_and(|e| e <= now) {
+                return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                    field: "expires_at",
+                    problem: "is already in the past".to_owned(),
+                }));
+            }
+            sweep(tx, account, now).await?;
+            insert_grant(
+                tx,
+                account,
+                grant_id,
+                req.kind,
+                req.credits,
+                priority,
+                now,
+                req.expires_at,
+                note,
+            )
+            .await?;
+            post(
+                tx,
+                account,
+                Some(req.op_id),
+                EntryKind::Grant,
+                grant_id,
+                None,
+                req.credits,
+                ms(now),
+            )
+            .await?;
+            debug_check(tx, account).await?;
+            grant_record(tx, account, grant_id, now).await
+        })
+        .await
+    }
+
+    /// Refunds a generation's charge back to the grants it came from; a source grant that has
+    /// expired meanwhile is replaced by a `refund` grant. At most once per generation, never
+    /// more than the charge. Idempotent by `op_id`.
+    pub async fn refund(
+        &self,
+        account: Uuid,
+        req: &RefundRequest,
+        now: Timestamp,
+    ) -> Outcome<RefundReceipt> {
+        self.idempotent(account, req.op_id, "refund", req, ms(now), async |tx| {
+            let receipt = refund_in(tx, account, req, now).await?;
+            debug_check(tx, account).await?;
+            Ok(receipt)
+        })
+        .await
+    }
+
+    /// Releases stale holds and expires expired grants, at `now`.
+    pub async fn sweep(&self, account: Uuid, now: Timestamp) -> Outcome<SweepReport> {
+        self.write(account, async |tx| {
+            let r = sweep(tx, account, now).await?;
+            debug_check(tx, account).await?;
+            Ok(r)
+        })
+        .await
+    }
+
+    /// The account's balances and grants at `now`, one row per grant. A grant that has expired
+    /// but was not swept yet shows its available credits as expired.
+    pub async fn balance(&self, account: Uuid, now: Timestamp) -> Outcome<AccountBalance> {
+        let now_ms = ms(now);
+        let rows = self
+            .read(async |tx| {
+                query(
+                    tx,
+                    &format!(
+                        "SELECT {GRANT_COLUMNS}, {BALANCE_COLUMNS} FROM grants
+                         JOIN grant_balances USING (account_id, grant_id) WHERE account_id = $1"
+                    ),
+                    &[&account],
+                )
+                .await
+            })
+            .await?;
+        let mut grants = Vec::with_capacity(rows.len());
+        let mut totals = Balances::default();
+        for row in &rows {
+            let terms = terms_at(row, 0)?;
+            let mut balances = balances_at(row, 7)?;
+            let live = is_live(terms.expires_at, now_ms);
+            if !live {
+                balances.expired += balances.available;
+                balances.available = 0;
+            }
+            totals.add(&balances)?;
+            grants.push(GrantRecord {
+                terms,
+                live,
+                balances,
+            });
+        }
+        grants.sort_by(|a, b| {
+            let slice = |g: &GrantRecord| GrantSlice {
+                id: g.terms.grant_id,
+                priority: g.terms.priority,
+                granted_at: g.terms.granted_at,
+                expires_at: g.terms.expires_at,
+                available: g.balances.available,
+            };
+            recoup_core::ledger::burn_order(&slice(a), &slice(b))
+        });
+        totals.check()?;
+        Ok(AccountBalance {
+            totals,
+            grants,
+            as_of: now,
+        })
+    }
+
+    /// Re-derives every grant's totals from the account's entries and checks them against the
+    /// projection, conservation, one settlement per hold, refund <= charge, and each charge
+    /// against its captures. O(the account's history): for tests, QA and operators.
+    pub async fn verify(&self, account: Uuid) -> Outcome<Balances> {
+        self.read(async |tx| {
+            let mut derived: std::collections::HashMap<Uuid, Balances> =
+                std::collections::HashMap::new();
+            let entries = query(
+                tx,
+                "SELECT kind, grant_id, credits FROM ledger_entries WHERE account_id = $1 ORDER BY seq",
+                &[&account],
+            )
+            .await?;
+            for row in &entries {
+                let kind: EntryKind = parse(&row.try_get::<_, String>(0)?)?;
+                kind.apply(
+                    derived.entry(row.try_get(1)?).or_default(),
+                    credits(row.try_get(2)?)?,
+                )?;
+            }
+            let stored = query(
+                tx,
+                &format!(
+                    "SELECT grant_id, {BALANCE_COLUMNS} FROM grant_balances WHERE account_id = $1"
+                ),
+                &[&account],
+            )
+            .await?;
+            for row in &stored {
+                let grant: Uuid = row.try_get(0)?;
+                let stored = balances_at(row, 1)?;
+                let d = derived.remove(&grant).unwrap_or_default();
+                if d != stored {
+                    return Err(InvariantViolation(format!(
+                        "grant {grant}: projection {stored:?} differs from its entries {d:?}"
+                    ))
+                    .into());
+                }
+            }
+            if let Some(orphan) = derived.keys().next() {
+                return Err(InvariantViolation(format!(
+                    "entries for grant {orphan} which has no balance row"
+                ))
+                .into());
+            }
+            let violations: i64 = query_one(
+                tx,
+                "SELECT
+                   (SELECT count(*) FROM generations g WHERE g.account_id = $1 AND g.status <> 'running'
+                      AND NOT EXISTS (SELECT 1 FROM hold_settlements s
+                                      WHERE s.account_id = $1 AND s.generation_id = g.generation_id))
+                 + (SELECT count(*) FROM generations g WHERE g.account_id = $1 AND g.status = 'running'
+                      AND EXISTS (SELECT 1 FROM hold_settlements s
+                                  WHERE s.account_id = $1 AND s.generation_id = g.generation_id))
+                 + (SELECT count(*) FROM refunds r JOIN generations g USING (account_id, generation_id)
+                      WHERE r.account_id = $1 AND r.credits > g.charged)
+                 + (SELECT count(*) FROM generations g WHERE g.account_id = $1 AND g.charged <>
+                      (SELECT coalesce(sum(credits), 0) FROM ledger_entries e
+                       WHERE e.account_id = $1 AND e.generation_id = g.generation_id AND e.kind = 'capture'))",
+                &[&account],
+            )
+            .await?
+            .try_get(0)?;
+            if violations != 0 {
+                return Err(InvariantViolation(format!(
+                    "{violations} generation(s) with a missing or extra settlement, a refund above the charge, or a charge that differs from its captures"
+                ))
+                .into());
+            }
+            check_totals(tx, account).await
+        })
+        .await
+    }
+}

@@ -1,0 +1,420 @@
+//! The PostgreSQL ledger against the SQLite store it must be indistinguishable from: the same
+//! random operations on both, every answer compared (records as JSON, refusals by kind), then
+//! the balances, the whole change feed a device would pull, and `verify`.
+
+use jiff::{SignedDuration, Timestamp};
+use proptest::prelude::*;
+use recoup_core::{
+    ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, Policy, PriceList,
+    Surface,
+};
+use recoup_store::{
+    FinishGeneration, GrantRequest, Judgement, Outcome as Finish, StartGeneration, Store,
+    StoreError, SubmitClaim,
+};
+use recoup_store_pg::{LedgerFailure, PgLedger};
+use uuid::Uuid;
+
+use crate::support::migrated;
+
+/// One step of a random session on one account.
+#[derive(Debug, Clone)]
+enum Op {
+    Grant {
+        credits: u64,
+        kind: usize,
+        expires_in_secs: Option<i64>,
+    },
+    Start {
+        feature: usize,
+        platform: usize,
+    },
+    Finish {
+        generation: usize,
+        ok: bool,
+    },
+    Claim {
+        generation: usize,
+        reason: usize,
+        judgement: u8,
+        same_id_as: Option<usize>,
+    },
+    Review {
+        claim: usize,
+        approve: bool,
+    },
+    Advance {
+        secs: i64,
+    },
+    Sweep,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => (1u64..60, 0usize..4, proptest::option::of(60i64..200_000)).prop_map(
+            |(credits, kind, expires_in_secs)| Op::Grant { credits, kind, expires_in_secs }
+        ),
+        3 => (0usize..18, 0usize..3).prop_map(|(feature, platform)| Op::Start { feature, platform }),
+        3 => (0usize..12, proptest::bool::weighted(0.8))
+            .prop_map(|(generation, ok)| Op::Finish { generation, ok }),
+        3 => (0usize..12, 0usize..6, 0u8..3, proptest::option::weighted(0.1, 0usize..6)).prop_map(
+            |(generation, reason, judgement, same_id_as)| Op::Claim { generation, reason, judgement, same_id_as }
+        ),
+        1 => (0usize..8, any::<bool>()).prop_map(|(claim, approve)| Op::Review { claim, approve }),
+        1 => (1i64..100_000).prop_map(|secs| Op::Advance { secs }),
+        1 => Just(Op::Sweep),
+    ]
+}
+
+/// An answer, comparable across engines: the record as JSON, or the refusal's kind.
+fn sqlite<T: serde::Serialize>(r: Result<T, StoreError>) -> Result<serde_json::Value, String> {
+    r.map(|v| serde_json::to_value(v).unwrap())
+        .map_err(|e| e.kind().as_str().to_owned())
+}
+
+fn pg<T: serde::Serialize>(r: Result<T, LedgerFailure>) -> Result<serde_json::Value, String> {
+    match r {
+        Ok(v) => Ok(serde_json::to_value(v).unwrap()),
+        Err(LedgerFailure::Refused(e)) => Err(e.kind().as_str().to_owned()),
+        Err(LedgerFailure::Database(e)) => panic!("the database must not fail: {e}"),
+    }
+}
+
+async fn new_account(client: &tokio_postgres::Client, now: Timestamp) -> Uuid {
+    let account = Uuid::now_v7();
+    client
+        .execute(
+            "INSERT INTO accounts (account_id, created_at) VALUES ($1, $2)",
+            &[&account, &now.as_millisecond()],
+        )
+        .await
+        .expect("an account row is inserted");
+    account
+}
+
+/// Runs `ops` on a fresh SQLite store and on a fresh account of `ledger`, comparing as it goes.
+async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> Vec<String> {
+    let mut now: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+    let account = new_account(client, now).await;
+    let mut store = Store::open_in_memory().unwrap();
+    let policy = Policy::builtin();
+    let prices = PriceList::builtin();
+    let mut generations: Vec<GenerationId> = Vec::new();
+    let mut claims: Vec<ClaimId> = Vec::new();
+    for (step, op) in ops.iter().enumerate() {
+        let (a, b) = match op {
+            Op::Grant {
+                credits,
+                kind,
+                expires_in_secs,
+            } => {
+                let mut req = GrantRequest::new(
+                    OpId::new_v7(),
+                    GrantKind::ALL[*kind % GrantKind::ALL.len()],
+                    *credits,
+                );
+                req.expires_at =
+                    expires_in_secs.map(|s| now.checked_add(SignedDuration::from_secs(s)).unwrap());
+                (
+                    sqlite(store.grant(&req, now)),
+                    pg(ledger.grant(account, &req, now).await),
+                )
+            }
+            Op::Start { feature, platform } => {
+                let req = StartGeneration {
+                    generation_id: GenerationId::new_v7(),
+                    feature: Feature::ALL[*feature % Feature::ALL.len()],
+                    platform: Platform::ALL[*platform % Platform::ALL.len()],
+                    surface: Surface::Editor,
+                };
+                generations.push(req.generation_id);
+                (
+                    sqlite(store.start_generation(&req, now)),
+                    pg(ledger.start_generation(account, &req, &prices, now).await),
+                )
+            }
+            Op::Finish { generation, ok } => {
+                let Some(&id) = generations.get(*generation) else {
+                    continue;
+                };
+                let outcome = if *ok {
+                    Finish::Succeeded {
+                        output_ref: Some(format!("out/{id}.png")),
+                    }
+                } else {
+                    Finish::Failed {
+                        error: "the model timed out".to_owned(),
+                    }
+                };
+                let req = FinishGeneration {
+                    op_id: OpId::new_v7(),
+                    generation_id: id,
+                    outcome,
+                };
+                (
+                    sqlite(store.finish_generation(&req, now)),
+                    pg(ledger.finish_generation(account, &req, now).await),
+                )
+            }
+            Op::Claim {
+                generation,
+                reason,
+                judgement,
+                same_id_as,
+            } => {
+                let Some(&id) = generations.get(*generation) else {
+                    continue;
+                };
+                let claim_id = same_id_as
+                    .and_then(|i| claims.get(i).copied())
+                    .unwrap_or_else(ClaimId::new_v7);
+                claims.push(claim_id);
+                let req = SubmitClaim {
+                    claim_id,
+                    generation_id: id,
+                    reason: ClaimReason::ALL[*reason % ClaimReason::ALL.len()],
+                    details: "the face is melted".to_owned(),
+                    reported_at: None,
+                };
+                let judgement = match judgement {
+                    0 => Judgement::Refund,
+                    1 => Judgement::Review,
+                    _ => Judgement::Reject {
+                        code: "not_clearly_unusable".to_owned(),
+                    },
+                };
+                let items = vec![(req, judgement)];
+                let mut s = store.adjudicate_batch(&items, now).unwrap();
+                let mut p = ledger
+                    .adjudicate(account, items, &policy, || now)
+                    .await
+                    .unwrap_or_else(|e| panic!("step {step}: the batch must commit: {e}"));
+                (
+                    sqlite(s.remove(0)),
+                    pg(p.remove(0).map_err(LedgerFailure::Refused)),
+                )
+            }
+            Op::Review { claim, approve } => {
+                let Some(&id) = claims.get(*claim) else {
+                    continue;
+                };
+                (
+                    sqlite(store.review(id, *approve, now)),
+                    pg(ledger.review(account, id, *approve, now).await),
+                )
+            }
+            Op::Advance { secs } => {
+                now = now.checked_add(SignedDuration::from_secs(*secs)).unwrap();
+                continue;
+            }
+            Op::Sweep => (
+                sqlite(store.sweep(now)),
+                pg(ledger.sweep(account, now).await),
+            ),
+        };
+        assert_eq!(
+            b, a,
+            "step {step} ({op:?}): PostgreSQL answers what SQLite answers"
+        );
+    }
+    assert_eq!(
+        pg(ledger.balance(account, now).await),
+        sqlite(store.balance(now)),
+        "the balances agree"
+    );
+    let mut after = 0;
+    let mut kinds = Vec::new();
+    loop {
+        let s = store.changes(after, 7).unwrap();
+        kinds.extend(s.changes.iter().map(|c| {
+            serde_json::to_value(c).unwrap()["kind"]
+                .as_str()
+                .unwrap_or("?")
+                .to_owned()
+        }));
+        let p = ledger.changes(account, after, 7).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            serde_json::to_value(&s).unwrap(),
+            "the change feed page after {after} is the same rows with the same positions"
+        );
+        if !s.has_more {
+            break;
+        }
+        after = s.last_seq;
+    }
+    assert_eq!(
+        pg(ledger.verify(account).await),
+        sqlite(store.verify()),
+        "verify agrees"
+    );
+    kinds
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Any session of grants, generations, claims, reviews, sweeps and time passing gives the
+    /// same answers, balances, change feed and verification on both engines.
+    #[test]
+    fn postgresql_answers_every_operation_as_the_sqlite_store_does(
+        ops in proptest::collection::vec(op(), 1..60)
+    ) {
+        let rt = runtime();
+        rt.block_on(async {
+            let (client, url) = shared().await;
+            let ledger = PgLedger::new(recoup_store_pg::pool(&url, 4).unwrap());
+            let _ = run(&ledger, &client, &ops).await;
+        });
+    }
+}
+
+/// One migrated database for the property test's cases (each case is a fresh account).
+async fn shared() -> (tokio_postgres::Client, String) {
+    static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(url) = URL.get() {
+        return (crate::support::connect(url).await, url.clone());
+    }
+    let (client, url) = migrated("ledger_differential").await;
+    let _ = URL.set(url.clone());
+    (client, url)
+}
+
+/// A fixed session that exercises every path at least once: refund, review approve and
+/// reject, a repeated claim, a second claim refused, a technical failure, a stale hold, an
+/// expired grant, and a refund whose grant had expired (regranted).
+#[test]
+fn a_session_through_every_path_agrees_with_sqlite() {
+    let ops = vec![
+        Op::Grant {
+            credits: 30,
+            kind: 0,
+            expires_in_secs: Some(7_200),
+        },
+        Op::Grant {
+            credits: 20,
+            kind: 1,
+            expires_in_secs: None,
+        },
+        Op::Start {
+            feature: 0,
+            platform: 0,
+        },
+        Op::Start {
+            feature: 1,
+            platform: 1,
+        },
+        Op::Start {
+            feature: 2,
+            platform: 2,
+        },
+        Op::Start {
+            feature: 3,
+            platform: 0,
+        },
+        Op::Finish {
+            generation: 0,
+            ok: true,
+        },
+        Op::Finish {
+            generation: 1,
+            ok: true,
+        },
+        Op::Finish {
+            generation: 2,
+            ok: false,
+        },
+        Op::Finish {
+            generation: 0,
+            ok: true,
+        },
+        Op::Claim {
+            generation: 0,
+            reason: 0,
+            judgement: 0,
+            same_id_as: None,
+        },
+        Op::Claim {
+            generation: 0,
+            reason: 0,
+            judgement: 0,
+            same_id_as: Some(0),
+        },
+        Op::Claim {
+            generation: 0,
+            reason: 1,
+            judgement: 0,
+            same_id_as: None,
+        },
+        Op::Claim {
+            generation: 1,
+            reason: 2,
+            judgement: 1,
+            same_id_as: None,
+        },
+        Op::Claim {
+            generation: 2,
+            reason: 0,
+            judgement: 0,
+            same_id_as: None,
+        },
+        Op::Review {
+            claim: 3,
+            approve: true,
+        },
+        Op::Review {
+            claim: 3,
+            approve: false,
+        },
+        Op::Advance { secs: 3_600 },
+        Op::Sweep,
+        Op::Advance { secs: 7_200 },
+        Op::Start {
+            feature: 4,
+            platform: 1,
+        },
+        Op::Finish {
+            generation: 4,
+            ok: true,
+        },
+        Op::Claim {
+            generation: 4,
+            reason: 3,
+            judgement: 1,
+            same_id_as: None,
+        },
+        Op::Review {
+            claim: 5,
+            approve: false,
+        },
+        Op::Advance { secs: 90_000 },
+        Op::Sweep,
+    ];
+    runtime().block_on(async {
+        let (client, url) = migrated("ledger_every_path").await;
+        let ledger = PgLedger::new(recoup_store_pg::pool(&url, 4).unwrap());
+        let kinds = run(&ledger, &client, &ops).await;
+        let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
+        assert_eq!(
+            count("refund"),
+            2,
+            "the session refunded twice (automatic, approved): {kinds:?}"
+        );
+        assert!(
+            count("settlement") >= 5,
+            "captures, a void and an expired hold settled: {kinds:?}"
+        );
+        assert!(
+            count("claim") >= 5,
+            "claims and their decisions are in the feed: {kinds:?}"
+        );
+    });
+}
