@@ -97,6 +97,16 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
     let mut now: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
     let account = new_account(client, now).await;
     let mut store = Store::open_in_memory().unwrap();
+    // Events on, as on an endpoint, with a balance threshold the sessions cross.
+    store.enable_events(Some(BALANCE_LOW)).unwrap();
+    client
+        .execute(
+            "INSERT INTO meta (account_id, key, value)
+             VALUES ($1, 'events', 'on'), ($1, 'events.balance_low_default', $2)",
+            &[&account, &BALANCE_LOW.to_string()],
+        )
+        .await
+        .expect("events are turned on");
     let policy = Policy::builtin();
     let prices = PriceList::builtin();
     let mut generations: Vec<GenerationId> = Vec::new();
@@ -248,8 +258,59 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
         sqlite(store.verify()),
         "verify agrees"
     );
+    let types: Vec<String> = recoup_store::EVENT_TYPES
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    let sqlite_events: Vec<serde_json::Value> = store
+        .events_after(0, &types, 1_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            serde_json::json!([
+                e.seq,
+                e.event_type,
+                e.at.as_millisecond(),
+                e.generation_id,
+                e.claim_id,
+                e.data
+            ])
+        })
+        .collect();
+    let pg_events: Vec<serde_json::Value> = client
+        .query(
+            "SELECT seq, type, at, generation_id, claim_id, data FROM events
+             WHERE account_id = $1 ORDER BY seq",
+            &[&account],
+        )
+        .await
+        .expect("the events are read")
+        .iter()
+        .map(|r| {
+            serde_json::json!([
+                r.get::<_, i64>(0),
+                r.get::<_, String>(1),
+                r.get::<_, i64>(2),
+                r.get::<_, Option<Uuid>>(3),
+                r.get::<_, Option<Uuid>>(4),
+                r.get::<_, serde_json::Value>(5)
+            ])
+        })
+        .collect();
+    assert_eq!(
+        pg_events, sqlite_events,
+        "the webhook events recorded are the same, in the same order"
+    );
+    kinds.extend(
+        sqlite_events
+            .iter()
+            .map(|e| e[1].as_str().unwrap_or("?").to_owned()),
+    );
     kinds
 }
+
+/// The balance below which `balance.low` fires in these sessions.
+const BALANCE_LOW: u64 = 25;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
