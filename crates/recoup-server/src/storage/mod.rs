@@ -17,6 +17,7 @@
 //!   business (`SqliteStorage::published_or`).
 
 mod identity;
+mod postgres;
 mod provider;
 mod ready;
 mod registry;
@@ -41,6 +42,9 @@ use crate::error::AppError;
 
 pub use identity::{AdminCredential, BOOTSTRAP_CREDENTIAL};
 pub(crate) use identity::{Identity, NewTokenRow};
+// Used by `--database`, wired together with the ledger half.
+#[allow(unused_imports)]
+pub(crate) use postgres::PgStorage;
 pub(crate) use provider::{NewOutput, Providers};
 pub(crate) use registry::ProviderRow;
 pub(crate) use registry::Registry;
