@@ -1,6 +1,6 @@
 //! Admin credentials: several, each with a name (the actor in the audit log), kept in the
 //! registry as SHA-256 hashes, revocable. `recoup-server admin-credentials add|list|revoke`
-//! works on a data dir through these functions; the credential given at start
+//! works on a data dir (or, with `--database`, the PostgreSQL database) through these functions; the credential given at start
 //! (`--admin-token`, `$RECOUP_ADMIN_TOKEN`, `DATA_DIR/admin-token`) is the one named
 //! [`BOOTSTRAP_CREDENTIAL`].
 
@@ -10,7 +10,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use crate::error::AppError;
-use crate::storage::{Registry, TokenHash};
+use crate::storage::{PgStorage, Registry, TokenHash};
 
 pub use crate::storage::{AdminCredential, BOOTSTRAP_CREDENTIAL};
 
@@ -46,9 +46,9 @@ fn registry(data_dir: &Path) -> Result<Registry, AppError> {
     Registry::open(&data_dir.join("server.sqlite3"))
 }
 
-/// Adds a named admin credential to the data dir's registry and answers its secret (shown
-/// once: only its hash is kept).
-pub fn add(data_dir: &Path, name: &str, now: Timestamp) -> Result<String, AppError> {
+/// Refuses a credential name that is not 1 to [`CREDENTIAL_NAME_BYTES_MAX`] letters, digits,
+/// '-', '_' or '.' (or that takes the providers' `provider:` prefix).
+fn check_name(name: &str) -> Result<(), AppError> {
     let valid = !name.is_empty()
         && name.len() <= CREDENTIAL_NAME_BYTES_MAX
         && name
@@ -62,6 +62,13 @@ pub fn add(data_dir: &Path, name: &str, now: Timestamp) -> Result<String, AppErr
             ),
         ));
     }
+    Ok(())
+}
+
+/// Adds a named admin credential to the data dir's registry and answers its secret (shown
+/// once: only its hash is kept).
+pub fn add(data_dir: &Path, name: &str, now: Timestamp) -> Result<String, AppError> {
+    check_name(name)?;
     let secret = crate::new_admin_token()?;
     registry(data_dir)?.add_admin_credential(name, TokenHash::of(&secret), now)?;
     Ok(secret)
@@ -75,6 +82,39 @@ pub fn list(data_dir: &Path) -> Result<Vec<AdminCredential>, AppError> {
 /// Revokes a named admin credential; `false` when there is none by that name.
 pub fn revoke(data_dir: &Path, name: &str, now: Timestamp) -> Result<bool, AppError> {
     registry(data_dir)?.revoke_admin_credential(name, now)
+}
+
+/// The endpoint's PostgreSQL database (at `url`) for a credentials command: one connection,
+/// the schema brought up to date.
+async fn database(url: &str) -> Result<PgStorage, AppError> {
+    PgStorage::connect(
+        url,
+        1,
+        std::sync::Arc::new(recoup_core::SystemClock),
+        crate::storage::EventSettings::default(),
+    )
+    .await
+}
+
+/// [`add`], in the PostgreSQL database at `url`.
+pub async fn add_in_database(url: &str, name: &str, now: Timestamp) -> Result<String, AppError> {
+    check_name(name)?;
+    let secret = crate::new_admin_token()?;
+    database(url)
+        .await?
+        .add_admin_credential(name, TokenHash::of(&secret), now)
+        .await?;
+    Ok(secret)
+}
+
+/// [`list`], in the PostgreSQL database at `url`.
+pub async fn list_in_database(url: &str) -> Result<Vec<AdminCredential>, AppError> {
+    database(url).await?.admin_credentials().await
+}
+
+/// [`revoke`], in the PostgreSQL database at `url`.
+pub async fn revoke_in_database(url: &str, name: &str, now: Timestamp) -> Result<bool, AppError> {
+    database(url).await?.revoke_admin_credential(name, now).await
 }
 
 #[cfg(test)]

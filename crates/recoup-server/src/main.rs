@@ -16,9 +16,17 @@ use recoup_server::{AppState, Config, WebhookSettings};
 #[derive(Debug, Parser)]
 #[command(name = "recoup-server", version, about)]
 struct Args {
-    /// Where the databases and generated outputs live.
+    /// Where the databases and generated outputs live (with --database: only the
+    /// policy-signing key, which every instance on one database must share).
     #[arg(long, default_value = "recoup-server-data")]
     data_dir: PathBuf,
+    /// Keep every piece of endpoint state in this PostgreSQL database (`postgres://user@host/db`)
+    /// instead of SQLite files in DATA_DIR; several endpoints may then serve it at once.
+    #[arg(long, env = "RECOUP_DATABASE_URL", hide_env_values = true)]
+    database: Option<String>,
+    /// Most connections this endpoint opens to --database.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=16))]
+    database_pool_size: u64,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -109,7 +117,10 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let mut args = Args::parse();
     let result = match args.command.take() {
-        Some(Command::AdminCredentials(c)) => credentials(&args.data_dir, c),
+        Some(Command::AdminCredentials(c)) => match args.database.as_deref() {
+            Some(url) => credentials_in_database(url, c),
+            None => credentials(&args.data_dir, c),
+        },
         None => run(args),
     };
     match result {
@@ -175,9 +186,17 @@ fn run(args: Args) -> Result<(), String> {
         give_up_after: Duration::from_secs(args.webhook_give_up_secs),
         balance_low_default: args.balance_low_threshold,
     };
+    let database = args.database;
+    let pool_size = usize::try_from(args.database_pool_size).unwrap_or(1);
     runtime.block_on(async move {
-        let mut state = AppState::open_with(config, Arc::new(SystemClock), webhooks)
-            .map_err(|e| e.0.message)?;
+        let mut state = match database.as_deref() {
+            Some(url) => {
+                AppState::open_postgres(config, url, pool_size, Arc::new(SystemClock), webhooks)
+                    .await
+            }
+            None => AppState::open_with(config, Arc::new(SystemClock), webhooks),
+        }
+        .map_err(|e| e.0.message)?;
         if let Some(sign_in) = sign_in {
             state = state.with_sign_in(sign_in);
         }
@@ -207,30 +226,79 @@ fn run(args: Args) -> Result<(), String> {
 fn credentials(data_dir: &std::path::Path, command: CredentialsCommand) -> Result<(), String> {
     use recoup_server::credentials;
     let now = jiff::Timestamp::now();
-    match command {
+    let outcome = match command {
         CredentialsCommand::Add { name } => {
-            let secret = credentials::add(data_dir, &name, now).map_err(|e| e.0.message)?;
-            eprintln!("admin credential {name:?} added; its secret (shown once):");
-            println!("{secret}");
+            CredentialsDone::Added(name.clone(), credentials::add(data_dir, &name, now))
         }
-        CredentialsCommand::List => {
-            for c in credentials::list(data_dir).map_err(|e| e.0.message)? {
-                let state = c
-                    .revoked_at
-                    .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
-                println!("{}\tadded {}\t{state}", c.name, c.created_at);
-            }
-        }
+        CredentialsCommand::List => CredentialsDone::Listed(credentials::list(data_dir)),
         CredentialsCommand::Revoke { name } => {
-            if !credentials::revoke(data_dir, &name, now).map_err(|e| e.0.message)? {
-                return Err(format!(
-                    "no admin credential named {name:?}: see `recoup-server admin-credentials list`"
-                ));
-            }
-            println!("admin credential {name:?} revoked");
+            CredentialsDone::Revoked(name.clone(), credentials::revoke(data_dir, &name, now))
         }
+    };
+    outcome.report()
+}
+
+/// [`credentials`] on the PostgreSQL database at `url`.
+fn credentials_in_database(url: &str, command: CredentialsCommand) -> Result<(), String> {
+    use recoup_server::credentials;
+    let now = jiff::Timestamp::now();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let outcome = runtime.block_on(async {
+        match command {
+            CredentialsCommand::Add { name } => {
+                let added = credentials::add_in_database(url, &name, now).await;
+                CredentialsDone::Added(name, added)
+            }
+            CredentialsCommand::List => {
+                CredentialsDone::Listed(credentials::list_in_database(url).await)
+            }
+            CredentialsCommand::Revoke { name } => {
+                let revoked = credentials::revoke_in_database(url, &name, now).await;
+                CredentialsDone::Revoked(name, revoked)
+            }
+        }
+    });
+    outcome.report()
+}
+
+/// What a credentials command did, whichever engine it ran on.
+enum CredentialsDone {
+    Added(String, Result<String, recoup_server::AppError>),
+    Listed(Result<Vec<recoup_server::credentials::AdminCredential>, recoup_server::AppError>),
+    Revoked(String, Result<bool, recoup_server::AppError>),
+}
+
+impl CredentialsDone {
+    /// Says it: the secret on stdout, everything else for a person.
+    fn report(self) -> Result<(), String> {
+        match self {
+            Self::Added(name, secret) => {
+                let secret = secret.map_err(|e| e.0.message)?;
+                eprintln!("admin credential {name:?} added; its secret (shown once):");
+                println!("{secret}");
+            }
+            Self::Listed(list) => {
+                for c in list.map_err(|e| e.0.message)? {
+                    let state = c
+                        .revoked_at
+                        .map_or_else(|| "active".to_owned(), |t| format!("revoked {t}"));
+                    println!("{}\tadded {}\t{state}", c.name, c.created_at);
+                }
+            }
+            Self::Revoked(name, revoked) => {
+                if !revoked.map_err(|e| e.0.message)? {
+                    return Err(format!(
+                        "no admin credential named {name:?}: see `recoup-server admin-credentials list`"
+                    ));
+                }
+                println!("admin credential {name:?} revoked");
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Reads DATA_DIR/admin-token, or makes one (readable by the owner only) and says where it is.

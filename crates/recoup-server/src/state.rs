@@ -16,7 +16,7 @@ use crate::clock::{AccountClock, EndpointClock};
 use crate::error::{AppError, lock, read};
 use crate::limits::PeerLimits;
 use crate::signin::SignIn;
-use crate::storage::{EventSettings, SqliteStorage, Storage, TokenHash};
+use crate::storage::{EventSettings, PgStorage, SqliteStorage, Storage, TokenHash};
 use crate::webhooks::WebhookSettings;
 
 /// What the server was started with.
@@ -95,8 +95,47 @@ impl AppState {
         };
         let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock), events)?;
         storage.put_bootstrap(TokenHash::of(&config.admin_token), clock.now())?;
-        let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
         let stored = storage.published_or(&Policy::builtin(), clock.now())?;
+        Self::assemble(config, Box::new(storage), stored, clock, webhooks)
+    }
+
+    /// [`AppState::open_with`] on PostgreSQL at `database` (a `postgres://` URL) instead of
+    /// the SQLite files of the data dir, with at most `pool_size` connections: every piece of
+    /// endpoint state is in the database, so several endpoints may serve it at once. The data
+    /// dir keeps only the policy-signing key, which every instance must share.
+    pub async fn open_postgres(
+        config: Config,
+        database: &str,
+        pool_size: usize,
+        clock: Arc<dyn Clock>,
+        webhooks: WebhookSettings,
+    ) -> Result<Self, AppError> {
+        crate::credentials::check_admin_secret(&config.admin_token)
+            .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
+        let events = EventSettings {
+            signal: Arc::default(),
+            balance_low_default: webhooks.balance_low_default,
+        };
+        let storage = PgStorage::open(database, pool_size, Arc::clone(&clock), events).await?;
+        storage
+            .put_bootstrap(TokenHash::of(&config.admin_token), clock.now())
+            .await?;
+        let stored = storage
+            .published_or(&Policy::builtin(), clock.now())
+            .await?;
+        Self::assemble(config, Box::new(storage), stored, clock, webhooks)
+    }
+
+    /// The state around an opened engine: the signing key (loaded or made in the data dir) and
+    /// the publication in force, signed.
+    fn assemble(
+        config: Config,
+        storage: Box<dyn Storage>,
+        stored: crate::storage::StoredPolicy,
+        clock: Arc<dyn Clock>,
+        webhooks: WebhookSettings,
+    ) -> Result<Self, AppError> {
+        let key = load_or_make_key(&config.data_dir.join("policy-signing.key"))?;
         let policy = Policy::from_json(stored.document.as_bytes())
             .map_err(|e| AppError::internal(format!("stored policy no longer validates: {e}")))?;
         let signed = SignedPolicy::sign(&stored.version, stored.seq, stored.document, &key);
@@ -106,7 +145,7 @@ impl AppState {
         };
         Ok(Self {
             config,
-            storage: Box::new(storage),
+            storage,
             clock,
             key,
             published: RwLock::new(Arc::new(Published { policy, signed })),

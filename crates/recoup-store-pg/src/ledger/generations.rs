@@ -6,8 +6,10 @@ use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
 use recoup_core::{EntryKind, GenerationId, OpId, PriceList};
+use tokio_postgres::types::Json;
+
 use recoup_store::{
-    ClaimSummary, FinishGeneration, GenerationRecord, Outcome as Finish, StartGeneration,
+    CaptureOutput, ClaimSummary, FinishGeneration, OUTPUT_FIELD_LEN_MAX, GenerationRecord, Outcome as Finish, StartGeneration,
     StoreError,
 };
 
@@ -231,5 +233,98 @@ impl PgLedger {
     /// A generation as it is now.
     pub async fn generation(&self, account: Uuid, id: GenerationId) -> Outcome<GenerationRecord> {
         self.read(async |tx| load(tx, account, id).await).await
+    }
+}
+
+impl PgLedger {
+    /// Keeps a generation's output and captures its hold, in one transaction: the capture, the
+    /// output's description with its findings, and its bytes commit together or not at all (a
+    /// capture never exists without its evidence, nor bytes without their capture). Refused as
+    /// `finish_generation` refuses: a generation already finished, or whose hold went stale.
+    /// The findings must be a JSON document.
+    pub async fn capture_output(
+        &self,
+        account: Uuid,
+        req: &CaptureOutput,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Outcome<GenerationRecord> {
+        let o = &req.output;
+        let too_long = [&o.media_type, &o.file_name, &o.findings]
+            .iter()
+            .any(|f| f.is_empty() || f.len() > OUTPUT_FIELD_LEN_MAX);
+        if too_long {
+            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "output",
+                problem: format!(
+                    "media type, file name and findings are 1 to {OUTPUT_FIELD_LEN_MAX} bytes"
+                ),
+            }));
+        }
+        if o.sha256.len() != 64 || !o.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "sha256",
+                problem: "must be 64 hex digits".to_owned(),
+            }));
+        }
+        let findings: serde_json::Value = serde_json::from_str(&o.findings).map_err(|e| {
+            LedgerFailure::Refused(StoreError::InvalidInput {
+                field: "findings",
+                problem: format!("must be a JSON document: {e}"),
+            })
+        })?;
+        let size = i64::try_from(o.size_bytes).map_err(super::decode)?;
+        let id = req.generation_id;
+        self.write(account, async |tx| {
+            sweep(tx, account, now).await?;
+            load(tx, account, id).await?;
+            let now_ms = ms(now);
+            capture(tx, account, req.op_id, id, Some(&o.file_name), now_ms).await?;
+            execute(
+                tx,
+                "INSERT INTO outputs (account_id, generation_id, media_type, size_bytes, sha256,
+                     file_name, findings, stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    &account,
+                    &id.0,
+                    &o.media_type,
+                    &size,
+                    &o.sha256.to_ascii_lowercase(),
+                    &o.file_name,
+                    &Json(&findings),
+                    &now_ms,
+                ],
+            )
+            .await?;
+            execute(
+                tx,
+                "INSERT INTO output_bodies (account_id, generation_id, body) VALUES ($1, $2, $3)",
+                &[&account, &id.0, &body],
+            )
+            .await?;
+            debug_check(tx, account).await?;
+            load(tx, account, id).await
+        })
+        .await
+    }
+
+    /// The bytes of the output kept under `file_name` for a generation of `account`; `None`
+    /// when there is none. The file name starts with its generation's id (the engine names
+    /// them so), which finds the row by its key.
+    pub async fn output_body(&self, account: Uuid, file_name: &str) -> Outcome<Option<Vec<u8>>> {
+        let Some(generation) = file_name.get(..36).and_then(|s| Uuid::parse_str(s).ok()) else {
+            return Ok(None);
+        };
+        self.read(async |tx| {
+            let row = super::query_opt(
+                tx,
+                "SELECT b.body FROM outputs o JOIN output_bodies b USING (account_id, generation_id)
+                 WHERE o.account_id = $1 AND o.generation_id = $2 AND o.file_name = $3",
+                &[&account, &generation, &file_name],
+            )
+            .await?;
+            row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
+        })
+        .await
     }
 }

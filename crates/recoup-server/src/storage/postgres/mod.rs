@@ -1,7 +1,7 @@
-//! The PostgreSQL engine, registry half: accounts and their tokens, sign-in subjects, admin
+//! The PostgreSQL engine (`recoup-server --database`), registry half: accounts and their tokens, sign-in subjects, admin
 //! credentials, the audit log, published policies, the review queue, providers, webhooks and
 //! the events' cursors, on the schema of `recoup_store_pg` (docs/postgres.md). The ledger half
-//! (balances, grants, generations, claims, the change feed) is written beside it.
+//! (balances, grants, generations, claims, the change feed) is `ledger.rs`.
 //!
 //! Every operation takes a pooled connection and, when it writes, runs one transaction: an
 //! admin change and its audit record, a token and its row in the lookup table `token_hashes`,
@@ -12,10 +12,8 @@
 //! The database's refusals become answers in one place ([`From`] impls at the end of this
 //! file), by SQLSTATE and constraint name, never by message text.
 
-// Wired by `--database` together with the ledger half; until then only the tests build one.
-#![cfg_attr(not(test), allow(dead_code))]
-
 mod identity;
+mod ledger;
 mod provider;
 mod webhooks;
 
@@ -43,6 +41,8 @@ pub(crate) struct PgStorage {
     events: EventSettings,
     /// The endpoint's clock, for the expiry check of a presented token.
     clock: EndpointClock,
+    /// The policy in force, parsed, with its publication number (see `ledger.rs`).
+    policy_cache: ledger::PolicyCache,
 }
 
 /// The constraint whose violation means "this subject already belongs to another account".
@@ -71,17 +71,29 @@ impl PgStorage {
         clock: EndpointClock,
         events: EventSettings,
     ) -> Result<Self, AppError> {
+        let storage = Self::connect(url, pool_size, clock, events).await?;
+        storage.apply_default_threshold().await?;
+        Ok(storage)
+    }
+
+    /// [`PgStorage::open`] without touching any account: for a command that only reads or
+    /// writes the registry (`recoup-server admin-credentials`) while endpoints run.
+    pub(crate) async fn connect(
+        url: &str,
+        pool_size: usize,
+        clock: EndpointClock,
+        events: EventSettings,
+    ) -> Result<Self, AppError> {
         let pool = recoup_store_pg::pool(url, pool_size)?;
         let mut client = pool.get().await?;
         recoup_store_pg::migrate(&mut client).await?;
         drop(client);
-        let storage = Self {
+        Ok(Self {
             pool,
             events,
             clock,
-        };
-        storage.apply_default_threshold().await?;
-        Ok(storage)
+            policy_cache: ledger::PolicyCache::default(),
+        })
     }
 
     /// A connection from the pool.

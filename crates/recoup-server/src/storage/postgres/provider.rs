@@ -129,7 +129,7 @@ impl PgStorage {
     /// The output recorded for a generation of an account. Its findings are stored as `jsonb`,
     /// so they come back as the same JSON value, not necessarily spelled as they were sent
     /// (key order, spaces); the judge reads them as a value.
-    async fn output_row(
+    pub(super) async fn output_row(
         &self,
         account: Uuid,
         generation: GenerationId,
@@ -210,14 +210,10 @@ impl Providers for PgStorage {
         &self,
         account: Uuid,
         generation: GenerationId,
-        _output: NewOutput,
-        _now: Timestamp,
+        output: NewOutput,
+        now: Timestamp,
     ) -> StorageFuture<'_, Ledger<GenerationRecord>> {
-        Box::pin(async move {
-            Err(AppError::internal(format!(
-                "the PostgreSQL engine cannot capture yet (generation {generation} of {account}): the ledger half writes captures"
-            )))
-        })
+        Box::pin(self.capture(account, generation, output, now))
     }
 
     fn output_record(
