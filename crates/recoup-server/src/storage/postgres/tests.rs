@@ -1180,21 +1180,27 @@ async fn the_review_queue_is_oldest_first_and_the_database_is_ready() {
     s.create_account(account, TokenHash::of("rk_r"), t0())
         .await
         .expect("created");
-    let (newer, older) = (Uuid::now_v7(), Uuid::now_v7());
-    let client = s.client().await.expect("a connection");
-    for (claim, at) in [(newer, later(10)), (older, later(1))] {
-        client
-            .execute(
-                "INSERT INTO reviews (account_id, claim_id, queued_at) VALUES ($1, $2, $3)",
-                &[&account, &claim, &at.as_millisecond()],
-            )
+    let (newer, older, decided) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut client = s.client().await.expect("a connection");
+    for (claims, at) in [(vec![newer, decided], later(10)), (vec![older], later(1))] {
+        let tx = client.transaction().await.expect("a transaction");
+        super::queue_reviews(&tx, account, &claims, at)
             .await
             .expect("queues");
+        tx.commit().await.expect("commits");
     }
+    let tx = client.transaction().await.expect("a transaction");
+    super::queue_reviews(&tx, account, &[older], later(20))
+        .await
+        .expect("queues again");
+    super::unqueue_review(&tx, account, decided)
+        .await
+        .expect("unqueues");
+    tx.commit().await.expect("commits");
     assert_eq!(
         s.review_queue(10).await.expect("reads"),
         vec![(account, older, later(1)), (account, newer, later(10))],
-        "the oldest claim first"
+        "the oldest claim first; one queued again keeps its place; one decided is gone"
     );
     assert_eq!(
         s.review_queue(1).await.expect("reads").len(),
@@ -1222,5 +1228,40 @@ async fn an_unreachable_database_is_unavailable_not_internal() {
         code(opened),
         Some(ErrorCode::Unavailable),
         "a refused connection is a 503 to retry, not a 500"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sign_ins_of_one_new_subject_make_one_account() {
+    let s = engine("sign_in_race").await;
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.sign_in("racer".into(), None, t0()).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for t in tasks {
+        let answer = t.await.expect("the sign-in task finishes");
+        answers.push(answer.unwrap_or_else(|e| panic!("a concurrent sign-in must succeed: {e:?}")));
+    }
+    let ids: std::collections::HashSet<Uuid> = answers.iter().map(|(a, _)| a.id).collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "every sign-in of the subject answers the same account: {answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|(_, made)| *made).count(),
+        1,
+        "exactly one of them made it"
+    );
+    assert_eq!(
+        (
+            count(&s, "SELECT count(*) FROM accounts").await,
+            count(&s, "SELECT count(*) FROM audit").await,
+        ),
+        (1, 1),
+        "the losers wrote nothing: one account, one audit record"
     );
 }
