@@ -1265,3 +1265,65 @@ async fn concurrent_sign_ins_of_one_new_subject_make_one_account() {
         "the losers wrote nothing: one account, one audit record"
     );
 }
+
+#[tokio::test]
+async fn an_output_record_reads_back_its_description_and_findings_as_a_value() {
+    let s = engine("output_record").await;
+    let account = Uuid::now_v7();
+    s.create_account(account, TokenHash::of("rk_o"), t0())
+        .await
+        .expect("created");
+    let generation = GenerationId::new_v7();
+    let sha = "ab".repeat(32);
+    let mut client = s.client().await.expect("a connection");
+    let tx = client.transaction().await.expect("a transaction");
+    recoup_store_pg::lock_account(&tx, account)
+        .await
+        .expect("the account locks");
+    tx.execute(
+        "INSERT INTO generations (account_id, generation_id, feature, platform, surface, media_kind,
+             status, cost, charged, price_version, started_at, finished_at, hold_expires_at)
+         VALUES ($1, $2, 'recolor', 'web', 'editor', 'image', 'succeeded', 4, 4, 'p1', 0, 1, 60000)",
+        &[&account, &generation.0],
+    )
+    .await
+    .expect("a generation inserts");
+    tx.execute(
+        "INSERT INTO outputs (account_id, generation_id, media_type, size_bytes, sha256, file_name,
+             findings, stored_at)
+         VALUES ($1, $2, 'image/png', 3, $3, 'g.png', '{\"blank\": false, \"width\": 64}'::jsonb, 1)",
+        &[&account, &generation.0, &sha],
+    )
+    .await
+    .expect("an output inserts");
+    tx.commit().await.expect("commits");
+    let record = s
+        .output_record(account, generation)
+        .await
+        .expect("reads")
+        .expect("the output is recorded");
+    assert_eq!(
+        (
+            record.media_type.as_str(),
+            record.size_bytes,
+            record.sha256.as_str(),
+            record.file_name.as_str()
+        ),
+        ("image/png", 3, sha.as_str(), "g.png"),
+        "the output's description reads back as stored"
+    );
+    let findings: serde_json::Value =
+        serde_json::from_str(&record.findings).expect("the findings are JSON");
+    assert_eq!(
+        findings,
+        serde_json::json!({"blank": false, "width": 64}),
+        "the findings read back as the same value"
+    );
+    assert_eq!(
+        s.output_record(Uuid::now_v7(), generation)
+            .await
+            .expect("reads"),
+        None,
+        "another account's generation has no output: outputs are read by account and generation"
+    );
+}
