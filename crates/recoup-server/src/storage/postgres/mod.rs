@@ -171,10 +171,13 @@ impl PgStorage {
                 &[&&token.0[..], &now],
             )
             .await?;
-        Ok(row.map(|r| Account {
-            id: r.get(0),
-            offset_ms: r.get(1),
-        }))
+        row.map(|r| {
+            Ok(Account {
+                id: r.try_get(0)?,
+                offset_ms: r.try_get(1)?,
+            })
+        })
+        .transpose()
     }
 
     /// An account's test-clock offset; `None` when there is no such account.
@@ -187,7 +190,7 @@ impl PgStorage {
                 &[&account],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Moves an account's test clock forward by `by_ms`; answers the new offset, `None` when
@@ -206,7 +209,7 @@ impl PgStorage {
                 &[&account, &by_ms],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Whether the database answers a trivial query (`GET /v1/ready`).
@@ -216,7 +219,7 @@ impl PgStorage {
             .await?
             .query_one("SELECT 1", &[])
             .await?
-            .get(0);
+            .try_get(0)?;
         if one != 1 {
             return Err(AppError::internal("the database answered SELECT 1 wrongly"));
         }
@@ -239,7 +242,7 @@ impl PgStorage {
             )
             .await?;
         rows.iter()
-            .map(|r| Ok((r.get(0), r.get(1), time(r.get(2))?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, time(r.try_get(2)?)?)))
             .collect()
     }
 
@@ -262,7 +265,7 @@ impl PgStorage {
             )
             .await;
         match inserted {
-            Ok(row) => Ok(row.get::<_, i64>(0).unsigned_abs()),
+            Ok(row) => Ok(row.try_get::<_, i64>(0)?.unsigned_abs()),
             Err(e) if violated(&e) == Some(POLICY_VERSION_KEY) => Err(AppError::api(
                 ErrorCode::PolicyVersionTaken,
                 format!(
@@ -283,11 +286,14 @@ impl PgStorage {
                 &[],
             )
             .await?;
-        Ok(row.map(|r| StoredPolicy {
-            seq: r.get::<_, i64>(0).unsigned_abs(),
-            version: r.get(1),
-            document: r.get(2),
-        }))
+        row.map(|r| {
+            Ok(StoredPolicy {
+                seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                version: r.try_get(1)?,
+                document: r.try_get(2)?,
+            })
+        })
+        .transpose()
     }
 
     /// The policy published last; `first` is published (at `now`) when none was yet, so that a
