@@ -1327,3 +1327,46 @@ async fn an_output_record_reads_back_its_description_and_findings_as_a_value() {
         "another account's generation has no output: outputs are read by account and generation"
     );
 }
+
+#[tokio::test]
+async fn an_account_whose_token_cannot_be_stored_is_not_made_at_all() {
+    let s = engine("account_rollback").await;
+    let taken = token("rk_taken", None);
+    s.create_admin_account(
+        Uuid::now_v7(),
+        None,
+        taken.clone(),
+        "ops".into(),
+        serde_json::json!({}),
+        t0(),
+    )
+    .await
+    .expect("the first account is created");
+    let mut reused = token("rk_other", None);
+    reused.hash = taken.hash;
+    let refused = s
+        .create_admin_account(
+            Uuid::now_v7(),
+            Some("sub-2".into()),
+            reused,
+            "ops".into(),
+            serde_json::json!({}),
+            t0(),
+        )
+        .await;
+    assert!(
+        refused.is_err(),
+        "a token whose hash is another token's is refused"
+    );
+    assert_eq!(
+        (
+            count(&s, "SELECT count(*) FROM accounts").await,
+            count(&s, "SELECT count(*) FROM account_subjects").await,
+            count(&s, "SELECT count(*) FROM tokens").await,
+            count(&s, "SELECT count(*) FROM meta").await,
+            count(&s, "SELECT count(*) FROM audit").await,
+        ),
+        (1, 0, 1, 1, 1),
+        "the refused account left no row: its account, subject, meta and audit record went with the token"
+    );
+}
