@@ -131,24 +131,24 @@ const ACCOUNT_COLUMNS: &str = "a.account_id, a.subject, a.created_at, a.disabled
         AND (t.expires_at IS NULL OR t.expires_at > $1))";
 
 fn admin_account(r: &tokio_postgres::Row) -> Result<AdminAccount, AppError> {
-    let active: i64 = r.get(4);
+    let active: i64 = r.try_get(4)?;
     Ok(AdminAccount {
-        account_id: r.get(0),
-        subject: r.get(1),
-        created_at: time(r.get(2))?,
-        disabled_at: opt_time(r.get(3))?,
+        account_id: r.try_get(0)?,
+        subject: r.try_get(1)?,
+        created_at: time(r.try_get(2)?)?,
+        disabled_at: opt_time(r.try_get(3)?)?,
         active_tokens: u32::try_from(active).unwrap_or(u32::MAX),
     })
 }
 
 fn token_info(r: &tokio_postgres::Row) -> Result<TokenInfo, AppError> {
     Ok(TokenInfo {
-        token_id: r.get(0),
-        prefix: r.get(1),
-        label: r.get(2),
-        created_at: time(r.get(3))?,
-        expires_at: opt_time(r.get(4))?,
-        revoked_at: opt_time(r.get(5))?,
+        token_id: r.try_get(0)?,
+        prefix: r.try_get(1)?,
+        label: r.try_get(2)?,
+        created_at: time(r.try_get(3)?)?,
+        expires_at: opt_time(r.try_get(4)?)?,
+        revoked_at: opt_time(r.try_get(5)?)?,
     })
 }
 
@@ -195,15 +195,16 @@ impl PgStorage {
                 &[&subject],
             )
             .await?;
-        Ok(row.map(|r| {
-            (
+        row.map(|r| {
+            Ok((
                 Account {
-                    id: r.get(0),
-                    offset_ms: r.get(1),
+                    id: r.try_get(0)?,
+                    offset_ms: r.try_get(1)?,
                 },
-                r.get(2),
-            )
-        }))
+                r.try_get(2)?,
+            ))
+        })
+        .transpose()
     }
 
     /// The account a subject names, made when it is new (see [`Identity::sign_in`]). Two
@@ -300,8 +301,9 @@ impl PgStorage {
                 &[&&token.0[..]],
             )
             .await?;
-        let row: Option<(Option<i64>, Option<i64>, Option<i64>)> =
-            row.map(|r| (r.get(0), r.get(1), r.get(2)));
+        let row: Option<(Option<i64>, Option<i64>, Option<i64>)> = row
+            .map(|r| Ok::<_, AppError>((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+            .transpose()?;
         Ok(match row {
             None => Refusal::Unknown,
             Some((_, _, Some(_))) => Refusal::Disabled,
@@ -361,7 +363,7 @@ impl PgStorage {
                 &[&account],
             )
             .await?;
-        match known.map(|r| r.get::<_, Option<i64>>(0)) {
+        match known.map(|r| r.try_get::<_, Option<i64>>(0)).transpose()? {
             None => return Err(no_account(account)),
             Some(Some(_)) => return Ok(()),
             Some(None) => {}
@@ -401,7 +403,7 @@ impl PgStorage {
                 &[&account],
             )
             .await?;
-        match known.map(|r| r.get::<_, Option<i64>>(0)) {
+        match known.map(|r| r.try_get::<_, Option<i64>>(0)).transpose()? {
             None => return Err(no_account(account)),
             Some(Some(_)) => {
                 return Err(AppError::api(
@@ -463,7 +465,7 @@ impl PgStorage {
                 &[&account, &token],
             )
             .await?;
-        match known.map(|r| r.get::<_, Option<i64>>(0)) {
+        match known.map(|r| r.try_get::<_, Option<i64>>(0)).transpose()? {
             None => {
                 return Err(AppError::api(
                     ErrorCode::NotFound,
@@ -528,12 +530,12 @@ impl PgStorage {
         rows.iter()
             .map(|r| {
                 Ok(AuditEntry {
-                    seq: r.get::<_, i64>(0).unsigned_abs(),
-                    at: time(r.get(1))?,
-                    actor: r.get(2),
-                    action: r.get(3),
-                    target: r.get(4),
-                    detail: r.get(5),
+                    seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                    at: time(r.try_get(1)?)?,
+                    actor: r.try_get(2)?,
+                    action: r.try_get(3)?,
+                    target: r.try_get(4)?,
+                    detail: r.try_get(5)?,
                 })
             })
             .collect()
@@ -549,7 +551,7 @@ impl PgStorage {
                 &[&&hash.0[..]],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Stores the credential given at start as [`BOOTSTRAP_CREDENTIAL`]. A revoked bootstrap
@@ -621,9 +623,9 @@ impl PgStorage {
         rows.iter()
             .map(|r| {
                 Ok(AdminCredential {
-                    name: r.get(0),
-                    created_at: time(r.get(1))?,
-                    revoked_at: opt_time(r.get(2))?,
+                    name: r.try_get(0)?,
+                    created_at: time(r.try_get(1)?)?,
+                    revoked_at: opt_time(r.try_get(2)?)?,
                 })
             })
             .collect()

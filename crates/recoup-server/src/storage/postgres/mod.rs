@@ -183,10 +183,13 @@ impl PgStorage {
                 &[&&token.0[..], &now],
             )
             .await?;
-        Ok(row.map(|r| Account {
-            id: r.get(0),
-            offset_ms: r.get(1),
-        }))
+        row.map(|r| {
+            Ok(Account {
+                id: r.try_get(0)?,
+                offset_ms: r.try_get(1)?,
+            })
+        })
+        .transpose()
     }
 
     /// An account's test-clock offset; `None` when there is no such account.
@@ -199,7 +202,7 @@ impl PgStorage {
                 &[&account],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Moves an account's test clock forward by `by_ms`; answers the new offset, `None` when
@@ -218,7 +221,7 @@ impl PgStorage {
                 &[&account, &by_ms],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     /// Whether the database answers a trivial query (`GET /v1/ready`).
@@ -228,7 +231,7 @@ impl PgStorage {
             .await?
             .query_one("SELECT 1", &[])
             .await?
-            .get(0);
+            .try_get(0)?;
         if one != 1 {
             return Err(AppError::internal("the database answered SELECT 1 wrongly"));
         }
@@ -251,7 +254,7 @@ impl PgStorage {
             )
             .await?;
         rows.iter()
-            .map(|r| Ok((r.get(0), r.get(1), time(r.get(2))?)))
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, time(r.try_get(2)?)?)))
             .collect()
     }
 
@@ -274,7 +277,7 @@ impl PgStorage {
             )
             .await;
         match inserted {
-            Ok(row) => Ok(row.get::<_, i64>(0).unsigned_abs()),
+            Ok(row) => Ok(row.try_get::<_, i64>(0)?.unsigned_abs()),
             Err(e) if violated(&e) == Some(POLICY_VERSION_KEY) => Err(AppError::api(
                 ErrorCode::PolicyVersionTaken,
                 format!(
@@ -295,11 +298,14 @@ impl PgStorage {
                 &[],
             )
             .await?;
-        Ok(row.map(|r| StoredPolicy {
-            seq: r.get::<_, i64>(0).unsigned_abs(),
-            version: r.get(1),
-            document: r.get(2),
-        }))
+        row.map(|r| {
+            Ok(StoredPolicy {
+                seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                version: r.try_get(1)?,
+                document: r.try_get(2)?,
+            })
+        })
+        .transpose()
     }
 
     /// The policy published last; `first` is published (at `now`) when none was yet, so that a
@@ -329,6 +335,41 @@ impl PgStorage {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Puts claims of one account on the review queue inside `tx` (a claim already queued keeps
+/// its place). For the ledger half: called in the transaction that records the claims in
+/// review, so that a claim is in review exactly when it is queued (the SQLite engine writes the
+/// two in two databases and repairs the gap at start-up; here there is no gap to repair).
+pub(super) async fn queue_reviews(
+    tx: &tokio_postgres::Transaction<'_>,
+    account: Uuid,
+    claims: &[Uuid],
+    now: Timestamp,
+) -> Result<(), AppError> {
+    tx.execute(
+        "INSERT INTO reviews (account_id, claim_id, queued_at)
+         SELECT $1, claim, $3 FROM unnest($2::uuid[]) AS c(claim)
+         ON CONFLICT (account_id, claim_id) DO NOTHING",
+        &[&account, &claims, &now.as_millisecond()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Takes a claim off the review queue inside `tx`. For the ledger half: called in the
+/// transaction that records a person's decision.
+pub(super) async fn unqueue_review(
+    tx: &tokio_postgres::Transaction<'_>,
+    account: Uuid,
+    claim: Uuid,
+) -> Result<(), AppError> {
+    tx.execute(
+        "DELETE FROM reviews WHERE account_id = $1 AND claim_id = $2",
+        &[&account, &claim],
+    )
+    .await?;
+    Ok(())
 }
 
 /// A stored time (Unix ms) as a timestamp.

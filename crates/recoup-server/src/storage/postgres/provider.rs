@@ -13,10 +13,10 @@ use crate::storage::{Ledger, NewOutput, ProviderRow, Providers, StorageFuture, T
 
 fn provider_row(r: &tokio_postgres::Row) -> Result<ProviderRow, AppError> {
     Ok(ProviderRow {
-        provider_id: r.get(0),
-        name: r.get(1),
-        created_at: time(r.get(2))?,
-        revoked_at: opt_time(r.get(3))?,
+        provider_id: r.try_get(0)?,
+        name: r.try_get(1)?,
+        created_at: time(r.try_get(2)?)?,
+        revoked_at: opt_time(r.try_get(3)?)?,
     })
 }
 
@@ -47,7 +47,7 @@ impl PgStorage {
                 &[&&key.0[..]],
             )
             .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
     async fn provider_list(&self, limit: u32) -> Result<Vec<ProviderRow>, AppError> {
@@ -123,7 +123,7 @@ impl PgStorage {
                 &[&generation],
             )
             .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
     }
 
     /// The output recorded for a generation of an account. Its findings are stored as `jsonb`,
@@ -144,14 +144,14 @@ impl PgStorage {
             )
             .await?;
         row.map(|r| {
-            let size: i64 = r.get(1);
-            let findings: serde_json::Value = r.get(4);
+            let size: i64 = r.try_get(1)?;
+            let findings: serde_json::Value = r.try_get(4)?;
             Ok(OutputRecord {
-                media_type: r.get(0),
+                media_type: r.try_get(0)?,
                 size_bytes: u64::try_from(size)
                     .map_err(|e| AppError::internal(format!("stored output size: {e}")))?,
-                sha256: r.get(2),
-                file_name: r.get(3),
+                sha256: r.try_get(2)?,
+                file_name: r.try_get(3)?,
                 findings: findings.to_string(),
             })
         })

@@ -18,12 +18,12 @@ const WEBHOOK_COLUMNS: &str = "webhook_id, url, events, secret, created_at, remo
 
 fn webhook_row(r: &tokio_postgres::Row) -> Result<WebhookRow, AppError> {
     Ok(WebhookRow {
-        webhook_id: r.get(0),
-        url: r.get(1),
-        events: r.get(2),
-        secret: r.get(3),
-        created_at: time(r.get(4))?,
-        removed_at: opt_time(r.get(5))?,
+        webhook_id: r.try_get(0)?,
+        url: r.try_get(1)?,
+        events: r.try_get(2)?,
+        secret: r.try_get(3)?,
+        created_at: time(r.try_get(4)?)?,
+        removed_at: opt_time(r.try_get(5)?)?,
     })
 }
 
@@ -114,16 +114,16 @@ impl PgStorage {
             .await?;
         rows.iter()
             .map(|r| {
-                let attempts: i64 = r.get(4);
+                let attempts: i64 = r.try_get(4)?;
                 Ok(FailureRow {
                     webhook_id: id,
-                    event_id: r.get(0),
-                    account_id: r.get(1),
-                    event_type: r.get(2),
-                    body: r.get(3),
+                    event_id: r.try_get(0)?,
+                    account_id: r.try_get(1)?,
+                    event_type: r.try_get(2)?,
+                    body: r.try_get(3)?,
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                    last_error: r.get(5),
-                    failed_at: time(r.get(6))?,
+                    last_error: r.try_get(5)?,
+                    failed_at: time(r.try_get(6)?)?,
                 })
             })
             .collect()
@@ -149,13 +149,13 @@ impl PgStorage {
             )
             .await?
             .map(|r| {
-                let attempts: i64 = r.get(1);
+                let attempts: i64 = r.try_get(1)?;
                 Ok::<_, AppError>(EventCursor {
-                    after_seq: r.get(0),
+                    after_seq: r.try_get(0)?,
                     attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                    failing_since: opt_time(r.get(2))?,
-                    next_attempt_at: opt_time(r.get(3))?,
-                    last_error: r.get(4),
+                    failing_since: opt_time(r.try_get(2)?)?,
+                    next_attempt_at: opt_time(r.try_get(3)?)?,
+                    last_error: r.try_get(4)?,
                 })
             })
             .transpose()?;
@@ -177,13 +177,13 @@ impl PgStorage {
             .iter()
             .map(|r| {
                 Ok(EventRecord {
-                    seq: r.get(0),
-                    event_id: r.get(1),
-                    event_type: r.get(2),
-                    at: time(r.get(3))?,
-                    generation_id: r.get(4),
-                    claim_id: r.get(5),
-                    data: r.get(6),
+                    seq: r.try_get(0)?,
+                    event_id: r.try_get(1)?,
+                    event_type: r.try_get(2)?,
+                    at: time(r.try_get(3)?)?,
+                    generation_id: r.try_get(4)?,
+                    claim_id: r.try_get(5)?,
+                    data: r.try_get(6)?,
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
@@ -216,7 +216,8 @@ impl PgStorage {
                 &[&account, &consumer],
             )
             .await?
-            .map(|r| r.get(0));
+            .map(|r| r.try_get(0))
+            .transpose()?;
         if let Some(r) = recorded.filter(|r| *r > cursor.after_seq) {
             return Err(StoreError::from(InvariantViolation(format!(
                 "the event cursor of {consumer} would go back from {r} to {}",
@@ -264,7 +265,7 @@ impl PgStorage {
                 &[&consumers],
             )
             .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
     }
 
     /// Sets an account's own balance threshold (`None`: the endpoint's default applies);
