@@ -114,7 +114,10 @@ pub async fn list_in_database(url: &str) -> Result<Vec<AdminCredential>, AppErro
 
 /// [`revoke`], in the PostgreSQL database at `url`.
 pub async fn revoke_in_database(url: &str, name: &str, now: Timestamp) -> Result<bool, AppError> {
-    database(url).await?.revoke_admin_credential(name, now).await
+    database(url)
+        .await?
+        .revoke_admin_credential(name, now)
+        .await
 }
 
 #[cfg(test)]

@@ -43,7 +43,6 @@ use crate::error::AppError;
 pub use identity::{AdminCredential, BOOTSTRAP_CREDENTIAL};
 pub(crate) use identity::{Identity, NewTokenRow};
 // Used by `--database`, wired together with the ledger half.
-#[allow(unused_imports)]
 pub(crate) use postgres::PgStorage;
 pub(crate) use provider::{NewOutput, Providers};
 pub(crate) use registry::ProviderRow;

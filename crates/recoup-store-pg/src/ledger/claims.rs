@@ -364,16 +364,7 @@ impl PgLedger {
     ) -> Outcome<Vec<Result<ClaimRecord, StoreError>>> {
         let mut client = self.pool.get().await?;
         let mut tx = client.transaction().await?;
-        match crate::lock_account(&tx, account).await {
-            Ok(_) => {}
-            Err(crate::Error::UnknownAccount(a)) => {
-                return Err(LedgerFailure::Refused(StoreError::NotFound {
-                    what: "account",
-                    id: a.to_string(),
-                }));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        super::locked(&tx, account).await?;
         let now = now();
         let mut out = Vec::with_capacity(items.len());
         for (req, judgement) in items {

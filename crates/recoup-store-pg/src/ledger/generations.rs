@@ -9,8 +9,8 @@ use recoup_core::{EntryKind, GenerationId, OpId, PriceList};
 use tokio_postgres::types::Json;
 
 use recoup_store::{
-    CaptureOutput, ClaimSummary, FinishGeneration, OUTPUT_FIELD_LEN_MAX, GenerationRecord, Outcome as Finish, StartGeneration,
-    StoreError,
+    CaptureOutput, ClaimSummary, FinishGeneration, GenerationRecord, OUTPUT_FIELD_LEN_MAX,
+    Outcome as Finish, StartGeneration, StoreError,
 };
 
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};

@@ -565,6 +565,79 @@ pub(crate) fn entry_at(r: &tokio_postgres::Row) -> Outcome<LedgerEntry> {
     })
 }
 
+/// The grant's priority and trimmed note, or why the request is refused.
+fn check_grant(req: &GrantRequest) -> Outcome<(u32, String)> {
+    if req.credits == 0 || req.credits > GRANT_CREDITS_MAX {
+        return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+            field: "credits",
+            problem: format!(
+                "must be between 1 and {GRANT_CREDITS_MAX}, got {}",
+                req.credits
+            ),
+        }));
+    }
+    let priority = req.priority.unwrap_or(req.kind.default_priority());
+    if priority > PRIORITY_MAX {
+        return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+            field: "priority",
+            problem: format!("must be between 0 and {PRIORITY_MAX}, got {priority}"),
+        }));
+    }
+    let note = req.note.trim();
+    if note.chars().count() > NOTE_LEN_MAX || note.chars().any(char::is_control) {
+        return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+            field: "note",
+            problem: format!("must be at most {NOTE_LEN_MAX} printable characters"),
+        }));
+    }
+    Ok((priority, note.to_owned()))
+}
+
+/// A grant's writes, in a write on its account.
+async fn grant_body(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    req: &GrantRequest,
+    priority: u32,
+    note: &str,
+    now: Timestamp,
+) -> Outcome<GrantRecord> {
+    // Checked on first execution only: a retry after the expiry still gets its answer.
+    if req.expires_at.is_some_and(|e| e <= now) {
+        return Err(LedgerFailure::Refused(StoreError::InvalidInput {
+            field: "expires_at",
+            problem: "is already in the past".to_owned(),
+        }));
+    }
+    let grant_id = GrantId(req.op_id.0);
+    sweep(tx, account, now).await?;
+    insert_grant(
+        tx,
+        account,
+        grant_id,
+        req.kind,
+        req.credits,
+        priority,
+        now,
+        req.expires_at,
+        note,
+    )
+    .await?;
+    post(
+        tx,
+        account,
+        Some(req.op_id),
+        EntryKind::Grant,
+        grant_id,
+        None,
+        req.credits,
+        ms(now),
+    )
+    .await?;
+    debug_check(tx, account).await?;
+    grant_record(tx, account, grant_id, now).await
+}
+
 impl PgLedger {
     /// Grants credits. Idempotent by `op_id` (which becomes the grant's id).
     pub async fn grant(
@@ -573,64 +646,25 @@ impl PgLedger {
         req: &GrantRequest,
         now: Timestamp,
     ) -> Outcome<GrantRecord> {
-        if req.credits == 0 || req.credits > GRANT_CREDITS_MAX {
-            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
-                field: "credits",
-                problem: format!(
-                    "must be between 1 and {GRANT_CREDITS_MAX}, got {}",
-                    req.credits
-                ),
-            }));
-        }
-        let priority = req.priority.unwrap_or(req.kind.default_priority());
-        if priority > PRIORITY_MAX {
-            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
-                field: "priority",
-                problem: format!("must be between 0 and {PRIORITY_MAX}, got {priority}"),
-            }));
-        }
-        let note = req.note.trim();
-        if note.chars().count() > NOTE_LEN_MAX || note.chars().any(char::is_control) {
-            return Err(LedgerFailure::Refused(StoreError::InvalidInput {
-                field: "note",
-                problem: format!("must be at most {NOTE_LEN_MAX} printable characters"),
-            }));
-        }
-        let grant_id = GrantId(req.op_id.0);
+        let (priority, note) = check_grant(req)?;
         self.idempotent(account, req.op_id, "grant", req, ms(now), async |tx| {
-            // Checked on first execution only: a retry after the expiry still gets its answer.
-            if req.expires_at.is_some_and(|e| e <= now) {
-                return Err(LedgerFailure::Refused(StoreError::InvalidInput {
-                    field: "expires_at",
-                    problem: "is already in the past".to_owned(),
-                }));
-            }
-            sweep(tx, account, now).await?;
-            insert_grant(
-                tx,
-                account,
-                grant_id,
-                req.kind,
-                req.credits,
-                priority,
-                now,
-                req.expires_at,
-                note,
-            )
-            .await?;
-            post(
-                tx,
-                account,
-                Some(req.op_id),
-                EntryKind::Grant,
-                grant_id,
-                None,
-                req.credits,
-                ms(now),
-            )
-            .await?;
-            debug_check(tx, account).await?;
-            grant_record(tx, account, grant_id, now).await
+            grant_body(tx, account, req, priority, &note, now).await
+        })
+        .await
+    }
+
+    /// [`PgLedger::grant`] inside a transaction the caller owns and commits (an account made
+    /// with its starting allowance: both commit together or neither does). Locks the account.
+    pub async fn grant_in(
+        tx: &Transaction<'_>,
+        account: Uuid,
+        req: &GrantRequest,
+        now: Timestamp,
+    ) -> Outcome<GrantRecord> {
+        let (priority, note) = check_grant(req)?;
+        super::locked(tx, account).await?;
+        super::idempotent_in(tx, account, req.op_id, "grant", req, ms(now), async |tx| {
+            grant_body(tx, account, req, priority, &note, now).await
         })
         .await
     }

@@ -107,16 +107,7 @@ impl PgLedger {
     ) -> Outcome<T> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        match lock_account(&tx, account).await {
-            Ok(_) => {}
-            Err(Error::UnknownAccount(a)) => {
-                return Err(LedgerFailure::Refused(StoreError::NotFound {
-                    what: "account",
-                    id: a.to_string(),
-                }));
-            }
-            Err(e) => return Err(e.into()),
-        }
+        locked(&tx, account).await?;
         let out = f(&tx).await?;
         tx.commit().await?;
         Ok(out)
@@ -167,31 +158,63 @@ impl PgLedger {
             }
         }
         self.write(account, async |tx| {
-            // Checked again under the lock: another instance may have just done it.
-            let rows = query(tx, RECORDED, &[&account, &op_id.0]).await?;
-            if let Some(answer) = recorded(&rows, op_id, kind, &request)? {
-                return Ok(answer);
-            }
-            let result = f(tx).await?;
-            let json = serde_json::to_value(&result).map_err(decode)?;
-            execute(
-                tx,
-                "INSERT INTO operations (account_id, op_id, kind, request, result, at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    &account,
-                    &op_id.0,
-                    &kind,
-                    &Json(&request),
-                    &Json(&json),
-                    &at_ms,
-                ],
-            )
-            .await?;
-            Ok(result)
+            idempotent_in(tx, account, op_id, kind, &request, at_ms, f).await
         })
         .await
     }
+}
+
+/// Locks `account` for the rest of `tx`; an account that does not exist is refused as not
+/// found (the ledger's refusal, as the SQLite engine answers an unknown account).
+pub(crate) async fn locked(tx: &Transaction<'_>, account: Uuid) -> Outcome<()> {
+    match lock_account(tx, account).await {
+        Ok(_) => Ok(()),
+        Err(Error::UnknownAccount(a)) => Err(LedgerFailure::Refused(StoreError::NotFound {
+            what: "account",
+            id: a.to_string(),
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The idempotent part of [`PgLedger::idempotent`], in a transaction that holds the account:
+/// the recorded answer if the operation was done (a different request is a conflict), else
+/// `f`, recorded with its answer.
+pub(crate) async fn idempotent_in<Req, Res>(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    op_id: OpId,
+    kind: &'static str,
+    request: &Req,
+    at_ms: i64,
+    f: impl AsyncFnOnce(&Transaction<'_>) -> Outcome<Res>,
+) -> Outcome<Res>
+where
+    Req: Serialize,
+    Res: Serialize + DeserializeOwned,
+{
+    let request = serde_json::to_value(request).map_err(decode)?;
+    let rows = query(tx, RECORDED, &[&account, &op_id.0]).await?;
+    if let Some(answer) = recorded(&rows, op_id, kind, &request)? {
+        return Ok(answer);
+    }
+    let result = f(tx).await?;
+    let json = serde_json::to_value(&result).map_err(decode)?;
+    execute(
+        tx,
+        "INSERT INTO operations (account_id, op_id, kind, request, result, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &account,
+            &op_id.0,
+            &kind,
+            &Json(&request),
+            &Json(&json),
+            &at_ms,
+        ],
+    )
+    .await?;
+    Ok(result)
 }
 
 const RECORDED: &str =

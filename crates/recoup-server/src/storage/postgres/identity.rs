@@ -6,6 +6,8 @@
 
 use jiff::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
+use recoup_core::{GrantKind, OpId};
+use recoup_store::GrantRequest;
 use tokio_postgres::Transaction;
 use uuid::Uuid;
 
@@ -271,20 +273,22 @@ impl PgStorage {
         }
     }
 
-    /// Grants a signed-in account its starting allowance inside the transaction that makes the
-    /// account (the account's id is the grant's op id: one starting grant per account). The
-    /// grant is the ledger half's: until it is written, a sign-in with an allowance is refused
-    /// and nothing is written.
+    /// Grants a signed-in account its starting allowance inside the transaction that makes
+    /// the account. The account's id is the grant's op id: one starting grant per account.
     async fn grant_starting_allowance(
         &self,
-        _tx: &Transaction<'_>,
+        tx: &deadpool_postgres::Transaction<'_>,
         account: Uuid,
         credits: u64,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<(), AppError> {
-        Err(AppError::internal(format!(
-            "the PostgreSQL engine cannot grant yet ({credits} credits to {account}): the ledger half writes grants"
-        )))
+        let mut grant = GrantRequest::new(OpId(account), GrantKind::Allowance, credits);
+        grant.note = "sign-in starting allowance".to_owned();
+        match recoup_store_pg::PgLedger::grant_in(tx, account, &grant, now).await {
+            Ok(_) => Ok(()),
+            Err(recoup_store_pg::LedgerFailure::Refused(e)) => Err(e.into()),
+            Err(recoup_store_pg::LedgerFailure::Database(e)) => Err(e.into()),
+        }
     }
 
     /// Why a token is refused (a usable one is answered `Unknown` too).

@@ -337,41 +337,6 @@ impl PgStorage {
     }
 }
 
-/// Puts claims of one account on the review queue inside `tx` (a claim already queued keeps
-/// its place). For the ledger half: called in the transaction that records the claims in
-/// review, so that a claim is in review exactly when it is queued (the SQLite engine writes the
-/// two in two databases and repairs the gap at start-up; here there is no gap to repair).
-pub(super) async fn queue_reviews(
-    tx: &tokio_postgres::Transaction<'_>,
-    account: Uuid,
-    claims: &[Uuid],
-    now: Timestamp,
-) -> Result<(), AppError> {
-    tx.execute(
-        "INSERT INTO reviews (account_id, claim_id, queued_at)
-         SELECT $1, claim, $3 FROM unnest($2::uuid[]) AS c(claim)
-         ON CONFLICT (account_id, claim_id) DO NOTHING",
-        &[&account, &claims, &now.as_millisecond()],
-    )
-    .await?;
-    Ok(())
-}
-
-/// Takes a claim off the review queue inside `tx`. For the ledger half: called in the
-/// transaction that records a person's decision.
-pub(super) async fn unqueue_review(
-    tx: &tokio_postgres::Transaction<'_>,
-    account: Uuid,
-    claim: Uuid,
-) -> Result<(), AppError> {
-    tx.execute(
-        "DELETE FROM reviews WHERE account_id = $1 AND claim_id = $2",
-        &[&account, &claim],
-    )
-    .await?;
-    Ok(())
-}
-
 /// A stored time (Unix ms) as a timestamp.
 pub(super) fn time(ms: i64) -> Result<Timestamp, AppError> {
     Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))

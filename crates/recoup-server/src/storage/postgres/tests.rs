@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::PgStorage;
 use crate::error::AppError;
+use crate::storage::Storage;
 use crate::storage::identity::Refusal;
 use crate::storage::{
     Account, EventSettings, FailureRow, Identity, NewTokenRow, Providers, TokenHash, WebhookRow,
@@ -347,21 +348,52 @@ async fn signing_in_twice_with_one_subject_answers_one_account() {
 }
 
 #[tokio::test]
-async fn a_sign_in_with_an_allowance_writes_nothing_until_the_ledger_half_grants() {
+async fn a_sign_in_with_an_allowance_makes_the_account_and_its_grant_together_or_nothing() {
     let s = engine("sign_in_allowance").await;
-    let refused = s.sign_in("user-2".into(), Some(10), t0()).await;
+    let refused = s.sign_in("user-2".into(), Some(0), t0()).await;
     assert!(
         refused.is_err(),
-        "the starting grant is the ledger half's; until then the sign-in is refused"
+        "a starting grant of 0 credits is refused by the ledger"
     );
     assert_eq!(
         (
             count(&s, "SELECT count(*) FROM accounts").await,
             count(&s, "SELECT count(*) FROM account_subjects").await,
             count(&s, "SELECT count(*) FROM audit").await,
+            count(&s, "SELECT count(*) FROM grants").await,
         ),
-        (0, 0, 0),
-        "the account, its subject and its audit record are one transaction with the grant"
+        (0, 0, 0, 0),
+        "the account, its subject, its audit record and the grant are one transaction"
+    );
+    let (account, created) = s
+        .sign_in("user-2".into(), Some(10), t0())
+        .await
+        .expect("a valid allowance signs in");
+    assert!(created, "the first sign-in makes the account");
+    let balance = Storage::balance(&s, account.id, t0())
+        .await
+        .expect("the balance reads");
+    assert_eq!(
+        balance.totals.available, 10,
+        "the starting allowance is in the new account's ledger"
+    );
+    let (again, created) = s
+        .sign_in("user-2".into(), Some(10), t0())
+        .await
+        .expect("signs in again");
+    assert_eq!(
+        (again.id, created),
+        (account.id, false),
+        "the second sign-in finds the account"
+    );
+    assert_eq!(
+        Storage::balance(&s, account.id, t0())
+            .await
+            .expect("the balance reads")
+            .totals
+            .granted,
+        10,
+        "and grants nothing more"
     );
 }
 
@@ -1173,39 +1205,125 @@ async fn a_policy_version_is_published_once() {
 }
 
 #[tokio::test]
-async fn the_review_queue_is_oldest_first_and_the_database_is_ready() {
+async fn claims_sent_to_review_are_queued_with_their_claim_and_leave_the_queue_when_decided() {
+    use recoup_core::{ClaimReason, Feature, Platform, Surface};
+    use recoup_store::{ClaimOutcome, GrantRequest, StartGeneration, SubmitClaim};
+
     let s = engine("reviews").await;
     s.ready().await.expect("the database answers");
     let account = Uuid::now_v7();
     s.create_account(account, TokenHash::of("rk_r"), t0())
         .await
         .expect("created");
-    let (newer, older, decided) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-    let mut client = s.client().await.expect("a connection");
-    for (claims, at) in [(vec![newer, decided], later(10)), (vec![older], later(1))] {
-        let tx = client.transaction().await.expect("a transaction");
-        super::queue_reviews(&tx, account, &claims, at)
-            .await
-            .expect("queues");
-        tx.commit().await.expect("commits");
-    }
-    let tx = client.transaction().await.expect("a transaction");
-    super::queue_reviews(&tx, account, &[older], later(20))
-        .await
-        .expect("queues again");
-    super::unqueue_review(&tx, account, decided)
-        .await
-        .expect("unqueues");
-    tx.commit().await.expect("commits");
-    assert_eq!(
-        s.review_queue(10).await.expect("reads"),
-        vec![(account, older, later(1)), (account, newer, later(10))],
-        "the oldest claim first; one queued again keeps its place; one decided is gone"
+    let grant = GrantRequest::new(
+        recoup_core::OpId::new_v7(),
+        recoup_core::GrantKind::Allowance,
+        100,
     );
+    Storage::grant(&s, account, grant, t0())
+        .await
+        .expect("granted");
+    let mut claims = Vec::new();
+    let mut files = Vec::new();
+    for verdict in ["usable", "usable", "blank"] {
+        let id = GenerationId::new_v7();
+        Storage::start_generation(
+            &s,
+            account,
+            StartGeneration {
+                generation_id: id,
+                feature: Feature::ALL[0],
+                platform: Platform::Web,
+                surface: Surface::Editor,
+            },
+            t0(),
+        )
+        .await
+        .expect("started");
+        let bytes = format!("output of {id}").into_bytes();
+        let output = crate::storage::NewOutput {
+            sha256: crate::storage::hex_sha256(&bytes),
+            bytes: bytes.clone(),
+            media_type: "image/png",
+            ext: "png",
+            findings: serde_json::json!({"verdict": verdict, "detail": "measured"}).to_string(),
+        };
+        files.push((output.file_name(id), bytes));
+        s.capture_output(account, id, output, t0())
+            .await
+            .expect("the capture is stored")
+            .expect("and the ledger takes it");
+        claims.push(SubmitClaim {
+            claim_id: recoup_core::ClaimId::new_v7(),
+            generation_id: id,
+            reason: ClaimReason::ALL[0],
+            details: format!("{verdict} result"),
+            reported_at: None,
+        });
+    }
+    let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
+    let answers = Storage::adjudicate(&s, account, claims.clone(), clock)
+        .await
+        .expect("the claims are adjudicated");
+    let outcomes: Vec<_> = answers
+        .iter()
+        .map(|a| a.as_ref().ok().and_then(|c| c.outcome))
+        .collect();
     assert_eq!(
-        s.review_queue(1).await.expect("reads").len(),
-        1,
-        "at most the limit"
+        outcomes,
+        vec![
+            Some(ClaimOutcome::InReview),
+            Some(ClaimOutcome::InReview),
+            Some(ClaimOutcome::Refunded)
+        ],
+        "a usable output goes to a person, a blank one is refunded at once"
+    );
+    let queued = Storage::review_queue(&s, 10).await.expect("reads");
+    let mut queued_ids: Vec<_> = queued.iter().map(|q| q.claim.claim_id).collect();
+    queued_ids.sort();
+    let mut in_review = vec![claims[0].claim_id, claims[1].claim_id];
+    in_review.sort();
+    assert_eq!(
+        queued_ids, in_review,
+        "both claims in review are queued, with their records, in the claims' transaction"
+    );
+    let decided = Storage::review(&s, account, claims[0].claim_id, true, later(5))
+        .await
+        .expect("the review is stored")
+        .expect("and the ledger takes it");
+    assert_eq!(
+        decided.outcome,
+        Some(ClaimOutcome::Refunded),
+        "an approved claim is refunded"
+    );
+    let left = Storage::review_queue(&s, 10).await.expect("reads");
+    assert_eq!(
+        left.iter().map(|q| q.claim.claim_id).collect::<Vec<_>>(),
+        vec![claims[1].claim_id],
+        "the decided claim left the queue in its decision's transaction"
+    );
+    let again = Storage::review(&s, account, claims[0].claim_id, false, later(6))
+        .await
+        .expect("the storage answers");
+    assert!(
+        again.is_err(),
+        "a claim already decided is refused by the ledger"
+    );
+    for (name, bytes) in files {
+        assert_eq!(
+            Storage::output(&s, account, name.clone())
+                .await
+                .expect("reads"),
+            Some(bytes),
+            "the output {name} is served from the database"
+        );
+    }
+    assert_eq!(
+        Storage::output(&s, account, "../../etc/passwd".into())
+            .await
+            .expect("reads"),
+        None,
+        "a name that is not an output's is none, not an error"
     );
 }
 
