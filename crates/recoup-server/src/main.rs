@@ -110,10 +110,16 @@ fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "info,tower_http=info".into());
     // The registry's migrations would log before the "listening" line, which scripts read first.
-    let filter = match "rusqlite_migration=warn".parse() {
-        Ok(quiet) => filter.add_directive(quiet),
-        Err(_) => filter,
-    };
+    let filter = [
+        "rusqlite_migration=warn",
+        "refinery_core=warn",
+        "tokio_postgres=warn",
+    ]
+    .into_iter()
+    .fold(filter, |f, d| match d.parse() {
+        Ok(quiet) => f.add_directive(quiet),
+        Err(_) => f,
+    });
     tracing_subscriber::fmt().with_env_filter(filter).init();
     let mut args = Args::parse();
     let result = match args.command.take() {

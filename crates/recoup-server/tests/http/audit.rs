@@ -106,7 +106,7 @@ fn a_named_admin_credential_acts_under_its_name_until_it_is_revoked() {
     let server = Server::with(Opts::default());
     let dir = server.data_dir().to_path_buf();
     let now = jiff::Timestamp::now();
-    let secret = recoup_server::credentials::add(&dir, "ops-alice", now).expect("added");
+    let secret = crate::support::credentials::add(&dir, "ops-alice", now).expect("added");
     let c = &server.client;
     c.post("/v1/admin/accounts", Some(&secret), json!({}))
         .ok("the new credential is an admin credential");
@@ -116,20 +116,20 @@ fn a_named_admin_credential_acts_under_its_name_until_it_is_revoked() {
         ("ops-alice".to_owned(), "account.create".to_owned()),
         "the audit log names the credential"
     );
-    let listed = recoup_server::credentials::list(&dir).expect("listed");
+    let listed = crate::support::credentials::list(&dir).expect("listed");
     assert_eq!(
         listed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
         vec!["bootstrap", "ops-alice"],
         "both credentials are listed by name"
     );
     assert!(
-        recoup_server::credentials::revoke(&dir, "ops-alice", now).expect("revoked"),
+        crate::support::credentials::revoke(&dir, "ops-alice", now).expect("revoked"),
         "the credential existed"
     );
     c.post("/v1/admin/accounts", Some(&secret), json!({}))
         .assert_error(401, "unauthorized", "a revoked admin credential");
     assert!(
-        recoup_server::credentials::add(&dir, "ops-alice", now).is_err(),
+        crate::support::credentials::add(&dir, "ops-alice", now).is_err(),
         "a name is never reused"
     );
 }

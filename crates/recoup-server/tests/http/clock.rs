@@ -138,7 +138,7 @@ fn a_test_clock_moves_the_injected_time_for_its_account_only() {
     );
 }
 
-/// Publication times are not in any answer: read them from the SQLite engine's registry.
+/// Publication times are not in any answer: read them from the engine's registry.
 #[test]
 fn policies_are_published_at_the_injected_time() {
     let server = fixed_server(0.0);
@@ -149,15 +149,28 @@ fn policies_are_published_at_the_injected_time() {
     next["version"] = json!("clock-test.1");
     c.put("/v1/admin/policy", Some(ADMIN), next)
         .ok("publish a new version");
-    let registry = rusqlite::Connection::open(server.data_dir().join("server.sqlite3"))
-        .expect("the registry opens");
-    let times: Vec<(String, i64)> = registry
-        .prepare("SELECT version, published_at FROM policies ORDER BY seq")
-        .expect("query")
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .collect::<Result<_, _>>()
-        .expect("readable rows");
+    let times: Vec<(String, i64)> = crate::support::with_database(server.data_dir(), async |db| {
+        db.query(
+            "SELECT version, published_at FROM policies ORDER BY seq",
+            &[],
+        )
+        .await
+        .expect("the policies are read")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    })
+    .unwrap_or_else(|| {
+        let registry = rusqlite::Connection::open(server.data_dir().join("server.sqlite3"))
+            .expect("the registry opens");
+        registry
+            .prepare("SELECT version, published_at FROM policies ORDER BY seq")
+            .expect("query")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("readable rows")
+    });
     let builtin = served["version"].as_str().expect("version").to_owned();
     assert_eq!(
         times,

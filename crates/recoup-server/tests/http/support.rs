@@ -62,23 +62,89 @@ pub struct Server {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The engine this run of the suite is on: PostgreSQL when `RECOUP_TEST_ENGINE=postgres`
+/// (`scripts/test.sh` runs the suite once on each engine), else the SQLite default. One suite,
+/// not two copies: every test below runs on whichever engine this says.
+pub fn on_postgres() -> bool {
+    std::env::var("RECOUP_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+}
+
+/// The PostgreSQL database of a data directory, made the first time it is asked for, so that a
+/// server restarted on the same directory finds the same database. `None` on SQLite.
+pub fn database_for(dir: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static SERVER: OnceLock<recoup_store_pg::harness::PgServer> = OnceLock::new();
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    if !on_postgres() {
+        return None;
+    }
+    let server = SERVER.get_or_init(|| {
+        recoup_store_pg::harness::PgServer::start_new()
+            .unwrap_or_else(|e| panic!("the suite's own PostgreSQL must start: {e}"))
+    });
+    let mut made = DATABASES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let url = made.entry(dir.to_path_buf()).or_insert_with(|| {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("http_{n}");
+        server
+            .create_database(&name)
+            .unwrap_or_else(|e| panic!("database {name} must be created: {e}"))
+    });
+    Some(url.clone())
+}
+
+/// How a test server's state is opened, inside its own runtime (a PostgreSQL pool's
+/// connections live on the runtime that made them).
+struct Spec {
+    config: Config,
+    clock: Arc<dyn recoup_core::Clock>,
+    sign_in: Option<recoup_server::signin::SignIn>,
+}
+
+impl Spec {
+    async fn open(self, database: Option<String>) -> AppState {
+        let webhooks = recoup_server::WebhookSettings::default();
+        let state = match database {
+            Some(url) => AppState::open_postgres(self.config, &url, 4, self.clock, webhooks)
+                .await
+                .expect("server state opens on PostgreSQL"),
+            None => {
+                AppState::open_with(self.config, self.clock, webhooks).expect("server state opens")
+            }
+        };
+        match self.sign_in {
+            Some(s) => state.with_sign_in(s),
+            None => state,
+        }
+    }
+}
+
 impl Server {
     pub fn start() -> Self {
         Self::with(Opts::default())
     }
 
     pub fn with(opts: Opts) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let state = AppState::open(opts.config(dir.path())).expect("server state opens");
-        Self::serve(dir, state)
+        Self::with_clock(opts, Arc::new(recoup_core::SystemClock))
     }
 
     /// A server whose time is read from `clock` instead of the system's.
     pub fn with_clock(opts: Opts, clock: Arc<dyn recoup_core::Clock>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let state =
-            AppState::open_with_clock(opts.config(dir.path()), clock).expect("server state opens");
-        Self::serve(dir, state)
+        let config = opts.config(dir.path());
+        Self::serve(
+            dir,
+            Spec {
+                config,
+                clock,
+                sign_in: None,
+            },
+        )
     }
 
     /// A server that also accepts the product's sign-in tokens, its time read from `clock`.
@@ -88,14 +154,19 @@ impl Server {
         sign_in: recoup_server::signin::SignIn,
     ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let state = AppState::open_with_clock(opts.config(dir.path()), clock)
-            .expect("server state opens")
-            .with_sign_in(sign_in);
-        Self::serve(dir, state)
+        let config = opts.config(dir.path());
+        Self::serve(
+            dir,
+            Spec {
+                config,
+                clock,
+                sign_in: Some(sign_in),
+            },
+        )
     }
 
-    fn serve(dir: tempfile::TempDir, state: AppState) -> Self {
-        let state = Arc::new(state);
+    fn serve(dir: tempfile::TempDir, spec: Spec) -> Self {
+        let database = database_for(dir.path());
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -105,6 +176,7 @@ impl Server {
                 .build()
                 .expect("runtime");
             rt.block_on(async move {
+                let state = Arc::new(spec.open(database).await);
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .expect("bind 127.0.0.1:0");
@@ -121,8 +193,8 @@ impl Server {
             rt.shutdown_timeout(Duration::from_secs(5));
         });
         let addr = addr_rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the server reports its address within 10 s");
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server reports its address within 30 s");
         Self {
             client: Client::new(format!("http://{addr}")),
             _dir: dir,
@@ -208,9 +280,11 @@ impl Process {
                 sh
             }
         };
-        cmd.arg("--data-dir")
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
+        cmd.arg("--data-dir").arg(data);
+        if let Some(url) = database_for(data) {
+            cmd.arg("--database").arg(url);
+        }
+        cmd.args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
             .args(args)
             .env_remove("RECOUP_ADMIN_TOKEN")
             .env_remove("RUST_LOG")
@@ -243,7 +317,9 @@ impl Process {
             }
             assert!(
                 Instant::now() < deadline,
-                "recoup-server did not say where it listens within 20 s"
+                "recoup-server did not say where it listens within 20 s; its stdout: {:?}, stderr: {:?}",
+                std::fs::read_to_string(&stdout).unwrap_or_default(),
+                std::fs::read_to_string(&stderr).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -601,4 +677,71 @@ pub fn claim_body(claim: Uuid, generation: &Value, details: &str) -> Value {
         "reason": "artifacts_or_distortions",
         "details": details,
     })
+}
+
+/// Runs `f` on a connection to the PostgreSQL database of a data directory (a suite run on
+/// PostgreSQL only; `None` on SQLite), on a runtime of its own.
+pub fn with_database<T>(
+    dir: &Path,
+    f: impl AsyncFnOnce(&tokio_postgres::Client) -> T,
+) -> Option<T> {
+    let url = database_for(dir)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    Some(rt.block_on(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("the test connects to its database");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        f(&client).await
+    }))
+}
+
+/// `recoup-server admin-credentials` as the operator runs it, on the data dir's engine.
+pub mod credentials {
+    use std::path::Path;
+
+    use jiff::Timestamp;
+    use recoup_server::AppError;
+    use recoup_server::credentials as c;
+
+    fn on_database<T>(dir: &Path, f: impl AsyncFnOnce(String) -> T) -> Option<T> {
+        let url = super::database_for(dir)?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Some(rt.block_on(f(url)))
+    }
+
+    pub fn add(dir: &Path, name: &str, now: Timestamp) -> Result<String, AppError> {
+        on_database(dir, async |url| c::add_in_database(&url, name, now).await)
+            .unwrap_or_else(|| c::add(dir, name, now))
+    }
+
+    pub fn list(dir: &Path) -> Result<Vec<c::AdminCredential>, AppError> {
+        on_database(dir, async |url| c::list_in_database(&url).await)
+            .unwrap_or_else(|| c::list(dir))
+    }
+
+    pub fn revoke(dir: &Path, name: &str, now: Timestamp) -> Result<bool, AppError> {
+        on_database(dir, async |url| {
+            c::revoke_in_database(&url, name, now).await
+        })
+        .unwrap_or_else(|| c::revoke(dir, name, now))
+    }
+}
+
+/// Whether this run is on PostgreSQL, where a test of a SQLite-engine mechanism (its files on
+/// disk, its threads, its two-commit review queue) has nothing to test; says why when it is.
+pub fn sqlite_engine_only(why: &str) -> bool {
+    let pg = on_postgres();
+    if pg {
+        eprintln!("not run on PostgreSQL: {why}");
+    }
+    pg
 }
