@@ -20,6 +20,7 @@ mod contract;
 mod generator;
 mod hardening;
 mod input;
+mod instances;
 mod jwt;
 mod metrics;
 mod openapi;

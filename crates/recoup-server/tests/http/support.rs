@@ -266,6 +266,23 @@ impl Process {
         envs: &[(&str, &str)],
         nofile: Option<u32>,
     ) -> Self {
+        Self::launch(dir, data, database_for(data), args, envs, nofile)
+    }
+
+    /// An instance on the PostgreSQL database at `url` (several instances may share one).
+    pub fn start_on_database(url: &str, data: &Path, args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self::launch(dir, data, Some(url.to_owned()), args, &[], None)
+    }
+
+    fn launch(
+        dir: tempfile::TempDir,
+        data: &Path,
+        database: Option<String>,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        nofile: Option<u32>,
+    ) -> Self {
         let n = std::fs::read_dir(dir.path()).map_or(0, Iterator::count);
         let stdout = dir.path().join(format!("stdout.{n}.log"));
         let stderr = dir.path().join(format!("stderr.{n}.log"));
@@ -281,7 +298,7 @@ impl Process {
             }
         };
         cmd.arg("--data-dir").arg(data);
-        if let Some(url) = database_for(data) {
+        if let Some(url) = database {
             cmd.arg("--database").arg(url);
         }
         cmd.args(["--listen", "127.0.0.1:0", "--admin-token", ADMIN])
