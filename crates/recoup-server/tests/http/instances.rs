@@ -91,45 +91,71 @@ fn try_claim(base: &str, a: &Account, body: &Value) -> Option<(u16, Value)> {
     Some((status, json))
 }
 
-/// A device's copy of the account's ledger, pulled through the instances in turn (page `k`
-/// from instance `k % n`, the cursor of one handed to the next): it must verify, and its
-/// balance must be the endpoint's.
-fn device_agrees(cluster: &Cluster, a: &Account) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut device = Store::open(&dir.path().join("device.sqlite3")).expect("a device store");
-    let mut cursor = String::new();
-    for page_no in 0..10_000 {
-        let page = cluster
-            .client(page_no)
-            .get(
-                &format!("/v1/changes?cursor={cursor}&limit=7"),
-                Some(&a.token),
-            )
-            .ok("a page of the change feed");
-        let changes = serde_json::from_value(page["changes"].clone()).expect("the feed's rows");
-        cursor = page["cursor"].as_str().expect("a cursor").to_owned();
-        let has_more = page["has_more"].as_bool().expect("has_more");
-        device
-            .apply_changes(
-                &ChangePage {
-                    changes,
-                    last_seq: 0,
-                    has_more,
-                },
-                &cursor,
-            )
-            .expect("the device applies every page, whichever instance served it");
-        if !has_more {
-            break;
+/// A device's copy of an account's ledger, kept across syncs (its cursor with it).
+struct Device {
+    store: Store,
+    cursor: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Device {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self {
+            store: Store::open(&dir.path().join("device.sqlite3")).expect("a device store"),
+            cursor: String::new(),
+            _dir: dir,
         }
     }
-    let totals = device.verify().expect("the device's ledger verifies");
-    let endpoint = cluster.client(1).view(a)["balance"]["totals"].clone();
-    assert_eq!(
-        serde_json::to_value(totals).expect("json"),
-        endpoint,
-        "the device's ledger agrees with the endpoint's"
-    );
+
+    /// Pulls the feed to its end, page `k` from `clients[k % n]` (the cursor of one instance
+    /// handed to the next), applying every page.
+    fn sync(&mut self, clients: &[&Client], a: &Account) {
+        for page_no in 0..10_000 {
+            let page = clients[page_no % clients.len()]
+                .get(
+                    &format!("/v1/changes?cursor={}&limit=7", self.cursor),
+                    Some(&a.token),
+                )
+                .ok("a page of the change feed");
+            let changes = serde_json::from_value(page["changes"].clone()).expect("the feed's rows");
+            self.cursor = page["cursor"].as_str().expect("a cursor").to_owned();
+            let has_more = page["has_more"].as_bool().expect("has_more");
+            self.store
+                .apply_changes(
+                    &ChangePage {
+                        changes,
+                        last_seq: 0,
+                        has_more,
+                    },
+                    &self.cursor,
+                )
+                .expect("the device applies every page, whichever instance served it");
+            if !has_more {
+                return;
+            }
+        }
+        panic!("the change feed did not end within 10000 pages");
+    }
+
+    /// The device's ledger verifies and its balance is the endpoint's.
+    fn agrees(&self, endpoint: &Client, a: &Account) {
+        let totals = self.store.verify().expect("the device's ledger verifies");
+        assert_eq!(
+            serde_json::to_value(totals).expect("json"),
+            endpoint.view(a)["balance"]["totals"],
+            "the device's ledger agrees with the endpoint's"
+        );
+    }
+}
+
+/// A device's copy of the account's ledger, pulled through the instances in turn: it must
+/// verify, and its balance must be the endpoint's.
+fn device_agrees(cluster: &Cluster, a: &Account) {
+    let mut device = Device::new();
+    let clients: Vec<&Client> = cluster.instances.iter().map(|p| &p.client).collect();
+    device.sync(&clients, a);
+    device.agrees(cluster.client(1), a);
 }
 
 /// The refund entries of an account's ledger, and their credits.
@@ -458,4 +484,103 @@ fn postgresql_stopped_as_in_a_crash_and_restarted_in_the_middle_of_load_loses_an
         );
         device_agrees(&cluster, a);
     }
+}
+
+#[test]
+fn a_database_dumped_and_restored_into_a_fresh_one_serves_on_and_a_device_syncs_on() {
+    if skip() {
+        return;
+    }
+    let pg = recoup_store_pg::harness::PgServer::start_new()
+        .unwrap_or_else(|e| panic!("this test's own PostgreSQL must start: {e}"));
+    let before = pg.create_database("before").expect("a database");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("i0");
+    let args = ["--sandbox", "--failure-rate", "0"];
+    let first = Process::start_on_database(&before, &data, &args);
+    let c = &first.client;
+    let a = c.account();
+    c.set_generator(0.0, 1.0);
+    for _ in 0..3 {
+        let g = c.generate(&a, "flat_lay", "web");
+        c.post(
+            "/v1/claims",
+            Some(&a.token),
+            claim_body(Uuid::now_v7(), &g, "blank"),
+        )
+        .ok("a claim");
+    }
+    c.set_generator(0.0, 0.0);
+    let usable = c.generate(&a, "virtual_model", "web");
+    let in_review = Uuid::now_v7();
+    c.post(
+        "/v1/claims",
+        Some(&a.token),
+        claim_body(in_review, &usable, "the hands"),
+    )
+    .ok("a claim for a person");
+    let mut device = Device::new();
+    device.sync(&[c], &a);
+    device.agrees(c, &a);
+    let view_before = c.view(&a);
+    drop(first);
+
+    // The operator's backup and restore (docs/operations.md): pg_dump, a fresh database,
+    // pg_restore, an endpoint on it.
+    let bin = std::path::Path::new(recoup_store_pg::harness::DEBIAN_BIN_DIR);
+    let dump = dir.path().join("recoup.dump");
+    let ran = std::process::Command::new(bin.join("pg_dump"))
+        .args(["--format=custom", "--file"])
+        .arg(&dump)
+        .arg(&before)
+        .status()
+        .expect("pg_dump runs");
+    assert!(ran.success(), "pg_dump succeeds");
+    let after = pg.create_database("after").expect("a fresh database");
+    let ran = std::process::Command::new(bin.join("pg_restore"))
+        .args(["--exit-on-error", "--dbname"])
+        .arg(&after)
+        .arg(&dump)
+        .status()
+        .expect("pg_restore runs");
+    assert!(ran.success(), "pg_restore succeeds");
+
+    let restored = Process::start_on_database(&after, &data, &args);
+    let c = &restored.client;
+    let view = c.view(&a);
+    assert_eq!(
+        (&view["balance"]["totals"], &view["balance"]["grants"]),
+        (
+            &view_before["balance"]["totals"],
+            &view_before["balance"]["grants"]
+        ),
+        "the account, its token and its balance are all in the restored database"
+    );
+    let queue = c.get("/v1/admin/reviews", Some(ADMIN)).ok("the queue");
+    assert_eq!(
+        queue[0]["claim"]["claim_id"],
+        json!(in_review),
+        "the claim waiting for a person waits in the restored database"
+    );
+    c.post(
+        &format!("/v1/admin/reviews/{}/{in_review}", a.id),
+        Some(ADMIN),
+        json!({"approve": true}),
+    )
+    .ok("the operator decides it on the restored database");
+    c.set_generator(0.0, 1.0);
+    let g = c.generate(&a, "logo", "android");
+    c.post(
+        "/v1/claims",
+        Some(&a.token),
+        claim_body(Uuid::now_v7(), &g, "blank"),
+    )
+    .ok("a new claim");
+    device.sync(&[c], &a);
+    device.agrees(c, &a);
+    assert_eq!(
+        refunds(c, &a).0,
+        5,
+        "three automatic refunds, the approval, the new claim: nothing lost, nothing doubled"
+    );
 }
