@@ -32,9 +32,9 @@ cargo clippy -p recoup-tests --test e2e --locked -- -D warnings
 step "Tests (unit, property, integration, IPC on the mock runtime, CLI end to end, doc examples)"
 cargo test --workspace --locked
 
-step "The endpoint's HTTP suite again, on PostgreSQL (the same tests; a server of its own, docs/postgres.md)"
-# --workspace keeps the features the run above built with: no rebuild, only this test binary rerun.
-RECOUP_TEST_ENGINE=postgres cargo test --workspace --locked --test http
+step "The endpoint's HTTP and system suites again, on PostgreSQL (the same tests; a server of their own, docs/postgres.md)"
+# --workspace keeps the features the run above built with: no rebuild, only these test binaries rerun.
+RECOUP_TEST_ENGINE=postgres cargo test --workspace --locked --test http --test it
 
 step "The UI's TypeScript types are what the Rust types generate (ts-rs)"
 if ! git diff --quiet -- ui/src/lib/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/lib/bindings)" ]; then

@@ -14,7 +14,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("recoup-api", &["recoup-core"]),
     ("recoup-store", &["recoup-core", "recoup-api"]),
     ("recoup-generator", &["recoup-core"]),
-    ("recoup-store-pg", &[]),
+    (
+        "recoup-store-pg",
+        &["recoup-core", "recoup-api", "recoup-store"],
+    ),
     (
         "recoup-sync",
         &["recoup-core", "recoup-store", "recoup-api"],
@@ -26,6 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "recoup-store",
             "recoup-api",
             "recoup-generator",
+            "recoup-store-pg",
         ],
     ),
     (
@@ -88,6 +92,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "recoup-sync",
             "recoup-server",
             "recoup-device",
+            "recoup-store-pg",
         ],
     ),
 ];

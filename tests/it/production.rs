@@ -52,7 +52,12 @@ impl Drop for Endpoint {
 /// Starts `recoup-server` without `--sandbox` on a free loopback port, with `admin` as its
 /// admin credential and `args` added.
 pub fn start(dir: &Path, admin: &str, args: &[&str]) -> Endpoint {
-    let mut child = Command::new(recoup_tests::bin("recoup-server"))
+    let mut command = Command::new(recoup_tests::bin("recoup-server"));
+    // In a PostgreSQL run, the data dir's database (the same one for a restart on it).
+    if let Some(url) = recoup_store_pg::harness::database_for(dir) {
+        command.arg("--database").arg(url);
+    }
+    let mut child = command
         .arg("--data-dir")
         .arg(dir)
         .args(["--listen", "127.0.0.1:0"])

@@ -85,6 +85,11 @@ fn generate_while_faulty(c: &Client<HttpTransport>, n: usize) -> Vec<(Generation
 #[test]
 fn a_full_disk_refuses_writes_clearly_changes_nothing_and_the_endpoint_recovers_when_space_is_back()
 {
+    if recoup_store_pg::harness::sqlite_engine_only(
+        "the endpoint's data are in the database, not on its data dir's disk (the database server's own disk is PostgreSQL's to guard)",
+    ) {
+        return;
+    }
     let disk = SmallDisk::mount(16 * 1024);
     let data = disk.join("data");
     let endpoint =
@@ -165,6 +170,11 @@ fn a_full_disk_refuses_writes_clearly_changes_nothing_and_the_endpoint_recovers_
 
 #[test]
 fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_nothing_is_lost() {
+    if recoup_store_pg::harness::sqlite_engine_only(
+        "the endpoint's data are in the database, not on its data dir's disk (the database server's own disk is PostgreSQL's to guard)",
+    ) {
+        return;
+    }
     let disk = FailingDisk::mount();
     let data = disk.join("data");
     let endpoint =

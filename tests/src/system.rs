@@ -51,9 +51,11 @@ impl Endpoint {
         }
     }
 
-    /// Starts with `config` (its `data_dir` inside `dir`), on a free loopback port.
+    /// Starts with `config` (its `data_dir` inside `dir`), on a free loopback port: on the
+    /// SQLite files of the data dir, or, in a PostgreSQL run (`RECOUP_TEST_ENGINE=postgres`), on
+    /// the data dir's database (the same one again for a restart on it).
     pub fn start_with(dir: tempfile::TempDir, config: Config) -> Self {
-        let state = Arc::new(AppState::open(config).expect("endpoint state"));
+        let database = recoup_store_pg::harness::database_for(&config.data_dir);
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -63,6 +65,14 @@ impl Endpoint {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
+                let clock = Arc::new(SystemClock);
+                let webhooks = recoup_server::WebhookSettings::default();
+                let state = Arc::new(match database {
+                    Some(url) => AppState::open_postgres(config, &url, 4, clock, webhooks)
+                        .await
+                        .expect("endpoint state on PostgreSQL"),
+                    None => AppState::open_with(config, clock, webhooks).expect("endpoint state"),
+                });
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
                     .expect("bind");

@@ -380,3 +380,53 @@ fn postgres_user() -> Result<Option<(u32, u32)>, HarnessError> {
 fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
+
+/// The environment variable that runs a test suite on PostgreSQL: `RECOUP_TEST_ENGINE=postgres`
+/// (`scripts/test.sh` runs the endpoint's suites once on each engine).
+pub const ENGINE_ENV: &str = "RECOUP_TEST_ENGINE";
+
+/// Whether this test run is on PostgreSQL ([`ENGINE_ENV`] is `postgres`).
+pub fn postgres_run() -> bool {
+    std::env::var(ENGINE_ENV).is_ok_and(|e| e == "postgres")
+}
+
+/// In a PostgreSQL run, the database of `key` (a test server's data directory): made on one
+/// server shared by the whole test process the first time it is asked for, so that a server
+/// restarted on the same directory finds the same database. `None` in a SQLite run. Panics
+/// (this is test support) when the server or the database cannot be made, saying why.
+pub fn database_for(key: &Path) -> Option<String> {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Mutex, OnceLock};
+    static SERVER: OnceLock<PgServer> = OnceLock::new();
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    if !postgres_run() {
+        return None;
+    }
+    let server = SERVER.get_or_init(|| {
+        PgServer::start_new()
+            .unwrap_or_else(|e| panic!("the suite's own PostgreSQL must start: {e}"))
+    });
+    let mut made = DATABASES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let url = made.entry(key.to_path_buf()).or_insert_with(|| {
+        let name = format!("suite_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        server
+            .create_database(&name)
+            .unwrap_or_else(|e| panic!("database {name} must be created: {e}"))
+    });
+    Some(url.clone())
+}
+
+/// Whether this run is on PostgreSQL, where a test of a SQLite-engine mechanism (its files on
+/// disk, its threads, its two-commit review queue) has nothing to test; says why when it is.
+pub fn sqlite_engine_only(why: &str) -> bool {
+    let pg = postgres_run();
+    if pg {
+        eprintln!("not run on PostgreSQL: {why}");
+    }
+    pg
+}

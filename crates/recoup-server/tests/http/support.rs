@@ -66,36 +66,13 @@ pub struct Server {
 /// (`scripts/test.sh` runs the suite once on each engine), else the SQLite default. One suite,
 /// not two copies: every test below runs on whichever engine this says.
 pub fn on_postgres() -> bool {
-    std::env::var("RECOUP_TEST_ENGINE").is_ok_and(|e| e == "postgres")
+    recoup_store_pg::harness::postgres_run()
 }
 
-/// The PostgreSQL database of a data directory, made the first time it is asked for, so that a
-/// server restarted on the same directory finds the same database. `None` on SQLite.
+/// The PostgreSQL database of a data directory (the same one for a restart on it); `None` on
+/// SQLite.
 pub fn database_for(dir: &Path) -> Option<String> {
-    use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static SERVER: OnceLock<recoup_store_pg::harness::PgServer> = OnceLock::new();
-    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
-    if !on_postgres() {
-        return None;
-    }
-    let server = SERVER.get_or_init(|| {
-        recoup_store_pg::harness::PgServer::start_new()
-            .unwrap_or_else(|e| panic!("the suite's own PostgreSQL must start: {e}"))
-    });
-    let mut made = DATABASES
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let url = made.entry(dir.to_path_buf()).or_insert_with(|| {
-        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let name = format!("http_{n}");
-        server
-            .create_database(&name)
-            .unwrap_or_else(|e| panic!("database {name} must be created: {e}"))
-    });
-    Some(url.clone())
+    recoup_store_pg::harness::database_for(dir)
 }
 
 /// How a test server's state is opened, inside its own runtime (a PostgreSQL pool's
@@ -753,12 +730,8 @@ pub mod credentials {
     }
 }
 
-/// Whether this run is on PostgreSQL, where a test of a SQLite-engine mechanism (its files on
-/// disk, its threads, its two-commit review queue) has nothing to test; says why when it is.
+/// Whether this run is on PostgreSQL, where a test of a SQLite-engine mechanism has nothing to
+/// test; says why when it is.
 pub fn sqlite_engine_only(why: &str) -> bool {
-    let pg = on_postgres();
-    if pg {
-        eprintln!("not run on PostgreSQL: {why}");
-    }
-    pg
+    recoup_store_pg::harness::sqlite_engine_only(why)
 }
