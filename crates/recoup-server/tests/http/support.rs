@@ -296,12 +296,12 @@ impl Process {
                 .and_then(|f| BufReader::new(f).lines().next())
                 .and_then(Result::ok);
             if let Some(line) = first.filter(|l| l.contains("listening on")) {
-                let url = line
-                    .split_whitespace()
-                    .find(|w| w.starts_with("http://"))
-                    .unwrap_or_else(|| panic!("no URL in the first line {line:?}"))
-                    .to_owned();
-                break url;
+                let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("no URL in the first line {line:?}");
+                };
+                break url.to_owned();
             }
             if let Ok(Some(status)) = child.try_wait() {
                 panic!(
@@ -309,12 +309,16 @@ impl Process {
                     std::fs::read_to_string(&stderr).unwrap_or_default()
                 );
             }
-            assert!(
-                Instant::now() < deadline,
-                "recoup-server did not say where it listens within 20 s; its stdout: {:?}, stderr: {:?}",
-                std::fs::read_to_string(&stdout).unwrap_or_default(),
-                std::fs::read_to_string(&stderr).unwrap_or_default()
-            );
+            if Instant::now() >= deadline {
+                // Not left running behind the failed test.
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "recoup-server did not say where it listens within 20 s; its stdout: {:?}, stderr: {:?}",
+                    std::fs::read_to_string(&stdout).unwrap_or_default(),
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         };
         Self {
