@@ -84,9 +84,42 @@ impl PgStorage {
         clock: EndpointClock,
         events: EventSettings,
     ) -> Result<Self, AppError> {
-        let pool = recoup_store_pg::pool(url, pool_size)?;
-        let mut client = pool.get().await?;
-        recoup_store_pg::migrate(&mut client).await?;
+        let config: tokio_postgres::Config = url.parse().map_err(|e| {
+            AppError::api(
+                ErrorCode::InvalidInput,
+                format!(
+                    "--database is not a PostgreSQL URL ({e}): give postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+                ),
+            )
+        })?;
+        let shown = described(&config);
+        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+            return Err(AppError::api(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{shown} asks for sslmode=require, but this build connects to PostgreSQL without TLS: run it in the database's private network or through a TLS proxy on loopback (docs/postgres.md, Managed PostgreSQL)"
+                ),
+            ));
+        }
+        let cannot = |e: &dyn std::error::Error| {
+            let mut why = e.to_string();
+            let mut source = e.source();
+            while let Some(inner) = source {
+                why = format!("{why}: {inner}");
+                source = inner.source();
+            }
+            AppError::api(
+                ErrorCode::Unavailable,
+                format!(
+                    "cannot use the PostgreSQL database {shown}: {why}; check --database (or RECOUP_DATABASE_URL), that the server is up and that the role may connect and create tables"
+                ),
+            )
+        };
+        let pool = recoup_store_pg::pool(url, pool_size).map_err(|e| cannot(&e))?;
+        let mut client = pool.get().await.map_err(|e| cannot(&e))?;
+        recoup_store_pg::migrate(&mut client)
+            .await
+            .map_err(|e| cannot(&e))?;
         drop(client);
         Ok(Self {
             pool,
@@ -335,6 +368,26 @@ impl PgStorage {
             Err(e) => Err(e),
         }
     }
+}
+
+/// A database URL as it may be shown: user, hosts, ports and database, never the password.
+fn described(config: &tokio_postgres::Config) -> String {
+    use tokio_postgres::config::Host;
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(h, p)| match h {
+            Host::Tcp(name) => format!("{name}:{p}"),
+            Host::Unix(dir) => format!("{}:{p}", dir.display()),
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        config.get_user().unwrap_or(""),
+        hosts.join(","),
+        config.get_dbname().unwrap_or("")
+    )
 }
 
 /// A stored time (Unix ms) as a timestamp.

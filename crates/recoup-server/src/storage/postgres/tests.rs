@@ -1488,3 +1488,26 @@ async fn an_account_whose_token_cannot_be_stored_is_not_made_at_all() {
         "the refused account left no row: its account, subject, meta and audit record went with the token"
     );
 }
+
+#[tokio::test]
+async fn a_database_url_that_cannot_work_is_refused_at_start_saying_why_without_its_password() {
+    let open = |url: &'static str| async move {
+        PgStorage::open(url, 1, Arc::new(FixedClock(t0())), EventSettings::default()).await
+    };
+    let refused = open("mysql://nobody@127.0.0.1/recoup").await;
+    assert_eq!(
+        code(refused),
+        Some(ErrorCode::InvalidInput),
+        "a URL that is not PostgreSQL's is the operator's input to fix"
+    );
+    let tls = open("postgres://recoup:s3cret-pw@127.0.0.1:5432/recoup?sslmode=require").await;
+    let Err(e) = tls else {
+        panic!("sslmode=require cannot be honoured without TLS");
+    };
+    assert_eq!(e.0.code, ErrorCode::InvalidInput, "refused as input: {e:?}");
+    assert!(
+        e.0.message.contains("without TLS") && !e.0.message.contains("s3cret-pw"),
+        "the message says why and never shows the password: {}",
+        e.0.message
+    );
+}
