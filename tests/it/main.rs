@@ -10,6 +10,7 @@ mod soak;
 mod system_crash;
 mod system_faults;
 mod system_identity;
+mod system_instances;
 mod system_production;
 mod system_provider;
 mod system_seed;

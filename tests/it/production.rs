@@ -52,9 +52,20 @@ impl Drop for Endpoint {
 /// Starts `recoup-server` without `--sandbox` on a free loopback port, with `admin` as its
 /// admin credential and `args` added.
 pub fn start(dir: &Path, admin: &str, args: &[&str]) -> Endpoint {
-    let mut command = Command::new(recoup_tests::bin("recoup-server"));
     // In a PostgreSQL run, the data dir's database (the same one for a restart on it).
-    if let Some(url) = recoup_store_pg::harness::database_for(dir) {
+    start_on(
+        dir,
+        admin,
+        args,
+        recoup_store_pg::harness::database_for(dir),
+    )
+}
+
+/// [`start`] (a sandbox if `args` say `--sandbox`) on the PostgreSQL database at `database` when given (several instances may share
+/// one), else on the data dir's SQLite files.
+pub fn start_on(dir: &Path, admin: &str, args: &[&str], database: Option<String>) -> Endpoint {
+    let mut command = Command::new(recoup_tests::bin("recoup-server"));
+    if let Some(url) = database {
         command.arg("--database").arg(url);
     }
     let mut child = command
@@ -71,8 +82,8 @@ pub fn start(dir: &Path, admin: &str, args: &[&str]) -> Endpoint {
     let stdout = child.stdout.take().unwrap();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
     assert!(
-        line.contains("listening") && !line.contains("sandbox"),
-        "a production endpoint started: {line}"
+        line.contains("listening") && (args.contains(&"--sandbox") || !line.contains("sandbox")),
+        "the endpoint started, in production unless asked for a sandbox: {line}"
     );
     let url = line
         .split_whitespace()

@@ -67,15 +67,58 @@ pub const CURSOR_SAVE_EVERY: usize = 20;
 /// Longest part of a receiver's answer kept as the reason of a failure, in bytes.
 const ERROR_TEXT_MAX: usize = 300;
 
+/// How often a dispatcher whose engine is shared with other instances looks for accounts with
+/// events it was not told of (written by another instance, or left by one that died).
+pub const EVENTS_POLL_EVERY: Duration = Duration::from_secs(5);
+
 /// Runs the dispatcher until the runtime stops.
 pub(crate) async fn dispatch(state: Arc<AppState>) {
     let signal = state.storage.event_signal();
-    match active(&state).await {
+    // This dispatcher's name in the delivery leases (see `Webhooks::lease_events`).
+    let holder = Uuid::now_v7();
+    mark_behind(&state, true).await;
+    let tasks = Arc::new(tokio::sync::Semaphore::new(DELIVERY_TASKS_MAX));
+    let polls = state.storage.events_written_elsewhere();
+    let mut poll = tokio::time::interval(EVENTS_POLL_EVERY);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if polls {
+            tokio::select! {
+                () = signal.marked() => {}
+                _ = poll.tick() => mark_behind(&state, false).await,
+            }
+        } else {
+            signal.marked().await;
+        }
+        for account in signal.take() {
+            let Ok(permit) = Arc::clone(&tasks).acquire_owned().await else {
+                return;
+            };
+            let state = Arc::clone(&state);
+            let signal = Arc::clone(&signal);
+            tokio::spawn(async move {
+                if let Err(AppError(e)) = drain(&state, account, holder).await {
+                    // The events stay; the account is looked at again shortly.
+                    tracing::warn!(%account, error = %e.message, "webhook delivery interrupted");
+                    later(&state, account, state.webhook_settings.retry_first);
+                }
+                signal.finish(account);
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// Marks every account some active receiver has not had all the events of (at start, and
+/// every [`EVENTS_POLL_EVERY`] on an engine other instances write to).
+async fn mark_behind(state: &AppState, at_start: bool) {
+    let signal = state.storage.event_signal();
+    match active(state).await {
         Ok(hooks) if !hooks.is_empty() => {
             let ids = hooks.iter().map(|h| h.webhook_id).collect();
             match state.storage.accounts_behind(ids).await {
                 Ok(accounts) => {
-                    if !accounts.is_empty() {
+                    if at_start && !accounts.is_empty() {
                         tracing::info!(accounts = accounts.len(), "webhook deliveries resume");
                     }
                     for a in accounts {
@@ -90,26 +133,27 @@ pub(crate) async fn dispatch(state: Arc<AppState>) {
         Ok(_) => {}
         Err(AppError(e)) => tracing::error!(error = %e.message, "cannot read the webhooks"),
     }
-    let tasks = Arc::new(tokio::sync::Semaphore::new(DELIVERY_TASKS_MAX));
-    loop {
-        signal.marked().await;
-        for account in signal.take() {
-            let Ok(permit) = Arc::clone(&tasks).acquire_owned().await else {
-                return;
-            };
-            let state = Arc::clone(&state);
-            let signal = Arc::clone(&signal);
-            tokio::spawn(async move {
-                if let Err(AppError(e)) = drain(&state, account).await {
-                    // The events stay; the account is looked at again shortly.
-                    tracing::warn!(%account, error = %e.message, "webhook delivery interrupted");
-                    later(&state, account, state.webhook_settings.retry_first);
-                }
-                signal.finish(account);
-                drop(permit);
-            });
-        }
-    }
+}
+
+/// How long a delivery lease lasts: longer than one delivery may take, so that it is renewed
+/// before each delivery and a dispatcher that dies gives its accounts up within this.
+fn lease_for(settings: &WebhookSettings) -> Duration {
+    settings
+        .timeout
+        .saturating_mul(2)
+        .saturating_add(Duration::from_secs(5))
+        .max(Duration::from_secs(30))
+}
+
+/// Takes or renews this dispatcher's lease on an account's deliveries; `false` when another
+/// instance holds it.
+async fn lease(state: &AppState, account: Uuid, holder: Uuid) -> Result<bool, AppError> {
+    let now = state.now();
+    let until = add(now, lease_for(&state.webhook_settings));
+    state
+        .storage
+        .lease_events(account, holder, now, until)
+        .await
 }
 
 /// The receivers not removed.
@@ -136,12 +180,26 @@ fn later(state: &Arc<AppState>, account: Uuid, delay: Duration) {
     });
 }
 
-/// Delivers what every receiver has not had of one account's events.
-async fn drain(state: &Arc<AppState>, account: Uuid) -> Result<(), AppError> {
-    for hook in active(state).await? {
-        drain_one(state, account, &hook).await?;
+/// Delivers what every receiver has not had of one account's events, holding the account's
+/// delivery lease (another instance holding it: looked at again once it may have expired).
+async fn drain(state: &Arc<AppState>, account: Uuid, holder: Uuid) -> Result<(), AppError> {
+    if !lease(state, account, holder).await? {
+        later(state, account, lease_for(&state.webhook_settings));
+        return Ok(());
     }
-    Ok(())
+    let mut delivered = Ok(());
+    for hook in active(state).await? {
+        delivered = drain_one(state, account, &hook, holder).await;
+        if delivered.is_err() {
+            break;
+        }
+    }
+    // Given back at once, so that another instance told of new events need not wait for it
+    // to expire; a failure to give it back only delays the next holder until it expires.
+    if let Err(AppError(e)) = state.storage.release_events(account, holder).await {
+        tracing::warn!(%account, error = %e.message, "webhook lease not released; it expires on its own");
+    }
+    delivered
 }
 
 /// Delivers one receiver's events of one account, in order, until none is left or one fails.
@@ -149,6 +207,7 @@ async fn drain_one(
     state: &Arc<AppState>,
     account: Uuid,
     hook: &WebhookRow,
+    holder: Uuid,
 ) -> Result<(), AppError> {
     let settings = &state.webhook_settings;
     loop {
@@ -175,6 +234,13 @@ async fn drain_one(
                 cursor.after_seq = event.seq;
                 unsaved += 1;
                 continue;
+            }
+            // Renewed before each delivery; lost (it expired while this dispatcher stalled,
+            // and another instance took the account): stop without saving, the other one goes
+            // on from the saved cursor (what this one delivered since is delivered again: at
+            // least once).
+            if !lease(state, account, holder).await? {
+                return Ok(());
             }
             let body = event_body(account, &event)?;
             match post(state, hook, event.event_id, body.clone()).await {

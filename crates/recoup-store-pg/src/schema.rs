@@ -15,10 +15,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "V3__outputs_events",
         include_str!("migrations/V3__outputs_events.sql"),
     ),
+    (
+        "V4__webhook_leases",
+        include_str!("migrations/V4__webhook_leases.sql"),
+    ),
 ];
 
 /// The schema version after every migration.
-pub const LATEST_VERSION: i32 = 3;
+pub const LATEST_VERSION: i32 = 4;
 
 /// The table refinery records applied migrations in (a global table).
 pub const HISTORY_TABLE: &str = "refinery_schema_history";
@@ -125,6 +129,7 @@ pub const TABLES: &[(&str, TableKind)] = &[
     ("output_bodies", TableKind::PerAccount),
     ("events", TableKind::PerAccount),
     ("event_cursors", TableKind::PerAccount),
+    ("webhook_leases", TableKind::PerAccount),
     ("admin_credentials", TableKind::Global),
     ("audit", TableKind::Global),
     ("policies", TableKind::Global),

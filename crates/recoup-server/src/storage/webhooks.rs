@@ -113,6 +113,26 @@ pub(crate) trait Webhooks: Send + Sync {
 
     /// Who the engine tells of accounts with new events.
     fn event_signal(&self) -> std::sync::Arc<EventSignal>;
+
+    /// Takes (or renews) the right to deliver an account's events until `until`, for the
+    /// dispatcher `holder`; `false` while another holder's lease runs. Several instances on one
+    /// database deliver each account's events from one instance at a time. An engine that only
+    /// one process can open answers `true`.
+    fn lease_events(
+        &self,
+        account: Uuid,
+        holder: Uuid,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StorageFuture<'_, bool>;
+
+    /// Gives the lease back (a no-op when `holder` does not hold it).
+    fn release_events(&self, account: Uuid, holder: Uuid) -> StorageFuture<'_, ()>;
+
+    /// Whether other processes write events this one is not told of (several instances on one
+    /// database), so that the dispatcher must look for them now and then with
+    /// [`Webhooks::accounts_behind`] (which such an engine answers with one query).
+    fn events_written_elsewhere(&self) -> bool;
 }
 
 fn events_text(events: &[String]) -> String {
@@ -343,5 +363,24 @@ impl Webhooks for SqliteStorage {
 
     fn event_signal(&self) -> std::sync::Arc<EventSignal> {
         self.signal()
+    }
+
+    fn lease_events(
+        &self,
+        _account: Uuid,
+        _holder: Uuid,
+        _now: Timestamp,
+        _until: Timestamp,
+    ) -> StorageFuture<'_, bool> {
+        // One process opens the data dir: its dispatcher is the only one.
+        Box::pin(async { Ok(true) })
+    }
+
+    fn release_events(&self, _account: Uuid, _holder: Uuid) -> StorageFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn events_written_elsewhere(&self) -> bool {
+        false
     }
 }

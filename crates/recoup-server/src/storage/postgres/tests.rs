@@ -1511,3 +1511,58 @@ async fn a_database_url_that_cannot_work_is_refused_at_start_saying_why_without_
         e.0.message
     );
 }
+
+#[tokio::test]
+async fn one_dispatcher_at_a_time_holds_an_accounts_delivery_lease_until_it_expires_or_is_released()
+{
+    let s = engine("leases").await;
+    let account = Uuid::now_v7();
+    s.create_account(account, TokenHash::of("rk_lease"), t0())
+        .await
+        .expect("created");
+    let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+    assert!(
+        s.lease_events(account, one, t0(), later(30))
+            .await
+            .expect("asks"),
+        "a free account's lease is taken"
+    );
+    assert!(
+        !s.lease_events(account, two, later(10), later(40))
+            .await
+            .expect("asks"),
+        "another dispatcher is refused while it runs"
+    );
+    assert!(
+        s.lease_events(account, one, later(20), later(50))
+            .await
+            .expect("asks"),
+        "its holder renews it"
+    );
+    assert!(
+        !s.lease_events(account, two, later(45), later(75))
+            .await
+            .expect("asks"),
+        "the renewal moved its end"
+    );
+    assert!(
+        s.lease_events(account, two, later(50), later(80))
+            .await
+            .expect("asks"),
+        "once expired (a holder that died), another dispatcher takes it over"
+    );
+    s.release_events(account, one).await.expect("releases");
+    assert!(
+        !s.lease_events(account, one, later(51), later(81))
+            .await
+            .expect("asks"),
+        "a former holder's release does not free another's lease"
+    );
+    s.release_events(account, two).await.expect("releases");
+    assert!(
+        s.lease_events(account, one, later(52), later(82))
+            .await
+            .expect("asks"),
+        "released, it is free at once"
+    );
+}

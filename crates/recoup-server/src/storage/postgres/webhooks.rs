@@ -355,4 +355,51 @@ impl Webhooks for PgStorage {
     fn event_signal(&self) -> Arc<EventSignal> {
         Arc::clone(&self.events.signal)
     }
+
+    fn lease_events(
+        &self,
+        account: Uuid,
+        holder: Uuid,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            // Taken when free, expired, or already this holder's; one statement, so two
+            // instances asking at once cannot both get it.
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "INSERT INTO webhook_leases (account_id, holder, until) VALUES ($1, $2, $4)
+                     ON CONFLICT (account_id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                     WHERE webhook_leases.until <= $3 OR webhook_leases.holder = excluded.holder
+                     RETURNING holder",
+                    &[
+                        &account,
+                        &holder,
+                        &now.as_millisecond(),
+                        &until.as_millisecond(),
+                    ],
+                )
+                .await?;
+            Ok(row.is_some())
+        })
+    }
+
+    fn release_events(&self, account: Uuid, holder: Uuid) -> StorageFuture<'_, ()> {
+        Box::pin(async move {
+            self.client()
+                .await?
+                .execute(
+                    "DELETE FROM webhook_leases WHERE account_id = $1 AND holder = $2",
+                    &[&account, &holder],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn events_written_elsewhere(&self) -> bool {
+        true
+    }
 }
