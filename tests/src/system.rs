@@ -68,9 +68,14 @@ impl Endpoint {
                 let clock = Arc::new(SystemClock);
                 let webhooks = recoup_server::WebhookSettings::default();
                 let state = Arc::new(match database {
-                    Some(url) => AppState::open_postgres(config, &url, 4, clock, webhooks)
-                        .await
-                        .expect("endpoint state on PostgreSQL"),
+                    Some(url) => AppState::open_postgres(
+                        config,
+                        &recoup_server::Database::at(&url, 4),
+                        clock,
+                        webhooks,
+                    )
+                    .await
+                    .expect("endpoint state on PostgreSQL"),
                     None => AppState::open_with(config, clock, webhooks).expect("endpoint state"),
                 });
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

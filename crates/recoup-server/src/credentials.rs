@@ -10,6 +10,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use crate::error::AppError;
+use crate::state::Database;
 use crate::storage::{PgStorage, Registry, TokenHash};
 
 pub use crate::storage::{AdminCredential, BOOTSTRAP_CREDENTIAL};
@@ -84,20 +85,23 @@ pub fn revoke(data_dir: &Path, name: &str, now: Timestamp) -> Result<bool, AppEr
     registry(data_dir)?.revoke_admin_credential(name, now)
 }
 
-/// The endpoint's PostgreSQL database (at `url`) for a credentials command: one connection,
-/// the schema brought up to date.
-async fn database(url: &str) -> Result<PgStorage, AppError> {
+/// The endpoint's PostgreSQL database for a credentials command: the schema brought up to
+/// date, no account touched.
+async fn database(database: &Database) -> Result<PgStorage, AppError> {
     PgStorage::connect(
-        url,
-        1,
+        database,
         std::sync::Arc::new(recoup_core::SystemClock),
         crate::storage::EventSettings::default(),
     )
     .await
 }
 
-/// [`add`], in the PostgreSQL database at `url`.
-pub async fn add_in_database(url: &str, name: &str, now: Timestamp) -> Result<String, AppError> {
+/// [`add`], in the PostgreSQL database.
+pub async fn add_in_database(
+    url: &Database,
+    name: &str,
+    now: Timestamp,
+) -> Result<String, AppError> {
     check_name(name)?;
     let secret = crate::new_admin_token()?;
     database(url)
@@ -107,13 +111,17 @@ pub async fn add_in_database(url: &str, name: &str, now: Timestamp) -> Result<St
     Ok(secret)
 }
 
-/// [`list`], in the PostgreSQL database at `url`.
-pub async fn list_in_database(url: &str) -> Result<Vec<AdminCredential>, AppError> {
+/// [`list`], in the PostgreSQL database.
+pub async fn list_in_database(url: &Database) -> Result<Vec<AdminCredential>, AppError> {
     database(url).await?.admin_credentials().await
 }
 
-/// [`revoke`], in the PostgreSQL database at `url`.
-pub async fn revoke_in_database(url: &str, name: &str, now: Timestamp) -> Result<bool, AppError> {
+/// [`revoke`], in the PostgreSQL database.
+pub async fn revoke_in_database(
+    url: &Database,
+    name: &str,
+    now: Timestamp,
+) -> Result<bool, AppError> {
     database(url)
         .await?
         .revoke_admin_credential(name, now)

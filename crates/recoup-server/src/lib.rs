@@ -32,7 +32,7 @@ pub use limits::{
     SANDBOX_ACCOUNTS_PER_IP_BURST, SANDBOX_ACCOUNTS_PER_IP_PER_MIN, SANDBOX_ACCOUNTS_PER_MIN,
 };
 pub use routes::ROUTES;
-pub use state::{AppState, Config};
+pub use state::{AppState, Config, Database};
 pub use webhooks::{CURSOR_SAVE_EVERY, DELIVERY_TASKS_MAX, WebhookSettings};
 
 /// The service: every route with its limits and request logging.

@@ -10,7 +10,7 @@ use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
 use std::time::Duration;
 
 use recoup_core::SystemClock;
-use recoup_server::{AppState, Config, WebhookSettings};
+use recoup_server::{AppState, Config, Database, WebhookSettings};
 
 /// Recoup's authoritative endpoint.
 #[derive(Debug, Parser)]
@@ -27,6 +27,11 @@ struct Args {
     /// Most connections this endpoint opens to --database.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=16))]
     database_pool_size: u64,
+    /// PEM certificates to trust for TLS to --database besides Mozilla's roots (a managed
+    /// database's CA bundle). TLS is used as the URL's sslmode says (prefer by default; require
+    /// verifies the certificate and the host name).
+    #[arg(long, env = "RECOUP_DATABASE_CA", requires = "database")]
+    database_ca: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -124,7 +129,14 @@ fn main() -> ExitCode {
     let mut args = Args::parse();
     let result = match args.command.take() {
         Some(Command::AdminCredentials(c)) => match args.database.as_deref() {
-            Some(url) => credentials_in_database(url, c),
+            Some(url) => credentials_in_database(
+                &Database {
+                    url: url.to_owned(),
+                    pool_size: 1,
+                    ca_file: args.database_ca.clone(),
+                },
+                c,
+            ),
             None => credentials(&args.data_dir, c),
         },
         None => run(args),
@@ -192,13 +204,15 @@ fn run(args: Args) -> Result<(), String> {
         give_up_after: Duration::from_secs(args.webhook_give_up_secs),
         balance_low_default: args.balance_low_threshold,
     };
-    let database = args.database;
-    let pool_size = usize::try_from(args.database_pool_size).unwrap_or(1);
+    let database = args.database.map(|url| Database {
+        url,
+        pool_size: usize::try_from(args.database_pool_size).unwrap_or(1),
+        ca_file: args.database_ca,
+    });
     runtime.block_on(async move {
-        let mut state = match database.as_deref() {
-            Some(url) => {
-                AppState::open_postgres(config, url, pool_size, Arc::new(SystemClock), webhooks)
-                    .await
+        let mut state = match &database {
+            Some(database) => {
+                AppState::open_postgres(config, database, Arc::new(SystemClock), webhooks).await
             }
             None => AppState::open_with(config, Arc::new(SystemClock), webhooks),
         }
@@ -244,8 +258,8 @@ fn credentials(data_dir: &std::path::Path, command: CredentialsCommand) -> Resul
     outcome.report()
 }
 
-/// [`credentials`] on the PostgreSQL database at `url`.
-fn credentials_in_database(url: &str, command: CredentialsCommand) -> Result<(), String> {
+/// [`credentials`] on the PostgreSQL database.
+fn credentials_in_database(url: &Database, command: CredentialsCommand) -> Result<(), String> {
     use recoup_server::credentials;
     let now = jiff::Timestamp::now();
     let runtime = tokio::runtime::Builder::new_current_thread()

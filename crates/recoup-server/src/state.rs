@@ -38,6 +38,28 @@ pub struct Config {
     pub starting_allowance: u64,
 }
 
+/// The PostgreSQL database an endpoint keeps its state in (`--database`).
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable|prefer|require]`.
+    pub url: String,
+    /// Most connections this endpoint opens.
+    pub pool_size: usize,
+    /// PEM certificates trusted for TLS besides Mozilla's roots (a managed database's CA).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Database {
+    /// The database at `url`, with a pool of `pool_size` and Mozilla's roots only.
+    pub fn at(url: &str, pool_size: usize) -> Self {
+        Self {
+            url: url.to_owned(),
+            pool_size,
+            ca_file: None,
+        }
+    }
+}
+
 /// The published policy: validated, and signed as served.
 pub(crate) struct Published {
     pub(crate) policy: Policy,
@@ -99,14 +121,13 @@ impl AppState {
         Self::assemble(config, Box::new(storage), stored, clock, webhooks)
     }
 
-    /// [`AppState::open_with`] on PostgreSQL at `database` (a `postgres://` URL) instead of
-    /// the SQLite files of the data dir, with at most `pool_size` connections: every piece of
+    /// [`AppState::open_with`] on the PostgreSQL `database` instead of the SQLite files of the
+    /// data dir: every piece of
     /// endpoint state is in the database, so several endpoints may serve it at once. The data
     /// dir keeps only the policy-signing key, which every instance must share.
     pub async fn open_postgres(
         config: Config,
-        database: &str,
-        pool_size: usize,
+        database: &Database,
         clock: Arc<dyn Clock>,
         webhooks: WebhookSettings,
     ) -> Result<Self, AppError> {
@@ -116,7 +137,7 @@ impl AppState {
             signal: Arc::default(),
             balance_low_default: webhooks.balance_low_default,
         };
-        let storage = PgStorage::open(database, pool_size, Arc::clone(&clock), events).await?;
+        let storage = PgStorage::open(database, Arc::clone(&clock), events).await?;
         storage
             .put_bootstrap(TokenHash::of(&config.admin_token), clock.now())
             .await?;

@@ -20,6 +20,9 @@ pub enum Error {
     /// A migration failed; the migrations before it stay applied (each is one transaction).
     #[error("the schema cannot be migrated: {0}")]
     Migrate(#[from] refinery::Error),
+    /// The TLS settings cannot be made (the CA file is missing, unreadable or not PEM).
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
     /// `lock_account` was asked for an account that does not exist.
     #[error("no account {0}")]
     UnknownAccount(Uuid),

@@ -47,7 +47,7 @@ mod schema;
 pub use error::Error;
 pub use ledger::{Judgement, LedgerFailure, Outcome, PgLedger};
 pub use lock::{AccountLock, codes, lock_account};
-pub use pool::{POOL_SIZE_MAX, pool};
+pub use pool::{POOL_SIZE_MAX, pool, pool_with_ca};
 pub use schema::{
     HISTORY_TABLE, LATEST_VERSION, Migrated, TABLES, TableKind, current_version, migrate,
 };

@@ -1,7 +1,13 @@
-//! The connection pool the engine will share between requests.
+//! The connection pool the engine shares between requests, with TLS when the URL asks for it.
+
+use std::path::Path;
+use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::Error;
 
@@ -10,13 +16,21 @@ use crate::Error;
 pub const POOL_SIZE_MAX: usize = 16;
 
 /// A pool of connections to `url` (`postgres://user@host:port/db`, or key=value form), opened
-/// lazily, at most `size_max`. Plain TCP or a unix socket: TLS to a managed PostgreSQL is for the
-/// engine's session to add.
+/// lazily, at most `size_max`, trusting Mozilla's roots for TLS. See [`pool_with_ca`].
 pub fn pool(url: &str, size_max: usize) -> Result<Pool, Error> {
+    pool_with_ca(url, size_max, None)
+}
+
+/// A pool of connections to `url`, at most `size_max`. The URL's `sslmode` decides TLS:
+/// `disable` never, `prefer` (the default) when the server offers it, `require` always. With
+/// TLS the server's certificate is always verified, against Mozilla's roots and the PEM
+/// certificates of `ca_file` when given (a managed database's own CA), and its name against
+/// the host connected to: `require` here is libpq's `verify-full`.
+pub fn pool_with_ca(url: &str, size_max: usize, ca_file: Option<&Path>) -> Result<Pool, Error> {
     let config: tokio_postgres::Config = url.parse().map_err(Error::Url)?;
     let manager = Manager::from_config(
         config,
-        NoTls,
+        MakeRustlsConnect::new(tls_config(ca_file)?),
         ManagerConfig {
             // A connection is checked with a cheap query before reuse, so that one broken by a
             // restart of PostgreSQL is replaced rather than handed out.
@@ -26,4 +40,35 @@ pub fn pool(url: &str, size_max: usize) -> Result<Pool, Error> {
     Ok(Pool::builder(manager)
         .max_size(size_max.clamp(1, POOL_SIZE_MAX))
         .build()?)
+}
+
+/// The TLS client settings: ring's cryptography, TLS 1.2 and 1.3, Mozilla's roots plus the CA
+/// file's certificates.
+fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = ca_file {
+        let shown = path.display().to_string();
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| Error::Tls(format!("cannot read the CA file {shown}: {e}")))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| Error::Tls(format!("the CA file {shown} is not PEM: {e}")))?;
+        if certs.is_empty() {
+            return Err(Error::Tls(format!(
+                "the CA file {shown} holds no certificate (PEM \"BEGIN CERTIFICATE\" blocks)"
+            )));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| {
+                Error::Tls(format!("a certificate of {shown} cannot be trusted: {e}"))
+            })?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
 }

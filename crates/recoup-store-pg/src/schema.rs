@@ -85,14 +85,14 @@ pub async fn current_version(client: &Client) -> Result<Option<i32>, Error> {
             &[&format!("public.{HISTORY_TABLE}")],
         )
         .await?
-        .get(0);
+        .try_get(0)?;
     if !exists {
         return Ok(None);
     }
     let row = client
         .query_one(&format!("SELECT max(version) FROM {HISTORY_TABLE}"), &[])
         .await?;
-    Ok(row.get(0))
+    Ok(row.try_get(0)?)
 }
 
 /// How a table is keyed, which decides how it is distributed (docs/postgres.md).

@@ -87,9 +87,14 @@ impl Spec {
     async fn open(self, database: Option<String>) -> AppState {
         let webhooks = recoup_server::WebhookSettings::default();
         let state = match database {
-            Some(url) => AppState::open_postgres(self.config, &url, 4, self.clock, webhooks)
-                .await
-                .expect("server state opens on PostgreSQL"),
+            Some(url) => AppState::open_postgres(
+                self.config,
+                &recoup_server::Database::at(&url, 4),
+                self.clock,
+                webhooks,
+            )
+            .await
+            .expect("server state opens on PostgreSQL"),
             None => {
                 AppState::open_with(self.config, self.clock, webhooks).expect("server state opens")
             }
@@ -717,18 +722,22 @@ pub mod credentials {
     }
 
     pub fn add(dir: &Path, name: &str, now: Timestamp) -> Result<String, AppError> {
-        on_database(dir, async |url| c::add_in_database(&url, name, now).await)
-            .unwrap_or_else(|| c::add(dir, name, now))
+        on_database(dir, async |url| {
+            c::add_in_database(&recoup_server::Database::at(&url, 1), name, now).await
+        })
+        .unwrap_or_else(|| c::add(dir, name, now))
     }
 
     pub fn list(dir: &Path) -> Result<Vec<c::AdminCredential>, AppError> {
-        on_database(dir, async |url| c::list_in_database(&url).await)
-            .unwrap_or_else(|| c::list(dir))
+        on_database(dir, async |url| {
+            c::list_in_database(&recoup_server::Database::at(&url, 1)).await
+        })
+        .unwrap_or_else(|| c::list(dir))
     }
 
     pub fn revoke(dir: &Path, name: &str, now: Timestamp) -> Result<bool, AppError> {
         on_database(dir, async |url| {
-            c::revoke_in_database(&url, name, now).await
+            c::revoke_in_database(&recoup_server::Database::at(&url, 1), name, now).await
         })
         .unwrap_or_else(|| c::revoke(dir, name, now))
     }

@@ -30,6 +30,7 @@ use uuid::Uuid;
 use super::{Account, EventSettings, NewTokenRow, StoredPolicy, TokenHash};
 use crate::clock::EndpointClock;
 use crate::error::AppError;
+use crate::state::Database;
 
 /// The PostgreSQL engine. Cheap to clone: the pool and the event signal are shared handles, so
 /// a clone is another door to the same database.
@@ -66,12 +67,11 @@ impl PgStorage {
     /// balance threshold is written into every account's ledger, as the SQLite engine does when
     /// it opens an account.
     pub(crate) async fn open(
-        url: &str,
-        pool_size: usize,
+        database: &Database,
         clock: EndpointClock,
         events: EventSettings,
     ) -> Result<Self, AppError> {
-        let storage = Self::connect(url, pool_size, clock, events).await?;
+        let storage = Self::connect(database, clock, events).await?;
         storage.apply_default_threshold().await?;
         Ok(storage)
     }
@@ -79,11 +79,11 @@ impl PgStorage {
     /// [`PgStorage::open`] without touching any account: for a command that only reads or
     /// writes the registry (`recoup-server admin-credentials`) while endpoints run.
     pub(crate) async fn connect(
-        url: &str,
-        pool_size: usize,
+        database: &Database,
         clock: EndpointClock,
         events: EventSettings,
     ) -> Result<Self, AppError> {
+        let url = database.url.as_str();
         let config: tokio_postgres::Config = url.parse().map_err(|e| {
             AppError::api(
                 ErrorCode::InvalidInput,
@@ -93,14 +93,6 @@ impl PgStorage {
             )
         })?;
         let shown = described(&config);
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
-            return Err(AppError::api(
-                ErrorCode::InvalidInput,
-                format!(
-                    "{shown} asks for sslmode=require, but this build connects to PostgreSQL without TLS: run it in the database's private network or through a TLS proxy on loopback (docs/postgres.md, Managed PostgreSQL)"
-                ),
-            ));
-        }
         let cannot = |e: &dyn std::error::Error| {
             let mut why = e.to_string();
             let mut source = e.source();
@@ -115,7 +107,12 @@ impl PgStorage {
                 ),
             )
         };
-        let pool = recoup_store_pg::pool(url, pool_size).map_err(|e| cannot(&e))?;
+        let pool =
+            recoup_store_pg::pool_with_ca(url, database.pool_size, database.ca_file.as_deref())
+                .map_err(|e| match e {
+                    recoup_store_pg::Error::Tls(why) => AppError::api(ErrorCode::InvalidInput, why),
+                    other => cannot(&other),
+                })?;
         let mut client = pool.get().await.map_err(|e| cannot(&e))?;
         recoup_store_pg::migrate(&mut client)
             .await

@@ -49,9 +49,13 @@ fn fresh_database(test: &str) -> String {
 }
 
 async fn open(url: &str, events: EventSettings) -> PgStorage {
-    PgStorage::open(url, 4, Arc::new(FixedClock(t0())), events)
-        .await
-        .unwrap_or_else(|e| panic!("the engine must open on {url}: {e:?}"))
+    PgStorage::open(
+        &crate::state::Database::at(url, 4),
+        Arc::new(FixedClock(t0())),
+        events,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("the engine must open on {url}: {e:?}"))
 }
 
 /// An engine on a fresh database, the endpoint's clock at [`t0`].
@@ -1336,8 +1340,7 @@ async fn an_unreachable_database_is_unavailable_not_internal() {
         .port();
     let url = format!("postgres://postgres@127.0.0.1:{port}/none");
     let opened = PgStorage::open(
-        &url,
-        1,
+        &crate::state::Database::at(&url, 1),
         Arc::new(FixedClock(t0())),
         EventSettings::default(),
     )
@@ -1491,23 +1494,50 @@ async fn an_account_whose_token_cannot_be_stored_is_not_made_at_all() {
 
 #[tokio::test]
 async fn a_database_url_that_cannot_work_is_refused_at_start_saying_why_without_its_password() {
-    let open = |url: &'static str| async move {
-        PgStorage::open(url, 1, Arc::new(FixedClock(t0())), EventSettings::default()).await
+    let open = |database: crate::state::Database| async move {
+        PgStorage::open(
+            &database,
+            Arc::new(FixedClock(t0())),
+            EventSettings::default(),
+        )
+        .await
     };
-    let refused = open("mysql://nobody@127.0.0.1/recoup").await;
+    let refused = open(crate::state::Database::at(
+        "mysql://nobody@127.0.0.1/recoup",
+        1,
+    ))
+    .await;
     assert_eq!(
         code(refused),
         Some(ErrorCode::InvalidInput),
         "a URL that is not PostgreSQL's is the operator's input to fix"
     );
-    let tls = open("postgres://recoup:s3cret-pw@127.0.0.1:5432/recoup?sslmode=require").await;
-    let Err(e) = tls else {
-        panic!("sslmode=require cannot be honoured without TLS");
+    let missing_ca = open(crate::state::Database {
+        url: "postgres://recoup:s3cret-pw@127.0.0.1:5432/recoup?sslmode=require".to_owned(),
+        pool_size: 1,
+        ca_file: Some("/nonexistent/rds-ca.pem".into()),
+    })
+    .await;
+    let Err(e) = missing_ca else {
+        panic!("a CA file that is not there cannot be trusted");
     };
     assert_eq!(e.0.code, ErrorCode::InvalidInput, "refused as input: {e:?}");
     assert!(
-        e.0.message.contains("without TLS") && !e.0.message.contains("s3cret-pw"),
-        "the message says why and never shows the password: {}",
+        e.0.message.contains("/nonexistent/rds-ca.pem"),
+        "the message names the file: {}",
+        e.0.message
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("postgres://recoup:s3cret-pw@127.0.0.1:{port}/recoup");
+    let Err(e) = open(crate::state::Database::at(&url, 1)).await else {
+        panic!("nobody listens there");
+    };
+    assert!(
+        e.0.message.contains(&format!("127.0.0.1:{port}")) && !e.0.message.contains("s3cret-pw"),
+        "the message names the server and never shows the password: {}",
         e.0.message
     );
 }
