@@ -60,6 +60,17 @@ impl Database {
     }
 }
 
+/// What every engine is opened with: the admin secret checked first (a weak one is refused
+/// before anything is written), and how events are recorded.
+fn events_for(config: &Config, webhooks: &WebhookSettings) -> Result<EventSettings, AppError> {
+    crate::credentials::check_admin_secret(&config.admin_token)
+        .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
+    Ok(EventSettings {
+        signal: Arc::default(),
+        balance_low_default: webhooks.balance_low_default,
+    })
+}
+
 /// The published policy: validated, and signed as served.
 pub(crate) struct Published {
     pub(crate) policy: Policy,
@@ -109,12 +120,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         webhooks: WebhookSettings,
     ) -> Result<Self, AppError> {
-        crate::credentials::check_admin_secret(&config.admin_token)
-            .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
-        let events = EventSettings {
-            signal: Arc::default(),
-            balance_low_default: webhooks.balance_low_default,
-        };
+        let events = events_for(&config, &webhooks)?;
         let storage = SqliteStorage::open(&config.data_dir, Arc::clone(&clock), events)?;
         storage.put_bootstrap(TokenHash::of(&config.admin_token), clock.now())?;
         let stored = storage.published_or(&Policy::builtin(), clock.now())?;
@@ -122,21 +128,16 @@ impl AppState {
     }
 
     /// [`AppState::open_with`] on the PostgreSQL `database` instead of the SQLite files of the
-    /// data dir: every piece of
-    /// endpoint state is in the database, so several endpoints may serve it at once. The data
-    /// dir keeps only the policy-signing key, which every instance must share.
+    /// data dir: every piece of endpoint state is in the database, so several endpoints may
+    /// serve it at once. The data dir keeps only the policy-signing key, which every instance
+    /// must share.
     pub async fn open_postgres(
         config: Config,
         database: &Database,
         clock: Arc<dyn Clock>,
         webhooks: WebhookSettings,
     ) -> Result<Self, AppError> {
-        crate::credentials::check_admin_secret(&config.admin_token)
-            .map_err(|why| AppError::api(ErrorCode::InvalidInput, why))?;
-        let events = EventSettings {
-            signal: Arc::default(),
-            balance_low_default: webhooks.balance_low_default,
-        };
+        let events = events_for(&config, &webhooks)?;
         let storage = PgStorage::open(database, Arc::clone(&clock), events).await?;
         storage
             .put_bootstrap(TokenHash::of(&config.admin_token), clock.now())

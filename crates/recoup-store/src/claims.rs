@@ -581,6 +581,46 @@ impl Store {
     }
 }
 
+/// The endpoint's verdict on a claim: the policy's decision, then, for an eligible claim only,
+/// the judgement of its output (`None` for an ineligible one, which is refused with the
+/// decision's first reason). Every engine decides with this.
+pub fn endpoint_verdict(
+    decision: &Decision,
+    judgement: Option<Judgement>,
+    now: Timestamp,
+) -> Verdict {
+    let judgement = match judgement {
+        Some(j) if decision.eligible => j,
+        _ => Judgement::Reject {
+            code: decision
+                .reasons
+                .first()
+                .map_or("not_refundable", |r| r.code.as_str())
+                .to_owned(),
+        },
+    };
+    match judgement {
+        Judgement::Refund => Verdict {
+            outcome: ClaimOutcome::Refunded,
+            code: None,
+            refunded_credits: decision.refundable_credits,
+            decided_at: Some(now),
+        },
+        Judgement::Review => Verdict {
+            outcome: ClaimOutcome::InReview,
+            code: None,
+            refunded_credits: 0,
+            decided_at: None,
+        },
+        Judgement::Reject { code } => Verdict {
+            outcome: ClaimOutcome::NotRefunded,
+            code: Some(code),
+            refunded_credits: 0,
+            decided_at: Some(now),
+        },
+    }
+}
+
 /// The adjudication of one claim inside a transaction (see [`Store::adjudicate`]).
 fn adjudicate_in(
     tx: &Transaction<'_>,
@@ -601,37 +641,8 @@ fn adjudicate_in(
     let facts = g.facts();
     let reported_at = policy.report_instant(&facts, req.reported_at, last_pull(tx)?, now);
     let decision = policy.evaluate_report(&facts, &history, now, reported_at);
-    let judgement = if decision.eligible {
-        judge(&g)
-    } else {
-        Judgement::Reject {
-            code: decision
-                .reasons
-                .first()
-                .map_or("not_refundable", |r| r.code.as_str())
-                .to_owned(),
-        }
-    };
-    let verdict = match judgement {
-        Judgement::Refund => Verdict {
-            outcome: ClaimOutcome::Refunded,
-            code: None,
-            refunded_credits: decision.refundable_credits,
-            decided_at: Some(now),
-        },
-        Judgement::Review => Verdict {
-            outcome: ClaimOutcome::InReview,
-            code: None,
-            refunded_credits: 0,
-            decided_at: None,
-        },
-        Judgement::Reject { code } => Verdict {
-            outcome: ClaimOutcome::NotRefunded,
-            code: Some(code),
-            refunded_credits: 0,
-            decided_at: Some(now),
-        },
-    };
+    let judgement = decision.eligible.then(|| judge(&g));
+    let verdict = endpoint_verdict(&decision, judgement, now);
     insert_claim(tx, req, &details, &decision, now_ms, Some(&verdict))?;
     if verdict.outcome == ClaimOutcome::Refunded {
         refund_for_claim(

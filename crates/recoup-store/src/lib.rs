@@ -49,7 +49,7 @@ use serde::de::DeserializeOwned;
 
 use recoup_core::OpId;
 
-pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim};
+pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim, endpoint_verdict};
 pub use error::{Result, StoreError, StoreErrorKind, is_disk_fault};
 pub use events::{EVENT_PAGE_MAX, EVENT_TYPES, EventCursor, EventRecord};
 pub use generations::{
@@ -61,7 +61,9 @@ pub use ledger::{
     RefundReceipt, RefundRequest, SweepReport,
 };
 pub use outputs::{CaptureOutput, OUTPUT_FIELD_LEN_MAX, OutputRecord};
-pub use replica::{ApplyReport, CHANGE_PAGE_MAX, ChangePage};
+pub use replica::{
+    ApplyReport, CHANGE_PAGE_MAX, ChangePage, claim_as_changed, generation_as_changed,
+};
 pub use trace::{COMMIT_TRACE_AFTER_MS_ENV, COMMIT_TRACE_DELAY_MS_ENV, COMMIT_TRACE_ENV};
 // The rows are the wire's (recoup-api owns them); the store reads and writes them, and they stay
 // reachable here for the store's callers.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use recoup_core::{ClaimId, GenerationId, GrantId, OpId};
 
-use recoup_api::rows::{Change, LedgerEntry, RefundRow, Settlement};
+use recoup_api::rows::{Change, ClaimRecord, GenerationRecord, LedgerEntry, RefundRow, Settlement};
 
 use crate::Store;
 use crate::claims::load_claim;
@@ -72,9 +72,37 @@ struct ClaimSnapshot {
     decided_at: Option<i64>,
 }
 
-fn snapshot_of<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<T> {
+fn snapshot_of(text: Option<&str>) -> Result<serde_json::Value> {
     serde_json::from_str(text.ok_or_else(|| StoreError::decode("change without its snapshot"))?)
         .map_err(StoreError::decode)
+}
+
+/// A generation as its change in the feed recorded it: its current record with the changing
+/// columns of the change trigger's `snapshot` (a generation that changed twice appears twice,
+/// each time as it was then). The claim summary is left out: it is the device's own business.
+/// Every engine serves its feed's generations through this.
+pub fn generation_as_changed(
+    mut g: GenerationRecord,
+    snapshot: serde_json::Value,
+) -> Result<GenerationRecord> {
+    let snap: GenerationSnapshot = serde_json::from_value(snapshot).map_err(StoreError::decode)?;
+    g.status = parse(&snap.status)?;
+    g.failure = snap.failure;
+    g.charged = credits(snap.charged)?;
+    g.finished_at = opt_ts(snap.finished_at)?;
+    g.output_ref = snap.output_ref;
+    g.claim = None;
+    Ok(g)
+}
+
+/// A claim as its change in the feed recorded it (see [`generation_as_changed`]).
+pub fn claim_as_changed(mut c: ClaimRecord, snapshot: serde_json::Value) -> Result<ClaimRecord> {
+    let snap: ClaimSnapshot = serde_json::from_value(snapshot).map_err(StoreError::decode)?;
+    c.outcome = snap.outcome.as_deref().map(parse).transpose()?;
+    c.outcome_code = snap.outcome_code;
+    c.refunded_credits = snap.refunded_credits.map(credits).transpose()?;
+    c.decided_at = opt_ts(snap.decided_at)?;
+    Ok(c)
 }
 
 fn key16(key: Option<Vec<u8>>) -> Result<[u8; 16]> {
@@ -138,16 +166,8 @@ impl Store {
                         entry_seq.ok_or_else(|| StoreError::decode("entry change without seq"))?,
                     )?),
                     "generation" => {
-                        let mut g = load(conn, GenerationId::from_bytes(key16(key)?))?;
-                        let snap: GenerationSnapshot = snapshot_of(snapshot.as_deref())?;
-                        g.status = parse(&snap.status)?;
-                        g.failure = snap.failure;
-                        g.charged = credits(snap.charged)?;
-                        g.finished_at = opt_ts(snap.finished_at)?;
-                        g.output_ref = snap.output_ref;
-                        // The claim summary is the device's own business (its claims table).
-                        g.claim = None;
-                        Change::Generation(g)
+                        let g = load(conn, GenerationId::from_bytes(key16(key)?))?;
+                        Change::Generation(generation_as_changed(g, snapshot_of(snapshot.as_deref())?)?)
                     }
                     "settlement" => {
                         let id = key16(key)?;
@@ -176,14 +196,9 @@ impl Store {
                     }
                     "claim" => {
                         let id = ClaimId::from_bytes(key16(key)?);
-                        let mut c = load_claim(conn, id)?
+                        let c = load_claim(conn, id)?
                             .ok_or_else(|| StoreError::decode("claim change without claim"))?;
-                        let snap: ClaimSnapshot = snapshot_of(snapshot.as_deref())?;
-                        c.outcome = snap.outcome.as_deref().map(parse).transpose()?;
-                        c.outcome_code = snap.outcome_code;
-                        c.refunded_credits = snap.refunded_credits.map(credits).transpose()?;
-                        c.decided_at = opt_ts(snap.decided_at)?;
-                        Change::Claim(c)
+                        Change::Claim(claim_as_changed(c, snapshot_of(snapshot.as_deref())?)?)
                     }
                     other => return Err(StoreError::decode(format!("unknown change kind {other}"))),
                 });

@@ -33,6 +33,15 @@ impl NewOutput {
     }
 }
 
+/// The inspection's verdict recorded in an output's findings, or why it cannot be read (the
+/// judge then sends the claim to a person, never to an automatic refund).
+pub(crate) fn findings_verdict(findings: &str) -> Result<recoup_generator::Verdict, &'static str> {
+    let findings = serde_json::from_str::<recoup_api::OutputFindings>(findings)
+        .map_err(|_| "the findings do not parse")?;
+    serde_json::from_value::<recoup_generator::Verdict>(serde_json::Value::String(findings.verdict))
+        .map_err(|_| "the findings name no known verdict")
+}
+
 /// Storage operations of the provider API (a part of [`super::Storage`]).
 pub(crate) trait Providers: Send + Sync {
     /// Registers a provider with its key's hash.

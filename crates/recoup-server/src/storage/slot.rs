@@ -283,13 +283,9 @@ fn judge(
     let Some(record) = record else {
         return review("no output record");
     };
-    let Ok(findings) = serde_json::from_str::<recoup_api::OutputFindings>(&record.findings) else {
-        return review("the findings do not parse");
-    };
-    let Ok(verdict) = serde_json::from_value::<recoup_generator::Verdict>(
-        serde_json::Value::String(findings.verdict),
-    ) else {
-        return review("the findings name no known verdict");
+    let verdict = match super::provider::findings_verdict(&record.findings) {
+        Ok(v) => v,
+        Err(why) => return review(why),
     };
     let path = account_dir.join("outputs").join(&record.file_name);
     let bytes = match std::fs::read(&path) {

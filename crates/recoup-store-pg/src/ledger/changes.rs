@@ -4,41 +4,24 @@
 //! the engines apart and its cursor stays opaque.
 
 use deadpool_postgres::Transaction;
-use serde::Deserialize;
 use tokio_postgres::types::Json;
 use uuid::Uuid;
 
 use recoup_core::{ClaimId, GenerationId, GrantId, OpId};
-use recoup_store::{CHANGE_PAGE_MAX, Change, ChangePage, RefundRow, Settlement, StoreError};
+use recoup_store::{
+    CHANGE_PAGE_MAX, Change, ChangePage, RefundRow, Settlement, StoreError, claim_as_changed,
+    generation_as_changed,
+};
 
 use super::claims::load_claim;
-use super::codec::{credits, opt_ts, parse, ts};
+use super::codec::{credits, ts};
 use super::generations::load;
 use super::grants::{ENTRY_COLUMNS, entry_at, load_grant_terms};
 use super::{LedgerFailure, Outcome, PgLedger, decode, query, query_one};
 
-/// A generation's state when its change was written.
-#[derive(Deserialize)]
-struct GenerationSnapshot {
-    status: String,
-    failure: Option<String>,
-    charged: i64,
-    finished_at: Option<i64>,
-    output_ref: Option<String>,
-}
-
-/// A claim's decision when its change was written.
-#[derive(Deserialize)]
-struct ClaimSnapshot {
-    outcome: Option<String>,
-    outcome_code: Option<String>,
-    refunded_credits: Option<i64>,
-    decided_at: Option<i64>,
-}
-
-fn snapshot_of<T: serde::de::DeserializeOwned>(v: Option<Json<serde_json::Value>>) -> Outcome<T> {
+fn snapshot_of(v: Option<Json<serde_json::Value>>) -> Outcome<serde_json::Value> {
     let Json(v) = v.ok_or_else(|| decode("change without its snapshot"))?;
-    serde_json::from_value(v).map_err(decode)
+    Ok(v)
 }
 
 fn key_of(key: Option<Uuid>) -> Outcome<Uuid> {
@@ -98,16 +81,8 @@ async fn page(tx: &Transaction<'_>, account: Uuid, after: i64, limit: u32) -> Ou
                 Change::Entry(entry_at(&row)?)
             }
             "generation" => {
-                let mut g = load(tx, account, GenerationId(key_of(key)?)).await?;
-                let snap: GenerationSnapshot = snapshot_of(snapshot)?;
-                g.status = parse(&snap.status)?;
-                g.failure = snap.failure;
-                g.charged = credits(snap.charged)?;
-                g.finished_at = opt_ts(snap.finished_at)?;
-                g.output_ref = snap.output_ref;
-                // The claim summary is the device's own business (its claims table).
-                g.claim = None;
-                Change::Generation(g)
+                let g = load(tx, account, GenerationId(key_of(key)?)).await?;
+                Change::Generation(generation_as_changed(g, snapshot_of(snapshot)?)?)
             }
             "settlement" => {
                 let id = key_of(key)?;
@@ -143,15 +118,10 @@ async fn page(tx: &Transaction<'_>, account: Uuid, after: i64, limit: u32) -> Ou
                 })
             }
             "claim" => {
-                let mut c = load_claim(tx, account, ClaimId(key_of(key)?))
+                let c = load_claim(tx, account, ClaimId(key_of(key)?))
                     .await?
                     .ok_or_else(|| decode("claim change without claim"))?;
-                let snap: ClaimSnapshot = snapshot_of(snapshot)?;
-                c.outcome = snap.outcome.as_deref().map(parse).transpose()?;
-                c.outcome_code = snap.outcome_code;
-                c.refunded_credits = snap.refunded_credits.map(credits).transpose()?;
-                c.decided_at = opt_ts(snap.decided_at)?;
-                Change::Claim(c)
+                Change::Claim(claim_as_changed(c, snapshot_of(snapshot)?)?)
             }
             other => return Err(decode(format!("unknown change kind {other}"))),
         });

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use recoup_core::{AccountHistory, ClaimId, Decision, GenerationStatus, Policy, validate_details};
 use recoup_store::{
     ClaimOutcome, ClaimRecord, GenerationRecord, Judgement, RefundRequest, StoreError, SubmitClaim,
-    Verdict,
+    Verdict, endpoint_verdict,
 };
 
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
@@ -296,37 +296,7 @@ async fn adjudicate_in(
     let reported_at =
         policy.report_instant(&facts, req.reported_at, last_pull(tx, account).await?, now);
     let decision = policy.evaluate_report(&facts, &history, now, reported_at);
-    let judgement = if decision.eligible {
-        judgement
-    } else {
-        Judgement::Reject {
-            code: decision
-                .reasons
-                .first()
-                .map_or("not_refundable", |r| r.code.as_str())
-                .to_owned(),
-        }
-    };
-    let verdict = match judgement {
-        Judgement::Refund => Verdict {
-            outcome: ClaimOutcome::Refunded,
-            code: None,
-            refunded_credits: decision.refundable_credits,
-            decided_at: Some(now),
-        },
-        Judgement::Review => Verdict {
-            outcome: ClaimOutcome::InReview,
-            code: None,
-            refunded_credits: 0,
-            decided_at: None,
-        },
-        Judgement::Reject { code } => Verdict {
-            outcome: ClaimOutcome::NotRefunded,
-            code: Some(code),
-            refunded_credits: 0,
-            decided_at: Some(now),
-        },
-    };
+    let verdict = endpoint_verdict(&decision, Some(judgement), now);
     let exclusive = policy.one_claim_per_generation();
     insert_claim(
         tx, account, req, &details, &decision, exclusive, now_ms, &verdict,

@@ -10,5 +10,5 @@ mod keys;
 mod ledger;
 mod lock;
 mod migrations;
-mod tls;
 mod support;
+mod tls;

@@ -93,7 +93,9 @@ async fn require_connects_over_tls_with_the_operators_ca_and_refuses_a_server_it
     let untrusted = pool(&format!("{url}?sslmode=require"), 1).expect("a pool");
     let refused = encrypted(&untrusted).await;
     assert!(
-        refused.as_ref().is_err_and(|why| why.contains("certificate")),
+        refused
+            .as_ref()
+            .is_err_and(|why| why.contains("certificate")),
         "without the CA the server's certificate is not trusted: {refused:?}"
     );
     let preferred = pool_with_ca(&url, 1, Some(&ca_path)).expect("a pool");
@@ -102,8 +104,8 @@ async fn require_connects_over_tls_with_the_operators_ca_and_refuses_a_server_it
         Ok(true),
         "by default (sslmode=prefer) TLS is used when the server offers it"
     );
-    let disabled = pool_with_ca(&format!("{url}?sslmode=disable"), 1, Some(&ca_path))
-        .expect("a pool");
+    let disabled =
+        pool_with_ca(&format!("{url}?sslmode=disable"), 1, Some(&ca_path)).expect("a pool");
     assert_eq!(
         encrypted(&disabled).await,
         Ok(false),

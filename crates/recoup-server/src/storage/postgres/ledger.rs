@@ -134,13 +134,9 @@ fn judgement_of(generation: GenerationId, record: Option<&OutputRecord>) -> Judg
     let Some(record) = record else {
         return review("no output record");
     };
-    let Ok(findings) = serde_json::from_str::<recoup_api::OutputFindings>(&record.findings) else {
-        return review("the findings do not parse");
-    };
-    let Ok(verdict) = serde_json::from_value::<recoup_generator::Verdict>(
-        serde_json::Value::String(findings.verdict),
-    ) else {
-        return review("the findings name no known verdict");
+    let verdict = match crate::storage::provider::findings_verdict(&record.findings) {
+        Ok(v) => v,
+        Err(why) => return review(why),
     };
     if verdict.clearly_unusable() {
         Judgement::Refund
