@@ -61,14 +61,14 @@ pub fn start(dir: &Path, admin: &str, args: &[&str]) -> Endpoint {
     )
 }
 
-/// [`start`] (a sandbox if `args` say `--sandbox`) on the PostgreSQL database at `database` when given (several instances may share
-/// one), else on the data dir's SQLite files.
+/// [`start`] (a sandbox if `args` say `--sandbox`) on the PostgreSQL database at `database`
+/// when given (several instances may share one), else on the data dir's SQLite files.
 pub fn start_on(dir: &Path, admin: &str, args: &[&str], database: Option<String>) -> Endpoint {
     let mut command = Command::new(recoup_tests::bin("recoup-server"));
     if let Some(url) = database {
         command.arg("--database").arg(url);
     }
-    let mut child = command
+    let child = command
         .arg("--data-dir")
         .arg(dir)
         .args(["--listen", "127.0.0.1:0"])
@@ -78,19 +78,21 @@ pub fn start_on(dir: &Path, admin: &str, args: &[&str], database: Option<String>
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Held from here, so that a failed start below does not leave the process running.
+    let mut endpoint = Endpoint(child, String::new());
     let mut line = String::new();
-    let stdout = child.stdout.take().unwrap();
+    let stdout = endpoint.0.stdout.take().unwrap();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
     assert!(
         line.contains("listening") && (args.contains(&"--sandbox") || !line.contains("sandbox")),
         "the endpoint started, in production unless asked for a sandbox: {line}"
     );
-    let url = line
+    endpoint.1 = line
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap()
         .to_owned();
-    Endpoint(child, url)
+    endpoint
 }
 
 /// An Ed25519 signing key and the JWKS that publishes it under `kid`.
