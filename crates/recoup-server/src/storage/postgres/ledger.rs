@@ -92,9 +92,35 @@ impl PgStorage {
     /// Decides "clearly unusable" from the output's recorded findings: objective evidence
     /// (blank, corrupt, truncated, noise) refunds at once, anything else goes to a person; no
     /// record or findings that do not parse go to review, never to an automatic refund.
-    async fn judge(&self, account: Uuid, generation: GenerationId) -> Result<Judgement, AppError> {
-        let record = self.output_row(account, generation).await?;
-        Ok(judgement_of(generation, record.as_ref()))
+    /// One judgement per claim, in order, from one query for all their outputs' findings.
+    async fn judge(
+        &self,
+        account: Uuid,
+        claims: &[SubmitClaim],
+    ) -> Result<Vec<Judgement>, AppError> {
+        let ids: Vec<Uuid> = claims.iter().map(|c| c.generation_id.0).collect();
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT generation_id, findings::text FROM outputs
+                 WHERE account_id = $1 AND generation_id = ANY($2)",
+                &[&account, &ids],
+            )
+            .await?;
+        let mut findings = std::collections::HashMap::with_capacity(rows.len());
+        for r in &rows {
+            findings.insert(r.try_get::<_, Uuid>(0)?, r.try_get::<_, String>(1)?);
+        }
+        Ok(claims
+            .iter()
+            .map(|c| {
+                judgement_of(
+                    c.generation_id,
+                    findings.get(&c.generation_id.0).map(String::as_str),
+                )
+            })
+            .collect())
     }
 
     /// Keeps an output and captures its generation (see `Providers::capture_output`).
@@ -125,16 +151,16 @@ impl PgStorage {
     }
 }
 
-/// The judgement a claim's output record supports (see [`PgStorage::judge`]).
-fn judgement_of(generation: GenerationId, record: Option<&OutputRecord>) -> Judgement {
+/// The judgement a claim's output's recorded findings support (see [`PgStorage::judge`]).
+fn judgement_of(generation: GenerationId, findings: Option<&str>) -> Judgement {
     let review = |why: &str| {
         tracing::warn!(%generation, why, "claim sent to review: its output's evidence is missing or damaged");
         Judgement::Review
     };
-    let Some(record) = record else {
+    let Some(findings) = findings else {
         return review("no output record");
     };
-    let verdict = match crate::storage::provider::findings_verdict(&record.findings) {
+    let verdict = match crate::storage::provider::findings_verdict(findings) {
         Ok(v) => v,
         Err(why) => return review(why),
     };
@@ -237,11 +263,8 @@ impl Storage for PgStorage {
     ) -> StorageFuture<'_, Vec<Ledger<ClaimRecord>>> {
         Box::pin(async move {
             let policy = self.policy_in_force().await?;
-            let mut items = Vec::with_capacity(claims.len());
-            for claim in claims {
-                let judgement = self.judge(account, claim.generation_id).await?;
-                items.push((claim, judgement));
-            }
+            let judgements = self.judge(account, &claims).await?;
+            let items: Vec<(SubmitClaim, Judgement)> = claims.into_iter().zip(judgements).collect();
             let done = self
                 .ledger()
                 .adjudicate(account, items, &policy, || clock.now())
