@@ -158,23 +158,17 @@ async fn account_history(
     tx: &Transaction<'_>,
     account: Uuid,
     policy: &Policy,
-    generation: recoup_core::GenerationId,
+    generation: &GenerationRecord,
     now: Timestamp,
 ) -> Outcome<AccountHistory> {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
     let since = ms(now
         .checked_sub(SignedDuration::from_secs(window))
         .unwrap_or(Timestamp::MIN));
-    let already = query_opt(
-        tx,
-        "SELECT 1 FROM claims WHERE account_id = $1 AND generation_id = $2 LIMIT 1",
-        &[&account, &generation.0],
-    )
-    .await?
-    .is_some();
     let (refunds, refunded, spent) = window_totals(tx, account, since).await?;
     Ok(AccountHistory {
-        already_claimed: already,
+        // The generation as loaded carries its latest claim, if it has any.
+        already_claimed: generation.claim.is_some(),
         refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
         spent_in_window: credits(spent)?,
         refunded_in_window: credits(refunded)?,
@@ -291,7 +285,7 @@ async fn adjudicate_in(
             generation,
         } => (details, generation),
     };
-    let history = account_history(tx, account, policy, g.generation_id, now).await?;
+    let history = account_history(tx, account, policy, &g, now).await?;
     let facts = g.facts();
     let reported_at =
         policy.report_instant(&facts, req.reported_at, last_pull(tx, account).await?, now);
@@ -336,6 +330,20 @@ impl PgLedger {
         let mut tx = client.transaction().await?;
         super::locked(&tx, account).await?;
         let now = now();
+        if let [(req, judgement)] = items.as_slice() {
+            // One claim: the transaction is its savepoint (two round trips fewer).
+            return match adjudicate_in(&tx, account, policy, req, now, judgement.clone()).await {
+                Ok(record) => {
+                    tx.commit().await?;
+                    Ok(vec![Ok(record)])
+                }
+                Err(LedgerFailure::Refused(e)) => {
+                    tx.rollback().await?;
+                    Ok(vec![Err(e)])
+                }
+                Err(e) => Err(e),
+            };
+        }
         let mut out = Vec::with_capacity(items.len());
         for (req, judgement) in items {
             let sp = tx.savepoint("claim").await?;
