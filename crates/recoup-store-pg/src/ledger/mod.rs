@@ -3,7 +3,7 @@
 //! `verify`), on the tables of migrations 2 and 3, with the same rules (recoup-core) and the
 //! same refusals ([`StoreError`]), so that a device cannot tell the engines apart.
 //!
-//! Every write is one transaction that starts with [`lock_account`]: the account's writes take
+//! Every write is one transaction that starts with [`crate::lock_account`]'s statement: the account's writes take
 //! turns whichever instance runs them, and the statements after the lock see every earlier write
 //! of the account. An operation that is refused rolls back whole (nothing written), as in the
 //! SQLite store; a batch of claims gives each claim its own savepoint.
@@ -27,7 +27,7 @@ use uuid::Uuid;
 use recoup_core::{DetailsError, DocumentError, InvariantViolation, LedgerError, OpId};
 use recoup_store::StoreError;
 
-use crate::{Error, lock_account};
+use crate::Error;
 
 pub use recoup_store::Judgement;
 
@@ -167,13 +167,14 @@ impl PgLedger {
 /// Locks `account` for the rest of `tx`; an account that does not exist is refused as not
 /// found (the ledger's refusal, as the SQLite engine answers an unknown account).
 pub(crate) async fn locked(tx: &Transaction<'_>, account: Uuid) -> Outcome<()> {
-    match lock_account(tx, account).await {
-        Ok(_) => Ok(()),
-        Err(Error::UnknownAccount(a)) => Err(LedgerFailure::Refused(StoreError::NotFound {
+    // `lock_account`'s statement, prepared once per connection (it starts every write).
+    let row = query_one(tx, "SELECT recoup_lock_account($1)", &[&account]).await?;
+    match row.try_get::<_, Option<i64>>(0)? {
+        Some(_) => Ok(()),
+        None => Err(LedgerFailure::Refused(StoreError::NotFound {
             what: "account",
-            id: a.to_string(),
+            id: account.to_string(),
         })),
-        Err(e) => Err(e.into()),
     }
 }
 

@@ -100,9 +100,7 @@ impl PgStorage {
     ) -> Result<Vec<Judgement>, AppError> {
         let ids: Vec<Uuid> = claims.iter().map(|c| c.generation_id.0).collect();
         let rows = self
-            .client()
-            .await?
-            .query(
+            .query_cached(
                 "SELECT generation_id, findings::text FROM outputs
                  WHERE account_id = $1 AND generation_id = ANY($2)",
                 &[&account, &ids],

@@ -131,6 +131,18 @@ impl PgStorage {
         Ok(self.pool.get().await?)
     }
 
+    /// The rows of a statement run on every request or claim, prepared once per connection
+    /// (a statement given as text is parsed again each time: a round trip more).
+    pub(super) async fn query_cached(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, AppError> {
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(sql).await?;
+        Ok(client.query(&stmt, params).await?)
+    }
+
     /// Brings every account's copy of the endpoint's default balance threshold to this
     /// endpoint's setting, writing only the rows that change. One statement each, not one
     /// transaction per account: `meta` rows are read by the balance trigger only, which sees
@@ -200,10 +212,8 @@ impl PgStorage {
     /// `token_hashes` is the PostgreSQL engine's answer for now.
     pub(crate) async fn authenticate(&self, token: TokenHash) -> Result<Option<Account>, AppError> {
         let now = self.clock.now().as_millisecond();
-        let row = self
-            .client()
-            .await?
-            .query_opt(
+        let rows = self
+            .query_cached(
                 "SELECT a.account_id, a.clock_offset_ms
                  FROM token_hashes h
                  JOIN tokens t ON t.account_id = h.account_id AND t.token_id = h.token_id
@@ -213,13 +223,14 @@ impl PgStorage {
                 &[&&token.0[..], &now],
             )
             .await?;
-        row.map(|r| {
-            Ok(Account {
-                id: r.try_get(0)?,
-                offset_ms: r.try_get(1)?,
+        rows.first()
+            .map(|r| {
+                Ok(Account {
+                    id: r.try_get(0)?,
+                    offset_ms: r.try_get(1)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 
     /// An account's test-clock offset; `None` when there is no such account.
@@ -320,22 +331,21 @@ impl PgStorage {
 
     /// The policy published last; `None` before the first publication.
     pub(crate) async fn latest_policy(&self) -> Result<Option<StoredPolicy>, AppError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
+        let rows = self
+            .query_cached(
                 "SELECT seq, version, document FROM policies ORDER BY seq DESC LIMIT 1",
                 &[],
             )
             .await?;
-        row.map(|r| {
-            Ok(StoredPolicy {
-                seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
-                version: r.try_get(1)?,
-                document: r.try_get(2)?,
+        rows.first()
+            .map(|r| {
+                Ok(StoredPolicy {
+                    seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                    version: r.try_get(1)?,
+                    document: r.try_get(2)?,
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 
     /// The policy published last; `first` is published (at `now`) when none was yet, so that a

@@ -48,9 +48,7 @@ impl PgStorage {
 
     async fn webhook_list(&self) -> Result<Vec<WebhookRow>, AppError> {
         let rows = self
-            .client()
-            .await?
-            .query(
+            .query_cached(
                 &format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks ORDER BY created_at, webhook_id"),
                 &[],
             )
