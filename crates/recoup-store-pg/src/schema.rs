@@ -19,10 +19,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "V4__webhook_leases",
         include_str!("migrations/V4__webhook_leases.sql"),
     ),
+    (
+        "V5__static_seq",
+        include_str!("migrations/V5__static_seq.sql"),
+    ),
 ];
 
 /// The schema version after every migration.
-pub const LATEST_VERSION: i32 = 4;
+pub const LATEST_VERSION: i32 = 5;
 
 /// The table refinery records applied migrations in (a global table).
 pub const HISTORY_TABLE: &str = "refinery_schema_history";

@@ -13,7 +13,7 @@ use recoup_store::{
 };
 
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
-use super::generations::load;
+use super::generations::{load, load_opt};
 use super::grants::{debug_check, refund_in};
 use super::{LedgerFailure, Outcome, PgLedger, decode, execute, query_one, query_opt};
 
@@ -81,7 +81,13 @@ async fn intake(
     policy: &Policy,
     req: &SubmitClaim,
 ) -> Outcome<Intake> {
-    if let Some(existing) = load_claim(tx, account, req.claim_id).await? {
+    // The claim by id and its generation, pipelined (one round trip): the checks below still
+    // take them in the SQLite store's order.
+    let (existing, generation) = tokio::try_join!(
+        load_claim(tx, account, req.claim_id),
+        load_opt(tx, account, req.generation_id)
+    )?;
+    if let Some(existing) = existing {
         if existing.generation_id == req.generation_id
             && existing.reason == req.reason
             && existing.details == req.details.trim()
@@ -93,7 +99,12 @@ async fn intake(
         }));
     }
     let details = validate_details(&req.details, policy.claim_text())?;
-    let generation = load(tx, account, req.generation_id).await?;
+    let generation = generation.ok_or_else(|| {
+        LedgerFailure::Refused(StoreError::NotFound {
+            what: "generation",
+            id: req.generation_id.to_string(),
+        })
+    })?;
     match generation.status {
         GenerationStatus::Running => {
             return Err(LedgerFailure::Refused(StoreError::GenerationNotFinished(
@@ -153,26 +164,12 @@ async fn window_totals(
     Ok((v(0)? + v(3)?, v(1)? + v(4)?, v(2)? + v(5)?))
 }
 
-/// What the account's records say within the safeguard window ending at `now`.
-async fn account_history(
-    tx: &Transaction<'_>,
-    account: Uuid,
-    policy: &Policy,
-    generation: &GenerationRecord,
-    now: Timestamp,
-) -> Outcome<AccountHistory> {
+/// The start of the safeguard window ending at `now` (ms).
+fn window_start(policy: &Policy, now: Timestamp) -> i64 {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
-    let since = ms(now
+    ms(now
         .checked_sub(SignedDuration::from_secs(window))
-        .unwrap_or(Timestamp::MIN));
-    let (refunds, refunded, spent) = window_totals(tx, account, since).await?;
-    Ok(AccountHistory {
-        // The generation as loaded carries its latest claim, if it has any.
-        already_claimed: generation.claim.is_some(),
-        refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
-        spent_in_window: credits(spent)?,
-        refunded_in_window: credits(refunded)?,
-    })
+        .unwrap_or(Timestamp::MIN))
 }
 
 /// The account's last pull of its changes, as [`PgLedger::note_pull`] recorded it.
@@ -193,8 +190,68 @@ async fn last_pull(tx: &Transaction<'_>, account: Uuid) -> Outcome<Option<Timest
     Ok(Some(ts(at)?))
 }
 
+/// What the claims of one transaction read once, under the account's lock, and keep current
+/// as each claim commits: the safeguard window's totals and the last pull (neither moves but
+/// by the batch's own refunds, all at the batch's one instant), and whether the refund sweep
+/// has run at that instant (a second sweep at the same instant finds nothing).
+#[derive(Default)]
+struct BatchFacts {
+    /// Refunds granted, credits refunded and credits charged in the window.
+    window: Option<(i64, i64, i64)>,
+    last_pull: Option<Option<Timestamp>>,
+    swept: bool,
+}
+
+/// What one claim's writes change in [`BatchFacts`], applied once its savepoint commits.
+struct Effect {
+    refunded: Option<u64>,
+    swept: bool,
+}
+
+impl BatchFacts {
+    fn apply(&mut self, effect: &Effect) {
+        if let (Some(credits), Some((refunds, refunded, _))) = (effect.refunded, &mut self.window) {
+            *refunds += 1;
+            *refunded = refunded.saturating_add(i64::try_from(credits).unwrap_or(i64::MAX));
+        }
+        self.swept |= effect.swept;
+    }
+
+    /// What the account's records say within the safeguard window, for a claim on
+    /// `generation`, and the last pull: read from the database the first time a claim of the
+    /// batch needs them (both in one round trip).
+    async fn history(
+        &mut self,
+        tx: &Transaction<'_>,
+        account: Uuid,
+        policy: &Policy,
+        generation: &GenerationRecord,
+        now: Timestamp,
+    ) -> Outcome<(AccountHistory, Option<Timestamp>)> {
+        if self.window.is_none() || self.last_pull.is_none() {
+            let since = window_start(policy, now);
+            let (window, pulled) =
+                tokio::try_join!(window_totals(tx, account, since), last_pull(tx, account))?;
+            self.window = Some(window);
+            self.last_pull = Some(pulled);
+        }
+        let ((refunds, refunded, spent), pulled) = match (self.window, self.last_pull) {
+            (Some(w), Some(p)) => (w, p),
+            _ => return Err(decode("the batch's window was not read")),
+        };
+        let history = AccountHistory {
+            // The generation as loaded carries its latest claim, if it has any.
+            already_claimed: generation.claim.is_some(),
+            refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
+            spent_in_window: credits(spent)?,
+            refunded_in_window: credits(refunded)?,
+        };
+        Ok((history, pulled))
+    }
+}
+
 /// Writes the claim row with the endpoint's verdict, marks its generation reported, and puts a
-/// claim in review on the review queue in the same transaction.
+/// claim in review on the review queue: one statement, in the claim's transaction.
 #[allow(clippy::too_many_arguments)]
 async fn insert_claim(
     tx: &Transaction<'_>,
@@ -207,12 +264,18 @@ async fn insert_claim(
     verdict: &Verdict,
 ) -> Outcome<()> {
     let decision_json = serde_json::to_string(decision).map_err(decode)?;
+    let in_review = verdict.outcome == ClaimOutcome::InReview;
     execute(
         tx,
-        "INSERT INTO claims (account_id, claim_id, generation_id, reason, details, submitted_at,
-             local_eligible, local_decision, policy_version, sync_state, outcome, outcome_code,
-             refunded_credits, decided_at, exclusive)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'acknowledged', $10, $11, $12, $13, $14)",
+        "WITH claim AS (
+             INSERT INTO claims (account_id, claim_id, generation_id, reason, details, submitted_at,
+                 local_eligible, local_decision, policy_version, sync_state, outcome, outcome_code,
+                 refunded_credits, decided_at, exclusive)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'acknowledged', $10, $11, $12, $13, $14)
+         ), reported AS (
+             UPDATE generations SET claimed = true WHERE account_id = $1 AND generation_id = $3
+         )
+         INSERT INTO reviews (account_id, claim_id, queued_at) SELECT $1, $2, $6 WHERE $15",
         &[
             &account,
             &req.claim_id.0,
@@ -228,28 +291,16 @@ async fn insert_claim(
             &sql_credits(verdict.refunded_credits)?,
             &verdict.decided_at.map(ms),
             &exclusive,
+            &in_review,
         ],
     )
     .await?;
-    execute(
-        tx,
-        "UPDATE generations SET claimed = true WHERE account_id = $1 AND generation_id = $2",
-        &[&account, &req.generation_id.0],
-    )
-    .await?;
-    if verdict.outcome == ClaimOutcome::InReview {
-        execute(
-            tx,
-            "INSERT INTO reviews (account_id, claim_id, queued_at) VALUES ($1, $2, $3)",
-            &[&account, &req.claim_id.0, &now_ms],
-        )
-        .await?;
-    }
     Ok(())
 }
 
 /// The refund of an approved claim; its operation id is the claim's, so one claim can only ever
-/// cause one refund.
+/// cause one refund. `sweep`: whether the refund sweeps first (not when this transaction has
+/// swept at the same instant already).
 async fn refund_for_claim(
     tx: &Transaction<'_>,
     account: Uuid,
@@ -257,6 +308,7 @@ async fn refund_for_claim(
     generation_id: recoup_core::GenerationId,
     credits: u64,
     now: Timestamp,
+    sweep: bool,
 ) -> Outcome<()> {
     let req = RefundRequest {
         op_id: recoup_core::OpId(claim_id.0),
@@ -264,11 +316,12 @@ async fn refund_for_claim(
         claim_id: Some(claim_id),
         credits: Some(credits),
     };
-    refund_in(tx, account, &req, now).await?;
+    refund_in(tx, account, &req, now, sweep).await?;
     Ok(())
 }
 
-/// The adjudication of one claim inside a write.
+/// The adjudication of one claim inside a write, with the facts its batch has read so far;
+/// answers the claim as recorded and what its writes change in those facts.
 async fn adjudicate_in(
     tx: &Transaction<'_>,
     account: Uuid,
@@ -276,19 +329,23 @@ async fn adjudicate_in(
     req: &SubmitClaim,
     now: Timestamp,
     judgement: Judgement,
-) -> Outcome<ClaimRecord> {
+    facts_so_far: &mut BatchFacts,
+) -> Outcome<(ClaimRecord, Effect)> {
+    let unchanged = Effect {
+        refunded: None,
+        swept: false,
+    };
     let now_ms = ms(now);
     let (details, g) = match intake(tx, account, policy, req).await? {
-        Intake::Repeat(existing) => return Ok(existing),
+        Intake::Repeat(existing) => return Ok((existing, unchanged)),
         Intake::New {
             details,
             generation,
         } => (details, generation),
     };
-    let history = account_history(tx, account, policy, &g, now).await?;
+    let (history, pulled) = facts_so_far.history(tx, account, policy, &g, now).await?;
     let facts = g.facts();
-    let reported_at =
-        policy.report_instant(&facts, req.reported_at, last_pull(tx, account).await?, now);
+    let reported_at = policy.report_instant(&facts, req.reported_at, pulled, now);
     let decision = policy.evaluate_report(&facts, &history, now, reported_at);
     let verdict = endpoint_verdict(&decision, Some(judgement), now);
     let exclusive = policy.one_claim_per_generation();
@@ -296,6 +353,7 @@ async fn adjudicate_in(
         tx, account, req, &details, &decision, exclusive, now_ms, &verdict,
     )
     .await?;
+    let mut effect = unchanged;
     if verdict.outcome == ClaimOutcome::Refunded {
         refund_for_claim(
             tx,
@@ -304,21 +362,40 @@ async fn adjudicate_in(
             req.generation_id,
             decision.refundable_credits,
             now,
+            !facts_so_far.swept,
         )
         .await?;
+        effect = Effect {
+            // Counted in the window when after its start (a window of zero counts nothing).
+            refunded: (now_ms > window_start(policy, now)).then_some(decision.refundable_credits),
+            swept: true,
+        };
     }
     debug_check(tx, account).await?;
-    load_claim(tx, account, req.claim_id)
-        .await?
-        .ok_or_else(|| decode("claim vanished inside its own transaction"))
+    // The record as the row now reads (instants at the stored millisecond), without reading it.
+    let record = ClaimRecord {
+        claim_id: req.claim_id,
+        generation_id: req.generation_id,
+        reason: req.reason,
+        details,
+        submitted_at: ts(now_ms)?,
+        local_decision: decision,
+        sync_state: recoup_store::SyncState::Acknowledged,
+        outcome: Some(verdict.outcome),
+        outcome_code: verdict.code,
+        refunded_credits: Some(verdict.refunded_credits),
+        decided_at: verdict.decided_at.map(|t| ts(ms(t))).transpose()?,
+    };
+    Ok((record, effect))
 }
 
 impl PgLedger {
     /// Adjudicates claims of one account in one transaction (group commit), under `policy`,
-    /// decided at the instant `now` answers once the account is locked. Each claim runs in its
-    /// own savepoint, so a refused claim changes nothing and does not affect the others; each
-    /// gets its own answer, in order. A claim's judgement (from its stored output) is used only
-    /// if the claim is eligible. Claims in review join the review queue in the same transaction.
+    /// decided at the instant `now` answers once the account is locked. Each claim that gets
+    /// past its checks runs in its own savepoint, so a refused claim changes nothing and does
+    /// not affect the others; each gets its own answer, in order. A claim's judgement (from its
+    /// stored output) is used only if the claim is eligible. Claims in review join the review
+    /// queue in the same transaction. The window's totals and the last pull are read once.
     pub async fn adjudicate(
         &self,
         account: Uuid,
@@ -330,10 +407,21 @@ impl PgLedger {
         let mut tx = client.transaction().await?;
         super::locked(&tx, account).await?;
         let now = now();
+        let mut facts = BatchFacts::default();
         if let [(req, judgement)] = items.as_slice() {
             // One claim: the transaction is its savepoint (two round trips fewer).
-            return match adjudicate_in(&tx, account, policy, req, now, judgement.clone()).await {
-                Ok(record) => {
+            return match adjudicate_in(
+                &tx,
+                account,
+                policy,
+                req,
+                now,
+                judgement.clone(),
+                &mut facts,
+            )
+            .await
+            {
+                Ok((record, _)) => {
                     tx.commit().await?;
                     Ok(vec![Ok(record)])
                 }
@@ -347,9 +435,10 @@ impl PgLedger {
         let mut out = Vec::with_capacity(items.len());
         for (req, judgement) in items {
             let sp = tx.savepoint("claim").await?;
-            match adjudicate_in(&sp, account, policy, &req, now, judgement).await {
-                Ok(record) => {
+            match adjudicate_in(&sp, account, policy, &req, now, judgement, &mut facts).await {
+                Ok((record, effect)) => {
                     sp.commit().await?;
+                    facts.apply(&effect);
                     out.push(Ok(record));
                 }
                 Err(LedgerFailure::Refused(e)) => {
@@ -391,7 +480,7 @@ impl PgLedger {
             }
             let g = load(tx, account, claim.generation_id).await?;
             let (outcome, code, refunded) = if approve {
-                refund_for_claim(tx, account, claim_id, g.generation_id, g.charged, now).await?;
+                refund_for_claim(tx, account, claim_id, g.generation_id, g.charged, now, true).await?;
                 (ClaimOutcome::Refunded, None, g.charged)
             } else {
                 (ClaimOutcome::NotRefunded, Some("not_clearly_unusable"), 0)

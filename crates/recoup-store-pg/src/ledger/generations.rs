@@ -70,15 +70,25 @@ pub(crate) async fn load(
     account: Uuid,
     id: GenerationId,
 ) -> Outcome<GenerationRecord> {
-    let row = query_opt(tx, SELECT, &[&account, &id.0])
+    load_opt(tx, account, id).await?.ok_or_else(|| {
+        LedgerFailure::Refused(StoreError::NotFound {
+            what: "generation",
+            id: id.to_string(),
+        })
+    })
+}
+
+/// A generation with its latest claim, if the account has it.
+pub(crate) async fn load_opt(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    id: GenerationId,
+) -> Outcome<Option<GenerationRecord>> {
+    query_opt(tx, SELECT, &[&account, &id.0])
         .await?
-        .ok_or_else(|| {
-            LedgerFailure::Refused(StoreError::NotFound {
-                what: "generation",
-                id: id.to_string(),
-            })
-        })?;
-    decode(&row)
+        .as_ref()
+        .map(decode)
+        .transpose()
 }
 
 /// Captures a running generation's hold and marks it succeeded.

@@ -70,34 +70,40 @@ pub(crate) async fn post(
     let mut b = grant_balances(tx, account, grant).await?;
     kind.apply(&mut b, amount)?;
     b.check()?;
+    let (available, held, spent, refunded, expired, granted) = (
+        sql_credits(b.available)?,
+        sql_credits(b.held)?,
+        sql_credits(b.spent)?,
+        sql_credits(b.refunded)?,
+        sql_credits(b.expired)?,
+        sql_credits(b.granted)?,
+    );
+    let amount = sql_credits(amount)?;
+    let (op_id, generation) = (op_id.map(|o| o.0), generation.map(|g| g.0));
+    // The projection and the entry in one statement (the entry's AFTER triggers, which read
+    // the projection, run at its end and see it moved).
     execute(
         tx,
-        "UPDATE grant_balances SET available = $3, held = $4, spent = $5, refunded = $6,
-             expired = $7, granted = $8 WHERE account_id = $1 AND grant_id = $2",
-        &[
-            &account,
-            &grant.0,
-            &sql_credits(b.available)?,
-            &sql_credits(b.held)?,
-            &sql_credits(b.spent)?,
-            &sql_credits(b.refunded)?,
-            &sql_credits(b.expired)?,
-            &sql_credits(b.granted)?,
-        ],
-    )
-    .await?;
-    execute(
-        tx,
-        "INSERT INTO ledger_entries (account_id, op_id, kind, grant_id, generation_id, credits, at)
+        "WITH projection AS (
+             UPDATE grant_balances SET available = $8, held = $9, spent = $10, refunded = $11,
+                 expired = $12, granted = $13 WHERE account_id = $1 AND grant_id = $4
+         )
+         INSERT INTO ledger_entries (account_id, op_id, kind, grant_id, generation_id, credits, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             &account,
-            &op_id.map(|o| o.0),
+            &op_id,
             &kind.as_str(),
             &grant.0,
-            &generation.map(|g| g.0),
-            &sql_credits(amount)?,
+            &generation,
+            &amount,
             &at_ms,
+            &available,
+            &held,
+            &spent,
+            &refunded,
+            &expired,
+            &granted,
         ],
     )
     .await?;
@@ -422,57 +428,82 @@ async fn grant_record(
     })
 }
 
-/// Refunds a generation's charge inside a write (see [`PgLedger::refund`]).
+/// Refunds a generation's charge inside a write (see [`PgLedger::refund`]). `sweep`: whether to
+/// sweep first (a caller that has swept at the same instant in this transaction need not).
 pub(crate) async fn refund_in(
     tx: &Transaction<'_>,
     account: Uuid,
     req: &RefundRequest,
     now: Timestamp,
+    sweep_first: bool,
 ) -> Outcome<RefundReceipt> {
-    sweep(tx, account, now).await?;
-    let g = req.generation_id;
-    if query_opt(
-        tx,
-        "SELECT 1 FROM refunds WHERE account_id = $1 AND generation_id = $2",
-        &[&account, &g.0],
-    )
-    .await?
-    .is_some()
-    {
-        return Err(LedgerFailure::Refused(StoreError::AlreadyRefunded(g)));
+    if sweep_first {
+        sweep(tx, account, now).await?;
     }
-    let charged = query_opt(
-        tx,
-        "SELECT charged FROM generations WHERE account_id = $1 AND generation_id = $2",
-        &[&account, &g.0],
-    )
-    .await?
-    .ok_or_else(|| {
+    let g = req.generation_id;
+    let now_ms = ms(now);
+    // The charge, whether it was refunded, and the capture's allocations with whether each
+    // grant is still live: two reads, pipelined.
+    let (charge_params, captured_params): (
+        [&(dyn tokio_postgres::types::ToSql + Sync); 2],
+        [&(dyn tokio_postgres::types::ToSql + Sync); 3],
+    ) = ([&account, &g.0], [&account, &g.0, &now_ms]);
+    let (charge, captured) = tokio::try_join!(
+        query_opt(
+            tx,
+            "SELECT g.charged, EXISTS (SELECT 1 FROM refunds r
+                 WHERE r.account_id = g.account_id AND r.generation_id = g.generation_id)
+             FROM generations g WHERE g.account_id = $1 AND g.generation_id = $2",
+            &charge_params,
+        ),
+        query(
+            tx,
+            "SELECT e.grant_id, e.credits, gr.expires_at IS NULL OR gr.expires_at > $3
+             FROM ledger_entries e JOIN grants gr USING (account_id, grant_id)
+             WHERE e.account_id = $1 AND e.generation_id = $2 AND e.kind = 'capture'
+             ORDER BY e.seq",
+            &captured_params,
+        )
+    )?;
+    let charge = charge.ok_or_else(|| {
         LedgerFailure::Refused(StoreError::NotFound {
             what: "generation",
             id: g.to_string(),
         })
     })?;
-    let charged = credits(charged.try_get(0)?)?;
+    // No refunds row can exist without its generation, so "already refunded" is answered
+    // first, as the SQLite store does.
+    if charge.try_get::<_, bool>(1)? {
+        return Err(LedgerFailure::Refused(StoreError::AlreadyRefunded(g)));
+    }
+    let charged = credits(charge.try_get(0)?)?;
     if charged == 0 {
         return Err(LedgerFailure::Refused(StoreError::NotCharged(g)));
     }
-    let captured = allocations_of(tx, account, g, EntryKind::Capture).await?;
+    let mut live_grants = std::collections::HashMap::new();
+    let captured = captured
+        .iter()
+        .map(|r| {
+            let grant = GrantId(r.try_get(0)?);
+            live_grants.insert(grant, r.try_get::<_, bool>(2)?);
+            Ok(Allocation {
+                grant,
+                credits: credits(r.try_get(1)?)?,
+            })
+        })
+        .collect::<Outcome<Vec<_>>>()?;
     let amount = req.credits.unwrap_or(charged);
     let back = refund_allocation(&captured, amount)?;
-    let now_ms = ms(now);
     let regrant_id = GrantId(req.op_id.0);
     let mut regrant_credits = 0;
     let mut returned_to = Vec::new();
     for a in back {
-        let live: bool = query_one(
-            tx,
-            "SELECT expires_at IS NULL OR expires_at > $3 FROM grants
-             WHERE account_id = $1 AND grant_id = $2",
-            &[&account, &a.grant.0, &now_ms],
-        )
-        .await?
-        .try_get(0)?;
+        let live = live_grants.get(&a.grant).copied().ok_or_else(|| {
+            super::decode(format!(
+                "refund allocation names grant {} the capture did not",
+                a.grant
+            ))
+        })?;
         if live {
             post(
                 tx,
@@ -679,7 +710,7 @@ impl PgLedger {
         now: Timestamp,
     ) -> Outcome<RefundReceipt> {
         self.idempotent(account, req.op_id, "refund", req, ms(now), async |tx| {
-            let receipt = refund_in(tx, account, req, now).await?;
+            let receipt = refund_in(tx, account, req, now, true).await?;
             debug_check(tx, account).await?;
             Ok(receipt)
         })

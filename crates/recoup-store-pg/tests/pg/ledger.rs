@@ -39,6 +39,10 @@ enum Op {
         judgement: u8,
         same_id_as: Option<usize>,
     },
+    /// Several claims in one transaction, as a device's batch sends them.
+    Claims {
+        batch: Vec<(usize, usize, u8, Option<usize>)>,
+    },
     Review {
         claim: usize,
         approve: bool,
@@ -60,10 +64,26 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (0usize..12, 0usize..6, 0u8..3, proptest::option::weighted(0.1, 0usize..6)).prop_map(
             |(generation, reason, judgement, same_id_as)| Op::Claim { generation, reason, judgement, same_id_as }
         ),
+        2 => proptest::collection::vec(
+            (0usize..12, 0usize..6, 0u8..3, proptest::option::weighted(0.2, 0usize..8)),
+            2..7,
+        )
+        .prop_map(|batch| Op::Claims { batch }),
         1 => (0usize..8, any::<bool>()).prop_map(|(claim, approve)| Op::Review { claim, approve }),
         1 => (1i64..100_000).prop_map(|secs| Op::Advance { secs }),
         1 => Just(Op::Sweep),
     ]
+}
+
+/// The judgement an op's number stands for.
+fn judgement_of(n: u8) -> Judgement {
+    match n {
+        0 => Judgement::Refund,
+        1 => Judgement::Review,
+        _ => Judgement::Reject {
+            code: "not_clearly_unusable".to_owned(),
+        },
+    }
 }
 
 /// An answer, comparable across engines: the record as JSON, or the refusal's kind.
@@ -107,7 +127,15 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
         )
         .await
         .expect("events are turned on");
-    let policy = Policy::builtin();
+    // The built-in policy with a refund limit a session reaches (also within one batch), so
+    // the safeguards' counting is compared too.
+    let mut doc = Policy::builtin().to_document();
+    doc.version = "differential-1".to_owned();
+    doc.safeguards.refunds_max = 4;
+    let policy = Policy::from_document(doc).expect("the tightened policy is valid");
+    store
+        .activate_policy_json(policy.to_json().as_bytes(), now)
+        .expect("the SQLite store activates the tightened policy");
     let prices = PriceList::builtin();
     let mut generations: Vec<GenerationId> = Vec::new();
     let mut claims: Vec<ClaimId> = Vec::new();
@@ -186,14 +214,7 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
                     details: "the face is melted".to_owned(),
                     reported_at: None,
                 };
-                let judgement = match judgement {
-                    0 => Judgement::Refund,
-                    1 => Judgement::Review,
-                    _ => Judgement::Reject {
-                        code: "not_clearly_unusable".to_owned(),
-                    },
-                };
-                let items = vec![(req, judgement)];
+                let items = vec![(req, judgement_of(*judgement))];
                 let mut s = store.adjudicate_batch(&items, now).unwrap();
                 let mut p = ledger
                     .adjudicate(account, items, &policy, || now)
@@ -202,6 +223,43 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
                 (
                     sqlite(s.remove(0)),
                     pg(p.remove(0).map_err(LedgerFailure::Refused)),
+                )
+            }
+            Op::Claims { batch } => {
+                let mut items = Vec::new();
+                for (generation, reason, judgement, same_id_as) in batch {
+                    let Some(&id) = generations.get(*generation) else {
+                        continue;
+                    };
+                    let claim_id = same_id_as
+                        .and_then(|i| claims.get(i).copied())
+                        .unwrap_or_else(ClaimId::new_v7);
+                    claims.push(claim_id);
+                    let req = SubmitClaim {
+                        claim_id,
+                        generation_id: id,
+                        reason: ClaimReason::ALL[*reason % ClaimReason::ALL.len()],
+                        details: "the face is melted".to_owned(),
+                        reported_at: None,
+                    };
+                    items.push((req, judgement_of(*judgement)));
+                }
+                if items.is_empty() {
+                    continue;
+                }
+                let s = store.adjudicate_batch(&items, now).unwrap();
+                let p = ledger
+                    .adjudicate(account, items, &policy, || now)
+                    .await
+                    .unwrap_or_else(|e| panic!("step {step}: the batch must commit: {e}"));
+                let s: Vec<_> = s.into_iter().map(sqlite).collect();
+                let p: Vec<_> = p
+                    .into_iter()
+                    .map(|r| pg(r.map_err(LedgerFailure::Refused)))
+                    .collect();
+                (
+                    Ok(serde_json::to_value(s).unwrap()),
+                    Ok(serde_json::to_value(p).unwrap()),
                 )
             }
             Op::Review { claim, approve } => {
@@ -458,7 +516,30 @@ fn a_session_through_every_path_agrees_with_sqlite() {
         },
         Op::Advance { secs: 90_000 },
         Op::Sweep,
+        // A batch that reaches the refund limit (4 in the window; 2 refunded so far): two
+        // refunds, then refusals, and a claim sent twice in the batch answered the same.
+        Op::Grant {
+            credits: 59,
+            kind: 1,
+            expires_in_secs: None,
+        },
     ];
+    let mut ops = ops;
+    for _ in 0..5 {
+        ops.push(Op::Start {
+            feature: 0,
+            platform: 0,
+        });
+    }
+    for generation in 5..10 {
+        ops.push(Op::Finish {
+            generation,
+            ok: true,
+        });
+    }
+    let mut batch: Vec<_> = (5..10).map(|g| (g, 0, 0, None)).collect();
+    batch.insert(1, (5, 0, 0, Some(6)));
+    ops.push(Op::Claims { batch });
     runtime().block_on(async {
         let (client, url) = migrated("ledger_every_path").await;
         let ledger = PgLedger::new(recoup_store_pg::pool(&url, 4).unwrap());
@@ -466,8 +547,9 @@ fn a_session_through_every_path_agrees_with_sqlite() {
         let count = |k: &str| kinds.iter().filter(|x| *x == k).count();
         assert_eq!(
             count("refund"),
-            2,
-            "the session refunded twice (automatic, approved): {kinds:?}"
+            4,
+            "the session refunded twice one by one (automatic, approved), then twice in the \
+             batch before the limit: {kinds:?}"
         );
         assert!(
             count("settlement") >= 5,

@@ -14,7 +14,13 @@ async fn migrations_apply_to_an_empty_database_and_reach_the_latest_version() {
     let done = migrate(&mut client).await.unwrap();
     assert_eq!(
         done.applied,
-        vec!["registry", "ledger", "outputs_events", "webhook_leases"],
+        vec![
+            "registry",
+            "ledger",
+            "outputs_events",
+            "webhook_leases",
+            "static_seq"
+        ],
         "every migration must apply, in order, to an empty database"
     );
     assert_eq!(
