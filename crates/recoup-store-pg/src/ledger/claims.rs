@@ -6,16 +6,18 @@ use deadpool_postgres::Transaction;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 
-use recoup_core::{AccountHistory, ClaimId, Decision, GenerationStatus, Policy, validate_details};
+use recoup_core::{AccountHistory, ClaimId, GenerationStatus, Policy, validate_details};
 use recoup_store::{
     ClaimOutcome, ClaimRecord, GenerationRecord, Judgement, RefundRequest, StoreError, SubmitClaim,
     Verdict, endpoint_verdict,
 };
 
+use super::claim_set;
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
 use super::generations::{load, load_opt};
 use super::grants::{debug_check, refund_in};
-use super::{LedgerFailure, Outcome, PgLedger, decode, execute, query_one, query_opt};
+use super::writes::Write;
+use super::{LedgerFailure, Outcome, PgLedger, decode, execute, query, query_one, query_opt};
 
 /// The meta key of the endpoint's record of the account's last pull of its changes (ms).
 const LAST_PULL_AT: &str = "endpoint.last_pull_at";
@@ -24,9 +26,10 @@ const LAST_PULL_AT: &str = "endpoint.last_pull_at";
 /// account at most, as the SQLite store).
 const LAST_PULL_RESOLUTION_MS: i64 = 60_000;
 
+/// Claims as [`decode_claim`] reads them (the caller adds the WHERE clause).
 const CLAIM_SELECT: &str = "SELECT claim_id, generation_id, reason, details, submitted_at,
         local_decision, sync_state, outcome, outcome_code, refunded_credits, decided_at
-    FROM claims WHERE account_id = $1 AND claim_id = $2";
+    FROM claims";
 
 fn decode_claim(r: &tokio_postgres::Row) -> Outcome<ClaimRecord> {
     Ok(ClaimRecord {
@@ -54,15 +57,36 @@ pub(crate) async fn load_claim(
     account: Uuid,
     id: ClaimId,
 ) -> Outcome<Option<ClaimRecord>> {
-    query_opt(tx, CLAIM_SELECT, &[&account, &id.0])
-        .await?
-        .as_ref()
-        .map(decode_claim)
-        .transpose()
+    query_opt(
+        tx,
+        &format!("{CLAIM_SELECT} WHERE account_id = $1 AND claim_id = $2"),
+        &[&account, &id.0],
+    )
+    .await?
+    .as_ref()
+    .map(decode_claim)
+    .transpose()
+}
+
+/// The account's claims among `ids`.
+pub(super) async fn load_claims(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    ids: &[Uuid],
+) -> Outcome<Vec<ClaimRecord>> {
+    query(
+        tx,
+        &format!("{CLAIM_SELECT} WHERE account_id = $1 AND claim_id = ANY($2)"),
+        &[&account, &ids],
+    )
+    .await?
+    .iter()
+    .map(decode_claim)
+    .collect()
 }
 
 /// A claim as it arrives.
-enum Intake {
+pub(super) enum Intake {
     /// The same claim id with the same report: its stored record is the answer.
     Repeat(ClaimRecord),
     /// A new claim that may be judged: its checked details and its generation.
@@ -72,21 +96,33 @@ enum Intake {
     },
 }
 
-/// The checks before a claim is judged, in the SQLite store's order: a repeat answers the
-/// stored claim and the same id with another report is a conflict; then the details, the
-/// generation's status, and one claim per generation.
+/// The checks before a claim is judged (see [`checked`]), on the claim and generation as the
+/// database has them.
 async fn intake(
     tx: &Transaction<'_>,
     account: Uuid,
     policy: &Policy,
     req: &SubmitClaim,
 ) -> Outcome<Intake> {
-    // The claim by id and its generation, pipelined (one round trip): the checks below still
-    // take them in the SQLite store's order.
+    // The claim by id and its generation, pipelined (one round trip): the checks still take
+    // them in the SQLite store's order.
     let (existing, generation) = tokio::try_join!(
         load_claim(tx, account, req.claim_id),
         load_opt(tx, account, req.generation_id)
     )?;
+    checked(existing, generation, policy, req)
+}
+
+/// The checks before a claim is judged, in the SQLite store's order: a repeat answers the
+/// stored claim and the same id with another report is a conflict; then the details, the
+/// generation's status, and one claim per generation. `existing` is the claim recorded with
+/// the request's id, `generation` the request's generation with its latest claim.
+pub(super) fn checked(
+    existing: Option<ClaimRecord>,
+    generation: Option<GenerationRecord>,
+    policy: &Policy,
+    req: &SubmitClaim,
+) -> Outcome<Intake> {
     if let Some(existing) = existing {
         if existing.generation_id == req.generation_id
             && existing.reason == req.reason
@@ -132,9 +168,42 @@ async fn intake(
     })
 }
 
+/// The endpoint's decision on a new claim and the record it makes (instants at the stored
+/// millisecond, as the row reads back).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn decide(
+    policy: &Policy,
+    req: &SubmitClaim,
+    details: String,
+    generation: &GenerationRecord,
+    history: &AccountHistory,
+    last_pull: Option<Timestamp>,
+    now: Timestamp,
+    judgement: Judgement,
+) -> Outcome<(ClaimRecord, Verdict)> {
+    let facts = generation.facts();
+    let reported_at = policy.report_instant(&facts, req.reported_at, last_pull, now);
+    let decision = policy.evaluate_report(&facts, history, now, reported_at);
+    let verdict = endpoint_verdict(&decision, Some(judgement), now);
+    let record = ClaimRecord {
+        claim_id: req.claim_id,
+        generation_id: req.generation_id,
+        reason: req.reason,
+        details,
+        submitted_at: ts(ms(now))?,
+        local_decision: decision,
+        sync_state: recoup_store::SyncState::Acknowledged,
+        outcome: Some(verdict.outcome),
+        outcome_code: verdict.code.clone(),
+        refunded_credits: Some(verdict.refunded_credits),
+        decided_at: verdict.decided_at.map(|t| ts(ms(t))).transpose()?,
+    };
+    Ok((record, verdict))
+}
+
 /// Refunds granted, credits refunded and credits charged after `since_ms`: whole days from the
 /// per-day totals, the day `since_ms` falls in from the rows themselves (as the SQLite store).
-async fn window_totals(
+pub(super) async fn window_totals(
     tx: &Transaction<'_>,
     account: Uuid,
     since_ms: i64,
@@ -165,7 +234,7 @@ async fn window_totals(
 }
 
 /// The start of the safeguard window ending at `now` (ms).
-fn window_start(policy: &Policy, now: Timestamp) -> i64 {
+pub(super) fn window_start(policy: &Policy, now: Timestamp) -> i64 {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
     ms(now
         .checked_sub(SignedDuration::from_secs(window))
@@ -173,7 +242,7 @@ fn window_start(policy: &Policy, now: Timestamp) -> i64 {
 }
 
 /// The account's last pull of its changes, as [`PgLedger::note_pull`] recorded it.
-async fn last_pull(tx: &Transaction<'_>, account: Uuid) -> Outcome<Option<Timestamp>> {
+pub(super) async fn last_pull(tx: &Transaction<'_>, account: Uuid) -> Outcome<Option<Timestamp>> {
     let Some(row) = query_opt(
         tx,
         "SELECT value FROM meta WHERE account_id = $1 AND key = $2",
@@ -250,54 +319,6 @@ impl BatchFacts {
     }
 }
 
-/// Writes the claim row with the endpoint's verdict, marks its generation reported, and puts a
-/// claim in review on the review queue: one statement, in the claim's transaction.
-#[allow(clippy::too_many_arguments)]
-async fn insert_claim(
-    tx: &Transaction<'_>,
-    account: Uuid,
-    req: &SubmitClaim,
-    details: &str,
-    decision: &Decision,
-    exclusive: bool,
-    now_ms: i64,
-    verdict: &Verdict,
-) -> Outcome<()> {
-    let decision_json = serde_json::to_string(decision).map_err(decode)?;
-    let in_review = verdict.outcome == ClaimOutcome::InReview;
-    execute(
-        tx,
-        "WITH claim AS (
-             INSERT INTO claims (account_id, claim_id, generation_id, reason, details, submitted_at,
-                 local_eligible, local_decision, policy_version, sync_state, outcome, outcome_code,
-                 refunded_credits, decided_at, exclusive)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'acknowledged', $10, $11, $12, $13, $14)
-         ), reported AS (
-             UPDATE generations SET claimed = true WHERE account_id = $1 AND generation_id = $3
-         )
-         INSERT INTO reviews (account_id, claim_id, queued_at) SELECT $1, $2, $6 WHERE $15",
-        &[
-            &account,
-            &req.claim_id.0,
-            &req.generation_id.0,
-            &req.reason.as_str(),
-            &details,
-            &now_ms,
-            &decision.eligible,
-            &decision_json,
-            &decision.policy_version,
-            &verdict.outcome.as_str(),
-            &verdict.code,
-            &sql_credits(verdict.refunded_credits)?,
-            &verdict.decided_at.map(ms),
-            &exclusive,
-            &in_review,
-        ],
-    )
-    .await?;
-    Ok(())
-}
-
 /// The refund of an approved claim; its operation id is the claim's, so one claim can only ever
 /// cause one refund. `sweep`: whether the refund sweeps first (not when this transaction has
 /// swept at the same instant already).
@@ -344,48 +365,38 @@ async fn adjudicate_in(
         } => (details, generation),
     };
     let (history, pulled) = facts_so_far.history(tx, account, policy, &g, now).await?;
-    let facts = g.facts();
-    let reported_at = policy.report_instant(&facts, req.reported_at, pulled, now);
-    let decision = policy.evaluate_report(&facts, &history, now, reported_at);
-    let verdict = endpoint_verdict(&decision, Some(judgement), now);
-    let exclusive = policy.one_claim_per_generation();
-    insert_claim(
-        tx, account, req, &details, &decision, exclusive, now_ms, &verdict,
-    )
+    let (record, verdict) = decide(policy, req, details, &g, &history, pulled, now, judgement)?;
+    Write::claim(
+        account,
+        req,
+        &record.details,
+        &record.local_decision,
+        policy.one_claim_per_generation(),
+        now_ms,
+        &verdict,
+    )?
+    .run(tx)
     .await?;
     let mut effect = unchanged;
     if verdict.outcome == ClaimOutcome::Refunded {
+        let refundable = record.local_decision.refundable_credits;
         refund_for_claim(
             tx,
             account,
             req.claim_id,
             req.generation_id,
-            decision.refundable_credits,
+            refundable,
             now,
             !facts_so_far.swept,
         )
         .await?;
         effect = Effect {
             // Counted in the window when after its start (a window of zero counts nothing).
-            refunded: (now_ms > window_start(policy, now)).then_some(decision.refundable_credits),
+            refunded: (now_ms > window_start(policy, now)).then_some(refundable),
             swept: true,
         };
     }
     debug_check(tx, account).await?;
-    // The record as the row now reads (instants at the stored millisecond), without reading it.
-    let record = ClaimRecord {
-        claim_id: req.claim_id,
-        generation_id: req.generation_id,
-        reason: req.reason,
-        details,
-        submitted_at: ts(now_ms)?,
-        local_decision: decision,
-        sync_state: recoup_store::SyncState::Acknowledged,
-        outcome: Some(verdict.outcome),
-        outcome_code: verdict.code,
-        refunded_credits: Some(verdict.refunded_credits),
-        decided_at: verdict.decided_at.map(|t| ts(ms(t))).transpose()?,
-    };
     Ok((record, effect))
 }
 
@@ -407,6 +418,17 @@ impl PgLedger {
         let mut tx = client.transaction().await?;
         super::locked(&tx, account).await?;
         let now = now();
+        if let Some((answers, wrote)) =
+            claim_set::adjudicate_at_once(&tx, account, policy, &items, now).await?
+        {
+            if wrote {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            return Ok(answers);
+        }
+        // A refund needs the sweep or a new grant: claim by claim (nothing was written).
         let mut facts = BatchFacts::default();
         if let [(req, judgement)] = items.as_slice() {
             // One claim: the transaction is its savepoint (two round trips fewer).

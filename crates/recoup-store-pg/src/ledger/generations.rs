@@ -15,12 +15,13 @@ use recoup_store::{
 
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
 use super::grants::{debug_check, hold, settle, sweep};
-use super::{LedgerFailure, Outcome, PgLedger, execute, query_opt};
+use super::{LedgerFailure, Outcome, PgLedger, execute, query, query_opt};
 
 /// Longest output reference or failure text, in bytes (recoup-store's `OUTPUT_REF_LEN_MAX`).
 const OUTPUT_REF_LEN_MAX: usize = 2_048;
 
-/// A generation with its latest claim's summary, as recoup-store's `load` reads it.
+/// Generations with their latest claim's summary, as recoup-store's `load` reads them (the
+/// caller adds the WHERE clause).
 const SELECT: &str = "SELECT g.generation_id, g.feature, g.platform, g.surface, g.media_kind,
         g.status, g.failure, g.cost, g.charged, g.price_version, g.started_at, g.finished_at,
         g.hold_expires_at, g.output_ref,
@@ -28,8 +29,7 @@ const SELECT: &str = "SELECT g.generation_id, g.feature, g.platform, g.surface, 
     FROM generations g
     LEFT JOIN LATERAL (SELECT claim_id, local_eligible, sync_state, outcome FROM claims
                        WHERE account_id = g.account_id AND generation_id = g.generation_id
-                       ORDER BY claim_id DESC LIMIT 1) c ON true
-    WHERE g.account_id = $1 AND g.generation_id = $2";
+                       ORDER BY claim_id DESC LIMIT 1) c ON true";
 
 fn decode(r: &tokio_postgres::Row) -> Outcome<GenerationRecord> {
     let claim = match r.try_get::<_, Option<Uuid>>(14)? {
@@ -78,17 +78,38 @@ pub(crate) async fn load(
     })
 }
 
+/// The account's generations among `ids`, each with its latest claim.
+pub(crate) async fn load_many(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    ids: &[Uuid],
+) -> Outcome<Vec<GenerationRecord>> {
+    query(
+        tx,
+        &format!("{SELECT} WHERE g.account_id = $1 AND g.generation_id = ANY($2)"),
+        &[&account, &ids],
+    )
+    .await?
+    .iter()
+    .map(decode)
+    .collect()
+}
+
 /// A generation with its latest claim, if the account has it.
 pub(crate) async fn load_opt(
     tx: &Transaction<'_>,
     account: Uuid,
     id: GenerationId,
 ) -> Outcome<Option<GenerationRecord>> {
-    query_opt(tx, SELECT, &[&account, &id.0])
-        .await?
-        .as_ref()
-        .map(decode)
-        .transpose()
+    query_opt(
+        tx,
+        &format!("{SELECT} WHERE g.account_id = $1 AND g.generation_id = $2"),
+        &[&account, &id.0],
+    )
+    .await?
+    .as_ref()
+    .map(decode)
+    .transpose()
 }
 
 /// Captures a running generation's hold and marks it succeeded.

@@ -1,6 +1,8 @@
 //! Grants, the append-only entries and the per-grant projection, holds and their settlement,
 //! the sweep, refunds, balances and `verify`: recoup-store's `ledger.rs`, on PostgreSQL.
 
+use std::collections::{HashMap, HashSet};
+
 use deadpool_postgres::Transaction;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
@@ -16,6 +18,7 @@ use recoup_store::{
 };
 
 use super::codec::{credits, ms, opt_ts, parse, sql_credits, ts};
+use super::writes::Write;
 use super::{LedgerFailure, Outcome, PgLedger, execute, query, query_one, query_opt};
 
 /// Longest grant note, in characters (recoup-store's `NOTE_LEN_MAX`).
@@ -70,43 +73,9 @@ pub(crate) async fn post(
     let mut b = grant_balances(tx, account, grant).await?;
     kind.apply(&mut b, amount)?;
     b.check()?;
-    let (available, held, spent, refunded, expired, granted) = (
-        sql_credits(b.available)?,
-        sql_credits(b.held)?,
-        sql_credits(b.spent)?,
-        sql_credits(b.refunded)?,
-        sql_credits(b.expired)?,
-        sql_credits(b.granted)?,
-    );
-    let amount = sql_credits(amount)?;
-    let (op_id, generation) = (op_id.map(|o| o.0), generation.map(|g| g.0));
-    // The projection and the entry in one statement (the entry's AFTER triggers, which read
-    // the projection, run at its end and see it moved).
-    execute(
-        tx,
-        "WITH projection AS (
-             UPDATE grant_balances SET available = $8, held = $9, spent = $10, refunded = $11,
-                 expired = $12, granted = $13 WHERE account_id = $1 AND grant_id = $4
-         )
-         INSERT INTO ledger_entries (account_id, op_id, kind, grant_id, generation_id, credits, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            &account,
-            &op_id,
-            &kind.as_str(),
-            &grant.0,
-            &generation,
-            &amount,
-            &at_ms,
-            &available,
-            &held,
-            &spent,
-            &refunded,
-            &expired,
-            &granted,
-        ],
-    )
-    .await?;
+    Write::post(account, op_id, kind, grant, generation, amount, at_ms, &b)?
+        .run(tx)
+        .await?;
     Ok(())
 }
 
@@ -428,6 +397,140 @@ async fn grant_record(
     })
 }
 
+/// The capture allocations of the account's generations among `ids`, in posting order, each
+/// with whether its grant is live at `now_ms`.
+pub(crate) async fn captures_of(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    ids: &[Uuid],
+    now_ms: i64,
+) -> Outcome<HashMap<GenerationId, Vec<(Allocation, bool)>>> {
+    let rows = query(
+        tx,
+        "SELECT e.generation_id, e.grant_id, e.credits,
+                gr.expires_at IS NULL OR gr.expires_at > $3
+         FROM ledger_entries e JOIN grants gr USING (account_id, grant_id)
+         WHERE e.account_id = $1 AND e.generation_id = ANY($2) AND e.kind = 'capture'
+         ORDER BY e.seq",
+        &[&account, &ids, &now_ms],
+    )
+    .await?;
+    let mut out: HashMap<GenerationId, Vec<(Allocation, bool)>> = HashMap::new();
+    for r in &rows {
+        out.entry(GenerationId(r.try_get(0)?)).or_default().push((
+            Allocation {
+                grant: GrantId(r.try_get(1)?),
+                credits: credits(r.try_get(2)?)?,
+            },
+            r.try_get(3)?,
+        ));
+    }
+    Ok(out)
+}
+
+/// The projections of the grants the captures of the account's generations among `ids` drew
+/// on.
+pub(crate) async fn balances_for_captures(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    ids: &[Uuid],
+) -> Outcome<HashMap<GrantId, Balances>> {
+    let rows = query(
+        tx,
+        &format!(
+            "SELECT grant_id, {BALANCE_COLUMNS} FROM grant_balances
+             WHERE account_id = $1 AND grant_id IN (
+                 SELECT grant_id FROM ledger_entries
+                 WHERE account_id = $1 AND generation_id = ANY($2) AND kind = 'capture')"
+        ),
+        &[&account, &ids],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((GrantId(r.try_get(0)?), balances_at(r, 1)?)))
+        .collect()
+}
+
+/// The account's generations among `ids` that were refunded.
+pub(crate) async fn refunded_among(
+    tx: &Transaction<'_>,
+    account: Uuid,
+    ids: &[Uuid],
+) -> Outcome<HashSet<GenerationId>> {
+    query(
+        tx,
+        "SELECT generation_id FROM refunds WHERE account_id = $1 AND generation_id = ANY($2)",
+        &[&account, &ids],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok(GenerationId(r.try_get(0)?)))
+    .collect()
+}
+
+/// Whether [`sweep`] at `now_ms` would do anything: the conditions of its two queries.
+pub(crate) async fn sweep_due(tx: &Transaction<'_>, account: Uuid, now_ms: i64) -> Outcome<bool> {
+    Ok(query_one(
+        tx,
+        "SELECT EXISTS (SELECT 1 FROM generations
+                        WHERE account_id = $1 AND status = 'running' AND hold_expires_at <= $2)
+             OR EXISTS (SELECT 1 FROM grants g JOIN grant_balances b USING (account_id, grant_id)
+                        WHERE g.account_id = $1 AND g.expires_at IS NOT NULL
+                          AND g.expires_at <= $2 AND b.available > 0)",
+        &[&account, &now_ms],
+    )
+    .await?
+    .try_get(0)?)
+}
+
+/// Where a refund's credits go back, before anything is written.
+pub(crate) struct RefundPlan {
+    /// The credits refunded.
+    pub amount: u64,
+    /// Each grant the capture drew on and what goes back to it, with whether that grant is
+    /// still live (credits of an expired grant come back as a new grant).
+    pub back: Vec<(Allocation, bool)>,
+}
+
+/// The checks of a refund of generation `g` and its plan, in the SQLite store's order: not
+/// refunded already, charged, then the capture's allocations (`captured`, in posting order,
+/// each with whether its grant is live) give back `credits` (the whole charge when `None`).
+pub(crate) fn refund_plan(
+    g: GenerationId,
+    already_refunded: bool,
+    charged: u64,
+    captured: &[(Allocation, bool)],
+    credits: Option<u64>,
+) -> Outcome<RefundPlan> {
+    // No refunds row can exist without its generation, so "already refunded" is answered
+    // first, as the SQLite store does.
+    if already_refunded {
+        return Err(LedgerFailure::Refused(StoreError::AlreadyRefunded(g)));
+    }
+    if charged == 0 {
+        return Err(LedgerFailure::Refused(StoreError::NotCharged(g)));
+    }
+    let allocations: Vec<Allocation> = captured.iter().map(|(a, _)| *a).collect();
+    let amount = credits.unwrap_or(charged);
+    let back = refund_allocation(&allocations, amount)?
+        .into_iter()
+        .map(|a| {
+            let live = captured
+                .iter()
+                .find(|(c, _)| c.grant == a.grant)
+                .map(|(_, live)| *live)
+                .ok_or_else(|| {
+                    super::decode(format!(
+                        "refund allocation names grant {} the capture did not",
+                        a.grant
+                    ))
+                })?;
+            Ok((a, live))
+        })
+        .collect::<Outcome<Vec<_>>>()?;
+    Ok(RefundPlan { amount, back })
+}
+
 /// Refunds a generation's charge inside a write (see [`PgLedger::refund`]). `sweep`: whether to
 /// sweep first (a caller that has swept at the same instant in this transaction need not).
 pub(crate) async fn refund_in(
@@ -444,11 +547,9 @@ pub(crate) async fn refund_in(
     let now_ms = ms(now);
     // The charge, whether it was refunded, and the capture's allocations with whether each
     // grant is still live: two reads, pipelined.
-    let (charge_params, captured_params): (
-        [&(dyn tokio_postgres::types::ToSql + Sync); 2],
-        [&(dyn tokio_postgres::types::ToSql + Sync); 3],
-    ) = ([&account, &g.0], [&account, &g.0, &now_ms]);
-    let (charge, captured) = tokio::try_join!(
+    let charge_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&account, &g.0];
+    let ids = [g.0];
+    let (charge, mut captured) = tokio::try_join!(
         query_opt(
             tx,
             "SELECT g.charged, EXISTS (SELECT 1 FROM refunds r
@@ -456,14 +557,7 @@ pub(crate) async fn refund_in(
              FROM generations g WHERE g.account_id = $1 AND g.generation_id = $2",
             &charge_params,
         ),
-        query(
-            tx,
-            "SELECT e.grant_id, e.credits, gr.expires_at IS NULL OR gr.expires_at > $3
-             FROM ledger_entries e JOIN grants gr USING (account_id, grant_id)
-             WHERE e.account_id = $1 AND e.generation_id = $2 AND e.kind = 'capture'
-             ORDER BY e.seq",
-            &captured_params,
-        )
+        captures_of(tx, account, &ids, now_ms)
     )?;
     let charge = charge.ok_or_else(|| {
         LedgerFailure::Refused(StoreError::NotFound {
@@ -471,39 +565,19 @@ pub(crate) async fn refund_in(
             id: g.to_string(),
         })
     })?;
-    // No refunds row can exist without its generation, so "already refunded" is answered
-    // first, as the SQLite store does.
-    if charge.try_get::<_, bool>(1)? {
-        return Err(LedgerFailure::Refused(StoreError::AlreadyRefunded(g)));
-    }
-    let charged = credits(charge.try_get(0)?)?;
-    if charged == 0 {
-        return Err(LedgerFailure::Refused(StoreError::NotCharged(g)));
-    }
-    let mut live_grants = std::collections::HashMap::new();
-    let captured = captured
-        .iter()
-        .map(|r| {
-            let grant = GrantId(r.try_get(0)?);
-            live_grants.insert(grant, r.try_get::<_, bool>(2)?);
-            Ok(Allocation {
-                grant,
-                credits: credits(r.try_get(1)?)?,
-            })
-        })
-        .collect::<Outcome<Vec<_>>>()?;
-    let amount = req.credits.unwrap_or(charged);
-    let back = refund_allocation(&captured, amount)?;
+    let captured = captured.remove(&g).unwrap_or_default();
+    let plan = refund_plan(
+        g,
+        charge.try_get::<_, bool>(1)?,
+        credits(charge.try_get(0)?)?,
+        &captured,
+        req.credits,
+    )?;
+    let amount = plan.amount;
     let regrant_id = GrantId(req.op_id.0);
     let mut regrant_credits = 0;
     let mut returned_to = Vec::new();
-    for a in back {
-        let live = live_grants.get(&a.grant).copied().ok_or_else(|| {
-            super::decode(format!(
-                "refund allocation names grant {} the capture did not",
-                a.grant
-            ))
-        })?;
+    for (a, live) in plan.back {
         if live {
             post(
                 tx,
@@ -558,19 +632,15 @@ pub(crate) async fn refund_in(
     } else {
         None
     };
-    execute(
-        tx,
-        "INSERT INTO refunds (account_id, generation_id, claim_id, credits, op_id, at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &account,
-            &g.0,
-            &req.claim_id.map(|c| c.0),
-            &sql_credits(amount)?,
-            &req.op_id.0,
-            &now_ms,
-        ],
-    )
+    Write::refund(
+        account,
+        g,
+        req.claim_id.map(|c| c.0),
+        amount,
+        req.op_id,
+        now_ms,
+    )?
+    .run(tx)
     .await?;
     Ok(RefundReceipt {
         generation_id: g,

@@ -13,10 +13,12 @@
 //! the request and record types in recoup-store and recoup-api.
 
 mod changes;
+mod claim_set;
 mod claims;
 mod codec;
 mod generations;
 mod grants;
+mod writes;
 
 use deadpool_postgres::{Pool, Transaction};
 use serde::Serialize;
