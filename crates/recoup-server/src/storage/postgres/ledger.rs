@@ -13,13 +13,14 @@
 //! - **The judgement reads the findings only.** The output's bytes are committed with its
 //!   capture and its description in one transaction, so the file-versus-record check of the
 //!   SQLite engine (a file lost or replaced beside its row) has nothing to catch here.
-//! - **Each request is its own transaction** (no in-process group commit across requests):
-//!   any instance may serve the account, and the per-account row lock orders them.
+//! - **Claims are committed in groups per account on each instance** (`group.rs`): the
+//!   requests for an account that wait for its transaction go together in the next one. Any
+//!   instance may serve the account, and the per-account row lock orders the instances.
 
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use recoup_core::{ClaimId, Clock, GenerationId, OpId, Policy, PriceList};
+use recoup_core::{ClaimId, GenerationId, OpId, Policy, PriceList};
 use recoup_store::{
     AccountBalance, CaptureOutput, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord,
     GrantRecord, GrantRequest, Judgement, OutputRecord, StartGeneration, SubmitClaim,
@@ -56,18 +57,18 @@ fn plain<T>(r: Result<T, LedgerFailure>) -> Result<T, AppError> {
 
 impl PgStorage {
     /// The ledgers, on this engine's pool.
-    fn ledger(&self) -> PgLedger {
+    pub(super) fn ledger(&self) -> PgLedger {
         PgLedger::new(self.pool.clone())
     }
 
     /// Tells the webhook dispatcher to look at the account after a write that may have
     /// recorded events (the events themselves are in the database, committed with their cause).
-    fn told(&self, account: Uuid) {
+    pub(super) fn told(&self, account: Uuid) {
         self.events.signal.mark(account);
     }
 
     /// The policy in force: the one published last, parsed once per publication.
-    async fn policy_in_force(&self) -> Result<Arc<Policy>, AppError> {
+    pub(super) async fn policy_in_force(&self) -> Result<Arc<Policy>, AppError> {
         let Some(stored) = self.latest_policy().await? else {
             return Ok(Arc::new(Policy::builtin()));
         };
@@ -260,19 +261,9 @@ impl Storage for PgStorage {
         clock: AccountClock,
     ) -> StorageFuture<'_, Vec<Ledger<ClaimRecord>>> {
         Box::pin(async move {
-            let policy = self.policy_in_force().await?;
             let judgements = self.judge(account, &claims).await?;
             let items: Vec<(SubmitClaim, Judgement)> = claims.into_iter().zip(judgements).collect();
-            let done = self
-                .ledger()
-                .adjudicate(account, items, &policy, || clock.now())
-                .await;
-            self.told(account);
-            match done {
-                Ok(answers) => Ok(answers),
-                Err(LedgerFailure::Refused(e)) => Err(e.into()),
-                Err(LedgerFailure::Database(e)) => Err(e.into()),
-            }
+            self.adjudicate_grouped(account, items, clock).await
         })
     }
 

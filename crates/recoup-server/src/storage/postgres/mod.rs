@@ -12,6 +12,7 @@
 //! The database's refusals become answers in one place ([`From`] impls at the end of this
 //! file), by SQLSTATE and constraint name, never by message text.
 
+mod group;
 mod identity;
 mod ledger;
 mod provider;
@@ -44,6 +45,9 @@ pub(crate) struct PgStorage {
     clock: EndpointClock,
     /// The policy in force, parsed, with its publication number (see `ledger.rs`).
     policy_cache: ledger::PolicyCache,
+    /// The accounts with claims being committed by this instance, and the requests waiting
+    /// for their next transaction (see `group.rs`).
+    claim_groups: group::ClaimGroups,
 }
 
 /// The constraint whose violation means "this subject already belongs to another account".
@@ -123,6 +127,7 @@ impl PgStorage {
             events,
             clock,
             policy_cache: ledger::PolicyCache::default(),
+            claim_groups: group::ClaimGroups::default(),
         })
     }
 

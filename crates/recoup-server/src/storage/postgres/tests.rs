@@ -1596,3 +1596,215 @@ async fn one_dispatcher_at_a_time_holds_an_accounts_delivery_lease_until_it_expi
         "released, it is free at once"
     );
 }
+
+/// An account with `n` captured generations, half of them blank (refunded at once) and half
+/// usable (sent to review), and a claim ready for each: (account, claims, blank or not).
+async fn account_with_claims(
+    s: &PgStorage,
+    n: usize,
+) -> (Uuid, Vec<recoup_store::SubmitClaim>, Vec<bool>) {
+    use recoup_core::{ClaimReason, Feature, Platform, Surface};
+    use recoup_store::{GrantRequest, StartGeneration, SubmitClaim};
+
+    let account = Uuid::now_v7();
+    s.create_account(account, TokenHash::of(&format!("rk_{account}")), t0())
+        .await
+        .expect("created");
+    let grant = GrantRequest::new(
+        recoup_core::OpId::new_v7(),
+        recoup_core::GrantKind::Allowance,
+        1_000,
+    );
+    Storage::grant(s, account, grant, t0())
+        .await
+        .expect("granted");
+    let (mut claims, mut blank) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let id = GenerationId::new_v7();
+        Storage::start_generation(
+            s,
+            account,
+            StartGeneration {
+                generation_id: id,
+                feature: Feature::ALL[0],
+                platform: Platform::Web,
+                surface: Surface::Editor,
+            },
+            t0(),
+        )
+        .await
+        .expect("started");
+        let verdict = if i % 2 == 0 { "blank" } else { "usable" };
+        let bytes = format!("output of {id}").into_bytes();
+        let output = crate::storage::NewOutput {
+            sha256: crate::storage::hex_sha256(&bytes),
+            bytes,
+            media_type: "image/png",
+            ext: "png",
+            findings: serde_json::json!({"verdict": verdict, "detail": "measured"}).to_string(),
+        };
+        s.capture_output(account, id, output, t0())
+            .await
+            .expect("the capture is stored")
+            .expect("and the ledger takes it");
+        claims.push(SubmitClaim {
+            claim_id: recoup_core::ClaimId::new_v7(),
+            generation_id: id,
+            reason: ClaimReason::ALL[0],
+            details: format!("{verdict} result"),
+            reported_at: None,
+        });
+        blank.push(verdict == "blank");
+    }
+    (account, claims, blank)
+}
+
+/// The account's write transactions so far (`accounts.ledger_tx`).
+async fn ledger_transactions(s: &PgStorage, account: Uuid) -> i64 {
+    s.client()
+        .await
+        .expect("a connection")
+        .query_one(
+            "SELECT ledger_tx FROM accounts WHERE account_id = $1",
+            &[&account],
+        )
+        .await
+        .expect("the account reads")
+        .get(0)
+}
+
+/// Waits until `ready` says so (the requests under test reached the state it looks for).
+async fn until(what: &str, ready: impl Fn() -> bool) {
+    for _ in 0..500 {
+        if ready() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{what} did not happen within 5 s");
+}
+
+/// Takes the account's row lock in a transaction of its own, as another instance's
+/// transaction would hold it; the lock is released when the returned client commits.
+async fn hold_account(s: &PgStorage, account: Uuid) -> deadpool_postgres::Object {
+    let holder = s.client().await.expect("a connection");
+    holder
+        .batch_execute(&format!(
+            "BEGIN; SELECT 1 FROM accounts WHERE account_id = '{account}' FOR UPDATE"
+        ))
+        .await
+        .expect("the account's row is locked");
+    holder
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_waiting_for_their_account_commit_together_and_each_gets_its_own_answer() {
+    use recoup_store::ClaimOutcome;
+
+    let s = engine("groups").await;
+    let (account, claims, blank) = account_with_claims(&s, 12).await;
+    let before = ledger_transactions(&s, account).await;
+    let holder = hold_account(&s, account).await;
+    let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
+    // The first request leads and waits for the row lock; the eleven after it wait for it.
+    let send = |i: usize| {
+        let (s, claim, clock) = (s.clone(), claims[i].clone(), clock.clone());
+        tokio::spawn(async move { Storage::adjudicate(&s, account, vec![claim], clock).await })
+    };
+    let mut requests = vec![send(0)];
+    until("the first request leads", || {
+        s.claim_groups.waiting(account) == Some(0)
+    })
+    .await;
+    requests.extend((1..12).map(send));
+    until("eleven requests wait", || {
+        s.claim_groups.waiting(account) == Some(11)
+    })
+    .await;
+    holder
+        .batch_execute("COMMIT")
+        .await
+        .expect("the lock is released");
+    for (i, request) in requests.into_iter().enumerate() {
+        let answers = request
+            .await
+            .expect("the request task ends")
+            .expect("the request is answered");
+        assert_eq!(
+            answers.len(),
+            1,
+            "request {i} gets one answer for its one claim"
+        );
+        let record = answers[0]
+            .as_ref()
+            .unwrap_or_else(|e| panic!("request {i}'s claim is taken: {e}"));
+        assert_eq!(
+            record.claim_id, claims[i].claim_id,
+            "request {i} is answered about its own claim"
+        );
+        let expected = if blank[i] {
+            ClaimOutcome::Refunded
+        } else {
+            ClaimOutcome::InReview
+        };
+        assert_eq!(record.outcome, Some(expected), "request {i}'s verdict");
+    }
+    assert_eq!(
+        ledger_transactions(&s, account).await - before,
+        2,
+        "the first request's transaction, then one for the eleven that waited"
+    );
+    assert_eq!(
+        s.claim_groups.waiting(account),
+        None,
+        "with nothing waiting the account is idle again"
+    );
+    let balance = Storage::balance(&s, account, t0()).await.expect("reads");
+    assert_eq!(
+        balance.totals.refunded,
+        6 * balance.totals.spent / 12,
+        "the six blank outputs were refunded once each"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_waiting_behind_one_whose_client_went_away_are_still_answered() {
+    let s = engine("groups_drop").await;
+    let (account, claims, _) = account_with_claims(&s, 4).await;
+    let holder = hold_account(&s, account).await;
+    let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
+    let send = |i: usize| {
+        let (s, claim, clock) = (s.clone(), claims[i].clone(), clock.clone());
+        tokio::spawn(async move { Storage::adjudicate(&s, account, vec![claim], clock).await })
+    };
+    let leader = send(0);
+    until("the first request leads", || {
+        s.claim_groups.waiting(account) == Some(0)
+    })
+    .await;
+    let waiting: Vec<_> = (1..4).map(send).collect();
+    until("three requests wait", || {
+        s.claim_groups.waiting(account) == Some(3)
+    })
+    .await;
+    // The leader's client goes away (axum drops the request's future).
+    leader.abort();
+    let _ = leader.await;
+    holder
+        .batch_execute("COMMIT")
+        .await
+        .expect("the lock is released");
+    for (i, request) in waiting.into_iter().enumerate() {
+        let answers = tokio::time::timeout(std::time::Duration::from_secs(10), request)
+            .await
+            .unwrap_or_else(|_| panic!("request {} is answered, not left waiting", i + 1))
+            .expect("the request task ends")
+            .expect("the request is answered");
+        assert_eq!(
+            answers[0].as_ref().map(|c| c.claim_id).ok(),
+            Some(claims[i + 1].claim_id),
+            "request {} is answered about its own claim",
+            i + 1
+        );
+    }
+}
