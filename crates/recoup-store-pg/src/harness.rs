@@ -325,9 +325,9 @@ impl Drop for PgServer {
     }
 }
 
-/// The directory of the server binaries: `$RECOUP_PG_BIN`, Debian's PostgreSQL 15, or the
-/// newest other version Debian installed.
-fn bin_dir() -> Result<PathBuf, HarnessError> {
+/// The directory of the server binaries (and `pg_dump`, `pg_restore`): `$RECOUP_PG_BIN`,
+/// Debian's PostgreSQL 15, or the newest other version Debian installed.
+pub fn bin_dir() -> Result<PathBuf, HarnessError> {
     let mut candidates = Vec::new();
     if let Some(dir) = std::env::var_os(BIN_DIR_ENV) {
         candidates.push(PathBuf::from(dir));

@@ -527,7 +527,7 @@ fn a_database_dumped_and_restored_into_a_fresh_one_serves_on_and_a_device_syncs_
 
     // The operator's backup and restore (docs/operations.md): pg_dump, a fresh database,
     // pg_restore, an endpoint on it.
-    let bin = std::path::Path::new(recoup_store_pg::harness::DEBIAN_BIN_DIR);
+    let bin = recoup_store_pg::harness::bin_dir().expect("the PostgreSQL binaries are found");
     let dump = dir.path().join("recoup.dump");
     let ran = std::process::Command::new(bin.join("pg_dump"))
         .args(["--format=custom", "--file"])
