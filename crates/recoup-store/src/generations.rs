@@ -231,7 +231,8 @@ impl Store {
         self.idempotent(op_id, "start_generation", req, ms(now), |tx| {
             sweep(tx, now)?;
             let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM generations WHERE generation_id = ?1", [id.as_bytes()], |r| r.get(0))
+                .prepare_cached("SELECT 1 FROM generations WHERE generation_id = ?1")?
+                .query_row([id.as_bytes()], |r| r.get(0))
                 .optional()?;
             if exists.is_some() {
                 return Err(StoreError::GenerationExists(id));

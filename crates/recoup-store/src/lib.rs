@@ -88,6 +88,9 @@ pub struct Store {
     prices_cache: std::cell::RefCell<Option<(i64, recoup_core::PriceList)>>,
     /// The opt-in commit trace (see `trace`); `None` unless `RECOUP_COMMIT_TRACE` is set.
     trace: Option<trace::ConnTrace>,
+    /// The change feed's number for the write transaction in progress, as `recoup_tx()` returns
+    /// it to the triggers (see schema version 4). Set by `write` under the write lock.
+    tx_number: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,6 +124,8 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: String) -> Result<Self> {
+        let tx_number = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        register_tx_function(&conn, &tx_number).map_err(|e| error::classify(e, &path))?;
         // Opening a file another process is opening or migrating at the same moment can meet
         // "busy" in places where SQLite does not wait (switching to WAL, the migration's first
         // read). Every step below is idempotent, so retry the whole sequence, boundedly.
@@ -147,6 +152,7 @@ impl Store {
                         policy_cache: std::cell::RefCell::new(None),
                         prices_cache: std::cell::RefCell::new(None),
                         trace,
+                        tx_number,
                     });
                 }
             }
@@ -210,16 +216,24 @@ impl Store {
     /// otherwise, so an error never leaves a partial write.
     fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
+        let tx_number = std::sync::Arc::clone(&self.tx_number);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| error::classify(e, &path))?;
         let out = (|| {
-            // Numbers the transaction for the change feed (see `changes` in the schema).
-            tx.prepare_cached(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tx'",
-            )?
-            .execute([])?;
+            // Numbers the transaction for the change feed (see `changes` in the schema): one
+            // more than the last change's, read under the write lock, so every transaction that
+            // writes changes has its own number, increasing in commit order. A read, not a
+            // counter row: a transaction writes no page for it.
+            let last: Option<i64> = tx
+                .prepare_cached("SELECT tx FROM changes ORDER BY seq DESC LIMIT 1")?
+                .query_row([], |r| r.get(0))
+                .optional()?;
+            tx_number.store(
+                last.unwrap_or(0).saturating_add(1),
+                std::sync::atomic::Ordering::Relaxed,
+            );
             f(&tx)
         })()
         .map_err(|e| match e {
@@ -250,22 +264,18 @@ impl Store {
         Res: Serialize + DeserializeOwned,
     {
         let request = serde_json::to_string(request).map_err(StoreError::decode)?;
-        if let Some(answer) =
-            recorded(&self.conn, op_id, kind, &request).map_err(|e| self.err_store(e))?
-        {
-            return Ok(answer);
-        }
+        // One lookup, under the write lock (another process may have just done it). A repeat
+        // writes nothing, so its commit costs no page and no fsync.
         self.write(|tx| {
-            // Checked again inside the write lock: another process may have just done it.
             if let Some(answer) = recorded(tx, op_id, kind, &request)? {
                 return Ok(answer);
             }
             let result = f(tx)?;
             let json = serde_json::to_string(&result).map_err(StoreError::decode)?;
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO operations (op_id, kind, request, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![op_id.as_bytes(), kind, request, json, at_ms],
-            )?;
+            )?
+            .execute(rusqlite::params![op_id.as_bytes(), kind, request, json, at_ms])?;
             Ok(result)
         })
     }
@@ -307,6 +317,22 @@ fn make_private(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Registers `recoup_tx()`, the change feed's number for the write transaction in progress (see
+/// schema version 4), on `conn`.
+fn register_tx_function(
+    conn: &Connection,
+    tx_number: &std::sync::Arc<std::sync::atomic::AtomicI64>,
+) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let number = std::sync::Arc::clone(tx_number);
+    conn.create_scalar_function(
+        "recoup_tx",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS,
+        move |_| Ok(number.load(std::sync::atomic::Ordering::Relaxed)),
+    )
+}
+
 fn recorded<Res: DeserializeOwned>(
     conn: &Connection,
     op_id: OpId,
@@ -314,11 +340,10 @@ fn recorded<Res: DeserializeOwned>(
     request: &str,
 ) -> Result<Option<Res>> {
     let row: Option<(String, String, String)> = conn
-        .query_row(
-            "SELECT kind, request, result FROM operations WHERE op_id = ?1",
-            [op_id.as_bytes()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT kind, request, result FROM operations WHERE op_id = ?1")?
+        .query_row([op_id.as_bytes()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     match row {
         None => Ok(None),
