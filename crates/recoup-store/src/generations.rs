@@ -200,6 +200,26 @@ fn decode(row: RawRow) -> Result<GenerationRecord> {
     })
 }
 
+/// A generation as `start_generation` answered: running, nothing charged, no claim (one cannot
+/// refer to a generation before it exists). Its other columns never change after the insert.
+fn as_started(mut g: GenerationRecord) -> GenerationRecord {
+    g.status = GenerationStatus::Running;
+    g.failure = None;
+    g.charged = 0;
+    g.finished_at = None;
+    g.output_ref = None;
+    g.claim = None;
+    g
+}
+
+/// A generation as `finish_generation` answered: as it is now, since a settled generation's
+/// columns never change again, without the claim filed since (a running generation cannot be
+/// claimed, so there was none when it finished).
+fn as_finished(mut g: GenerationRecord) -> GenerationRecord {
+    g.claim = None;
+    g
+}
+
 pub(crate) fn load(conn: &Connection, id: GenerationId) -> Result<GenerationRecord> {
     let row = conn
         .prepare_cached(&format!("{SELECT} WHERE g.generation_id = ?1"))?
@@ -228,7 +248,14 @@ impl Store {
             .map_err(StoreError::decode)?;
         let op_id = OpId(req.generation_id.0);
         let id = req.generation_id;
-        self.idempotent(op_id, "start_generation", req, ms(now), |tx| {
+        // A repeat's answer is rebuilt from the generation's row (see `as_started`).
+        let replay = |conn: &Connection| load(conn, id).map(as_started);
+        self.idempotent_as(
+            op_id,
+            "start_generation",
+            req,
+            ms(now),
+            |tx| {
             sweep(tx, now)?;
             let exists: Option<i64> = tx
                 .prepare_cached("SELECT 1 FROM generations WHERE generation_id = ?1")?
@@ -256,7 +283,9 @@ impl Store {
             hold(tx, op_id, id, cost, now)?;
             debug_check(tx)?;
             load(tx, id)
-        })
+        },
+            Some(&replay),
+        )
     }
 
     /// Finishes a generation: success captures the hold (the charge), a technical failure voids
@@ -285,30 +314,39 @@ impl Store {
             _ => {}
         }
         let id = req.generation_id;
-        self.idempotent(req.op_id, "finish_generation", req, ms(now), |tx| {
-            // The sweep runs first: a finish that arrives after its hold went stale is refused as
-            // already settled, never applied on top of the release. Being an error, the whole
-            // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
-            sweep(tx, now)?;
-            // An unknown generation is refused as not found before anything else.
-            load(tx, id)?;
-            let now_ms = ms(now);
-            match &req.outcome {
-                Outcome::Succeeded { output_ref } => {
-                    capture(tx, req.op_id, id, output_ref.as_deref(), now_ms)?;
-                }
-                Outcome::Failed { error } => {
-                    settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
-                    tx.prepare_cached(
+        // A repeat's answer is rebuilt from the generation's row (see `as_finished`).
+        let replay = |conn: &Connection| load(conn, id).map(as_finished);
+        self.idempotent_as(
+            req.op_id,
+            "finish_generation",
+            req,
+            ms(now),
+            |tx| {
+                // The sweep runs first: a finish that arrives after its hold went stale is refused as
+                // already settled, never applied on top of the release. Being an error, the whole
+                // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
+                sweep(tx, now)?;
+                // An unknown generation is refused as not found before anything else.
+                load(tx, id)?;
+                let now_ms = ms(now);
+                match &req.outcome {
+                    Outcome::Succeeded { output_ref } => {
+                        capture(tx, req.op_id, id, output_ref.as_deref(), now_ms)?;
+                    }
+                    Outcome::Failed { error } => {
+                        settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
+                        tx.prepare_cached(
                         "UPDATE generations SET status = 'failed', failure = ?2, finished_at = ?3
                          WHERE generation_id = ?1",
                     )?
                     .execute(params![id.as_bytes(), error, now_ms])?;
+                    }
                 }
-            }
-            debug_check(tx)?;
-            load(tx, id)
-        })
+                debug_check(tx)?;
+                load(tx, id)
+            },
+            Some(&replay),
+        )
     }
 
     /// One generation.

@@ -263,15 +263,46 @@ impl Store {
         Req: Serialize,
         Res: Serialize + DeserializeOwned,
     {
+        self.idempotent_as(op_id, kind, request, at_ms, f, None)
+    }
+
+    /// [`Store::idempotent`], with the answer recorded as the empty string when `replay` is
+    /// given: a repeat gets `replay`'s answer, which must rebuild the first one from the rows
+    /// the operation wrote (it must not depend on anything that can change after). Keeps the
+    /// record small: one generation's answer is a few hundred bytes of JSON that its rows hold
+    /// already, and a small record dirties fewer pages of `operations` per commit.
+    fn idempotent_as<Req, Res>(
+        &mut self,
+        op_id: OpId,
+        kind: &'static str,
+        request: &Req,
+        at_ms: i64,
+        f: impl FnOnce(&Transaction<'_>) -> Result<Res>,
+        replay: Option<&dyn Fn(&Connection) -> Result<Res>>,
+    ) -> Result<Res>
+    where
+        Req: Serialize,
+        Res: Serialize + DeserializeOwned,
+    {
         let request = serde_json::to_string(request).map_err(StoreError::decode)?;
         // One lookup, under the write lock (another process may have just done it). A repeat
         // writes nothing, so its commit costs no page and no fsync.
         self.write(|tx| {
-            if let Some(answer) = recorded(tx, op_id, kind, &request)? {
-                return Ok(answer);
+            match recorded(tx, op_id, kind, &request)? {
+                Some(Recorded::Answer(answer)) => return Ok(answer),
+                Some(Recorded::Rebuilt) => {
+                    let rebuild = replay.ok_or_else(|| {
+                        StoreError::decode(format!("operation {op_id} has no recorded answer"))
+                    })?;
+                    return rebuild(tx);
+                }
+                None => {}
             }
             let result = f(tx)?;
-            let json = serde_json::to_string(&result).map_err(StoreError::decode)?;
+            let json = match replay {
+                Some(_) => String::new(),
+                None => serde_json::to_string(&result).map_err(StoreError::decode)?,
+            };
             tx.prepare_cached(
                 "INSERT INTO operations (op_id, kind, request, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
@@ -333,12 +364,20 @@ fn register_tx_function(
     )
 }
 
+/// What the operations table holds for an operation done before.
+enum Recorded<Res> {
+    /// Its answer, as recorded.
+    Answer(Res),
+    /// An empty answer: the operation's rows give it back (see [`Store::idempotent_as`]).
+    Rebuilt,
+}
+
 fn recorded<Res: DeserializeOwned>(
     conn: &Connection,
     op_id: OpId,
     kind: &str,
     request: &str,
-) -> Result<Option<Res>> {
+) -> Result<Option<Recorded<Res>>> {
     let row: Option<(String, String, String)> = conn
         .prepare_cached("SELECT kind, request, result FROM operations WHERE op_id = ?1")?
         .query_row([op_id.as_bytes()], |r| {
@@ -347,9 +386,14 @@ fn recorded<Res: DeserializeOwned>(
         .optional()?;
     match row {
         None => Ok(None),
-        Some((k, req, result)) if k == kind && req == request => serde_json::from_str(&result)
-            .map(Some)
-            .map_err(StoreError::decode),
+        Some((k, req, result)) if k == kind && req == request => {
+            if result.is_empty() {
+                return Ok(Some(Recorded::Rebuilt));
+            }
+            serde_json::from_str(&result)
+                .map(|r| Some(Recorded::Answer(r)))
+                .map_err(StoreError::decode)
+        }
         Some(_) => Err(StoreError::IdempotencyConflict { op_id }),
     }
 }
