@@ -278,7 +278,7 @@ impl Store {
         request: &Req,
         at_ms: i64,
         f: impl FnOnce(&Transaction<'_>) -> Result<Res>,
-        replay: Option<&dyn Fn(&Connection) -> Result<Res>>,
+        replay: Option<Replay<'_, Res>>,
     ) -> Result<Res>
     where
         Req: Serialize,
@@ -363,6 +363,9 @@ fn register_tx_function(
         move |_| Ok(number.load(std::sync::atomic::Ordering::Relaxed)),
     )
 }
+
+/// Rebuilds an operation's answer from the rows it wrote (see [`Store::idempotent_as`]).
+type Replay<'a, Res> = &'a dyn Fn(&Connection) -> Result<Res>;
 
 /// What the operations table holds for an operation done before.
 enum Recorded<Res> {
