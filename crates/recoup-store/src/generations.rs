@@ -368,7 +368,9 @@ impl Store {
             .and("g.feature = ?", f.feature.map(|v| v.as_str().to_owned()))
             .and("g.platform = ?", f.platform.map(|v| v.as_str().to_owned()))
             .and("g.status = ?", f.status.map(|v| v.as_str().to_owned()))
-            .and("g.claimed = ?", f.claimed.map(i64::from))
+            // Spelled out: `generations_claimed` covers only claimed generations (schema 4).
+            .and_fixed("g.claimed = 1", f.claimed == Some(true))
+            .and_fixed("g.claimed = 0", f.claimed == Some(false))
             .and(
                 "g.generation_id < ?",
                 q.before.map(|b| b.as_bytes().to_vec()),
