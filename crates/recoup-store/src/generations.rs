@@ -95,15 +95,16 @@ pub struct HistoryPage {
 }
 
 /// Captures a running generation's hold and marks it succeeded with `output_ref`: the one
-/// capture path, shared by a plain finish and a capture with its output record.
+/// capture path, shared by a plain finish and a capture with its output record. `g` is the
+/// generation as loaded in this transaction; returns it as it is after the capture.
 pub(crate) fn capture(
     tx: &rusqlite::Transaction<'_>,
     op_id: OpId,
-    id: GenerationId,
+    mut g: GenerationRecord,
     output_ref: Option<&str>,
     now_ms: i64,
-) -> Result<()> {
-    let g = load(tx, id)?;
+) -> Result<GenerationRecord> {
+    let id = g.generation_id;
     let charged = settle(tx, Some(op_id), id, EntryKind::Capture, now_ms)?;
     assert_eq!(charged, g.cost, "a capture charges exactly the held cost");
     tx.prepare_cached(
@@ -116,6 +117,22 @@ pub(crate) fn capture(
         now_ms,
         output_ref
     ])?;
+    g.status = GenerationStatus::Succeeded;
+    g.charged = charged;
+    g.finished_at = Some(ts(now_ms)?);
+    g.output_ref = output_ref.map(str::to_owned);
+    Ok(g)
+}
+
+/// In debug builds, checks that a record built in memory is the one the rows give.
+pub(crate) fn debug_same(conn: &Connection, built: &GenerationRecord) -> Result<()> {
+    if cfg!(debug_assertions) {
+        let stored = load(conn, built.generation_id)?;
+        assert_eq!(
+            built, &stored,
+            "the answer built in memory differs from the stored generation"
+        );
+    }
     Ok(())
 }
 
@@ -282,7 +299,26 @@ impl Store {
             ])?;
             hold(tx, op_id, id, cost, now)?;
             debug_check(tx)?;
-            load(tx, id)
+            // The answer from what was just inserted, not read back.
+            let started = GenerationRecord {
+                generation_id: id,
+                feature: req.feature,
+                platform: req.platform,
+                surface: req.surface,
+                media_kind: req.feature.media_kind(),
+                status: GenerationStatus::Running,
+                failure: None,
+                cost,
+                charged: 0,
+                price_version: prices.version().to_owned(),
+                started_at: ts(ms(now))?,
+                finished_at: None,
+                hold_expires_at: ts(ms(hold_expires))?,
+                output_ref: None,
+                claim: None,
+            };
+            debug_same(tx, &started)?;
+            Ok(started)
         },
             Some(&replay),
         )
@@ -327,11 +363,11 @@ impl Store {
                 // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
                 sweep(tx, now)?;
                 // An unknown generation is refused as not found before anything else.
-                load(tx, id)?;
+                let mut g = load(tx, id)?;
                 let now_ms = ms(now);
-                match &req.outcome {
+                let finished = match &req.outcome {
                     Outcome::Succeeded { output_ref } => {
-                        capture(tx, req.op_id, id, output_ref.as_deref(), now_ms)?;
+                        capture(tx, req.op_id, g, output_ref.as_deref(), now_ms)?
                     }
                     Outcome::Failed { error } => {
                         settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
@@ -340,10 +376,15 @@ impl Store {
                          WHERE generation_id = ?1",
                     )?
                     .execute(params![id.as_bytes(), error, now_ms])?;
+                        g.status = GenerationStatus::Failed;
+                        g.failure = Some(error.clone());
+                        g.finished_at = Some(ts(now_ms)?);
+                        g
                     }
-                }
+                };
                 debug_check(tx)?;
-                load(tx, id)
+                debug_same(tx, &finished)?;
+                Ok(finished)
             },
             Some(&replay),
         )
