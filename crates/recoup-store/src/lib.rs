@@ -80,6 +80,9 @@ pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// most about 5 s, the same as [`BUSY_TIMEOUT_MS`]).
 const OPEN_BUSY_TRIES_MAX: u32 = 500;
 
+/// Prepared statements kept per connection: all those of the write and read paths.
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 /// The Recoup database: one SQLite file (or memory, for tests).
 pub struct Store {
     conn: Connection,
@@ -124,6 +127,10 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: String) -> Result<Self> {
+        // Every statement of the write path is prepared once and kept (rusqlite keeps 16 by
+        // default; a generation alone uses about 20, and past the capacity each call would
+        // parse again the statement it evicted).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
         let tx_number = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
         register_tx_function(&conn, &tx_number).map_err(|e| error::classify(e, &path))?;
         // Opening a file another process is opening or migrating at the same moment can meet
