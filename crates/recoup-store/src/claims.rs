@@ -213,7 +213,7 @@ fn window_totals(conn: &Connection, since_ms: i64) -> Result<(i64, i64, i64)> {
             .query_row([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let spent: i64 = conn
             .prepare_cached(
-                "SELECT coalesce(sum(credits), 0) FROM ledger_entries WHERE kind = 'capture' AND at > ?1",
+                "SELECT coalesce(sum(credits), 0) FROM ledger_entries WHERE kind = 'capture' AND kind <> 'hold' AND at > ?1",
             )?
             .query_row([since_ms], |r| r.get(0))?;
         return Ok((refunds, refunded, spent));
@@ -234,7 +234,7 @@ fn window_totals(conn: &Connection, since_ms: i64) -> Result<(i64, i64, i64)> {
     let part_spent: i64 = conn
         .prepare_cached(
             "SELECT coalesce(sum(credits), 0) FROM ledger_entries
-             WHERE kind = 'capture' AND at > ?1 AND at < ?2",
+             WHERE kind = 'capture' AND kind <> 'hold' AND at > ?1 AND at < ?2",
         )?
         .query_row([since_ms, day_end], |r| r.get(0))?;
     Ok((

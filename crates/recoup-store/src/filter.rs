@@ -12,6 +12,7 @@ use crate::error::Result;
 pub(crate) struct Filter {
     sql: String,
     args: Vec<Value>,
+    conditions: usize,
 }
 
 impl Filter {
@@ -20,6 +21,7 @@ impl Filter {
         Self {
             sql: select.to_owned(),
             args: Vec::new(),
+            conditions: 0,
         }
     }
 
@@ -31,15 +33,31 @@ impl Filter {
             "a filter condition binds exactly one value: {condition}"
         );
         if let Some(v) = value {
-            self.sql.push_str(if self.args.is_empty() {
-                " WHERE "
-            } else {
-                " AND "
-            });
-            self.sql.push_str(condition);
+            self.push(condition);
             self.args.push(v.into());
         }
         self
+    }
+
+    /// Adds `condition`, which binds nothing (e.g. `"claimed = 1"`), when `when` holds. For the
+    /// terms a partial index is defined with: SQLite uses such an index only when the query
+    /// spells its `WHERE` term itself, not when a bound value happens to match it.
+    pub(crate) fn and_fixed(mut self, condition: &'static str, when: bool) -> Self {
+        debug_assert!(!condition.contains('?'), "a fixed condition binds nothing");
+        if when {
+            self.push(condition);
+        }
+        self
+    }
+
+    fn push(&mut self, condition: &str) {
+        self.sql.push_str(if self.conditions == 0 {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        self.sql.push_str(condition);
+        self.conditions += 1;
     }
 
     /// Ends the query with `ORDER BY order` and a bound `LIMIT`.

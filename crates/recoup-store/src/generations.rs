@@ -95,15 +95,16 @@ pub struct HistoryPage {
 }
 
 /// Captures a running generation's hold and marks it succeeded with `output_ref`: the one
-/// capture path, shared by a plain finish and a capture with its output record.
+/// capture path, shared by a plain finish and a capture with its output record. `g` is the
+/// generation as loaded in this transaction; returns it as it is after the capture.
 pub(crate) fn capture(
     tx: &rusqlite::Transaction<'_>,
     op_id: OpId,
-    id: GenerationId,
+    mut g: GenerationRecord,
     output_ref: Option<&str>,
     now_ms: i64,
-) -> Result<()> {
-    let g = load(tx, id)?;
+) -> Result<GenerationRecord> {
+    let id = g.generation_id;
     let charged = settle(tx, Some(op_id), id, EntryKind::Capture, now_ms)?;
     assert_eq!(charged, g.cost, "a capture charges exactly the held cost");
     tx.prepare_cached(
@@ -116,6 +117,22 @@ pub(crate) fn capture(
         now_ms,
         output_ref
     ])?;
+    g.status = GenerationStatus::Succeeded;
+    g.charged = charged;
+    g.finished_at = Some(ts(now_ms)?);
+    g.output_ref = output_ref.map(str::to_owned);
+    Ok(g)
+}
+
+/// In debug builds, checks that a record built in memory is the one the rows give.
+pub(crate) fn debug_same(conn: &Connection, built: &GenerationRecord) -> Result<()> {
+    if cfg!(debug_assertions) {
+        let stored = load(conn, built.generation_id)?;
+        assert_eq!(
+            built, &stored,
+            "the answer built in memory differs from the stored generation"
+        );
+    }
     Ok(())
 }
 
@@ -200,6 +217,26 @@ fn decode(row: RawRow) -> Result<GenerationRecord> {
     })
 }
 
+/// A generation as `start_generation` answered: running, nothing charged, no claim (one cannot
+/// refer to a generation before it exists). Its other columns never change after the insert.
+fn as_started(mut g: GenerationRecord) -> GenerationRecord {
+    g.status = GenerationStatus::Running;
+    g.failure = None;
+    g.charged = 0;
+    g.finished_at = None;
+    g.output_ref = None;
+    g.claim = None;
+    g
+}
+
+/// A generation as `finish_generation` answered: as it is now, since a settled generation's
+/// columns never change again, without the claim filed since (a running generation cannot be
+/// claimed, so there was none when it finished).
+fn as_finished(mut g: GenerationRecord) -> GenerationRecord {
+    g.claim = None;
+    g
+}
+
 pub(crate) fn load(conn: &Connection, id: GenerationId) -> Result<GenerationRecord> {
     let row = conn
         .prepare_cached(&format!("{SELECT} WHERE g.generation_id = ?1"))?
@@ -228,10 +265,18 @@ impl Store {
             .map_err(StoreError::decode)?;
         let op_id = OpId(req.generation_id.0);
         let id = req.generation_id;
-        self.idempotent(op_id, "start_generation", req, ms(now), |tx| {
+        // A repeat's answer is rebuilt from the generation's row (see `as_started`).
+        let replay = |conn: &Connection| load(conn, id).map(as_started);
+        self.idempotent_as(
+            op_id,
+            "start_generation",
+            req,
+            ms(now),
+            |tx| {
             sweep(tx, now)?;
             let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM generations WHERE generation_id = ?1", [id.as_bytes()], |r| r.get(0))
+                .prepare_cached("SELECT 1 FROM generations WHERE generation_id = ?1")?
+                .query_row([id.as_bytes()], |r| r.get(0))
                 .optional()?;
             if exists.is_some() {
                 return Err(StoreError::GenerationExists(id));
@@ -254,8 +299,29 @@ impl Store {
             ])?;
             hold(tx, op_id, id, cost, now)?;
             debug_check(tx)?;
-            load(tx, id)
-        })
+            // The answer from what was just inserted, not read back.
+            let started = GenerationRecord {
+                generation_id: id,
+                feature: req.feature,
+                platform: req.platform,
+                surface: req.surface,
+                media_kind: req.feature.media_kind(),
+                status: GenerationStatus::Running,
+                failure: None,
+                cost,
+                charged: 0,
+                price_version: prices.version().to_owned(),
+                started_at: ts(ms(now))?,
+                finished_at: None,
+                hold_expires_at: ts(ms(hold_expires))?,
+                output_ref: None,
+                claim: None,
+            };
+            debug_same(tx, &started)?;
+            Ok(started)
+        },
+            Some(&replay),
+        )
     }
 
     /// Finishes a generation: success captures the hold (the charge), a technical failure voids
@@ -284,30 +350,44 @@ impl Store {
             _ => {}
         }
         let id = req.generation_id;
-        self.idempotent(req.op_id, "finish_generation", req, ms(now), |tx| {
-            // The sweep runs first: a finish that arrives after its hold went stale is refused as
-            // already settled, never applied on top of the release. Being an error, the whole
-            // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
-            sweep(tx, now)?;
-            // An unknown generation is refused as not found before anything else.
-            load(tx, id)?;
-            let now_ms = ms(now);
-            match &req.outcome {
-                Outcome::Succeeded { output_ref } => {
-                    capture(tx, req.op_id, id, output_ref.as_deref(), now_ms)?;
-                }
-                Outcome::Failed { error } => {
-                    settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
-                    tx.prepare_cached(
+        // A repeat's answer is rebuilt from the generation's row (see `as_finished`).
+        let replay = |conn: &Connection| load(conn, id).map(as_finished);
+        self.idempotent_as(
+            req.op_id,
+            "finish_generation",
+            req,
+            ms(now),
+            |tx| {
+                // The sweep runs first: a finish that arrives after its hold went stale is refused as
+                // already settled, never applied on top of the release. Being an error, the whole
+                // transaction (this sweep too) rolls back; the next write or sweep releases the hold.
+                sweep(tx, now)?;
+                // An unknown generation is refused as not found before anything else.
+                let mut g = load(tx, id)?;
+                let now_ms = ms(now);
+                let finished = match &req.outcome {
+                    Outcome::Succeeded { output_ref } => {
+                        capture(tx, req.op_id, g, output_ref.as_deref(), now_ms)?
+                    }
+                    Outcome::Failed { error } => {
+                        settle(tx, Some(req.op_id), id, EntryKind::Void, now_ms)?;
+                        tx.prepare_cached(
                         "UPDATE generations SET status = 'failed', failure = ?2, finished_at = ?3
                          WHERE generation_id = ?1",
                     )?
                     .execute(params![id.as_bytes(), error, now_ms])?;
-                }
-            }
-            debug_check(tx)?;
-            load(tx, id)
-        })
+                        g.status = GenerationStatus::Failed;
+                        g.failure = Some(error.clone());
+                        g.finished_at = Some(ts(now_ms)?);
+                        g
+                    }
+                };
+                debug_check(tx)?;
+                debug_same(tx, &finished)?;
+                Ok(finished)
+            },
+            Some(&replay),
+        )
     }
 
     /// One generation.
@@ -329,7 +409,9 @@ impl Store {
             .and("g.feature = ?", f.feature.map(|v| v.as_str().to_owned()))
             .and("g.platform = ?", f.platform.map(|v| v.as_str().to_owned()))
             .and("g.status = ?", f.status.map(|v| v.as_str().to_owned()))
-            .and("g.claimed = ?", f.claimed.map(i64::from))
+            // Spelled out: `generations_claimed` covers only claimed generations (schema 4).
+            .and_fixed("g.claimed = 1", f.claimed == Some(true))
+            .and_fixed("g.claimed = 0", f.claimed == Some(false))
             .and(
                 "g.generation_id < ?",
                 q.before.map(|b| b.as_bytes().to_vec()),

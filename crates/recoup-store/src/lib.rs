@@ -80,6 +80,9 @@ pub const BUSY_TIMEOUT_MS: u64 = 5_000;
 /// most about 5 s, the same as [`BUSY_TIMEOUT_MS`]).
 const OPEN_BUSY_TRIES_MAX: u32 = 500;
 
+/// Prepared statements kept per connection: all those of the write and read paths.
+const STATEMENT_CACHE_CAPACITY: usize = 128;
+
 /// The Recoup database: one SQLite file (or memory, for tests).
 pub struct Store {
     conn: Connection,
@@ -88,6 +91,9 @@ pub struct Store {
     prices_cache: std::cell::RefCell<Option<(i64, recoup_core::PriceList)>>,
     /// The opt-in commit trace (see `trace`); `None` unless `RECOUP_COMMIT_TRACE` is set.
     trace: Option<trace::ConnTrace>,
+    /// The change feed's number for the write transaction in progress, as `recoup_tx()` returns
+    /// it to the triggers (see schema version 4). Set by `write` under the write lock.
+    tx_number: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,6 +127,12 @@ impl Store {
     }
 
     fn init(mut conn: Connection, path: String) -> Result<Self> {
+        // Every statement of the write path is prepared once and kept (rusqlite keeps 16 by
+        // default; a generation alone uses about 20, and past the capacity each call would
+        // parse again the statement it evicted).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
+        let tx_number = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        register_tx_function(&conn, &tx_number).map_err(|e| error::classify(e, &path))?;
         // Opening a file another process is opening or migrating at the same moment can meet
         // "busy" in places where SQLite does not wait (switching to WAL, the migration's first
         // read). Every step below is idempotent, so retry the whole sequence, boundedly.
@@ -147,6 +159,7 @@ impl Store {
                         policy_cache: std::cell::RefCell::new(None),
                         prices_cache: std::cell::RefCell::new(None),
                         trace,
+                        tx_number,
                     });
                 }
             }
@@ -210,16 +223,24 @@ impl Store {
     /// otherwise, so an error never leaves a partial write.
     fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let path = self.path.clone();
+        let tx_number = std::sync::Arc::clone(&self.tx_number);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| error::classify(e, &path))?;
         let out = (|| {
-            // Numbers the transaction for the change feed (see `changes` in the schema).
-            tx.prepare_cached(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'tx'",
-            )?
-            .execute([])?;
+            // Numbers the transaction for the change feed (see `changes` in the schema): one
+            // more than the last change's, read under the write lock, so every transaction that
+            // writes changes has its own number, increasing in commit order. A read, not a
+            // counter row: a transaction writes no page for it.
+            let last: Option<i64> = tx
+                .prepare_cached("SELECT tx FROM changes ORDER BY seq DESC LIMIT 1")?
+                .query_row([], |r| r.get(0))
+                .optional()?;
+            tx_number.store(
+                last.unwrap_or(0).saturating_add(1),
+                std::sync::atomic::Ordering::Relaxed,
+            );
             f(&tx)
         })()
         .map_err(|e| match e {
@@ -249,23 +270,50 @@ impl Store {
         Req: Serialize,
         Res: Serialize + DeserializeOwned,
     {
+        self.idempotent_as(op_id, kind, request, at_ms, f, None)
+    }
+
+    /// [`Store::idempotent`], with the answer recorded as the empty string when `replay` is
+    /// given: a repeat gets `replay`'s answer, which must rebuild the first one from the rows
+    /// the operation wrote (it must not depend on anything that can change after). Keeps the
+    /// record small: one generation's answer is a few hundred bytes of JSON that its rows hold
+    /// already, and a small record dirties fewer pages of `operations` per commit.
+    fn idempotent_as<Req, Res>(
+        &mut self,
+        op_id: OpId,
+        kind: &'static str,
+        request: &Req,
+        at_ms: i64,
+        f: impl FnOnce(&Transaction<'_>) -> Result<Res>,
+        replay: Option<Replay<'_, Res>>,
+    ) -> Result<Res>
+    where
+        Req: Serialize,
+        Res: Serialize + DeserializeOwned,
+    {
         let request = serde_json::to_string(request).map_err(StoreError::decode)?;
-        if let Some(answer) =
-            recorded(&self.conn, op_id, kind, &request).map_err(|e| self.err_store(e))?
-        {
-            return Ok(answer);
-        }
+        // One lookup, under the write lock (another process may have just done it). A repeat
+        // writes nothing, so its commit costs no page and no fsync.
         self.write(|tx| {
-            // Checked again inside the write lock: another process may have just done it.
-            if let Some(answer) = recorded(tx, op_id, kind, &request)? {
-                return Ok(answer);
+            match recorded(tx, op_id, kind, &request)? {
+                Some(Recorded::Answer(answer)) => return Ok(answer),
+                Some(Recorded::Rebuilt) => {
+                    let rebuild = replay.ok_or_else(|| {
+                        StoreError::decode(format!("operation {op_id} has no recorded answer"))
+                    })?;
+                    return rebuild(tx);
+                }
+                None => {}
             }
             let result = f(tx)?;
-            let json = serde_json::to_string(&result).map_err(StoreError::decode)?;
-            tx.execute(
+            let json = match replay {
+                Some(_) => String::new(),
+                None => serde_json::to_string(&result).map_err(StoreError::decode)?,
+            };
+            tx.prepare_cached(
                 "INSERT INTO operations (op_id, kind, request, result, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![op_id.as_bytes(), kind, request, json, at_ms],
-            )?;
+            )?
+            .execute(rusqlite::params![op_id.as_bytes(), kind, request, json, at_ms])?;
             Ok(result)
         })
     }
@@ -307,24 +355,55 @@ fn make_private(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Registers `recoup_tx()`, the change feed's number for the write transaction in progress (see
+/// schema version 4), on `conn`.
+fn register_tx_function(
+    conn: &Connection,
+    tx_number: &std::sync::Arc<std::sync::atomic::AtomicI64>,
+) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    let number = std::sync::Arc::clone(tx_number);
+    conn.create_scalar_function(
+        "recoup_tx",
+        0,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_INNOCUOUS,
+        move |_| Ok(number.load(std::sync::atomic::Ordering::Relaxed)),
+    )
+}
+
+/// Rebuilds an operation's answer from the rows it wrote (see [`Store::idempotent_as`]).
+type Replay<'a, Res> = &'a dyn Fn(&Connection) -> Result<Res>;
+
+/// What the operations table holds for an operation done before.
+enum Recorded<Res> {
+    /// Its answer, as recorded.
+    Answer(Res),
+    /// An empty answer: the operation's rows give it back (see [`Store::idempotent_as`]).
+    Rebuilt,
+}
+
 fn recorded<Res: DeserializeOwned>(
     conn: &Connection,
     op_id: OpId,
     kind: &str,
     request: &str,
-) -> Result<Option<Res>> {
+) -> Result<Option<Recorded<Res>>> {
     let row: Option<(String, String, String)> = conn
-        .query_row(
-            "SELECT kind, request, result FROM operations WHERE op_id = ?1",
-            [op_id.as_bytes()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT kind, request, result FROM operations WHERE op_id = ?1")?
+        .query_row([op_id.as_bytes()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     match row {
         None => Ok(None),
-        Some((k, req, result)) if k == kind && req == request => serde_json::from_str(&result)
-            .map(Some)
-            .map_err(StoreError::decode),
+        Some((k, req, result)) if k == kind && req == request => {
+            if result.is_empty() {
+                return Ok(Some(Recorded::Rebuilt));
+            }
+            serde_json::from_str(&result)
+                .map(|r| Some(Recorded::Answer(r)))
+                .map_err(StoreError::decode)
+        }
         Some(_) => Err(StoreError::IdempotencyConflict { op_id }),
     }
 }

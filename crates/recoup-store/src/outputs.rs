@@ -12,7 +12,7 @@ use recoup_core::{GenerationId, OpId};
 use crate::Store;
 use crate::codec::ms;
 use crate::error::{Result, StoreError};
-use crate::generations::{capture, load};
+use crate::generations::{capture, debug_same, load};
 use crate::ledger::{debug_check, sweep};
 use recoup_api::rows::GenerationRecord;
 
@@ -76,9 +76,9 @@ impl Store {
         self.write(|tx| {
             // As in `finish_generation`: a capture after the hold went stale is refused.
             sweep(tx, now)?;
-            load(tx, id)?;
+            let g = load(tx, id)?;
             let now_ms = ms(now);
-            capture(tx, req.op_id, id, Some(&o.file_name), now_ms)?;
+            let captured = capture(tx, req.op_id, g, Some(&o.file_name), now_ms)?;
             tx.prepare_cached(
                 "INSERT INTO outputs (generation_id, media_type, size_bytes, sha256, file_name,
                      findings, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -93,7 +93,8 @@ impl Store {
                 now_ms
             ])?;
             debug_check(tx)?;
-            load(tx, id)
+            debug_same(tx, &captured)?;
+            Ok(captured)
         })
     }
 

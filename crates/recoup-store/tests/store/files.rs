@@ -146,7 +146,7 @@ fn a_database_from_a_newer_recoup_is_refused() {
             err,
             StoreError::TooNew {
                 found: 99,
-                supported: 3
+                supported: 4
             }
         ),
         "schema version 99 is newer than this build: TooNew, got {err:?}"
