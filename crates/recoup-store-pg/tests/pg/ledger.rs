@@ -75,6 +75,28 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// The claim an op describes (generation, reason, judgement by number, and the earlier claim
+/// whose id it repeats), or none when the session has no such generation; its id is recorded.
+fn claim_item(
+    generations: &[GenerationId],
+    claims: &mut Vec<ClaimId>,
+    (generation, reason, judgement, same_id_as): (usize, usize, u8, Option<usize>),
+) -> Option<(SubmitClaim, Judgement)> {
+    let &id = generations.get(generation)?;
+    let claim_id = same_id_as
+        .and_then(|i| claims.get(i).copied())
+        .unwrap_or_else(ClaimId::new_v7);
+    claims.push(claim_id);
+    let req = SubmitClaim {
+        claim_id,
+        generation_id: id,
+        reason: ClaimReason::ALL[reason % ClaimReason::ALL.len()],
+        details: "the face is melted".to_owned(),
+        reported_at: None,
+    };
+    Some((req, judgement_of(judgement)))
+}
+
 /// The judgement an op's number stands for.
 fn judgement_of(n: u8) -> Judgement {
     match n {
@@ -200,21 +222,14 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
                 judgement,
                 same_id_as,
             } => {
-                let Some(&id) = generations.get(*generation) else {
+                let Some(item) = claim_item(
+                    &generations,
+                    &mut claims,
+                    (*generation, *reason, *judgement, *same_id_as),
+                ) else {
                     continue;
                 };
-                let claim_id = same_id_as
-                    .and_then(|i| claims.get(i).copied())
-                    .unwrap_or_else(ClaimId::new_v7);
-                claims.push(claim_id);
-                let req = SubmitClaim {
-                    claim_id,
-                    generation_id: id,
-                    reason: ClaimReason::ALL[*reason % ClaimReason::ALL.len()],
-                    details: "the face is melted".to_owned(),
-                    reported_at: None,
-                };
-                let items = vec![(req, judgement_of(*judgement))];
+                let items = vec![item];
                 let mut s = store.adjudicate_batch(&items, now).unwrap();
                 let mut p = ledger
                     .adjudicate(account, items, &policy, || now)
@@ -227,22 +242,8 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
             }
             Op::Claims { batch } => {
                 let mut items = Vec::new();
-                for (generation, reason, judgement, same_id_as) in batch {
-                    let Some(&id) = generations.get(*generation) else {
-                        continue;
-                    };
-                    let claim_id = same_id_as
-                        .and_then(|i| claims.get(i).copied())
-                        .unwrap_or_else(ClaimId::new_v7);
-                    claims.push(claim_id);
-                    let req = SubmitClaim {
-                        claim_id,
-                        generation_id: id,
-                        reason: ClaimReason::ALL[*reason % ClaimReason::ALL.len()],
-                        details: "the face is melted".to_owned(),
-                        reported_at: None,
-                    };
-                    items.push((req, judgement_of(*judgement)));
+                for spec in batch {
+                    items.extend(claim_item(&generations, &mut claims, *spec));
                 }
                 if items.is_empty() {
                     continue;

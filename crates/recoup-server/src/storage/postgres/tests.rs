@@ -1215,56 +1215,7 @@ async fn claims_sent_to_review_are_queued_with_their_claim_and_leave_the_queue_w
 
     let s = engine("reviews").await;
     s.ready().await.expect("the database answers");
-    let account = Uuid::now_v7();
-    s.create_account(account, TokenHash::of("rk_r"), t0())
-        .await
-        .expect("created");
-    let grant = GrantRequest::new(
-        recoup_core::OpId::new_v7(),
-        recoup_core::GrantKind::Allowance,
-        100,
-    );
-    Storage::grant(&s, account, grant, t0())
-        .await
-        .expect("granted");
-    let mut claims = Vec::new();
-    let mut files = Vec::new();
-    for verdict in ["usable", "usable", "blank"] {
-        let id = GenerationId::new_v7();
-        Storage::start_generation(
-            &s,
-            account,
-            StartGeneration {
-                generation_id: id,
-                feature: Feature::ALL[0],
-                platform: Platform::Web,
-                surface: Surface::Editor,
-            },
-            t0(),
-        )
-        .await
-        .expect("started");
-        let bytes = format!("output of {id}").into_bytes();
-        let output = crate::storage::NewOutput {
-            sha256: crate::storage::hex_sha256(&bytes),
-            bytes: bytes.clone(),
-            media_type: "image/png",
-            ext: "png",
-            findings: serde_json::json!({"verdict": verdict, "detail": "measured"}).to_string(),
-        };
-        files.push((output.file_name(id), bytes));
-        s.capture_output(account, id, output, t0())
-            .await
-            .expect("the capture is stored")
-            .expect("and the ledger takes it");
-        claims.push(SubmitClaim {
-            claim_id: recoup_core::ClaimId::new_v7(),
-            generation_id: id,
-            reason: ClaimReason::ALL[0],
-            details: format!("{verdict} result"),
-            reported_at: None,
-        });
-    }
+    let (account, claims, files) = account_with_claims(&s, &["usable", "usable", "blank"]).await;
     let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
     let answers = Storage::adjudicate(&s, account, claims.clone(), clock)
         .await
@@ -1597,12 +1548,13 @@ async fn one_dispatcher_at_a_time_holds_an_accounts_delivery_lease_until_it_expi
     );
 }
 
-/// An account with `n` captured generations, half of them blank (refunded at once) and half
-/// usable (sent to review), and a claim ready for each: (account, claims, blank or not).
+/// An account with a captured generation per verdict of `verdicts` (its output's findings:
+/// "blank" is refunded at once, "usable" goes to review), and a claim ready for each:
+/// (account, claims, each output's file name and bytes).
 async fn account_with_claims(
     s: &PgStorage,
-    n: usize,
-) -> (Uuid, Vec<recoup_store::SubmitClaim>, Vec<bool>) {
+    verdicts: &[&str],
+) -> (Uuid, Vec<recoup_store::SubmitClaim>, Vec<(String, Vec<u8>)>) {
     use recoup_core::{ClaimReason, Feature, Platform, Surface};
     use recoup_store::{GrantRequest, StartGeneration, SubmitClaim};
 
@@ -1618,8 +1570,8 @@ async fn account_with_claims(
     Storage::grant(s, account, grant, t0())
         .await
         .expect("granted");
-    let (mut claims, mut blank) = (Vec::new(), Vec::new());
-    for i in 0..n {
+    let (mut claims, mut files) = (Vec::new(), Vec::new());
+    for verdict in verdicts {
         let id = GenerationId::new_v7();
         Storage::start_generation(
             s,
@@ -1634,15 +1586,15 @@ async fn account_with_claims(
         )
         .await
         .expect("started");
-        let verdict = if i % 2 == 0 { "blank" } else { "usable" };
         let bytes = format!("output of {id}").into_bytes();
         let output = crate::storage::NewOutput {
             sha256: crate::storage::hex_sha256(&bytes),
-            bytes,
+            bytes: bytes.clone(),
             media_type: "image/png",
             ext: "png",
             findings: serde_json::json!({"verdict": verdict, "detail": "measured"}).to_string(),
         };
+        let file_name = output.file_name(id);
         s.capture_output(account, id, output, t0())
             .await
             .expect("the capture is stored")
@@ -1654,9 +1606,9 @@ async fn account_with_claims(
             details: format!("{verdict} result"),
             reported_at: None,
         });
-        blank.push(verdict == "blank");
+        files.push((file_name, bytes));
     }
-    (account, claims, blank)
+    (account, claims, files)
 }
 
 /// The account's write transactions so far (`accounts.ledger_tx`).
@@ -1702,7 +1654,11 @@ async fn claims_waiting_for_their_account_commit_together_and_each_gets_its_own_
     use recoup_store::ClaimOutcome;
 
     let s = engine("groups").await;
-    let (account, claims, blank) = account_with_claims(&s, 12).await;
+    let verdicts: Vec<&str> = (0..12)
+        .map(|i| if i % 2 == 0 { "blank" } else { "usable" })
+        .collect();
+    let (account, claims, _) = account_with_claims(&s, &verdicts).await;
+    let blank: Vec<bool> = verdicts.iter().map(|v| *v == "blank").collect();
     let before = ledger_transactions(&s, account).await;
     let holder = hold_account(&s, account).await;
     let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
@@ -1770,7 +1726,8 @@ async fn claims_waiting_for_their_account_commit_together_and_each_gets_its_own_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_waiting_behind_one_whose_client_went_away_are_still_answered() {
     let s = engine("groups_drop").await;
-    let (account, claims, _) = account_with_claims(&s, 4).await;
+    let (account, claims, _) =
+        account_with_claims(&s, &["blank", "usable", "blank", "usable"]).await;
     let holder = hold_account(&s, account).await;
     let clock = crate::clock::AccountClock::new(Arc::new(FixedClock(t0())), 0);
     let send = |i: usize| {
