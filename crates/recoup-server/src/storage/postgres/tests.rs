@@ -1210,8 +1210,7 @@ async fn a_policy_version_is_published_once() {
 
 #[tokio::test]
 async fn claims_sent_to_review_are_queued_with_their_claim_and_leave_the_queue_when_decided() {
-    use recoup_core::{ClaimReason, Feature, Platform, Surface};
-    use recoup_store::{ClaimOutcome, GrantRequest, StartGeneration, SubmitClaim};
+    use recoup_store::ClaimOutcome;
 
     let s = engine("reviews").await;
     s.ready().await.expect("the database answers");
