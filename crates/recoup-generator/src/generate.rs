@@ -173,16 +173,9 @@ pub fn generate(req: &GenerateRequest) -> Result<Generated, GeneratorError> {
     let frames: Vec<RgbImage> = match req.quality {
         Quality::Good | Quality::Truncated => {
             let scene = Scene::new(req.feature, req.seed);
+            // The video moves: each frame is the scene at its moment of the loop.
             (0..frame_count)
-                .map(|i| {
-                    if video {
-                        // The product slides across and hops once per loop.
-                        let t = i as f32 / frame_count as f32 * std::f32::consts::TAU;
-                        scene.render(width, height, 0.14 * t.sin(), 0.06 * (t / 2.0).sin().abs())
-                    } else {
-                        scene.render(width, height, 0.0, 0.0)
-                    }
-                })
+                .map(|i| scene.render(width, height, i, frame_count))
                 .collect()
         }
         Quality::Blank => {

@@ -43,6 +43,7 @@
 
 mod container;
 mod draw;
+mod font;
 mod generate;
 mod inspect;
 mod rng;
