@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use image::{AnimationDecoder, RgbImage};
+use image::{AnimationDecoder, ImageEncoder, RgbImage};
 use recoup_core::Feature;
 use recoup_generator::{GenerateRequest, Quality, generate, inspect};
 
@@ -117,7 +117,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             image::imageops::replace(&mut img, t, i64::from(x0), i64::from(y0));
             draw_label(&mut img, x0 + 2, y0 + th + 3, feature.label());
         }
-        img.save(&path)?;
+        // Best compression: the film grain makes this sheet large otherwise.
+        let file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        image::codecs::png::PngEncoder::new_with_quality(
+            file,
+            image::codecs::png::CompressionType::Best,
+            image::codecs::png::FilterType::Adaptive,
+        )
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            image::ExtendedColorType::Rgb8,
+        )?;
         println!("contact sheet: {path}");
     }
     Ok(())

@@ -421,31 +421,102 @@ mod tests {
         );
     }
 
-    #[test]
-    fn features_differ_visibly() {
-        // Mean colour of the whole frame differs between features with the same seed.
-        let mean = |f: Feature| {
-            let g = generate(&req(f, 3, Quality::Good)).unwrap();
-            let img = image::load_from_memory(&g.bytes).unwrap().to_rgb8();
-            let mut sum = [0u64; 3];
-            for p in img.pixels() {
-                for c in 0..3 {
-                    sum[c] += u64::from(p[c]);
+    /// The first frame of a good output at the video's size (a still image averaged over 2×2
+    /// blocks), so that all 18 features can be compared pixel by pixel.
+    fn thumbnail(feature: Feature, seed: u64) -> RgbImage {
+        use image::AnimationDecoder;
+        let g = generate(&req(feature, seed, Quality::Good)).unwrap();
+        let first = if g.frames > 1 {
+            let frames = image::codecs::gif::GifDecoder::new(std::io::Cursor::new(&g.bytes))
+                .unwrap()
+                .into_frames()
+                .collect_frames()
+                .unwrap();
+            image::DynamicImage::ImageRgba8(frames[0].buffer().clone()).to_rgb8()
+        } else {
+            image::load_from_memory(&g.bytes).unwrap().to_rgb8()
+        };
+        let k = first.width() / VIDEO_WIDTH;
+        RgbImage::from_fn(VIDEO_WIDTH, VIDEO_HEIGHT, |x, y| {
+            let mut sum = [0u32; 3];
+            for dy in 0..k {
+                for dx in 0..k {
+                    let p = first.get_pixel(x * k + dx, y * k + dy);
+                    for c in 0..3 {
+                        sum[c] += u32::from(p[c]);
+                    }
                 }
             }
-            let n = u64::from(img.width() * img.height());
-            sum.map(|s| s / n)
+            Rgb(sum.map(|s| (s / (k * k)) as u8))
+        })
+    }
+
+    /// Mean absolute difference per channel, and of the luminance once each image's mean
+    /// luminance is taken away (so two pictures of the same layout in other colours still
+    /// count as alike).
+    fn differences(a: &RgbImage, b: &RgbImage) -> (f64, f64) {
+        let lum = |p: &Rgb<u8>| {
+            0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2])
         };
-        let images: Vec<_> = Feature::ALL
-            .iter()
-            .filter(|f| f.media_kind() == MediaKind::Image)
-            .map(|&f| (f, mean(f)))
-            .collect();
-        for (i, (fa, a)) in images.iter().enumerate() {
-            for (fb, b) in &images[i + 1..] {
-                assert_ne!(a, b, "{fa} and {fb} have the same mean colour");
+        let n = f64::from(a.width() * a.height());
+        let mean_a = a.pixels().map(lum).sum::<f64>() / n;
+        let mean_b = b.pixels().map(lum).sum::<f64>() / n;
+        let (mut colour, mut layout) = (0.0, 0.0);
+        for (p, q) in a.pixels().zip(b.pixels()) {
+            colour += (0..3).map(|c| f64::from(p[c].abs_diff(q[c]))).sum::<f64>() / 3.0;
+            layout += ((lum(p) - mean_a) - (lum(q) - mean_b)).abs();
+        }
+        (colour / n, layout / n)
+    }
+
+    #[test]
+    fn features_differ_visibly() {
+        // Every pair of the 18 features, same seed: the pictures differ pixel by pixel, and not
+        // only in colour. When every feature drew the same product shot in its own colours, the
+        // closest pair was 13.4 levels apart per channel and 5.9 in layout.
+        const COLOUR_MIN: f64 = 20.0;
+        const LAYOUT_MIN: f64 = 12.0;
+        for seed in [3, 11, 4_000_000_007] {
+            let thumbs: Vec<_> = Feature::ALL
+                .iter()
+                .map(|&f| (f, thumbnail(f, seed)))
+                .collect();
+            for (i, (fa, a)) in thumbs.iter().enumerate() {
+                for (fb, b) in &thumbs[i + 1..] {
+                    let (colour, layout) = differences(a, b);
+                    assert!(
+                        colour > COLOUR_MIN,
+                        "seed {seed}: {fa} and {fb} look alike: mean difference {colour:.1} \
+                         levels per channel, at most {COLOUR_MIN}"
+                    );
+                    assert!(
+                        layout > LAYOUT_MIN,
+                        "seed {seed}: {fa} and {fb} have the same layout: mean luminance \
+                         difference {layout:.1} once the means are taken away, at most \
+                         {LAYOUT_MIN}"
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn the_test_of_alike_pictures_catches_a_recoloured_copy() {
+        // The same picture with every channel moved by 30 levels differs in colour but not in
+        // layout: the layout bound catches it.
+        let a = thumbnail(Feature::StudioShot, 3);
+        let b = RgbImage::from_fn(a.width(), a.height(), |x, y| {
+            Rgb(a.get_pixel(x, y).0.map(|c| c.saturating_add(30)))
+        });
+        let (colour, layout) = differences(&a, &b);
+        assert!(
+            colour > 20.0,
+            "a recoloured copy differs in colour: {colour:.1}"
+        );
+        assert!(
+            layout < 5.0,
+            "a recoloured copy has the same layout: {layout:.1}"
+        );
     }
 
     /// Every feature (including the GIF), two seeds: the bad kind is detected as itself.
