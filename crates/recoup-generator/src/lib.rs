@@ -4,10 +4,12 @@
 //! objective "clearly unusable" check the endpoint uses to auto-approve refunds.
 //!
 //! - [`generate`] makes a real file from a [`GenerateRequest`], deterministically (same request,
-//!   same bytes): a 320×240 PNG product shot for image features, an 8-frame 160×120 animated
-//!   GIF for `video_generator`; or, on request, a deliberately bad one ([`Quality::Blank`],
-//!   [`Quality::Noise`], [`Quality::Truncated`]). [`pick_quality`] and [`pick_failure`] draw
-//!   those outcomes from a seed at a given rate.
+//!   same bytes): a 320×240 PNG for image features, an 8-frame 160×120 animated GIF for
+//!   `video_generator`, each a picture of its feature (a model wearing the garment for
+//!   `virtual_model`, a headline for `text`, an emblem for `logo`, a moving film strip for the
+//!   video, ...) so they tell apart at a glance; or, on request, a deliberately bad one
+//!   ([`Quality::Blank`], [`Quality::Noise`], [`Quality::Truncated`]). [`pick_quality`] and
+//!   [`pick_failure`] draw those outcomes from a seed at a given rate.
 //! - [`inspect`] decodes a PNG, JPEG or GIF output (within hard bounds), or walks an MP4 or
 //!   WebM container's structure without decoding frames (no video decoder: an intact video
 //!   is `usable` and goes to a person), and gives a [`Verdict`]: `usable`, or
