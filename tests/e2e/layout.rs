@@ -40,6 +40,24 @@ for (const e of document.body.querySelectorAll('*')) {
 return out;
 "#;
 
+/// Finds the history cards' state badges that do not read whole: text cut off sideways (wider
+/// than the badge shows) or the badge reaching below its card (the card clips it). Answers
+/// `"'label' on <generation> (<how>)"` for each.
+const CUT_BADGES: &str = r#"
+const out = [];
+for (const b of document.querySelectorAll('[data-testid="state-badge"]')) {
+  const card = b.closest('article');
+  if (!card) continue;
+  const r = b.getBoundingClientRect(), c = card.getBoundingClientRect();
+  if (r.width === 0) continue;
+  const how = [];
+  if (b.scrollWidth > b.clientWidth + 1) how.push(`text ${b.scrollWidth} px wide in ${b.clientWidth} px`);
+  if (r.bottom > c.bottom - 1) how.push(`bottom ${Math.round(r.bottom)} below the card's ${Math.round(c.bottom)}`);
+  if (how.length) out.push(`'${b.textContent.trim()}' on ${card.dataset.generationId || card.getAttribute('data-testid')} (${how.join(', ')})`);
+}
+return out;
+"#;
+
 /// Finds the visible text whose contrast with the background behind it is below WCAG 2 AA:
 /// 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold). The background is every ancestor's
 /// background colour composited from the root down; text over an image or a gradient is skipped
@@ -163,6 +181,21 @@ impl Ui {
             right: n(2),
             bottom: n(3),
         }
+    }
+
+    /// The history cards' state badges that do not read whole (empty when all do).
+    pub fn cut_badges(&self) -> Vec<String> {
+        strings(&self.js(CUT_BADGES, vec![]))
+    }
+
+    /// Fails, naming them, when a history card's state badge stays cut off at this width.
+    pub fn assert_badges_whole(&self, what: &str) {
+        let (width, _) = self.viewport();
+        self.wait_until_none(
+            &format!("every state badge of {what} to read whole at {width} px"),
+            "cut off",
+            || self.cut_badges(),
+        );
     }
 
     /// Fails, naming the elements, when any visible text on `what` stays below WCAG 2 AA

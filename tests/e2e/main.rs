@@ -218,6 +218,32 @@ fn qa_batch_editor_is_never_refundable_and_technical_failures_cost_nothing() {
     ui.screenshot("qa");
     ui.assert_readable("the QA screen");
 
+    // A good output (the generator set to make no bad ones; a truncated one would not decode):
+    // the Bad result dialog shows it, its thumbnail opens it full size above the dialog, and
+    // the card menu's "View full size" opens it too.
+    ui.enter_number("qa-bad-rate", "0");
+    ui.wait_qa_applied();
+    let good = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
+    ui.wait_card_state(&good, "succeeded");
+    ui.open_bad_result(&good, MenuBy::Button);
+    ui.click("claim-output");
+    let (w, h) = ui.view_and_close_output("from the Bad result dialog");
+    assert!(
+        w >= 320 && h >= 240,
+        "the viewer shows the output at its full size (the sandbox's are 320x240), it showed {w}x{h}"
+    );
+    ui.visible("claim-dialog");
+    ui.screenshot("claim-with-output");
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+    ui.open_menu(&good, MenuBy::Button);
+    ui.click("menu-view-full");
+    let (w, h) = ui.view_and_close_output("from the context menu");
+    assert!(
+        w >= 320 && h >= 240,
+        "\"View full size\" shows the output at its size, it showed {w}x{h}"
+    );
+
     let id = ui.generate(REFUNDABLE_ON_WEB, 1).remove(0);
     ui.wait_card_state(&id, "succeeded");
     let verdict = ui.open_bad_result(&id, MenuBy::Button);
@@ -247,6 +273,14 @@ fn qa_batch_editor_is_never_refundable_and_technical_failures_cost_nothing() {
     ui.wait_card_state(&failed, "technical_failure");
     ui.wait_toast("technical reason");
     ui.wait_balance(before, "a technical failure is never charged");
+    // Its badge ("Technical failure · auto-refunded", the longest) reads whole at the widths
+    // where a card is narrowest for its text: four, three and two columns, and a phone.
+    ui.go("history");
+    for width in [1100, 900, 700, 390] {
+        ui.resize(width, 800);
+        ui.assert_badges_whole("the history cards");
+    }
+    ui.resize(1200, 800);
     ui.open_menu(&failed, MenuBy::Button);
     let bad = ui.visible("menu-bad-result");
     assert_eq!(

@@ -227,6 +227,30 @@ impl Ui {
         self.visible("context-menu");
     }
 
+    /// Waits for the full-size output viewer to show a picture that decoded (its natural width
+    /// and height in pixels), then closes it with its Close button and waits until it is gone.
+    pub fn view_and_close_output(&self, what: &str) -> (u64, u64) {
+        self.visible("output-viewer");
+        let size = self.wait_until(&format!("{what}: the viewer's picture to load"), || {
+            let v = self.js(
+                "const i = document.querySelector('[data-testid=\"viewer-image\"]'); \
+                 return i && i.complete ? [i.naturalWidth, i.naturalHeight] : [0, 0];",
+                vec![],
+            );
+            let n = |i: usize| v.get(i).and_then(serde_json::Value::as_u64).unwrap_or(0);
+            if n(0) > 0 && n(1) > 0 {
+                Ok((n(0), n(1)))
+            } else {
+                Err(format!(
+                    "{what}: no decoded picture in the viewer yet ({v})"
+                ))
+            }
+        });
+        self.click("viewer-close");
+        self.gone("output-viewer");
+        size
+    }
+
     /// Opens the "Bad result" dialog of a card through its context menu, and returns what the
     /// dialog says about eligibility before Submit.
     pub fn open_bad_result(&self, generation_id: &str, by: MenuBy) -> Verdict {

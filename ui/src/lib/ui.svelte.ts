@@ -1,4 +1,4 @@
-// State of the overlays: the context menu and the "Bad result" dialog.
+// State of the overlays: the context menu, the "Bad result" dialog and the full-size output viewer.
 import type { GenerationItem } from "./bindings/GenerationItem";
 
 export const menu = $state({
@@ -36,6 +36,17 @@ export function closeMenu(restoreFocus = true) {
 export function openClaimDialog(item: GenerationItem, returnFocus: HTMLElement | null) {
   claimDialog.returnFocus = returnFocus;
   claimDialog.item = item;
+}
+
+/** The output shown full size (from the context menu or the Bad result dialog's thumbnail). */
+export const viewer = $state({
+  item: null as GenerationItem | null,
+  returnFocus: null as HTMLElement | null,
+});
+
+export function openViewer(item: GenerationItem, returnFocus: HTMLElement | null) {
+  viewer.returnFocus = returnFocus;
+  viewer.item = item;
 }
 
 /** The Generate bar's choices, kept while the app runs (the History screen is re-created when
