@@ -19,16 +19,14 @@ use deadpool_postgres::Transaction;
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use recoup_core::{
-    AccountHistory, Allocation, Balances, EntryKind, GenerationId, GrantId, OpId, Policy,
-};
+use recoup_core::{Allocation, Balances, EntryKind, GenerationId, GrantId, OpId, Policy};
 use recoup_store::{
     ClaimOutcome, ClaimRecord, ClaimSummary, GenerationRecord, Judgement, StoreError, SubmitClaim,
     SyncState,
 };
 
-use super::claims::{Intake, checked, decide, last_pull, load_claims, window_start, window_totals};
-use super::codec::{credits, ms};
+use super::claims::{Intake, Window, checked, decide, last_pull, load_claims};
+use super::codec::ms;
 use super::generations::load_many;
 use super::grants::{balances_for_captures, captures_of, refund_plan, refunded_among, sweep_due};
 use super::writes::{Write, pipeline};
@@ -49,13 +47,12 @@ pub(super) async fn adjudicate_at_once(
     now: Timestamp,
 ) -> Outcome<Answers> {
     let now_ms = ms(now);
-    let since = window_start(policy, now);
     let claim_ids: Vec<Uuid> = items.iter().map(|(r, _)| r.claim_id.0).collect();
     let generation_ids: Vec<Uuid> = items.iter().map(|(r, _)| r.generation_id.0).collect();
     let (claims, generations, window, pulled, due, captures, refunded, balances) = tokio::try_join!(
         load_claims(tx, account, &claim_ids),
         load_many(tx, account, &generation_ids),
-        window_totals(tx, account, since),
+        Window::read(tx, account, policy, now),
         last_pull(tx, account),
         sweep_due(tx, account, now_ms),
         captures_of(tx, account, &generation_ids, now_ms),
@@ -68,9 +65,7 @@ pub(super) async fn adjudicate_at_once(
             .into_iter()
             .map(|g| (g.generation_id, g))
             .collect(),
-        refunds: window.0,
-        refunded_credits: window.1,
-        spent: credits(window.2)?,
+        window,
         refunded,
         captures,
         balances,
@@ -98,13 +93,7 @@ pub(super) async fn adjudicate_at_once(
             }
             Err(e) => return Err(e),
         };
-        let history = AccountHistory {
-            // The generation as loaded (or as this batch left it) carries its latest claim.
-            already_claimed: generation.claim.is_some(),
-            refunds_in_window: u32::try_from(facts.refunds).unwrap_or(u32::MAX),
-            spent_in_window: facts.spent,
-            refunded_in_window: credits(facts.refunded_credits)?,
-        };
+        let history = facts.window.history(&generation)?;
         let (record, verdict) = decide(
             policy,
             req,
@@ -117,11 +106,8 @@ pub(super) async fn adjudicate_at_once(
         )?;
         let claim_write = Write::claim(
             account,
-            req,
-            &record.details,
-            &record.local_decision,
+            &record,
             policy.one_claim_per_generation(),
-            now_ms,
             &verdict,
         )?;
         let refund = if verdict.outcome == ClaimOutcome::Refunded {
@@ -152,12 +138,7 @@ pub(super) async fn adjudicate_at_once(
             writes.extend(refund.writes);
             facts.balances.extend(refund.balances);
             facts.refunded.insert(generation.generation_id);
-            if now_ms > since {
-                facts.refunds += 1;
-                facts.refunded_credits = facts
-                    .refunded_credits
-                    .saturating_add(i64::try_from(refund.amount).unwrap_or(i64::MAX));
-            }
+            facts.window.count_refund(refund.amount, now_ms);
         }
         facts.claimed(&generation, &record);
         answers.push(Ok(record));
@@ -174,11 +155,8 @@ pub(super) async fn adjudicate_at_once(
 struct Facts {
     claims: HashMap<Uuid, ClaimRecord>,
     generations: HashMap<GenerationId, GenerationRecord>,
-    /// Refunds granted and credits refunded in the window.
-    refunds: i64,
-    refunded_credits: i64,
-    /// Credits charged in the window (claims do not charge).
-    spent: u64,
+    /// The safeguard window, as the claims before the current one left it.
+    window: Window,
     refunded: HashSet<GenerationId>,
     /// The captures' allocations of the batch's generations, with whether each grant is live.
     captures: HashMap<GenerationId, Vec<(Allocation, bool)>>,

@@ -203,7 +203,7 @@ pub(super) fn decide(
 
 /// Refunds granted, credits refunded and credits charged after `since_ms`: whole days from the
 /// per-day totals, the day `since_ms` falls in from the rows themselves (as the SQLite store).
-pub(super) async fn window_totals(
+async fn window_totals(
     tx: &Transaction<'_>,
     account: Uuid,
     since_ms: i64,
@@ -234,11 +234,63 @@ pub(super) async fn window_totals(
 }
 
 /// The start of the safeguard window ending at `now` (ms).
-pub(super) fn window_start(policy: &Policy, now: Timestamp) -> i64 {
+fn window_start(policy: &Policy, now: Timestamp) -> i64 {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
     ms(now
         .checked_sub(SignedDuration::from_secs(window))
         .unwrap_or(Timestamp::MIN))
+}
+
+/// The safeguard window ending at a transaction's instant, as its claims see it: the account's
+/// totals read once, then moved by each refund the transaction's claims make (no other write
+/// of the transaction counts in the window: claims charge nothing).
+pub(super) struct Window {
+    /// Its start (ms); a refund at or before it does not count (a window of zero counts none).
+    since: i64,
+    /// Refunds granted, credits refunded and credits charged in it.
+    refunds: i64,
+    refunded: i64,
+    spent: i64,
+}
+
+impl Window {
+    /// The window of `policy` ending at `now`, with the totals the database has.
+    pub(super) async fn read(
+        tx: &Transaction<'_>,
+        account: Uuid,
+        policy: &Policy,
+        now: Timestamp,
+    ) -> Outcome<Self> {
+        let since = window_start(policy, now);
+        let (refunds, refunded, spent) = window_totals(tx, account, since).await?;
+        Ok(Self {
+            since,
+            refunds,
+            refunded,
+            spent,
+        })
+    }
+
+    /// What the account's records say within the window, for a claim on `generation` (which
+    /// carries its latest claim, if it has any).
+    pub(super) fn history(&self, generation: &GenerationRecord) -> Outcome<AccountHistory> {
+        Ok(AccountHistory {
+            already_claimed: generation.claim.is_some(),
+            refunds_in_window: u32::try_from(self.refunds).unwrap_or(u32::MAX),
+            spent_in_window: credits(self.spent)?,
+            refunded_in_window: credits(self.refunded)?,
+        })
+    }
+
+    /// Counts a refund of `credits` made at `at_ms`.
+    pub(super) fn count_refund(&mut self, credits: u64, at_ms: i64) {
+        if at_ms > self.since {
+            self.refunds += 1;
+            self.refunded = self
+                .refunded
+                .saturating_add(i64::try_from(credits).unwrap_or(i64::MAX));
+        }
+    }
 }
 
 /// The account's last pull of its changes, as [`PgLedger::note_pull`] recorded it.
@@ -260,62 +312,48 @@ pub(super) async fn last_pull(tx: &Transaction<'_>, account: Uuid) -> Outcome<Op
 }
 
 /// What the claims of one transaction read once, under the account's lock, and keep current
-/// as each claim commits: the safeguard window's totals and the last pull (neither moves but
-/// by the batch's own refunds, all at the batch's one instant), and whether the refund sweep
-/// has run at that instant (a second sweep at the same instant finds nothing).
+/// as each claim commits: the safeguard window and the last pull (read the first time a claim
+/// needs them, in one round trip), and whether the refund sweep has run at the transaction's
+/// instant (a second sweep at the same instant finds nothing).
 #[derive(Default)]
 struct BatchFacts {
-    /// Refunds granted, credits refunded and credits charged in the window.
-    window: Option<(i64, i64, i64)>,
-    last_pull: Option<Option<Timestamp>>,
+    seen: Option<(Window, Option<Timestamp>)>,
     swept: bool,
 }
 
-/// What one claim's writes change in [`BatchFacts`], applied once its savepoint commits.
+/// What one claim's writes change in [`BatchFacts`], applied once its savepoint commits: the
+/// credits it refunded, and whether it swept.
 struct Effect {
     refunded: Option<u64>,
     swept: bool,
 }
 
 impl BatchFacts {
-    fn apply(&mut self, effect: &Effect) {
-        if let (Some(credits), Some((refunds, refunded, _))) = (effect.refunded, &mut self.window) {
-            *refunds += 1;
-            *refunded = refunded.saturating_add(i64::try_from(credits).unwrap_or(i64::MAX));
+    fn apply(&mut self, effect: &Effect, now_ms: i64) {
+        if let (Some(credits), Some((window, _))) = (effect.refunded, &mut self.seen) {
+            window.count_refund(credits, now_ms);
         }
         self.swept |= effect.swept;
     }
 
-    /// What the account's records say within the safeguard window, for a claim on
-    /// `generation`, and the last pull: read from the database the first time a claim of the
-    /// batch needs them (both in one round trip).
-    async fn history(
+    /// The window and the last pull, read from the database the first time.
+    async fn seen(
         &mut self,
         tx: &Transaction<'_>,
         account: Uuid,
         policy: &Policy,
-        generation: &GenerationRecord,
         now: Timestamp,
-    ) -> Outcome<(AccountHistory, Option<Timestamp>)> {
-        if self.window.is_none() || self.last_pull.is_none() {
-            let since = window_start(policy, now);
-            let (window, pulled) =
-                tokio::try_join!(window_totals(tx, account, since), last_pull(tx, account))?;
-            self.window = Some(window);
-            self.last_pull = Some(pulled);
+    ) -> Outcome<&(Window, Option<Timestamp>)> {
+        if self.seen.is_none() {
+            let read = tokio::try_join!(
+                Window::read(tx, account, policy, now),
+                last_pull(tx, account)
+            )?;
+            self.seen = Some(read);
         }
-        let ((refunds, refunded, spent), pulled) = match (self.window, self.last_pull) {
-            (Some(w), Some(p)) => (w, p),
-            _ => return Err(decode("the batch's window was not read")),
-        };
-        let history = AccountHistory {
-            // The generation as loaded carries its latest claim, if it has any.
-            already_claimed: generation.claim.is_some(),
-            refunds_in_window: u32::try_from(refunds).unwrap_or(u32::MAX),
-            spent_in_window: credits(spent)?,
-            refunded_in_window: credits(refunded)?,
-        };
-        Ok((history, pulled))
+        self.seen
+            .as_ref()
+            .ok_or_else(|| decode("the batch's window was not read"))
     }
 }
 
@@ -356,7 +394,6 @@ async fn adjudicate_in(
         refunded: None,
         swept: false,
     };
-    let now_ms = ms(now);
     let (details, g) = match intake(tx, account, policy, req).await? {
         Intake::Repeat(existing) => return Ok((existing, unchanged)),
         Intake::New {
@@ -364,15 +401,13 @@ async fn adjudicate_in(
             generation,
         } => (details, generation),
     };
-    let (history, pulled) = facts_so_far.history(tx, account, policy, &g, now).await?;
-    let (record, verdict) = decide(policy, req, details, &g, &history, pulled, now, judgement)?;
+    let (window, pulled) = facts_so_far.seen(tx, account, policy, now).await?;
+    let history = window.history(&g)?;
+    let (record, verdict) = decide(policy, req, details, &g, &history, *pulled, now, judgement)?;
     Write::claim(
         account,
-        req,
-        &record.details,
-        &record.local_decision,
+        &record,
         policy.one_claim_per_generation(),
-        now_ms,
         &verdict,
     )?
     .run(tx)
@@ -391,8 +426,7 @@ async fn adjudicate_in(
         )
         .await?;
         effect = Effect {
-            // Counted in the window when after its start (a window of zero counts nothing).
-            refunded: (now_ms > window_start(policy, now)).then_some(refundable),
+            refunded: Some(refundable),
             swept: true,
         };
     }
@@ -460,7 +494,7 @@ impl PgLedger {
             match adjudicate_in(&sp, account, policy, &req, now, judgement, &mut facts).await {
                 Ok((record, effect)) => {
                     sp.commit().await?;
-                    facts.apply(&effect);
+                    facts.apply(&effect, ms(now));
                     out.push(Ok(record));
                 }
                 Err(LedgerFailure::Refused(e)) => {

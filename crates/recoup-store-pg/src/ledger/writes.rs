@@ -11,8 +11,8 @@ use futures_util::future::maybe_done;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
-use recoup_core::{Balances, Decision, EntryKind, GenerationId, GrantId, OpId};
-use recoup_store::{ClaimOutcome, SubmitClaim, Verdict};
+use recoup_core::{Balances, EntryKind, GenerationId, GrantId, OpId};
+use recoup_store::{ClaimOutcome, ClaimRecord, Verdict};
 
 use super::codec::{ms, sql_credits};
 use super::{Outcome, decode};
@@ -50,26 +50,25 @@ pub(crate) struct Write {
 }
 
 impl Write {
-    /// A new claim as decided (see [`CLAIM`]).
+    /// A new claim as decided: `record` as it will read back, `verdict` the endpoint's (see
+    /// [`CLAIM`]); `exclusive` when the policy allows one claim per generation.
     pub(crate) fn claim(
         account: Uuid,
-        req: &SubmitClaim,
-        details: &str,
-        decision: &Decision,
+        record: &ClaimRecord,
         exclusive: bool,
-        now_ms: i64,
         verdict: &Verdict,
     ) -> Outcome<Self> {
+        let decision = &record.local_decision;
         let decision_json = serde_json::to_string(decision).map_err(decode)?;
         Ok(Self {
             sql: CLAIM,
             params: vec![
                 Box::new(account),
-                Box::new(req.claim_id.0),
-                Box::new(req.generation_id.0),
-                Box::new(req.reason.as_str()),
-                Box::new(details.to_owned()),
-                Box::new(now_ms),
+                Box::new(record.claim_id.0),
+                Box::new(record.generation_id.0),
+                Box::new(record.reason.as_str()),
+                Box::new(record.details.clone()),
+                Box::new(ms(record.submitted_at)),
                 Box::new(decision.eligible),
                 Box::new(decision_json),
                 Box::new(decision.policy_version.clone()),
