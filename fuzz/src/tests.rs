@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{
     AdminGrant, AdvanceClock, ChangesAnswer, ClaimBatch, ClaimSubmission, GenerationRequest,
     GeneratorSettings, LocalDecision, ReviewDecision, SignedPolicy,
@@ -144,7 +144,7 @@ fn id(n: u128) -> Uuid {
 }
 
 fn at(secs: i64) -> Timestamp {
-    Timestamp::from_second(1_796_000_000 + secs).expect("time")
+    Timestamp::from_millis((1_796_000_000 + secs) * 1_000).expect("time")
 }
 
 /// An endpoint's history: grants, good and failed generations, a refunded claim, a rejected

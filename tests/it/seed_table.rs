@@ -1,7 +1,7 @@
 //! The help article's whole table through the store: every feature on every platform in every
 //! surface, generated, then reported inside and outside the window with a test clock.
 
-use jiff::SignedDuration;
+use recoup_core::TimeDelta;
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, ReasonCode, Surface,
 };
@@ -66,7 +66,7 @@ fn every_cell_of_the_table_in_every_surface_reported_in_time() {
         }
     }
     assert_eq!(cells.len(), 18 * 3 * 3);
-    clock.advance(SignedDuration::from_hours(23));
+    clock.advance(TimeDelta::hours(23));
     let mut refundable = 0;
     for (f, p, s, id) in &cells {
         let claim = store
@@ -123,7 +123,7 @@ fn reports_after_the_window_are_feedback_only() {
         Platform::Web,
         Surface::Editor,
     );
-    clock.advance(SignedDuration::from_hours(24) + SignedDuration::from_secs(1));
+    clock.advance(TimeDelta::hours(24) + TimeDelta::seconds(1));
     let claim = store
         .submit_claim(
             &SubmitClaim {

@@ -191,7 +191,7 @@ fn killing_the_endpoint_mid_sync_loses_nothing_and_doubles_nothing() {
                         details: "blank".into(),
                         reported_at: None,
                     },
-                    jiff::Timestamp::now(),
+                    recoup_core::Timestamp::now(),
                 )
                 .unwrap();
         }
@@ -238,7 +238,7 @@ fn killing_the_endpoint_mid_sync_loses_nothing_and_doubles_nothing() {
     let direct = recoup_sync::Client::new(recoup_sync::HttpTransport::new(&url).unwrap())
         .with_token(device.account.token.clone());
     let view = direct.account().unwrap();
-    let mine = device.store.balance(jiff::Timestamp::now()).unwrap();
+    let mine = device.store.balance(recoup_core::Timestamp::now()).unwrap();
     assert_eq!(
         mine.totals, view.balance.totals,
         "the ledgers agree after the endpoint's crashes"

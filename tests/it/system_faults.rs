@@ -68,7 +68,7 @@ fn after_the_network_heals_every_claim_has_one_decision_and_the_ledgers_agree() 
                     details: "blank".into(),
                     reported_at: None,
                 },
-                jiff::Timestamp::now(),
+                recoup_core::Timestamp::now(),
             )
             .unwrap();
     }
@@ -113,7 +113,7 @@ fn after_the_network_heals_every_claim_has_one_decision_and_the_ledgers_agree() 
         recoup_sync::Client::new(recoup_sync::HttpTransport::new(&endpoint.url()).unwrap())
             .with_token(device.account.token.clone());
     let server = direct.account().unwrap();
-    let mine = device.store.balance(jiff::Timestamp::now()).unwrap();
+    let mine = device.store.balance(recoup_core::Timestamp::now()).unwrap();
     assert_eq!(
         mine.totals, server.balance.totals,
         "after healing the device's ledger is the endpoint's"

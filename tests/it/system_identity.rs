@@ -92,7 +92,7 @@ fn a_production_endpoint_signs_in_a_device_with_an_admin_made_token_and_another_
         made["account_id"].as_str().unwrap().to_owned(),
         made["token"].as_str().unwrap().to_owned(),
     );
-    let now = jiff::Timestamp::now().as_second();
+    let now = recoup_core::Timestamp::now().as_secs();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("product-2026".to_owned());
     let claims = json!({

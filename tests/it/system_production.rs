@@ -152,7 +152,7 @@ fn a_product_runs_recoup_end_to_end_and_its_receiver_gets_every_event_once_in_or
     let made = adm(&["accounts", "create", "--allowance", "40"]);
     let account_a: Uuid = made["account_id"].as_str().unwrap().parse().unwrap();
     let token_a = made["token"].as_str().unwrap().to_owned();
-    let now = jiff::Timestamp::now().as_second();
+    let now = recoup_core::Timestamp::now().as_secs();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("product-2026".to_owned());
     let claims = json!({
@@ -264,7 +264,7 @@ fn a_product_runs_recoup_end_to_end_and_its_receiver_gets_every_event_once_in_or
     // B: the void, one decision, one refund (50 -> 42 never crosses 33).
     let all = wait_for_events(&receiver, 10);
     let accepted: Vec<&Delivery> = all.iter().filter(|d| d.answer == Answer::Accept).collect();
-    let now = jiff::Timestamp::now().as_second();
+    let now = recoup_core::Timestamp::now().as_secs();
     for d in &accepted {
         assert_eq!(
             verify_signature(&secret, &d.signature, &d.body, now, 300),

@@ -102,7 +102,7 @@ fn a_device_sees_provider_made_generations_and_reports_them_as_the_rules_say() {
     );
     assert_eq!(seen(failed).charged, 0, "the failed one charged nothing");
 
-    let now = jiff::Timestamp::now();
+    let now = recoup_core::Timestamp::now();
     device.store.submit_claim(&claim(blank), now).unwrap();
     device.store.submit_claim(&claim(fine), now).unwrap();
     let refused = device
@@ -144,7 +144,7 @@ fn a_device_sees_provider_made_generations_and_reports_them_as_the_rules_say() {
     let direct = Client::new(HttpTransport::new(&endpoint.url()).unwrap())
         .with_token(device.account.token.clone());
     let server = direct.account().unwrap();
-    let mine = device.store.balance(jiff::Timestamp::now()).unwrap();
+    let mine = device.store.balance(recoup_core::Timestamp::now()).unwrap();
     assert_eq!(
         mine.totals, server.balance.totals,
         "the device's ledger is the endpoint's"

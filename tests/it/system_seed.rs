@@ -47,7 +47,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
         );
         let local = device
             .store
-            .check_claim(*id, jiff::Timestamp::now())
+            .check_claim(*id, recoup_core::Timestamp::now())
             .unwrap();
         assert_eq!(
             local.eligible,
@@ -64,7 +64,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
                     details: "blank output".into(),
                     reported_at: None,
                 },
-                jiff::Timestamp::now(),
+                recoup_core::Timestamp::now(),
             )
             .unwrap();
     }
@@ -110,7 +110,7 @@ fn every_cell_through_the_endpoint_and_both_ledgers_agree() {
         recoup_sync::Client::new(recoup_sync::HttpTransport::new(&endpoint.url()).unwrap())
             .with_token(device.account.token.clone());
     let server = direct.account().unwrap();
-    let mine = device.store.balance(jiff::Timestamp::now()).unwrap();
+    let mine = device.store.balance(recoup_core::Timestamp::now()).unwrap();
     assert_eq!(
         mine.totals, server.balance.totals,
         "the device's ledger is the endpoint's"
@@ -156,7 +156,7 @@ fn the_endpoint_clock_closes_the_window_even_when_the_device_clock_does_not() {
                 details: "late report".into(),
                 reported_at: None,
             },
-            jiff::Timestamp::now(),
+            recoup_core::Timestamp::now(),
         )
         .unwrap();
     device.sync_until_clean();

@@ -13,7 +13,7 @@ pub mod system;
 use std::cell::Cell;
 use std::path::PathBuf;
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 
 /// A clock that stands still until advanced.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ impl TestClock {
     }
 
     /// Moves the clock forward (or back, with a negative duration).
-    pub fn advance(&self, by: SignedDuration) {
+    pub fn advance(&self, by: TimeDelta) {
         let next = self.0.get().checked_add(by).unwrap_or(Timestamp::MAX);
         self.0.set(next);
     }

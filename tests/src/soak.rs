@@ -50,7 +50,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::rng::{SplitMix64, derive};
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId};
 use recoup_store::{

@@ -1,7 +1,7 @@
 //! The admin API for accounts, their tokens and the audit log: what an operator sends and what
 //! the endpoint answers (`/v1/admin/accounts…`, `/v1/admin/audit`).
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

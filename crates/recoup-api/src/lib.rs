@@ -20,7 +20,7 @@ mod signed;
 mod url;
 mod webhook;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 //! output (the capture) or its technical failure (the void). Platform and surface come from it,
 //! the trusted side, never from a device.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

@@ -3,7 +3,7 @@
 //! them verbatim. Every storage engine reads and writes these (the SQLite store maps its tables
 //! to them), so the device cannot tell the engines apart.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use recoup_core::{

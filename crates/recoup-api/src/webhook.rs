@@ -18,7 +18,7 @@
 //! ```
 
 use hmac::{Hmac, Mac};
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;

@@ -1,6 +1,6 @@
 //! Store records to the views the UI shows.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 
 use recoup_core::{Decision, GenerationId, GenerationStatus, Policy};
 use recoup_store::{ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};

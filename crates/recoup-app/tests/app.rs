@@ -344,11 +344,11 @@ fn qa_and_sandbox_controls_are_refused_while_qa_mode_is_off() {
         q.test_clock
             .as_deref()
             .expect("the sandbox answers with its test clock")
-            .parse::<jiff::Timestamp>()
+            .parse::<recoup_core::Timestamp>()
             .unwrap()
     };
     assert!(
-        clock(&after) < clock(&before) + jiff::SignedDuration::from_secs(600),
+        clock(&after) < clock(&before) + recoup_core::TimeDelta::seconds(600),
         "the test clock was not moved an hour: {after:?} vs {before:?}"
     );
     let unclocked = |q: &QaState| QaState {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GenerationStatus, GrantKind, OpId, Platform,
     Surface,

@@ -2,7 +2,7 @@
 //! tables for lists.
 
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 
 use recoup_api::{AccountView, GeneratorSettings, ReviewItem, SignedPolicy};
 use recoup_core::{Balances, Decision, GenerationStatus, Policy, PriceList};
@@ -25,7 +25,7 @@ pub(crate) fn table(header: &[&str]) -> Table {
 }
 
 pub(crate) fn when(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
+    t.format("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
 /// "2 h 5 min", "3 min", "40 s".
@@ -72,7 +72,7 @@ pub fn policy(p: &Policy) -> String {
         s.refunds_max,
         s.refunded_share_max_percent,
         s.share_min_spent_credits,
-        recoup_core::policy::human_duration(jiff::SignedDuration::from_secs(
+        recoup_core::policy::human_duration(recoup_core::TimeDelta::seconds(
             i64::try_from(s.window_secs).unwrap_or(i64::MAX)
         )),
         p.claim_text().details_len_min,

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use serde::Serialize;
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::{
     AccountHistory, Feature, GenerationFacts, GenerationStatus, Platform, Policy, Surface,
 };
@@ -14,7 +14,7 @@ fn decisions(c: &mut Criterion) {
     let finished: Timestamp = "2026-11-25T10:00:00Z"
         .parse()
         .unwrap_or(Timestamp::UNIX_EPOCH);
-    let now = finished + SignedDuration::from_hours(1);
+    let now = finished + TimeDelta::hours(1);
     let eligible = GenerationFacts {
         feature: Feature::VirtualModel,
         platform: Platform::Web,
@@ -33,7 +33,7 @@ fn decisions(c: &mut Criterion) {
         already_claimed: true,
         ..history
     };
-    let late = finished + SignedDuration::from_hours(48);
+    let late = finished + TimeDelta::hours(48);
 
     let mut g = c.benchmark_group("policy_decision");
     g.bench_function("eligible", |b| {

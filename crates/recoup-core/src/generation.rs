@@ -1,6 +1,6 @@
 //! A generation: one run of an AI feature, from the hold placed at start to its outcome.
 
-use jiff::Timestamp;
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Feature, Platform, Surface};

@@ -10,7 +10,7 @@
 
 use std::cmp::Ordering;
 
-use jiff::Timestamp;
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::GrantId;

@@ -8,7 +8,7 @@
 //! ```
 //! use recoup_core::{AccountHistory, Feature, GenerationFacts, GenerationStatus, Platform, Policy,
 //!                   ReasonCode, Surface};
-//! use jiff::Timestamp;
+//! use recoup_core::Timestamp;
 //!
 //! let policy = Policy::builtin();
 //! let finished: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
@@ -40,6 +40,7 @@ pub mod ledger;
 pub mod policy;
 pub mod prices;
 pub mod rng;
+pub mod time;
 
 pub use catalog::{Feature, MediaKind, Platform, Surface, UnknownIdentifier};
 pub use claim::{ClaimReason, DetailsError, validate_details};
@@ -52,3 +53,4 @@ pub use ledger::{
 };
 pub use policy::{AccountHistory, Decision, Policy, PolicyDocument, Reason, ReasonCode};
 pub use prices::{PriceDocument, PriceList};
+pub use time::{TimeDelta, TimeError, Timestamp};

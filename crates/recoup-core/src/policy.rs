@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use jiff::{SignedDuration, Timestamp};
+use crate::time::{TimeDelta, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{FEATURE_COUNT, Feature, PLATFORM_COUNT, Platform, SURFACE_COUNT, Surface};
@@ -128,8 +128,8 @@ pub struct PolicyDocument {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     version: String,
-    refund_window: SignedDuration,
-    late_report_grace: SignedDuration,
+    refund_window: TimeDelta,
+    late_report_grace: TimeDelta,
     one_claim_per_generation: bool,
     refundable: [[bool; PLATFORM_COUNT]; FEATURE_COUNT],
     surface_excluded: [bool; SURFACE_COUNT],
@@ -227,7 +227,7 @@ impl Decision {
     /// Seconds left before the window closes, if it is still open.
     pub fn window_left_secs(&self) -> Option<i64> {
         let closes = self.window_closes_at?;
-        let left = closes.duration_since(self.decided_at).as_secs();
+        let left = closes.duration_since(self.decided_at).num_seconds();
         (left >= 0).then_some(left)
     }
 
@@ -376,8 +376,8 @@ impl Policy {
             .collect();
         PolicyDocument {
             version: self.version.clone(),
-            refund_window_secs: self.refund_window.as_secs().unsigned_abs(),
-            late_report_grace_secs: self.late_report_grace.as_secs().unsigned_abs(),
+            refund_window_secs: self.refund_window.num_seconds().unsigned_abs(),
+            late_report_grace_secs: self.late_report_grace.num_seconds().unsigned_abs(),
             one_claim_per_generation: self.one_claim_per_generation,
             excluded_surfaces: Surface::ALL
                 .iter()
@@ -402,12 +402,12 @@ impl Policy {
     }
 
     /// The refund window.
-    pub fn refund_window(&self) -> SignedDuration {
+    pub fn refund_window(&self) -> TimeDelta {
         self.refund_window
     }
 
     /// How long after the window closes a report made in time is still honoured.
-    pub fn late_report_grace(&self) -> SignedDuration {
+    pub fn late_report_grace(&self) -> TimeDelta {
         self.late_report_grace
     }
 
@@ -430,7 +430,7 @@ impl Policy {
             .checked_add(self.refund_window)
             .and_then(|closes| closes.checked_add(self.late_report_grace));
         match late_until {
-            Ok(until) if now <= until => {}
+            Some(until) if now <= until => {}
             _ => return now,
         }
         stated
@@ -527,7 +527,7 @@ impl Policy {
 
         let window_closes_at = g
             .finished_at
-            .and_then(|t| t.checked_add(self.refund_window).ok());
+            .and_then(|t| t.checked_add(self.refund_window));
         if let Some(closes) = window_closes_at
             && reported_at > closes
         {
@@ -537,7 +537,7 @@ impl Policy {
                 message: format!(
                     "The time limit for reporting this result ended at {} ({} after the \
                      generation finished).",
-                    closes.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                    closes.format("%Y-%m-%d %H:%M:%S UTC"),
                     human_duration(self.refund_window)
                 ),
             });
@@ -611,9 +611,12 @@ fn default_late_report_grace_secs() -> u64 {
     DEFAULT_LATE_REPORT_GRACE_SECS
 }
 
-fn secs(n: u64) -> SignedDuration {
-    // Windows are validated to at most WINDOW_SECS_MAX, far inside i64.
-    SignedDuration::from_secs(i64::try_from(n).unwrap_or(i64::MAX))
+fn secs(n: u64) -> TimeDelta {
+    // Windows are validated to at most WINDOW_SECS_MAX, far inside TimeDelta's range.
+    i64::try_from(n)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .unwrap_or(TimeDelta::MAX)
 }
 
 pub(crate) fn check_window(
@@ -632,8 +635,8 @@ pub(crate) fn check_window(
 }
 
 /// "24 hours", "30 days", "90 minutes": the largest whole unit.
-pub fn human_duration(d: SignedDuration) -> String {
-    let s = d.as_secs().unsigned_abs();
+pub fn human_duration(d: TimeDelta) -> String {
+    let s = d.num_seconds().unsigned_abs();
     let (n, unit) = if s.is_multiple_of(86_400) && s >= 86_400 && s / 86_400 != 1 {
         (s / 86_400, "days")
     } else if s.is_multiple_of(3_600) && s >= 3_600 {

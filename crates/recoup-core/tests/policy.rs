@@ -2,7 +2,7 @@
 //! window, one claim per generation, the safeguards, and document validation.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on bad fixtures
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use proptest::prelude::*;
 use recoup_core::{
     AccountHistory, DocumentError, Feature, GenerationFacts, GenerationStatus, Platform, Policy,
@@ -108,7 +108,7 @@ fn window_is_inclusive_at_its_end_and_closed_one_second_later() {
     let late = policy.evaluate(
         &g,
         &AccountHistory::default(),
-        closes + SignedDuration::from_secs(1),
+        closes + TimeDelta::seconds(1),
     );
     assert!(!late.eligible);
     assert!(late.has(ReasonCode::WindowExpired));
@@ -319,7 +319,7 @@ fn a_document_without_the_late_report_grace_gets_the_default_and_a_huge_one_is_r
     let p = Policy::from_json(&old).expect("a document written before the grace existed");
     assert_eq!(
         p.late_report_grace(),
-        SignedDuration::from_hours(72),
+        TimeDelta::hours(72),
         "the default grace"
     );
     assert_eq!(
@@ -459,7 +459,7 @@ proptest! {
         let policy = Policy::builtin();
         let g = facts(Feature::Logo, Platform::Web, Surface::Editor);
         let finished = g.finished_at.unwrap();
-        let at_offset = |s: i64| finished + SignedDuration::from_secs(s);
+        let at_offset = |s: i64| finished + TimeDelta::seconds(s);
         let now = at_offset(now);
         let last_pull = pulled.map(at_offset);
         let at = policy.report_instant(&g, stated.map(at_offset), last_pull, now);
@@ -483,7 +483,7 @@ proptest! {
         claimed in any::<bool>(),
     ) {
         let policy = Policy::builtin();
-        let now = t("2026-11-25T10:00:00Z") + SignedDuration::from_secs(age_secs);
+        let now = t("2026-11-25T10:00:00Z") + TimeDelta::seconds(age_secs);
         let h = AccountHistory { already_claimed: claimed, ..Default::default() };
         let d = policy.evaluate(&g, &h, now);
 

@@ -92,7 +92,7 @@ pub fn sync_snapshot(store: &Store) -> DeviceResult<SyncSnapshot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use jiff::Timestamp;
+    use recoup_core::Timestamp;
     use recoup_core::{Feature, GenerationId, MediaKind, Platform, Surface};
     use recoup_store::{ClaimSummary, SyncState};
 

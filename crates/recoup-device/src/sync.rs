@@ -2,7 +2,7 @@
 //! flows that need the endpoint, the time local checks read (the device clock corrected by the
 //! offset measured against the endpoint), and putting quarantined reports back in the queue.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 
 use recoup_core::Clock;
 use recoup_store::Store;
@@ -73,7 +73,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             now(&store, FixedClock(t)).unwrap(),
-            t + jiff::SignedDuration::from_secs(60),
+            t + recoup_core::TimeDelta::seconds(60),
             "linked: the device clock plus the measured offset"
         );
     }

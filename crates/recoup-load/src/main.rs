@@ -312,7 +312,7 @@ fn drain(args: &Args) -> Res<()> {
         ids.extend(p.items.iter().map(|g| g.generation_id));
         next = p.next;
     }
-    let now = jiff::Timestamp::now();
+    let now = recoup_core::Timestamp::now();
     for g in &ids {
         store
             .submit_claim(

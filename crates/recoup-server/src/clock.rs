@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::Clock;
 
 /// The endpoint's own clock, shared by every request.
@@ -13,7 +13,7 @@ pub(crate) type EndpointClock = Arc<dyn Clock>;
 #[derive(Clone)]
 pub(crate) struct AccountClock {
     base: EndpointClock,
-    offset: SignedDuration,
+    offset: TimeDelta,
 }
 
 impl AccountClock {
@@ -21,7 +21,7 @@ impl AccountClock {
     pub(crate) fn new(base: EndpointClock, offset_ms: i64) -> Self {
         Self {
             base,
-            offset: SignedDuration::from_millis(offset_ms),
+            offset: TimeDelta::milliseconds(offset_ms),
         }
     }
 }
@@ -49,7 +49,7 @@ mod tests {
         let clock = AccountClock::new(Arc::new(FixedClock(t0)), 90_000);
         assert_eq!(
             clock.now(),
-            t0 + SignedDuration::from_secs(90),
+            t0 + TimeDelta::seconds(90),
             "the account's time is the injected time plus its offset, not the system's time"
         );
     }

@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 
 use crate::error::AppError;
 use crate::state::Database;

@@ -191,7 +191,7 @@ fn run(args: Args) -> Result<(), String> {
                     audience: args.jwt_audience.unwrap_or_default(),
                     starting_allowance: args.jwt_starting_allowance,
                 },
-                jiff::Timestamp::now(),
+                recoup_core::Timestamp::now(),
             )
             .map_err(|e| e.to_string())?,
         ),
@@ -245,7 +245,7 @@ fn run(args: Args) -> Result<(), String> {
 
 fn credentials(data_dir: &std::path::Path, command: CredentialsCommand) -> Result<(), String> {
     use recoup_server::credentials;
-    let now = jiff::Timestamp::now();
+    let now = recoup_core::Timestamp::now();
     let outcome = match command {
         CredentialsCommand::Add { name } => {
             CredentialsDone::Added(name.clone(), credentials::add(data_dir, &name, now))
@@ -261,7 +261,7 @@ fn credentials(data_dir: &std::path::Path, command: CredentialsCommand) -> Resul
 /// [`credentials`] on the PostgreSQL database.
 fn credentials_in_database(url: &Database, command: CredentialsCommand) -> Result<(), String> {
     use recoup_server::credentials;
-    let now = jiff::Timestamp::now();
+    let now = recoup_core::Timestamp::now();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -21,7 +21,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json, Router, routing::delete, routing::get, routing::post, routing::put};
-use jiff::SignedDuration;
+use recoup_core::TimeDelta;
 use recoup_api::{AccountCreated, AccountView, ChangesAnswer, ErrorCode, Health};
 use recoup_core::{Clock, GrantKind, OpId};
 use recoup_store::GrantRequest;
@@ -342,7 +342,7 @@ async fn create_account(
             .await?;
         let credits = state.config.starting_allowance;
         let mut req = GrantRequest::new(OpId(Uuid::now_v7()), GrantKind::Allowance, credits);
-        req.expires_at = now.checked_add(SignedDuration::from_hours(24 * 30)).ok();
+        req.expires_at = now.checked_add(TimeDelta::hours(24 * 30)).ok();
         req.note = "sandbox starting allowance".to_owned();
         state.storage.grant(account, req, now).await?;
         Ok(AccountCreated {

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use base64::Engine;
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use recoup_api::{ErrorCode, SUBJECT_CHARS_MAX};
@@ -230,7 +230,7 @@ impl SignIn {
         let claims = jsonwebtoken::decode::<Claims>(token, &key.key, &validation)
             .map_err(|e| self.refused(&e))?
             .claims;
-        let now_secs = now.as_second() as f64;
+        let now_secs = now.as_secs() as f64;
         let leeway = JWT_LEEWAY_SECS as f64;
         if claims.exp + leeway <= now_secs {
             return Err(AppError::api(
@@ -273,7 +273,7 @@ impl SignIn {
         {
             let mut at = lock(&self.fetched_at)?;
             let due = at
-                .checked_add(SignedDuration::from_secs(JWKS_REFETCH_SECS_MIN))
+                .checked_add(TimeDelta::seconds(JWKS_REFETCH_SECS_MIN))
                 .map_or(true, |next| now >= next);
             if !due {
                 return Ok(());

@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{SIGNATURE_HEADER, WebhookEvent};
 use recoup_store::{EventCursor, EventRecord};
 use uuid::Uuid;
@@ -339,15 +339,15 @@ fn backoff(settings: &WebhookSettings, attempts: u32) -> Result<Duration, AppErr
 
 fn duration_between(from: Timestamp, to: Timestamp) -> Duration {
     Duration::from_millis(
-        u64::try_from(to.as_millisecond().saturating_sub(from.as_millisecond())).unwrap_or(0),
+        u64::try_from(to.as_millis().saturating_sub(from.as_millis())).unwrap_or(0),
     )
 }
 
 fn add(t: Timestamp, d: Duration) -> Timestamp {
     let ms = t
-        .as_millisecond()
+        .as_millis()
         .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::MAX)
+    Timestamp::from_millis(ms).unwrap_or(Timestamp::MAX)
 }
 
 /// The event as delivered: the stored event, with its ids in `data`.
@@ -423,7 +423,7 @@ fn post_blocking(
         .build()
         .into();
     // The signature's time is the wall clock's: the receiver checks it against its own.
-    let t = Timestamp::now().as_second();
+    let t = Timestamp::now().as_secs();
     let signature = recoup_api::sign_payload(secret, t, body.as_bytes());
     let answer = agent
         .post(url)

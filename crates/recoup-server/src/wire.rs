@@ -2,7 +2,7 @@
 //! wire types or the error codes change. Handlers build their answers with these; storage
 //! engines answer records and [`StoreError`]s and never build a wire type.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{
     AccountView, ChangesAnswer, ClaimAnswer, ClaimSubmission, ErrorCode, GenerationView, ReviewItem,
 };

@@ -96,7 +96,7 @@ pub(crate) fn every_step(w: &mut World) -> Result<(), SimError> {
         ledger(store, &who)?;
         // No report lost: each one the device made is answered, or still waiting to be sent.
         let waiting: HashSet<uuid::Uuid> = store
-            .outbox_due(jiff::Timestamp::MAX, 100_000)
+            .outbox_due(recoup_core::Timestamp::MAX, 100_000)
             .map_err(|e| broken(format!("{who}: outbox unreadable: {e}")))?
             .into_iter()
             .map(|i| i.item_id)

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::{GenerationRequest, GeneratorSettings};
 use recoup_core::rng::SplitMix64;
 use recoup_core::{ClaimId, ClaimReason, Clock, Feature, GenerationId, Platform, Surface};
@@ -73,7 +73,7 @@ impl Clock for SimClock {
     fn now(&self) -> Timestamp {
         let ms = self.sim_ms.load(Ordering::Relaxed) + self.skew_ms.load(Ordering::Relaxed);
         self.base
-            .checked_add(SignedDuration::from_millis(ms))
+            .checked_add(TimeDelta::milliseconds(ms))
             .unwrap_or(self.base)
     }
 }

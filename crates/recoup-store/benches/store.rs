@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::ledger::GRANT_CREDITS_MAX;
 use recoup_core::{Feature, GenerationId, GrantKind, OpId, Platform, PriceList, Surface};
 use recoup_store::{
@@ -116,7 +116,7 @@ fn bare_insert_pair(conn: &mut Connection, table: &str) {
                 OpId::new_v7().as_bytes(),
                 kind,
                 4_i64,
-                Timestamp::now().as_millisecond()
+                Timestamp::now().as_millis()
             ])
             .expect("insert");
         tx.commit().expect("commit");
@@ -381,7 +381,7 @@ fn build_db(path: &Path, seeded: u64) {
         let grant = allowance.as_bytes();
         for i in 0..seeded {
             let r = mix(i);
-            let start_ms = seed_start.as_millisecond() + i as i64 * SEED_STEP_MS;
+            let start_ms = seed_start.as_millis() + i as i64 * SEED_STEP_MS;
             let finish_ms = start_ms + 2_000 + (r >> 40) as i64 % 10_000;
             let id = v7(start_ms, r, 0);
             let finish_op = v7(finish_ms, r, 1);
@@ -436,7 +436,7 @@ fn build_db(path: &Path, seeded: u64) {
     // history, whose newest generation is months old).
     let mut store = Store::open(path).expect("reopen seeded store");
     let now = Timestamp::now();
-    let far = now + SignedDuration::from_hours(24 * 365 * 20);
+    let far = now + TimeDelta::hours(24 * 365 * 20);
     for (kind, credits, expires_at, note) in [
         (GrantKind::TopUp, 500, None, "top-up"),
         (GrantKind::Promotion, 200, Some(far), "welcome promotion"),

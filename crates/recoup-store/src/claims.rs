@@ -2,7 +2,7 @@
 //! the same transaction, and listing. A locally ineligible report is still kept and sent as
 //! feedback; the endpoint has the final word.
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -253,7 +253,7 @@ fn account_history(
 ) -> Result<AccountHistory> {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
     let since = ms(now
-        .checked_sub(SignedDuration::from_secs(window))
+        .checked_sub(TimeDelta::seconds(window))
         .unwrap_or(Timestamp::MIN));
     let already: Option<i64> = conn
         .prepare_cached("SELECT 1 FROM claims WHERE generation_id = ?1 LIMIT 1")?

@@ -3,17 +3,17 @@
 
 use std::str::FromStr;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use rusqlite::Row;
 
 use crate::error::{Result, StoreError};
 
 pub(crate) fn ms(t: Timestamp) -> i64 {
-    t.as_millisecond()
+    t.as_millis()
 }
 
 pub(crate) fn ts(ms: i64) -> Result<Timestamp> {
-    Timestamp::from_millisecond(ms).map_err(StoreError::decode)
+    Timestamp::from_millis(ms).map_err(StoreError::decode)
 }
 
 pub(crate) fn opt_ts(ms: Option<i64>) -> Result<Option<Timestamp>> {

@@ -1,7 +1,7 @@
 //! The active policy and price list. Activation appends a row; the newest row of a kind is in
 //! force. Until one is activated, the built-in documents are.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use rusqlite::OptionalExtension;
 
 use recoup_core::{DocumentError, Policy, PriceList};

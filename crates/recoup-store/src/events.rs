@@ -9,7 +9,7 @@
 //! it fails, when to try again). The cursor lives beside the events, so one account's progress is
 //! one row in its own store.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -1,7 +1,7 @@
 //! Generations: started with a hold, finished by a capture (success) or a void (technical
 //! failure), listed newest first with keyset pagination.
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
@@ -261,7 +261,7 @@ impl Store {
         let cost = prices.price(req.feature);
         let stale_after = i64::try_from(prices.hold_stale_after_secs()).unwrap_or(i64::MAX);
         let hold_expires = now
-            .checked_add(SignedDuration::from_secs(stale_after))
+            .checked_add(TimeDelta::seconds(stale_after))
             .map_err(StoreError::decode)?;
         let op_id = OpId(req.generation_id.0);
         let id = req.generation_id;

@@ -1,7 +1,7 @@
 //! The credit ledger in SQLite: grants, the append-only entries, the per-grant projection, the
 //! sweep that expires grants and stale holds, refunds, balances and the full verification.
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -930,7 +930,7 @@ pub(crate) fn refund_in(
     }
     let regrant = if regrant_credits > 0 {
         let expires = now
-            .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
+            .checked_add(TimeDelta::seconds(REFUND_REGRANT_TTL_SECS))
             .map_err(StoreError::decode)?;
         insert_grant(
             tx,

@@ -3,7 +3,7 @@
 //! as the capture of the generation's hold, so a capture never exists without its findings.
 //! Devices have the table but never fill it: it is not in the change feed.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 

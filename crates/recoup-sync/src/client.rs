@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{
     AccountCreated, AccountView, AdminGrant, AdvanceClock, ApiError, ChangesAnswer, ClaimAnswer,
     ClaimBatch, ClaimBatchAnswer, ClaimSubmission, ErrorCode, GenerationRequest, GenerationView,

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use serde::Serialize;
 
 use recoup_api::{
@@ -482,7 +482,7 @@ impl<T: Transport> SyncEngine<T> {
     fn finish(&self, store: &mut Store, mut report: SyncReport) -> Result<SyncReport, SyncError> {
         report.still_queued = store.outbox_len()?;
         if !report.unreachable() {
-            let at = self.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let at = self.clock.now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
             store.set_meta(meta::LAST_SYNC_AT, &at)?;
         }
         Ok(report)
@@ -679,7 +679,7 @@ impl<T: Transport> SyncEngine<T> {
     /// an hour; one 25 h slow sent a report after its window had closed, and the refund was
     /// lost). Sending early costs nothing (every item is idempotent by its claim id); sending
     /// late can cost a refund.
-    fn moments(&self, start: Option<Timestamp>, offset: Option<SignedDuration>) -> Moments {
+    fn moments(&self, start: Option<Timestamp>, offset: Option<TimeDelta>) -> Moments {
         let device = self.clock.now();
         let endpoint_now = offset.map_or(device, |off| device.checked_add(off).unwrap_or(device));
         let now = device.max(endpoint_now);
@@ -743,7 +743,7 @@ impl<T: Transport> SyncEngine<T> {
         let mut cursor = store.meta(meta::CURSOR)?;
         // The offset is measured on every page; the page with the shortest round trip gives
         // the tightest bound (the error is at most half the round trip).
-        let mut best: Option<(SignedDuration, SignedDuration)> = None;
+        let mut best: Option<(TimeDelta, TimeDelta)> = None;
         let mut pages = 0;
         loop {
             if pages >= self.config.pages_max {

@@ -35,7 +35,7 @@ mod engine;
 mod planner;
 mod transport;
 
-use jiff::SignedDuration;
+use recoup_core::TimeDelta;
 
 use recoup_core::{Clock, OffsetClock, SystemClock};
 use recoup_store::{Store, StoreError};
@@ -75,11 +75,11 @@ pub mod meta {
 }
 
 /// The measured offset to the endpoint's clock (endpoint − device), if one was measured.
-pub fn clock_offset(store: &Store) -> Result<Option<SignedDuration>, StoreError> {
+pub fn clock_offset(store: &Store) -> Result<Option<TimeDelta>, StoreError> {
     Ok(store
         .meta(meta::CLOCK_OFFSET_MS)?
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .map(SignedDuration::from_millis))
+        .map(TimeDelta::milliseconds))
 }
 
 /// The system clock corrected by the measured offset: the endpoint's time as well as the device
@@ -93,7 +93,7 @@ pub fn corrected_clock(store: &Store) -> Result<OffsetClock<SystemClock>, StoreE
 pub fn corrected<C: Clock>(store: &Store, device: C) -> Result<OffsetClock<C>, StoreError> {
     Ok(OffsetClock::new(
         device,
-        clock_offset(store)?.unwrap_or(SignedDuration::ZERO),
+        clock_offset(store)?.unwrap_or(TimeDelta::ZERO),
     ))
 }
 
@@ -120,12 +120,12 @@ mod tests {
     #[test]
     fn the_corrected_clock_adds_the_stored_offset() {
         let mut store = Store::open_in_memory().unwrap();
-        let t0: jiff::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
+        let t0: recoup_core::Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
         assert_eq!(corrected(&store, FixedClock(t0)).unwrap().now(), t0);
         store.set_meta(meta::CLOCK_OFFSET_MS, "-7200000").unwrap();
         assert_eq!(
             corrected(&store, FixedClock(t0)).unwrap().now(),
-            "2026-11-25T08:00:00Z".parse::<jiff::Timestamp>().unwrap()
+            "2026-11-25T08:00:00Z".parse::<recoup_core::Timestamp>().unwrap()
         );
         store.set_meta(meta::CLOCK_OFFSET_MS, "garbage").unwrap();
         assert_eq!(corrected(&store, FixedClock(t0)).unwrap().now(), t0);

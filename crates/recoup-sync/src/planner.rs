@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 
 use recoup_api::{ApiError, ErrorCode};
 use recoup_core::rng::Random;
@@ -181,7 +181,7 @@ fn failure(
         .backoff
         .delay(attempts, random)
         .max(Duration::from_millis(1));
-    let delay = SignedDuration::try_from(delay).unwrap_or(SignedDuration::MAX);
+    let delay = TimeDelta::try_from(delay).unwrap_or(TimeDelta::MAX);
     let due_at = at
         .now
         .max(at.push_started)
@@ -325,8 +325,8 @@ mod tests {
         let push_started: Timestamp = "2026-11-25T10:00:00Z".parse().unwrap();
         Moments {
             push_started,
-            now: push_started + SignedDuration::from_secs(2),
-            endpoint_now: push_started + SignedDuration::from_hours(1),
+            now: push_started + TimeDelta::seconds(2),
+            endpoint_now: push_started + TimeDelta::hours(1),
         }
     }
 
@@ -380,7 +380,7 @@ mod tests {
         );
         let failed_at_bound = attempts.saturating_add(1) >= QUARANTINE_AFTER;
         let wait_until = at.now
-            + SignedDuration::try_from(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
+            + TimeDelta::try_from(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
         let action = match (&step, expect) {
             (Step::Unauthorized(e), Expect::Unauthorized) => {
                 let Answer::Failed(ClientError::Api { error, .. }) = answer else {
@@ -610,12 +610,12 @@ mod tests {
         // A device clock stepped back during the push must not make an item due again in the
         // same push (the loop would never end).
         let mut at = moments();
-        at.now = at.push_started - SignedDuration::from_hours(1);
+        at.now = at.push_started - TimeDelta::hours(1);
         let step = plan(0, Answer::Missing, &config(), at, &mut || 0.0);
         assert_eq!(
             step,
             Step::Act(OutboxAction::Retry {
-                due_at: at.push_started + SignedDuration::from_millis(1),
+                due_at: at.push_started + TimeDelta::milliseconds(1),
                 why: "the endpoint's batch answer had no result for this claim".into(),
             }),
             "at least 1 ms after the push's start"

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 
 use recoup_api::{
     ApiError, ChangesAnswer, ClaimAnswer, ClaimBatch, ClaimBatchAnswer, ClaimBatchItem,
@@ -40,7 +40,7 @@ struct TestClock(Arc<AtomicI64>);
 
 impl TestClock {
     fn at(t: Timestamp) -> Self {
-        Self(Arc::new(AtomicI64::new(t.as_millisecond())))
+        Self(Arc::new(AtomicI64::new(t.as_millis())))
     }
     fn advance(&self, d: Duration) {
         self.0
@@ -50,7 +50,7 @@ impl TestClock {
 
 impl Clock for TestClock {
     fn now(&self) -> Timestamp {
-        Timestamp::from_millisecond(self.0.load(Ordering::SeqCst)).unwrap()
+        Timestamp::from_millis(self.0.load(Ordering::SeqCst)).unwrap()
     }
 }
 
@@ -497,12 +497,12 @@ fn a_partial_batch_failure_retries_only_the_failed_item() {
     );
     // Backoff: with a draw of 1.0 the first retry waits the full first ceiling, 1 s.
     assert!(
-        dev.outbox_due(clock.now() + SignedDuration::from_millis(999), 10)
+        dev.outbox_due(clock.now() + TimeDelta::milliseconds(999), 10)
             .unwrap()
             .is_empty()
     );
     let due = dev
-        .outbox_due(clock.now() + SignedDuration::from_secs(1), 10)
+        .outbox_due(clock.now() + TimeDelta::seconds(1), 10)
         .unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].attempts, 1);
@@ -737,7 +737,7 @@ fn the_pull_walks_every_page_stores_the_cursor_and_measures_the_offset() {
         ep.generation(Feature::Text, Platform::Android, i % 3 != 0);
     }
     // The endpoint's clock is two hours ahead of the device's.
-    ep.now.set(t0() + SignedDuration::from_hours(2));
+    ep.now.set(t0() + TimeDelta::hours(2));
     let clock = TestClock::at(t0());
     let mut dev = device(&ep);
     let config = SyncConfig {
@@ -1123,7 +1123,7 @@ fn a_device_whose_clock_is_slow_does_not_hold_its_reports_back() {
         let ep = FakeEndpoint::new();
         let g = ep.generation(Feature::Recolor, Platform::Web, true);
         let g2 = ep.generation(Feature::Recolor, Platform::Web, true);
-        let clock = TestClock::at(t0() - SignedDuration::from_hours(slow_hours));
+        let clock = TestClock::at(t0() - TimeDelta::hours(slow_hours));
         let mut dev = device(&ep);
         let mut eng = engine(&ep, &clock, SyncConfig::default(), 1.0);
         eng.sync_once(&mut dev).unwrap();

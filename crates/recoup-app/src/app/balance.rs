@@ -1,7 +1,8 @@
 //! The balance screen ([`App::overview`]) and the balance as events carry it
 //! ([`balance_summary`]), with the UTC day and month arithmetic they share.
 
-use jiff::{SignedDuration, Timestamp};
+use chrono::{Datelike, NaiveTime};
+use recoup_core::{TimeDelta, Timestamp};
 
 use recoup_store::Store;
 
@@ -22,19 +23,19 @@ impl App {
         let balance = store.balance(now)?;
         let today = day_start(now)?;
         let from = today
-            .checked_sub(SignedDuration::from_hours(24 * (CHART_DAYS - 1)))
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+            .checked_sub(TimeDelta::hours(24 * (CHART_DAYS - 1)))
+            .ok_or_else(out_of_range)?;
         let month = month_start(now)?;
         let earliest = from.min(month);
         let end = today
-            .checked_add(SignedDuration::from_hours(24))
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+            .checked_add(TimeDelta::hours(24))
+            .ok_or_else(out_of_range)?;
         let rows = store.daily_flows(earliest, end)?;
         let mut flows = Vec::with_capacity(CHART_DAYS as usize);
         for i in 0..CHART_DAYS {
             let day = from
-                .checked_add(SignedDuration::from_hours(24 * i))
-                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+                .checked_add(TimeDelta::hours(24 * i))
+                .ok_or_else(out_of_range)?;
             let row = rows.iter().find(|r| r.day_start == day);
             flows.push(DayFlow {
                 day: day_label(day),
@@ -62,24 +63,27 @@ impl App {
 }
 
 fn day_start(t: Timestamp) -> AppResult<Timestamp> {
-    let ms = t.as_millisecond();
-    Timestamp::from_millisecond(ms - ms.rem_euclid(86_400_000))
+    let ms = t.as_millis();
+    Timestamp::from_millis(ms - ms.rem_euclid(86_400_000))
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }
 
 fn month_start(t: Timestamp) -> AppResult<Timestamp> {
-    let utc = jiff::tz::TimeZone::UTC;
-    let first = utc
-        .to_datetime(t)
-        .date()
-        .first_of_month()
-        .to_datetime(jiff::civil::Time::midnight());
-    utc.to_timestamp(first)
+    let first = t.date().with_day(1).ok_or_else(out_of_range)?;
+    Timestamp::new(first.and_time(NaiveTime::MIN).and_utc())
         .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
 }
 
+fn out_of_range() -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "a day of the balance chart is outside the years 0000 to 9999",
+    )
+}
+
+/// `2026-11-25`: the UTC day.
 fn day_label(t: Timestamp) -> String {
-    jiff::tz::TimeZone::UTC.to_datetime(t).date().to_string()
+    t.date().format("%Y-%m-%d").to_string()
 }
 
 /// The balance as events carry it.
@@ -89,7 +93,7 @@ pub fn balance_summary(store: &Store, now: Timestamp) -> AppResult<BalanceSummar
     let refunded_this_month = store
         .daily_flows(
             month,
-            now.checked_add(SignedDuration::from_hours(24))
+            now.checked_add(TimeDelta::hours(24))
                 .unwrap_or(now),
         )?
         .iter()

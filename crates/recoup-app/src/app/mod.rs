@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use std::time::Duration;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 
 use recoup_core::{OffsetClock, SystemClock};
 use recoup_store::Store;

@@ -1,6 +1,6 @@
 //! `recoup grant`, `balance`, `ledger` and `sweep`: the local credit ledger.
 
-use jiff::SignedDuration;
+use recoup_core::TimeDelta;
 
 use recoup_core::OpId;
 use recoup_store::{EntryQuery, GrantRequest};
@@ -17,7 +17,7 @@ pub fn grant(d: &mut DataDir, a: GrantArgs) -> Result<Output> {
         (Some(t), _) => Some(t),
         (None, Some(days)) => Some(
             d.now
-                .checked_add(SignedDuration::from_hours(24 * i64::from(days)))
+                .checked_add(TimeDelta::hours(24 * i64::from(days)))
                 .map_err(|e| CliError::Input {
                     field: "expires-in-days",
                     problem: e.to_string(),

@@ -1,6 +1,6 @@
 //! `recoup policy` and `recoup prices`: show, check and replace the documents in force.
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 
 use recoup_core::{AccountHistory, GenerationFacts, GenerationStatus};
 
@@ -37,7 +37,7 @@ fn check(d: &DataDir, a: &PolicyCheckArgs) -> Result<Output> {
     let prices = d.store.prices()?;
     let finished = (a.status != GenerationStatus::Running).then(|| {
         d.now
-            .checked_sub(SignedDuration::from_secs(i64::from(a.age_secs)))
+            .checked_sub(TimeDelta::seconds(i64::from(a.age_secs)))
             .unwrap_or(Timestamp::MIN)
     });
     let facts = GenerationFacts {

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::{
     ADMIN_PAGE_MAX, AccountPage, AdminAccount, ErrorCode, IssuedToken, NewAccount,
     NewAccountAnswer, NewToken, SUBJECT_CHARS_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_CHARS_MAX,
@@ -214,7 +214,7 @@ pub(super) async fn issue_token(
     let expires_at = match req.expires_in_days {
         None => None,
         Some(d) if (1..=TOKEN_EXPIRY_DAYS_MAX).contains(&d) => Some(
-            now.checked_add(SignedDuration::from_hours(24 * i64::from(d)))
+            now.checked_add(TimeDelta::hours(24 * i64::from(d)))
                 .map_err(|e| invalid(format!("expires_in_days {d} is too far: {e}")))?,
         ),
         Some(d) => {

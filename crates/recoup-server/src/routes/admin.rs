@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use jiff::SignedDuration;
+use recoup_core::TimeDelta;
 use recoup_api::{
     AdminGrant, AdvanceClock, ErrorCode, GeneratorSettings, ReviewDecision, ReviewItem,
     SignedPolicy,
@@ -136,7 +136,7 @@ pub(super) async fn admin_grant(
             ));
         }
         Some(days) => Some(
-            now.checked_add(SignedDuration::from_hours(24 * i64::from(days)))
+            now.checked_add(TimeDelta::hours(24 * i64::from(days)))
                 .map_err(|e| {
                     AppError::api(
                         ErrorCode::InvalidInput,

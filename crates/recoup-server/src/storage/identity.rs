@@ -2,7 +2,7 @@
 //! registry's migrations 2 to 4 and every query on those tables. Each change an admin makes is
 //! written in the same transaction as its audit record.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
 use recoup_core::{GrantKind, OpId};
 use recoup_store::GrantRequest;
@@ -132,7 +132,7 @@ pub struct AdminCredential {
 }
 
 fn ts(ms: i64) -> Result<Timestamp, AppError> {
-    Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
+    Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
 fn opt_ts(ms: Option<i64>) -> Result<Option<Timestamp>, AppError> {
@@ -168,7 +168,7 @@ fn append_audit(
     tx.execute(
         "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
-            now.as_millisecond(),
+            now.as_millis(),
             actor,
             action,
             target,
@@ -193,8 +193,8 @@ fn insert_token(
             t.prefix,
             t.hash.0,
             t.label,
-            now.as_millisecond(),
-            t.expires_at.map(Timestamp::as_millisecond)
+            now.as_millis(),
+            t.expires_at.map(Timestamp::as_millis)
         ],
     )?;
     Ok(())
@@ -250,7 +250,7 @@ impl Registry {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO accounts (account_id, created_at, subject) VALUES (?1, ?2, ?3)",
-            params![account.as_bytes(), now.as_millisecond(), subject],
+            params![account.as_bytes(), now.as_millis(), subject],
         )
         .map_err(|e| subject_taken(e, subject))?;
         if let Some(t) = token {
@@ -283,7 +283,7 @@ impl Registry {
                  WHERE t.hash = ?1 AND t.revoked_at IS NULL AND a.disabled_at IS NULL
                    AND (t.expires_at IS NULL OR t.expires_at > ?2)",
             )?
-            .query_row(params![token.0, now.as_millisecond()], |r| {
+            .query_row(params![token.0, now.as_millis()], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
@@ -313,7 +313,7 @@ impl Registry {
             None => Refusal::Unknown,
             Some((_, _, Some(_))) => Refusal::Disabled,
             Some((_, Some(_), None)) => Refusal::Revoked,
-            Some((Some(exp), None, None)) if exp <= now.as_millisecond() => Refusal::Expired,
+            Some((Some(exp), None, None)) if exp <= now.as_millis() => Refusal::Expired,
             Some(_) => Refusal::Unknown,
         })
     }
@@ -351,7 +351,7 @@ impl Registry {
         self.conn
             .prepare_cached(&sql)?
             .query_row(
-                params![now.as_millisecond(), account.as_bytes()],
+                params![now.as_millis(), account.as_bytes()],
                 account_row,
             )
             .optional()?
@@ -373,7 +373,7 @@ impl Registry {
         let after = after.map_or([0u8; 16], |u| *u.as_bytes());
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(
-            params![now.as_millisecond(), after, i64::from(limit)],
+            params![now.as_millis(), after, i64::from(limit)],
             account_row,
         )?;
         let mut out = Vec::new();
@@ -405,7 +405,7 @@ impl Registry {
         }
         tx.execute(
             "UPDATE accounts SET disabled_at = ?2 WHERE account_id = ?1",
-            params![account.as_bytes(), now.as_millisecond()],
+            params![account.as_bytes(), now.as_millis()],
         )?;
         append_audit(
             &tx,
@@ -517,7 +517,7 @@ impl Registry {
         }
         tx.execute(
             "UPDATE tokens SET revoked_at = ?2 WHERE token_id = ?1",
-            params![token.as_bytes(), now.as_millisecond()],
+            params![token.as_bytes(), now.as_millis()],
         )?;
         append_audit(
             &tx,
@@ -602,7 +602,7 @@ impl Registry {
              ON CONFLICT (name) DO UPDATE SET hash = excluded.hash, created_at = excluded.created_at,
                  revoked_at = NULL
              WHERE admin_credentials.hash != excluded.hash",
-            params![BOOTSTRAP_CREDENTIAL, hash.0, now.as_millisecond()],
+            params![BOOTSTRAP_CREDENTIAL, hash.0, now.as_millis()],
         )?;
         Ok(())
     }
@@ -618,7 +618,7 @@ impl Registry {
         let tx = self.conn.unchecked_transaction()?;
         tx.execute(
             "INSERT INTO admin_credentials (name, hash, created_at) VALUES (?1, ?2, ?3)",
-            params![name, hash.0, now.as_millisecond()],
+            params![name, hash.0, now.as_millis()],
         )
         .map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation) => AppError::api(
@@ -671,7 +671,7 @@ impl Registry {
         let tx = self.conn.unchecked_transaction()?;
         let n = tx.execute(
             "UPDATE admin_credentials SET revoked_at = coalesce(revoked_at, ?2) WHERE name = ?1",
-            params![name, now.as_millisecond()],
+            params![name, now.as_millis()],
         )?;
         if n == 1 {
             append_audit(
@@ -950,7 +950,7 @@ mod tests {
                 params![
                     account.as_bytes(),
                     TokenHash::of("rk_old").0,
-                    t0().as_millisecond()
+                    t0().as_millis()
                 ],
             )
             .expect("old account");

@@ -28,7 +28,7 @@ mod webhooks;
 use std::future::Future;
 use std::pin::Pin;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{ClaimId, GenerationId};
 use recoup_store::{
     AccountBalance, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord, GrantRecord,

@@ -2,7 +2,7 @@
 //! generation belongs to, and the one capture path (the output file written durably, then the
 //! capture and the output's record in one store transaction).
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{GenerationId, OpId};
 use recoup_store::{CaptureOutput, GenerationRecord, OutputRecord};
 use uuid::Uuid;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use uuid::Uuid;
@@ -138,7 +138,7 @@ impl Registry {
         self.conn
             .execute(
                 "INSERT INTO policies (version, document, published_at) VALUES (?1, ?2, ?3)",
-                params![version, document, now.as_millisecond()],
+                params![version, document, now.as_millis()],
             )
             .map_err(|e| match e.sqlite_error_code() {
                 Some(rusqlite::ErrorCode::ConstraintViolation) => AppError::api(
@@ -168,7 +168,7 @@ impl Registry {
                 stmt.execute(params![
                     account.as_bytes(),
                     c.as_bytes(),
-                    now.as_millisecond()
+                    now.as_millis()
                 ])?;
             }
         }
@@ -237,7 +237,7 @@ impl Registry {
     ) -> Result<(), AppError> {
         self.conn.execute(
             "INSERT INTO providers (provider_id, name, key_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![provider.as_bytes(), name, key.0, now.as_millisecond()],
+            params![provider.as_bytes(), name, key.0, now.as_millis()],
         )?;
         Ok(())
     }
@@ -290,7 +290,7 @@ impl Registry {
     ) -> Result<Option<ProviderRow>, AppError> {
         self.conn.execute(
             "UPDATE providers SET revoked_at = ?2 WHERE provider_id = ?1 AND revoked_at IS NULL",
-            params![provider.as_bytes(), now.as_millisecond()],
+            params![provider.as_bytes(), now.as_millis()],
         )?;
         let row: Option<(String, i64, Option<i64>)> = self
             .conn
@@ -327,7 +327,7 @@ impl Registry {
         self.conn.execute(
             "INSERT OR IGNORE INTO provider_generations (generation_id, account_id, provider_id, started_at)
              VALUES (?1, ?2, ?3, ?4)",
-            params![generation.as_bytes(), account.as_bytes(), provider.as_bytes(), now.as_millisecond()],
+            params![generation.as_bytes(), account.as_bytes(), provider.as_bytes(), now.as_millis()],
         )?;
         self.generation_owner(generation)?
             .ok_or_else(|| AppError::internal("a generation indexed a moment ago is not found"))
@@ -360,7 +360,7 @@ pub(crate) struct ProviderRow {
 }
 
 fn time_from(ms: i64) -> Result<Timestamp, AppError> {
-    Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
+    Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
 pub(super) fn uuid_from(bytes: &[u8]) -> Result<Uuid, AppError> {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{Clock, GenerationId};
 use recoup_store::{
     ClaimOutcome, ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim,

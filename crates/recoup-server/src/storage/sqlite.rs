@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{ClaimId, GenerationId, Policy};
 use recoup_store::{
     AccountBalance, ChangePage, ClaimOutcome, ClaimRecord, FinishGeneration, GenerationRecord,
@@ -260,7 +260,7 @@ impl Storage for SqliteStorage {
             let now = self.inner.clock.now();
             let hit = lock(&self.inner.tokens)?.get(&token).copied();
             match hit {
-                Some((account, exp)) if exp.is_none_or(|e| e > now.as_millisecond()) => {
+                Some((account, exp)) if exp.is_none_or(|e| e > now.as_millis()) => {
                     return Ok(Some(account));
                 }
                 Some(_) => {

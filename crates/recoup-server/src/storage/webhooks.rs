@@ -2,7 +2,7 @@
 //! registry), and each account's events and receivers' cursors (in the account's ledger, where
 //! the triggers write the events in the transaction of their cause).
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_store::{EventCursor, EventRecord, Store};
 use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
@@ -154,7 +154,7 @@ fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawWebhook> {
 }
 
 fn time(ms: i64) -> Result<Timestamp, AppError> {
-    Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
+    Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
 fn decode_webhook(
@@ -185,7 +185,7 @@ impl Registry {
                 w.url,
                 events_text(&w.events),
                 w.secret,
-                w.created_at.as_millisecond()
+                w.created_at.as_millis()
             ],
         )?;
         Ok(())
@@ -217,7 +217,7 @@ impl Registry {
     fn remove_webhook(&self, id: Uuid, now: Timestamp) -> Result<Option<WebhookRow>, AppError> {
         self.conn.execute(
             "UPDATE webhooks SET removed_at = ?2 WHERE webhook_id = ?1 AND removed_at IS NULL",
-            params![id.as_bytes(), now.as_millisecond()],
+            params![id.as_bytes(), now.as_millis()],
         )?;
         self.webhook(id)
     }
@@ -235,7 +235,7 @@ impl Registry {
                 f.body,
                 f.attempts,
                 f.last_error,
-                f.failed_at.as_millisecond()
+                f.failed_at.as_millis()
             ],
         )?;
         Ok(())

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -175,7 +175,7 @@ fn a_token_past_its_expiry_is_refused_as_expired() {
         .ok("issue a token for two days");
     let token = issued["token"].as_str().expect("token").to_owned();
     c.get("/v1/account", Some(&token)).ok("works before expiry");
-    *clock.0.lock().expect("lock") = t0 + SignedDuration::from_hours(49);
+    *clock.0.lock().expect("lock") = t0 + TimeDelta::hours(49);
     c.get("/v1/account", Some(&token))
         .assert_error(401, "token_expired", "after two days");
 }

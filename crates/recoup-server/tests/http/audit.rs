@@ -105,7 +105,7 @@ fn every_admin_action_is_in_the_audit_log_newest_first_with_who_did_it() {
 fn a_named_admin_credential_acts_under_its_name_until_it_is_revoked() {
     let server = Server::with(Opts::default());
     let dir = server.data_dir().to_path_buf();
-    let now = jiff::Timestamp::now();
+    let now = recoup_core::Timestamp::now();
     let secret = crate::support::credentials::add(&dir, "ops-alice", now).expect("added");
     let c = &server.client;
     c.post("/v1/admin/accounts", Some(&secret), json!({}))

@@ -221,10 +221,10 @@ fn admin_routes_refuse_account_tokens() {
     let clock = c.view(&a)["server_time"]
         .as_str()
         .unwrap()
-        .parse::<jiff::Timestamp>()
+        .parse::<recoup_core::Timestamp>()
         .unwrap();
     assert!(
-        clock.duration_until(jiff::Timestamp::now()).as_secs().abs() < 3600,
+        clock.duration_until(recoup_core::Timestamp::now()).as_secs().abs() < 3600,
         "the account's clock did not move"
     );
     let reviews = c.get("/v1/admin/reviews", Some(ADMIN)).ok("reviews");

@@ -272,7 +272,7 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     // A device whose clock is 30 days behind: the endpoint decides with its own clock.
     let g = c.generate(&a, "recolor", "ios");
     let mut body = claim_body(Uuid::now_v7(), &g, "colours are all wrong");
-    let month_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30 * 24);
+    let month_ago = recoup_core::Timestamp::now() - recoup_core::TimeDelta::hours(30 * 24);
     body["submitted_at"] = json!(month_ago);
     let r = c
         .post("/v1/claims", Some(&a.token), body)
@@ -281,14 +281,14 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
         r["verdict"]["outcome"], "refunded",
         "a client clock 30 days back changes nothing: {r}"
     );
-    let decided: jiff::Timestamp = r["verdict"]["decided_at"]
+    let decided: recoup_core::Timestamp = r["verdict"]["decided_at"]
         .as_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!(
         decided
-            .duration_until(jiff::Timestamp::now())
+            .duration_until(recoup_core::Timestamp::now())
             .as_secs()
             .abs()
             < 600,
@@ -306,7 +306,7 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
         )
         .ok("advance the test clock")
     };
-    let t0: jiff::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
+    let t0: recoup_core::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
     clock(23 * 3600);
     let r = c
         .post(
@@ -322,12 +322,12 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
 
     // Past 24 h: window_expired, even when the device says it is still early.
     let moved = clock(3600 + 5);
-    let now: jiff::Timestamp = moved["server_time"].as_str().unwrap().parse().unwrap();
+    let now: recoup_core::Timestamp = moved["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         now.duration_since(t0).as_secs() >= 24 * 3600,
         "the account's clock moved past 24 h: {t0} -> {now}"
     );
-    let view_time: jiff::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
+    let view_time: recoup_core::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         view_time.duration_since(t0).as_secs() >= 24 * 3600,
         "GET /v1/account shows the moved clock"
@@ -355,17 +355,17 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     );
     assert_eq!(c.view(&a)["balance"]["totals"], before, "nothing refunded");
     let feed = c.get("/v1/changes", Some(&a.token)).ok("feed");
-    let feed_time: jiff::Timestamp = feed["server_time"].as_str().unwrap().parse().unwrap();
+    let feed_time: recoup_core::Timestamp = feed["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         feed_time.duration_since(t0).as_secs() >= 24 * 3600,
         "the change feed's server_time is the account's clock"
     );
     // Another account's clock did not move.
     let b = c.account();
-    let b_time: jiff::Timestamp = c.view(&b)["server_time"].as_str().unwrap().parse().unwrap();
+    let b_time: recoup_core::Timestamp = c.view(&b)["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         b_time
-            .duration_until(jiff::Timestamp::now())
+            .duration_until(recoup_core::Timestamp::now())
             .as_secs()
             .abs()
             < 600,
@@ -390,13 +390,13 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
         )
         .ok("advance the test clock")
     };
-    let late_claim = |g: &Value, made_at: jiff::Timestamp| {
+    let late_claim = |g: &Value, made_at: recoup_core::Timestamp| {
         let mut body = claim_body(Uuid::now_v7(), g, "the colours are all wrong");
         body["submitted_at"] = json!(made_at);
         c.post("/v1/claims", Some(&a.token), body)
             .ok("a report delivered late")
     };
-    let ts = |v: &Value| -> jiff::Timestamp { v.as_str().unwrap().parse().unwrap() };
+    let ts = |v: &Value| -> recoup_core::Timestamp { v.as_str().unwrap().parse().unwrap() };
 
     // Made offline 20 h after the generation, delivered 30 h after it: the device pulled its
     // changes only before the report was made.
@@ -406,7 +406,7 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
     let finished = ts(&kept["finished_at"]);
     clock(30 * 3600);
     let before = c.available(&a);
-    let r = late_claim(&kept, finished + jiff::SignedDuration::from_hours(20));
+    let r = late_claim(&kept, finished + recoup_core::TimeDelta::hours(20));
     assert_eq!(
         r["verdict"]["outcome"], "refunded",
         "a report made 20 h in and delivered at 30 h keeps its refund: {r}"
@@ -426,7 +426,7 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
         .ok("a pull after this window closed");
     let r = late_claim(
         &pulled_after,
-        finished + jiff::SignedDuration::from_hours(1),
+        finished + recoup_core::TimeDelta::hours(1),
     );
     assert_eq!(
         (
@@ -443,7 +443,7 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
         .ok("the device learns of the generation");
     let finished = ts(&beyond["finished_at"]);
     clock((24 + 72) * 3600 + 60);
-    let r = late_claim(&beyond, finished + jiff::SignedDuration::from_hours(1));
+    let r = late_claim(&beyond, finished + recoup_core::TimeDelta::hours(1));
     assert_eq!(
         (
             r["verdict"]["outcome"].as_str(),
@@ -459,7 +459,7 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
         .ok("the device learns of the generation");
     let finished = ts(&future["finished_at"]);
     clock(26 * 3600);
-    let r = late_claim(&future, finished + jiff::SignedDuration::from_hours(500));
+    let r = late_claim(&future, finished + recoup_core::TimeDelta::hours(500));
     assert_eq!(
         r["verdict"]["code"], "window_expired",
         "a stated time after the arrival is taken as the arrival: {r}"

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::FixedClock;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -62,7 +62,7 @@ fn every_time_the_endpoint_answers_or_records_comes_from_the_injected_clock() {
             at(&allowance["granted_at"], "granted_at"),
             at(&allowance["expires_at"], "expires_at")
         ),
-        (t0(), t0() + SignedDuration::from_hours(24 * 30)),
+        (t0(), t0() + TimeDelta::hours(24 * 30)),
         "the starting allowance is granted at the injected time and expires 30 days after it: {allowance}"
     );
 
@@ -107,7 +107,7 @@ fn a_test_clock_moves_the_injected_time_for_its_account_only() {
             json!({"secs": 3600}),
         )
         .ok("advance the test clock");
-    let later = t0() + SignedDuration::from_hours(1);
+    let later = t0() + TimeDelta::hours(1);
     assert_eq!(
         at(&answer["server_time"], "server_time"),
         later,
@@ -133,7 +133,7 @@ fn a_test_clock_moves_the_injected_time_for_its_account_only() {
             at(&grant["granted_at"], "granted_at"),
             at(&grant["expires_at"], "expires_at")
         ),
-        (later, later + SignedDuration::from_hours(24)),
+        (later, later + TimeDelta::hours(24)),
         "an admin grant is made on the account's moved clock: {grant}"
     );
 }
@@ -175,8 +175,8 @@ fn policies_are_published_at_the_injected_time() {
     assert_eq!(
         times,
         vec![
-            (builtin, t0().as_millisecond()),
-            ("clock-test.1".to_owned(), t0().as_millisecond())
+            (builtin, t0().as_millis()),
+            ("clock-test.1".to_owned(), t0().as_millis())
         ],
         "the built-in policy (published at start) and the new one are both recorded at the injected time"
     );

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
@@ -34,7 +34,7 @@ impl Movable {
     fn advance(&self, secs: i64) {
         let mut t = self.0.lock().expect("clock lock");
         *t = t
-            .checked_add(SignedDuration::from_secs(secs))
+            .checked_add(TimeDelta::seconds(secs))
             .expect("time");
     }
 }
@@ -146,7 +146,7 @@ fn jwks(keys: &[&SigningKey]) -> String {
 fn claims(sub: &str, now: Timestamp) -> Value {
     json!({
         "sub": sub, "iss": ISSUER, "aud": AUDIENCE,
-        "iat": now.as_second(), "exp": now.as_second() + 3600,
+        "iat": now.as_secs(), "exp": now.as_secs() + 3600,
     })
 }
 
@@ -332,12 +332,12 @@ fn every_refused_jwt_gets_its_own_code_and_makes_no_account() {
     let cases: Vec<(&str, String, &str)> = vec![
         (
             "expired",
-            sign(&rsa, &with(&|v| v["exp"] = json!(now.as_second() - 3600))),
+            sign(&rsa, &with(&|v| v["exp"] = json!(now.as_secs() - 3600))),
             "jwt_expired",
         ),
         (
             "not yet valid",
-            sign(&rsa, &with(&|v| v["nbf"] = json!(now.as_second() + 3600))),
+            sign(&rsa, &with(&|v| v["nbf"] = json!(now.as_secs() + 3600))),
             "jwt_not_yet_valid",
         ),
         (

@@ -192,7 +192,7 @@ pub fn validate(schema: &'static Value, value: &Value, at: &str, errors: &mut Ve
                 Some("uuid") if text.parse::<uuid::Uuid>().is_err() => {
                     errors.push(format!("{at}: {text:?} is not a UUID"));
                 }
-                Some("date-time") if text.parse::<jiff::Timestamp>().is_err() => {
+                Some("date-time") if text.parse::<recoup_core::Timestamp>().is_err() => {
                     errors.push(format!("{at}: {text:?} is not an RFC 3339 timestamp"));
                 }
                 _ => {}

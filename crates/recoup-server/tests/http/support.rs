@@ -708,7 +708,7 @@ pub fn with_database<T>(
 pub mod credentials {
     use std::path::Path;
 
-    use jiff::Timestamp;
+    use recoup_core::Timestamp;
     use recoup_server::AppError;
     use recoup_server::credentials as c;
 

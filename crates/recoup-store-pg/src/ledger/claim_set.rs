@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use uuid::Uuid;
 
 use recoup_core::{Allocation, Balances, EntryKind, GenerationId, GrantId, OpId, Policy};

@@ -3,7 +3,7 @@
 //! account's last pull. recoup-store's `claims.rs`, endpoint side, on PostgreSQL.
 
 use deadpool_postgres::Transaction;
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use uuid::Uuid;
 
 use recoup_core::{AccountHistory, ClaimId, GenerationStatus, Policy, validate_details};
@@ -237,7 +237,7 @@ async fn window_totals(
 fn window_start(policy: &Policy, now: Timestamp) -> i64 {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
     ms(now
-        .checked_sub(SignedDuration::from_secs(window))
+        .checked_sub(TimeDelta::seconds(window))
         .unwrap_or(Timestamp::MIN))
 }
 

@@ -3,19 +3,19 @@
 
 use std::str::FromStr;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_store::StoreError;
 
 use super::{LedgerFailure, Outcome, decode};
 
 /// An instant as stored.
 pub(crate) fn ms(t: Timestamp) -> i64 {
-    t.as_millisecond()
+    t.as_millis()
 }
 
 /// A stored instant.
 pub(crate) fn ts(ms: i64) -> Outcome<Timestamp> {
-    Timestamp::from_millisecond(ms).map_err(decode)
+    Timestamp::from_millis(ms).map_err(decode)
 }
 
 /// A stored optional instant.

@@ -2,7 +2,7 @@
 //! failure). recoup-store's `generations.rs`, on PostgreSQL.
 
 use deadpool_postgres::Transaction;
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use uuid::Uuid;
 
 use recoup_core::{EntryKind, GenerationId, OpId, PriceList};
@@ -153,7 +153,7 @@ impl PgLedger {
         let cost = prices.price(req.feature);
         let stale_after = i64::try_from(prices.hold_stale_after_secs()).unwrap_or(i64::MAX);
         let hold_expires = now
-            .checked_add(SignedDuration::from_secs(stale_after))
+            .checked_add(TimeDelta::seconds(stale_after))
             .map_err(super::decode)?;
         let op_id = OpId(req.generation_id.0);
         let id = req.generation_id;

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::Transaction;
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use uuid::Uuid;
 
 use recoup_core::ledger::{GRANT_CREDITS_MAX, PRIORITY_MAX, allocate, refund_allocation};
@@ -597,7 +597,7 @@ pub(crate) async fn refund_in(
     }
     let regrant = if regrant_credits > 0 {
         let expires = now
-            .checked_add(SignedDuration::from_secs(REFUND_REGRANT_TTL_SECS))
+            .checked_add(TimeDelta::seconds(REFUND_REGRANT_TTL_SECS))
             .map_err(super::decode)?;
         insert_grant(
             tx,

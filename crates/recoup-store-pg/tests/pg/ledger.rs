@@ -2,7 +2,7 @@
 //! random operations on both, every answer compared (records as JSON, refusals by kind), then
 //! the balances, the whole change feed a device would pull, and `verify`.
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use proptest::prelude::*;
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, Policy, PriceList,
@@ -127,7 +127,7 @@ async fn new_account(client: &tokio_postgres::Client, now: Timestamp) -> Uuid {
     client
         .execute(
             "INSERT INTO accounts (account_id, created_at) VALUES ($1, $2)",
-            &[&account, &now.as_millisecond()],
+            &[&account, &now.as_millis()],
         )
         .await
         .expect("an account row is inserted");
@@ -174,7 +174,7 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
                     *credits,
                 );
                 req.expires_at =
-                    expires_in_secs.map(|s| now.checked_add(SignedDuration::from_secs(s)).unwrap());
+                    expires_in_secs.map(|s| now.checked_add(TimeDelta::seconds(s)).unwrap());
                 (
                     sqlite(store.grant(&req, now)),
                     pg(ledger.grant(account, &req, now).await),
@@ -273,7 +273,7 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
                 )
             }
             Op::Advance { secs } => {
-                now = now.checked_add(SignedDuration::from_secs(*secs)).unwrap();
+                now = now.checked_add(TimeDelta::seconds(*secs)).unwrap();
                 continue;
             }
             Op::Sweep => (
@@ -329,7 +329,7 @@ async fn run(ledger: &PgLedger, client: &tokio_postgres::Client, ops: &[Op]) -> 
             serde_json::json!([
                 e.seq,
                 e.event_type,
-                e.at.as_millisecond(),
+                e.at.as_millis(),
                 e.generation_id,
                 e.claim_id,
                 e.data

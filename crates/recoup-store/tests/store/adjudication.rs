@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::path::Path;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{
     ClaimReason, Feature, GenerationId, GrantId, GrantKind, OpId, Platform, Policy, Surface,
 };

@@ -7,7 +7,7 @@ use recoup_store::{
 
 use crate::support::{TestClock, entry_count, finish, grant, op_at, secs, start, t0};
 
-fn grant_of(store: &Store, id: GrantId, now: jiff::Timestamp) -> GrantRecord {
+fn grant_of(store: &Store, id: GrantId, now: recoup_core::Timestamp) -> GrantRecord {
     store
         .balance(now)
         .expect("balance")

@@ -12,7 +12,7 @@
 
 use std::cmp::Ordering;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use recoup_core::{

@@ -16,7 +16,7 @@
 use std::cell::Cell;
 use std::path::Path;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use recoup_core::{

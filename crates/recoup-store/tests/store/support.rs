@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, Surface,
 };
@@ -20,8 +20,8 @@ pub fn t0() -> Timestamp {
 }
 
 /// `n` seconds.
-pub fn secs(n: i64) -> SignedDuration {
-    SignedDuration::from_secs(n)
+pub fn secs(n: i64) -> TimeDelta {
+    TimeDelta::seconds(n)
 }
 
 /// A clock the test moves by hand.
@@ -51,7 +51,7 @@ pub fn uuid_at(at: Timestamp) -> Uuid {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut bytes = [0_u8; 10];
     bytes[2..].copy_from_slice(&n.to_be_bytes());
-    let ms = u64::try_from(at.as_millisecond()).expect("instants after 1970");
+    let ms = u64::try_from(at.as_millis()).expect("instants after 1970");
     uuid::Builder::from_unix_timestamp_millis(ms, &bytes).into_uuid()
 }
 

@@ -4,7 +4,7 @@
 //! `tokens` and in the lookup table `token_hashes`, a subject in `accounts.subject` and in
 //! `account_subjects`, each pair in one transaction.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
 use recoup_core::{GrantKind, OpId};
 use recoup_store::GrantRequest;
@@ -48,7 +48,7 @@ async fn append_audit(
 ) -> Result<(), AppError> {
     tx.execute(
         "INSERT INTO audit (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
-        &[&now.as_millisecond(), &actor, &action, &target, detail],
+        &[&now.as_millis(), &actor, &action, &target, detail],
     )
     .await?;
     Ok(())
@@ -66,7 +66,7 @@ async fn insert_account(
 ) -> Result<(), AppError> {
     tx.execute(
         "INSERT INTO accounts (account_id, created_at, subject) VALUES ($1, $2, $3)",
-        &[&account, &now.as_millisecond(), &subject],
+        &[&account, &now.as_millis(), &subject],
     )
     .await?;
     if let Some(s) = subject {
@@ -114,8 +114,8 @@ async fn insert_token(
             &t.prefix,
             &&t.hash.0[..],
             &t.label,
-            &now.as_millisecond(),
-            &t.expires_at.map(Timestamp::as_millisecond),
+            &now.as_millis(),
+            &t.expires_at.map(Timestamp::as_millis),
         ],
     )
     .await?;
@@ -312,7 +312,7 @@ impl PgStorage {
             None => Refusal::Unknown,
             Some((_, _, Some(_))) => Refusal::Disabled,
             Some((_, Some(_), None)) => Refusal::Revoked,
-            Some((Some(exp), None, None)) if exp <= now.as_millisecond() => Refusal::Expired,
+            Some((Some(exp), None, None)) if exp <= now.as_millis() => Refusal::Expired,
             Some(_) => Refusal::Unknown,
         })
     }
@@ -326,7 +326,7 @@ impl PgStorage {
         let row = self
             .client()
             .await?
-            .query_opt(&sql, &[&now.as_millisecond(), &account])
+            .query_opt(&sql, &[&now.as_millis(), &account])
             .await?;
         row.as_ref().map(admin_account).transpose()
     }
@@ -348,7 +348,7 @@ impl PgStorage {
             .query(
                 &sql,
                 &[
-                    &now.as_millisecond(),
+                    &now.as_millis(),
                     &after.unwrap_or(Uuid::nil()),
                     &i64::from(limit),
                 ],
@@ -374,7 +374,7 @@ impl PgStorage {
         }
         tx.execute(
             "UPDATE accounts SET disabled_at = $2 WHERE account_id = $1",
-            &[&account, &now.as_millisecond()],
+            &[&account, &now.as_millis()],
         )
         .await?;
         append_audit(
@@ -483,7 +483,7 @@ impl PgStorage {
         }
         tx.execute(
             "UPDATE tokens SET revoked_at = $3 WHERE account_id = $1 AND token_id = $2",
-            &[&account, &token, &now.as_millisecond()],
+            &[&account, &token, &now.as_millis()],
         )
         .await?;
         append_audit(
@@ -572,7 +572,7 @@ impl PgStorage {
                  ON CONFLICT (name) DO UPDATE SET hash = excluded.hash,
                      created_at = excluded.created_at, revoked_at = NULL
                  WHERE admin_credentials.hash <> excluded.hash",
-                &[&BOOTSTRAP_CREDENTIAL, &&hash.0[..], &now.as_millisecond()],
+                &[&BOOTSTRAP_CREDENTIAL, &&hash.0[..], &now.as_millis()],
             )
             .await?;
         Ok(())
@@ -591,7 +591,7 @@ impl PgStorage {
         let tx = client.transaction().await?;
         tx.execute(
             "INSERT INTO admin_credentials (name, hash, created_at) VALUES ($1, $2, $3)",
-            &[&name, &&hash.0[..], &now.as_millisecond()],
+            &[&name, &&hash.0[..], &now.as_millis()],
         )
         .await
         .map_err(|e| match violated(&e) {
@@ -647,7 +647,7 @@ impl PgStorage {
         let n = tx
             .execute(
                 "UPDATE admin_credentials SET revoked_at = coalesce(revoked_at, $2) WHERE name = $1",
-                &[&name, &now.as_millisecond()],
+                &[&name, &now.as_millis()],
             )
             .await?;
         if n == 1 {

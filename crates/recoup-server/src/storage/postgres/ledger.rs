@@ -19,7 +19,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::{ClaimId, GenerationId, OpId, Policy, PriceList};
 use recoup_store::{
     AccountBalance, CaptureOutput, ChangePage, ClaimRecord, FinishGeneration, GenerationRecord,

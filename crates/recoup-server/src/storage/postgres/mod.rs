@@ -22,7 +22,7 @@ mod webhooks;
 mod tests;
 
 use deadpool_postgres::{Object, Pool, PoolError};
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_api::ErrorCode;
 use recoup_core::Policy;
 use tokio_postgres::error::SqlState;
@@ -216,7 +216,7 @@ impl PgStorage {
     /// instances cannot share without telling each other of revocations; an index probe on
     /// `token_hashes` is the PostgreSQL engine's answer for now.
     pub(crate) async fn authenticate(&self, token: TokenHash) -> Result<Option<Account>, AppError> {
-        let now = self.clock.now().as_millisecond();
+        let now = self.clock.now().as_millis();
         let rows = self
             .query_cached(
                 "SELECT a.account_id, a.clock_offset_ms
@@ -319,7 +319,7 @@ impl PgStorage {
             .query_one(
                 "INSERT INTO policies (version, document, published_at) VALUES ($1, $2, $3)
                  RETURNING seq",
-                &[&version, &document, &now.as_millisecond()],
+                &[&version, &document, &now.as_millis()],
             )
             .await;
         match inserted {
@@ -404,7 +404,7 @@ fn described(config: &tokio_postgres::Config) -> String {
 
 /// A stored time (Unix ms) as a timestamp.
 pub(super) fn time(ms: i64) -> Result<Timestamp, AppError> {
-    Timestamp::from_millisecond(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
+    Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 
 /// A stored optional time as a timestamp.

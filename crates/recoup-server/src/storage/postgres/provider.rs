@@ -2,7 +2,7 @@
 //! provider-reported generation belongs to (the lookup table `provider_generations`), and the
 //! outputs kept for the judge.
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::GenerationId;
 use recoup_store::{GenerationRecord, OutputRecord};
 use uuid::Uuid;
@@ -32,7 +32,7 @@ impl PgStorage {
             .await?
             .execute(
                 "INSERT INTO providers (provider_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4)",
-                &[&provider, &name, &&key.0[..], &now.as_millisecond()],
+                &[&provider, &name, &&key.0[..], &now.as_millis()],
             )
             .await?;
         Ok(())
@@ -82,7 +82,7 @@ impl PgStorage {
                  UNION ALL
                  SELECT provider_id, name, created_at, revoked_at FROM providers
                  WHERE provider_id = $1 AND NOT EXISTS (SELECT 1 FROM revoked)",
-                &[&provider, &now.as_millisecond()],
+                &[&provider, &now.as_millis()],
             )
             .await?;
         row.as_ref().map(provider_row).transpose()
@@ -102,7 +102,7 @@ impl PgStorage {
             .execute(
                 "INSERT INTO provider_generations (generation_id, account_id, provider_id, started_at)
                  VALUES ($1, $2, $3, $4) ON CONFLICT (generation_id) DO NOTHING",
-                &[&generation, &account, &provider, &now.as_millisecond()],
+                &[&generation, &account, &provider, &now.as_millis()],
             )
             .await?;
         drop(client);

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use jiff::{SignedDuration, Timestamp};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::ErrorCode;
 use recoup_core::{FixedClock, GenerationId, Policy};
 use recoup_store::EventCursor;
@@ -31,7 +31,7 @@ fn t0() -> Timestamp {
 }
 
 fn later(secs: i64) -> Timestamp {
-    t0().checked_add(SignedDuration::from_secs(secs))
+    t0().checked_add(TimeDelta::seconds(secs))
         .expect("a time after t0")
 }
 
@@ -107,7 +107,7 @@ async fn add_events(s: &PgStorage, account: Uuid, types: &[&str]) {
     for t in types {
         tx.execute(
             "INSERT INTO events (account_id, type, at, data) VALUES ($1, $2, $3, '{}'::jsonb)",
-            &[&account, t, &t0().as_millisecond()],
+            &[&account, t, &t0().as_millis()],
         )
         .await
         .expect("an event inserts");

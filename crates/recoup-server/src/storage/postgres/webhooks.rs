@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
+use recoup_core::Timestamp;
 use recoup_core::InvariantViolation;
 use recoup_store::{EVENT_PAGE_MAX, EventCursor, EventRecord, StoreError};
 use uuid::Uuid;
@@ -39,7 +39,7 @@ impl PgStorage {
                     &w.url,
                     &w.events,
                     &w.secret,
-                    &w.created_at.as_millisecond(),
+                    &w.created_at.as_millis(),
                 ],
             )
             .await?;
@@ -62,7 +62,7 @@ impl PgStorage {
         client
             .execute(
                 "UPDATE webhooks SET removed_at = $2 WHERE webhook_id = $1 AND removed_at IS NULL",
-                &[&id, &now.as_millisecond()],
+                &[&id, &now.as_millis()],
             )
             .await?;
         let row = client
@@ -92,7 +92,7 @@ impl PgStorage {
                     &f.body,
                     &i64::from(f.attempts),
                     &f.last_error,
-                    &f.failed_at.as_millisecond(),
+                    &f.failed_at.as_millis(),
                 ],
             )
             .await?;
@@ -235,8 +235,8 @@ impl PgStorage {
                 &consumer,
                 &cursor.after_seq,
                 &i64::from(cursor.attempts),
-                &cursor.failing_since.map(Timestamp::as_millisecond),
-                &cursor.next_attempt_at.map(Timestamp::as_millisecond),
+                &cursor.failing_since.map(Timestamp::as_millis),
+                &cursor.next_attempt_at.map(Timestamp::as_millis),
                 &cursor.last_error,
             ],
         )
@@ -375,8 +375,8 @@ impl Webhooks for PgStorage {
                     &[
                         &account,
                         &holder,
-                        &now.as_millisecond(),
-                        &until.as_millisecond(),
+                        &now.as_millis(),
+                        &until.as_millis(),
                     ],
                 )
                 .await?;
