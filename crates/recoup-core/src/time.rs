@@ -23,6 +23,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use chrono::TimeDelta;
 
+/// `secs` seconds, pinned to [`TimeDelta::MIN`] or [`TimeDelta::MAX`] beyond them (chrono's
+/// `TimeDelta::seconds` panics there): for counts that come from outside (an offset setting).
+pub fn saturating_seconds(secs: i64) -> TimeDelta {
+    TimeDelta::try_seconds(secs).unwrap_or(if secs < 0 {
+        TimeDelta::MIN
+    } else {
+        TimeDelta::MAX
+    })
+}
+
+/// `ms` milliseconds, pinned to [`TimeDelta::MIN`] or [`TimeDelta::MAX`] beyond them.
+pub fn saturating_millis(ms: i64) -> TimeDelta {
+    TimeDelta::try_milliseconds(ms).unwrap_or(if ms < 0 {
+        TimeDelta::MIN
+    } else {
+        TimeDelta::MAX
+    })
+}
+
 /// A time could not be read or is outside the range of [`Timestamp`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
@@ -391,6 +410,15 @@ mod tests {
         assert_eq!(Timestamp::MIN.saturating_add(-hour), Timestamp::MIN, "pinned to the start");
         assert_eq!(Timestamp::MAX.saturating_add(TimeDelta::MAX), Timestamp::MAX, "huge span");
         assert_eq!(Timestamp::MIN.saturating_add(TimeDelta::MIN), Timestamp::MIN, "huge span");
+    }
+
+    #[test]
+    fn spans_from_outside_saturate_instead_of_panicking() {
+        assert_eq!(saturating_seconds(i64::MAX), TimeDelta::MAX, "too many seconds");
+        assert_eq!(saturating_seconds(i64::MIN), TimeDelta::MIN, "too many seconds back");
+        assert_eq!(saturating_seconds(-90), TimeDelta::seconds(-90), "in range: exact");
+        assert_eq!(saturating_millis(i64::MIN), TimeDelta::MIN, "chrono's MIN is -i64::MAX ms");
+        assert_eq!(saturating_millis(1_500), TimeDelta::milliseconds(1_500), "in range: exact");
     }
 
     proptest! {

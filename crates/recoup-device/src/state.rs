@@ -85,7 +85,7 @@ pub fn sync_snapshot(store: &Store) -> DeviceResult<SyncSnapshot> {
         in_review: store.claims_in_review_len()?,
         last_sync_at: store.meta(meta::LAST_SYNC_AT)?,
         clock_offset_ms: recoup_sync::clock_offset(store)?
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            .map(|d| d.num_milliseconds()),
     })
 }
 

@@ -21,7 +21,7 @@ impl AccountClock {
     pub(crate) fn new(base: EndpointClock, offset_ms: i64) -> Self {
         Self {
             base,
-            offset: TimeDelta::milliseconds(offset_ms),
+            offset: recoup_core::time::saturating_millis(offset_ms),
         }
     }
 }
@@ -30,10 +30,7 @@ impl Clock for AccountClock {
     fn now(&self) -> Timestamp {
         // Offsets only grow (a test clock moves forward), so the end of the range is the only
         // one an absurd offset can reach: saturate there instead of failing.
-        self.base
-            .now()
-            .checked_add(self.offset)
-            .unwrap_or(Timestamp::MAX)
+        self.base.now().saturating_add(self.offset)
     }
 }
 

@@ -342,7 +342,7 @@ async fn create_account(
             .await?;
         let credits = state.config.starting_allowance;
         let mut req = GrantRequest::new(OpId(Uuid::now_v7()), GrantKind::Allowance, credits);
-        req.expires_at = now.checked_add(TimeDelta::hours(24 * 30)).ok();
+        req.expires_at = now.checked_add(TimeDelta::hours(24 * 30));
         req.note = "sandbox starting allowance".to_owned();
         state.storage.grant(account, req, now).await?;
         Ok(AccountCreated {

@@ -2,7 +2,8 @@
 //! the same transaction, and listing. A locally ineligible report is still kept and sent as
 //! feedback; the endpoint has the final word.
 
-use recoup_core::{TimeDelta, Timestamp};
+use recoup_core::Timestamp;
+use recoup_core::time::saturating_seconds;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 
@@ -252,9 +253,7 @@ fn account_history(
     now: Timestamp,
 ) -> Result<AccountHistory> {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
-    let since = ms(now
-        .checked_sub(TimeDelta::seconds(window))
-        .unwrap_or(Timestamp::MIN));
+    let since = ms(now.saturating_sub(saturating_seconds(window)));
     let already: Option<i64> = conn
         .prepare_cached("SELECT 1 FROM claims WHERE generation_id = ?1 LIMIT 1")?
         .query_row([generation.as_bytes()], |r| r.get(0))

@@ -931,7 +931,7 @@ pub(crate) fn refund_in(
     let regrant = if regrant_credits > 0 {
         let expires = now
             .checked_add(TimeDelta::seconds(REFUND_REGRANT_TTL_SECS))
-            .map_err(StoreError::decode)?;
+            .ok_or_else(|| StoreError::decode("the refund grant's expiry is past the year 9999"))?;
         insert_grant(
             tx,
             regrant_id,

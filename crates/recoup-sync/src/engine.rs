@@ -511,9 +511,8 @@ impl<T: Transport> SyncEngine<T> {
         // by a clock that has since gone back (fast when the report was made, then set right):
         // it is due now. Sending early costs nothing; waiting out the clock's error can cost
         // the refund (found by recoup-sim, seed 30).
-        let ceiling = start
-            .checked_add(self.config.backoff.cap)
-            .unwrap_or(Timestamp::MAX);
+        let ceiling =
+            start.saturating_add(TimeDelta::from_std(self.config.backoff.cap).unwrap_or(TimeDelta::MAX));
         store.outbox_bring_forward(ceiling, start)?;
         let total = store.outbox_len()?;
         let mut handled: u64 = 0;
@@ -797,7 +796,7 @@ impl<T: Transport> SyncEngine<T> {
             }
         }
         if let Some((_, offset)) = best {
-            let ms = i64::try_from(offset.as_millis()).unwrap_or(i64::MAX);
+            let ms = offset.num_milliseconds();
             store.set_meta(meta::CLOCK_OFFSET_MS, &ms.to_string())?;
             report.clock_offset_ms = Some(ms);
         }

@@ -79,7 +79,7 @@ pub fn clock_offset(store: &Store) -> Result<Option<TimeDelta>, StoreError> {
     Ok(store
         .meta(meta::CLOCK_OFFSET_MS)?
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .map(TimeDelta::milliseconds))
+        .map(recoup_core::time::saturating_millis))
 }
 
 /// The system clock corrected by the measured offset: the endpoint's time as well as the device
@@ -93,7 +93,7 @@ pub fn corrected_clock(store: &Store) -> Result<OffsetClock<SystemClock>, StoreE
 pub fn corrected<C: Clock>(store: &Store, device: C) -> Result<OffsetClock<C>, StoreError> {
     Ok(OffsetClock::new(
         device,
-        clock_offset(store)?.unwrap_or(TimeDelta::ZERO),
+        clock_offset(store)?.unwrap_or(TimeDelta::zero()),
     ))
 }
 

@@ -181,7 +181,7 @@ fn failure(
         .backoff
         .delay(attempts, random)
         .max(Duration::from_millis(1));
-    let delay = TimeDelta::try_from(delay).unwrap_or(TimeDelta::MAX);
+    let delay = TimeDelta::from_std(delay).unwrap_or(TimeDelta::MAX);
     let due_at = at
         .now
         .max(at.push_started)

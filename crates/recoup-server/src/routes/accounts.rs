@@ -215,7 +215,7 @@ pub(super) async fn issue_token(
         None => None,
         Some(d) if (1..=TOKEN_EXPIRY_DAYS_MAX).contains(&d) => Some(
             now.checked_add(TimeDelta::hours(24 * i64::from(d)))
-                .map_err(|e| invalid(format!("expires_in_days {d} is too far: {e}")))?,
+                .ok_or_else(|| invalid(format!("expires_in_days {d} is too far: past the year 9999")))?,
         ),
         Some(d) => {
             return Err(invalid(format!(

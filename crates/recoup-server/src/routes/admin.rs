@@ -137,10 +137,10 @@ pub(super) async fn admin_grant(
         }
         Some(days) => Some(
             now.checked_add(TimeDelta::hours(24 * i64::from(days)))
-                .map_err(|e| {
+                .ok_or_else(|| {
                     AppError::api(
                         ErrorCode::InvalidInput,
-                        format!("expires_in_days {days} is past the last representable time: {e}"),
+                        format!("expires_in_days {days} is past the last representable time (the year 9999)"),
                     )
                 })?,
         ),

@@ -3,7 +3,8 @@
 //! account's last pull. recoup-store's `claims.rs`, endpoint side, on PostgreSQL.
 
 use deadpool_postgres::Transaction;
-use recoup_core::{TimeDelta, Timestamp};
+use recoup_core::Timestamp;
+use recoup_core::time::saturating_seconds;
 use uuid::Uuid;
 
 use recoup_core::{AccountHistory, ClaimId, GenerationStatus, Policy, validate_details};
@@ -236,9 +237,7 @@ async fn window_totals(
 /// The start of the safeguard window ending at `now` (ms).
 fn window_start(policy: &Policy, now: Timestamp) -> i64 {
     let window = i64::try_from(policy.safeguards().window_secs).unwrap_or(i64::MAX);
-    ms(now
-        .checked_sub(TimeDelta::seconds(window))
-        .unwrap_or(Timestamp::MIN))
+    ms(now.saturating_sub(saturating_seconds(window)))
 }
 
 /// The safeguard window ending at a transaction's instant, as its claims see it: the account's

@@ -152,9 +152,9 @@ impl PgLedger {
     ) -> Outcome<GenerationRecord> {
         let cost = prices.price(req.feature);
         let stale_after = i64::try_from(prices.hold_stale_after_secs()).unwrap_or(i64::MAX);
-        let hold_expires = now
-            .checked_add(TimeDelta::seconds(stale_after))
-            .map_err(super::decode)?;
+        let hold_expires = TimeDelta::try_seconds(stale_after)
+            .and_then(|d| now.checked_add(d))
+            .ok_or_else(|| super::decode("the hold's expiry is past the year 9999"))?;
         let op_id = OpId(req.generation_id.0);
         let id = req.generation_id;
         self.idempotent(

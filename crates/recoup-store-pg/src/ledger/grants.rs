@@ -598,7 +598,7 @@ pub(crate) async fn refund_in(
     let regrant = if regrant_credits > 0 {
         let expires = now
             .checked_add(TimeDelta::seconds(REFUND_REGRANT_TTL_SECS))
-            .map_err(super::decode)?;
+            .ok_or_else(|| super::decode("the refund grant's expiry is past the year 9999"))?;
         insert_grant(
             tx,
             account,
