@@ -93,7 +93,7 @@ pub fn eligibility(id: GenerationId, d: &Decision, now: Timestamp) -> Eligibilit
         window_closes_at: d.window_closes_at.map(time),
         window_secs_left: d
             .window_closes_at
-            .map(|c| c.duration_since(now).as_secs().max(0)),
+            .map(|c| c.duration_since(now).num_seconds().max(0)),
         // `now` is the clock the decision was made with (the corrected device clock).
         policy_version: d.policy_version.clone(),
         rule: d.rule.clone(),

@@ -8,7 +8,8 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use recoup_core::{TimeDelta, Timestamp};
+use recoup_core::Timestamp;
+use recoup_core::time::saturating_seconds;
 
 use recoup_core::{Clock, OffsetClock, SystemClock};
 use recoup_store::{ClaimOutcome, Store};
@@ -155,7 +156,7 @@ fn next_wait(ctx: &WorkerContext, store: &Store) -> Duration {
 
 /// The device clock: the system clock moved by the QA offset.
 pub fn device_clock(offset_secs: i64) -> OffsetClock<SystemClock> {
-    OffsetClock::new(SystemClock, TimeDelta::seconds(offset_secs))
+    OffsetClock::new(SystemClock, saturating_seconds(offset_secs))
 }
 
 fn sync(ctx: &WorkerContext, store: &mut Store) {

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use recoup_core::{TimeDelta, Timestamp};
+use recoup_core::Timestamp;
+use recoup_core::time::saturating_seconds;
 
 use recoup_core::{Clock, FixedClock, OffsetClock, SystemClock};
 use recoup_store::{Store, SweepReport};
@@ -80,7 +81,7 @@ fn device_clock(fixed: Option<Timestamp>, shift_secs: Option<i64>) -> Box<dyn Cl
         (Some(t), _) => Box::new(FixedClock(t)),
         (None, Some(secs)) => Box::new(OffsetClock::new(
             SystemClock,
-            TimeDelta::seconds(secs),
+            saturating_seconds(secs),
         )),
         (None, None) => Box::new(SystemClock),
     }

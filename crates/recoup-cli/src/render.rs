@@ -72,7 +72,7 @@ pub fn policy(p: &Policy) -> String {
         s.refunds_max,
         s.refunded_share_max_percent,
         s.share_min_spent_credits,
-        recoup_core::policy::human_duration(recoup_core::TimeDelta::seconds(
+        recoup_core::policy::human_duration(recoup_core::time::saturating_seconds(
             i64::try_from(s.window_secs).unwrap_or(i64::MAX)
         )),
         p.claim_text().details_len_min,
@@ -545,7 +545,7 @@ pub fn logged_in(o: &LoginOutcome) -> String {
 
 pub fn account(v: &AccountView, s: &SyncStateView) -> String {
     let skew = v.server_time.duration_since(Timestamp::now());
-    let skew_ms = i64::try_from(skew.as_millis()).unwrap_or(i64::MAX);
+    let skew_ms = skew.num_milliseconds();
     format!(
         "Account {} on {}\nOn the endpoint: available {} credits\n{}\nEndpoint time: {} ({}).\n{}",
         v.account_id,

@@ -18,9 +18,9 @@ pub fn grant(d: &mut DataDir, a: GrantArgs) -> Result<Output> {
         (None, Some(days)) => Some(
             d.now
                 .checked_add(TimeDelta::hours(24 * i64::from(days)))
-                .map_err(|e| CliError::Input {
+                .ok_or_else(|| CliError::Input {
                     field: "expires-in-days",
-                    problem: e.to_string(),
+                    problem: format!("{days} days from now is past the year 9999"),
                 })?,
         ),
         (None, None) => None,
