@@ -380,7 +380,7 @@ mod tests {
         );
         let failed_at_bound = attempts.saturating_add(1) >= QUARANTINE_AFTER;
         let wait_until = at.now
-            + TimeDelta::try_from(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
+            + TimeDelta::from_std(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
         let action = match (&step, expect) {
             (Step::Unauthorized(e), Expect::Unauthorized) => {
                 let Answer::Failed(ClientError::Api { error, .. }) = answer else {

@@ -591,8 +591,8 @@ fn transient_failures_back_off_exponentially_then_quarantine_without_blocking_ot
                 .remove(0)
                 .next_attempt_at;
             let wait = next.duration_since(clock.now());
-            waits.push(wait.as_secs());
-            clock.advance(wait.unsigned_abs());
+            waits.push(wait.num_seconds());
+            clock.advance(wait.abs().to_std().unwrap());
         } else {
             assert_eq!((r.retried, r.quarantined), (0, 1));
         }
@@ -643,8 +643,8 @@ fn jitter_scales_the_delay_between_zero_and_the_ceiling() {
         eng.sync_once(&mut dev).unwrap();
         let next = dev.outbox_due(Timestamp::MAX, 1).unwrap()[0].next_attempt_at;
         let wait = next.duration_since(clock.now());
-        waits.push(wait.as_millis());
-        clock.advance(wait.unsigned_abs());
+        waits.push(wait.num_milliseconds());
+        clock.advance(wait.abs().to_std().unwrap());
     }
     // Ceilings 10 s, then 20 s capped to 15 s, twice: a quarter of each.
     assert_eq!(waits, [2_500, 3_750, 3_750]);
@@ -888,7 +888,7 @@ fn a_signed_policy_is_put_in_force_and_a_forged_one_is_refused() {
             to: "2026-12-01".into()
         }
     );
-    assert_eq!(dev.policy().unwrap().refund_window().as_secs(), 3600);
+    assert_eq!(dev.policy().unwrap().refund_window().num_seconds(), 3600);
 
     // Then the endpoint answers 304 to the version the device has.
     let r = eng.sync_once(&mut dev).unwrap();

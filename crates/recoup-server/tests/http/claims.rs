@@ -289,7 +289,7 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     assert!(
         decided
             .duration_until(recoup_core::Timestamp::now())
-            .as_secs()
+            .num_seconds()
             .abs()
             < 600,
         "decided at the endpoint's time, not the device's: {decided}"
@@ -324,12 +324,12 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     let moved = clock(3600 + 5);
     let now: recoup_core::Timestamp = moved["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
-        now.duration_since(t0).as_secs() >= 24 * 3600,
+        now.duration_since(t0).num_seconds() >= 24 * 3600,
         "the account's clock moved past 24 h: {t0} -> {now}"
     );
     let view_time: recoup_core::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
-        view_time.duration_since(t0).as_secs() >= 24 * 3600,
+        view_time.duration_since(t0).num_seconds() >= 24 * 3600,
         "GET /v1/account shows the moved clock"
     );
     let before = c.view(&a)["balance"]["totals"].clone();
@@ -357,7 +357,7 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     let feed = c.get("/v1/changes", Some(&a.token)).ok("feed");
     let feed_time: recoup_core::Timestamp = feed["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
-        feed_time.duration_since(t0).as_secs() >= 24 * 3600,
+        feed_time.duration_since(t0).num_seconds() >= 24 * 3600,
         "the change feed's server_time is the account's clock"
     );
     // Another account's clock did not move.
@@ -366,7 +366,7 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     assert!(
         b_time
             .duration_until(recoup_core::Timestamp::now())
-            .as_secs()
+            .num_seconds()
             .abs()
             < 600,
         "test clocks are per account"
