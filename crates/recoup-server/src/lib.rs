@@ -10,6 +10,7 @@
 mod clock;
 pub mod credentials;
 mod error;
+pub mod http_client;
 mod limits;
 mod metrics;
 mod routes;

@@ -184,16 +184,17 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let sign_in = match args.jwks.as_deref() {
         Some(jwks) => Some(
-            SignIn::open(
-                SignInConfig {
-                    jwks: JwksSource::parse(jwks),
-                    issuer: args.jwt_issuer.unwrap_or_default(),
-                    audience: args.jwt_audience.unwrap_or_default(),
-                    starting_allowance: args.jwt_starting_allowance,
-                },
-                recoup_core::Timestamp::now(),
-            )
-            .map_err(|e| e.to_string())?,
+            runtime
+                .block_on(SignIn::open(
+                    SignInConfig {
+                        jwks: JwksSource::parse(jwks),
+                        issuer: args.jwt_issuer.unwrap_or_default(),
+                        audience: args.jwt_audience.unwrap_or_default(),
+                        starting_allowance: args.jwt_starting_allowance,
+                    },
+                    recoup_core::Timestamp::now(),
+                ))
+                .map_err(|e| e.to_string())?,
         ),
         None => None,
     };

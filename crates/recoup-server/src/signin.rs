@@ -124,6 +124,8 @@ pub struct SignIn {
     keys: RwLock<Arc<Keys>>,
     /// When the JWKS was last fetched (endpoint time), to bound refetches.
     fetched_at: Mutex<Timestamp>,
+    /// The client a URL JWKS is fetched with.
+    http: reqwest::Client,
 }
 
 impl std::fmt::Debug for SignIn {
@@ -135,9 +137,9 @@ impl std::fmt::Debug for SignIn {
 }
 
 impl SignIn {
-    /// Checks the settings and reads the keys (a URL is fetched now, blocking, so a wrong one
-    /// stops the start with a clear error instead of refusing every sign-in later).
-    pub fn open(config: SignInConfig, now: Timestamp) -> Result<Self, SignInError> {
+    /// Checks the settings and reads the keys (a URL is fetched now, so a wrong one stops the
+    /// start with a clear error instead of refusing every sign-in later).
+    pub async fn open(config: SignInConfig, now: Timestamp) -> Result<Self, SignInError> {
         for (flag, value) in [
             ("--jwt-issuer", &config.issuer),
             ("--jwt-audience", &config.audience),
@@ -159,11 +161,20 @@ impl SignIn {
         if let JwksSource::Url(url) = &config.jwks {
             check_url(url)?;
         }
-        let keys = load(&config.jwks)?;
+        let http = crate::http_client::client_builder()
+            .and_then(|b| {
+                b.timeout(Duration::from_secs(JWKS_FETCH_TIMEOUT_SECS))
+                    .user_agent(concat!("recoup-server/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| crate::http_client::error_text(&e))
+            })
+            .map_err(SignInError::Settings)?;
+        let keys = load(&http, &config.jwks).await?;
         Ok(Self {
             config,
             keys: RwLock::new(Arc::new(keys)),
             fetched_at: Mutex::new(now),
+            http,
         })
     }
 
@@ -280,8 +291,7 @@ impl SignIn {
             }
             *at = now;
         }
-        let source = JwksSource::Url(url.clone());
-        match crate::blocking(move || Ok(load(&source))).await? {
+        match fetch(&self.http, url).await.and_then(|bytes| parse(url, &bytes)) {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), "JWKS refetched");
                 *crate::error::write(&self.keys) = Arc::new(keys);
@@ -415,7 +425,7 @@ fn check_url(url: &str) -> Result<(), SignInError> {
     }
 }
 
-fn load(source: &JwksSource) -> Result<Keys, SignInError> {
+async fn load(http: &reqwest::Client, source: &JwksSource) -> Result<Keys, SignInError> {
     let (from, bytes) = match source {
         JwksSource::File(path) => {
             let bytes = std::fs::read(path).map_err(|e| SignInError::Read {
@@ -424,27 +434,29 @@ fn load(source: &JwksSource) -> Result<Keys, SignInError> {
             })?;
             (path.display().to_string(), bytes)
         }
-        JwksSource::Url(url) => (url.clone(), fetch(url)?),
+        JwksSource::Url(url) => (url.clone(), fetch(http, url).await?),
     };
     parse(&from, &bytes)
 }
 
-fn fetch(url: &str) -> Result<Vec<u8>, SignInError> {
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, SignInError> {
     let failed = |why: String| SignInError::Fetch {
         url: url.to_owned(),
         why,
     };
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(JWKS_FETCH_TIMEOUT_SECS)))
-        .build()
-        .into();
-    let mut answer = agent.get(url).call().map_err(|e| failed(e.to_string()))?;
-    answer
-        .body_mut()
-        .with_config()
-        .limit(JWKS_BYTES_MAX)
-        .read_to_vec()
-        .map_err(|e| failed(e.to_string()))
+    let answer = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| failed(crate::http_client::error_text(&e)))?;
+    let status = answer.status();
+    if !status.is_success() {
+        return Err(failed(format!("http status: {}", status.as_u16())));
+    }
+    let limit = usize::try_from(JWKS_BYTES_MAX).unwrap_or(usize::MAX);
+    crate::http_client::body_limited(answer, limit)
+        .await
+        .map_err(failed)
 }
 
 #[derive(Deserialize)]

@@ -99,6 +99,8 @@ pub struct AppState {
     pub(crate) metrics: crate::metrics::Metrics,
     /// How webhooks are delivered.
     pub(crate) webhook_settings: WebhookSettings,
+    /// The client they are delivered with (its connections are reused).
+    pub(crate) webhook_client: reqwest::Client,
 }
 
 impl AppState {
@@ -178,6 +180,7 @@ impl AppState {
             sign_in: None,
             metrics: crate::metrics::Metrics::new(),
             webhook_settings: webhooks,
+            webhook_client: crate::webhooks::client()?,
         })
     }
 

@@ -399,52 +399,27 @@ pub(crate) async fn post(
     event_id: Uuid,
     body: String,
 ) -> Result<u16, Undelivered> {
-    let url = hook.url.clone();
-    let secret = hook.secret.clone();
-    let timeout = state.webhook_settings.timeout;
-    tokio::task::spawn_blocking(move || post_blocking(&url, &secret, event_id, &body, timeout))
-        .await
-        .map_err(|e| Undelivered::no_answer(format!("the delivery task failed: {e}")))?
-}
-
-fn post_blocking(
-    url: &str,
-    secret: &str,
-    event_id: Uuid,
-    body: &str,
-    timeout: Duration,
-) -> Result<u16, Undelivered> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(timeout))
-        .http_status_as_error(false)
-        // A receiver answers where it was registered; a redirect is not followed (it could
-        // send the signed event anywhere).
-        .max_redirects(0)
-        .build()
-        .into();
     // The signature's time is the wall clock's: the receiver checks it against its own.
     let t = Timestamp::now().as_secs();
-    let signature = recoup_api::sign_payload(secret, t, body.as_bytes());
-    let answer = agent
-        .post(url)
+    let signature = recoup_api::sign_payload(&hook.secret, t, body.as_bytes());
+    let answer = state
+        .webhook_client
+        .post(&hook.url)
+        .timeout(state.webhook_settings.timeout)
         .header("Content-Type", "application/json")
         .header(SIGNATURE_HEADER, &signature)
         .header(recoup_api::EVENT_ID_HEADER, event_id.to_string())
-        .header(
-            "User-Agent",
-            concat!("recoup-webhooks/", env!("CARGO_PKG_VERSION")),
-        )
-        .send(body);
-    let mut answer = answer.map_err(|e| Undelivered::no_answer(e.to_string()))?;
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| Undelivered::no_answer(crate::http_client::error_text(&e)))?;
     let status = answer.status().as_u16();
     if (200..300).contains(&status) {
         return Ok(status);
     }
-    let text = answer
-        .body_mut()
-        .with_config()
-        .limit(4_096)
-        .read_to_string()
+    let text = crate::http_client::body_limited(answer, 4_096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
     let mut why = format!("HTTP {status}");
     let text = text.trim();
@@ -457,6 +432,19 @@ fn post_blocking(
         status: Some(status),
         why,
     })
+}
+
+/// The client webhooks are delivered with: a receiver answers where it was registered, so a
+/// redirect is not followed (it could send the signed event anywhere).
+pub(crate) fn client() -> Result<reqwest::Client, AppError> {
+    crate::http_client::client_builder()
+        .and_then(|b| {
+            b.redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("recoup-webhooks/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| crate::http_client::error_text(&e))
+        })
+        .map_err(|e| AppError::internal(format!("the webhook client: {e}")))
 }
 
 #[cfg(test)]

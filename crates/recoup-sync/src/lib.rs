@@ -4,8 +4,8 @@
 //! written to the local store first (claims with their outbox row, in one transaction); this
 //! crate moves it, and brings the endpoint's decisions back:
 //!
-//! - [`Transport`]: the seam to the network. [`HttpTransport`] is the real one (ureq, timeouts,
-//!   no automatic retries); tests inject faults through a fake.
+//! - [`Transport`]: the seam to the network. [`HttpTransport`] is the real one (reqwest over
+//!   rustls, timeouts, no automatic retries); tests inject faults through a fake.
 //! - [`Client`]: one typed call per route, mapping error answers to [`ClientError::Api`] and
 //!   network failures to [`ClientError::Transport`], with [`ClientError::is_transient`].
 //! - [`SyncEngine::sync_once`]: push the due outbox items in batches (answers recorded, permanent
@@ -51,7 +51,7 @@ pub use engine::{
 pub use recoup_core::rng::{Random, SplitMix64};
 pub use transport::{
     HttpTransport, Method, RESPONSE_BYTES_MAX, Request, Response, Timeouts, Transport,
-    TransportError,
+    TransportError, blocking_client_builder, tls_config,
 };
 
 /// Store meta keys this crate and the CLI use.

@@ -1,7 +1,9 @@
 //! How bytes reach the endpoint. [`Transport`] is the seam: the real one is [`HttpTransport`]
-//! (ureq, no automatic retries, every status returned as an answer); tests put a scripted fake
+//! (reqwest, blocking, no automatic retries, every status returned as an answer); tests put a scripted fake
 //! in its place to inject network faults, timeouts and odd answers.
 
+use std::io::Read;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An HTTP method the client uses.
@@ -61,9 +63,9 @@ pub struct Response {
 }
 
 impl Response {
-    /// A response from the parts the `http` crate hands back (ureq here; axum or hyper for a
+    /// A response from the parts the `http` crate hands back (reqwest here; axum or hyper for a
     /// transport that calls an endpoint in-process), header names in lower case as they are.
-    pub fn from_http(status: u16, headers: &ureq::http::HeaderMap, body: Vec<u8>) -> Self {
+    pub fn from_http(status: u16, headers: &reqwest::header::HeaderMap, body: Vec<u8>) -> Self {
         let headers = headers
             .iter()
             .map(|(k, v)| {
@@ -168,7 +170,8 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
 pub struct Timeouts {
     /// Connecting (resolve, TCP, TLS).
     pub connect: Duration,
-    /// Waiting for the answer's head, and then for its body, each.
+    /// Waiting for the answer's head, and then for its body: the whole exchange is bounded by
+    /// `connect` plus twice this.
     pub read: Duration,
 }
 
@@ -185,12 +188,45 @@ impl Default for Timeouts {
 /// Largest answer body the HTTP transport reads (generation outputs included), in bytes.
 pub const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
 
-/// The real transport: HTTP/1.1 over ureq, with connect and read timeouts, no automatic
-/// retries, no redirects, and 4xx/5xx returned as answers rather than errors.
+/// The TLS of every Recoup HTTP client: rustls with the ring provider (as the rest of Recoup)
+/// and Mozilla's root certificates (webpki-roots), TLS 1.2 and 1.3. Handed to reqwest ready-made
+/// (`tls_backend_preconfigured`), so reqwest neither needs a process-wide crypto provider nor
+/// uses the platform's verifier.
+pub fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TransportError::Invalid(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
+/// A blocking reqwest client builder as Recoup's clients start from: [`tls_config`], HTTP/1.1,
+/// no redirects followed, no automatic retries, no overall time limit (the caller sets its own),
+/// and Recoup's user agent. [`HttpTransport`] is built on it, and so are the tools' and the
+/// tests' own clients.
+pub fn blocking_client_builder() -> Result<reqwest::blocking::ClientBuilder, TransportError> {
+    Ok(reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .timeout(None)
+        .user_agent(concat!("recoup/", env!("CARGO_PKG_VERSION"))))
+}
+
+/// The real transport: HTTP/1.1 over reqwest (blocking), with connect and read timeouts, no
+/// automatic retries, no redirects, and 4xx/5xx returned as answers rather than errors.
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     base: String,
-    agent: ureq::Agent,
+    client: reqwest::blocking::Client,
 }
 
 impl HttpTransport {
@@ -200,7 +236,9 @@ impl HttpTransport {
         Self::with_timeouts(base_url, Timeouts::default())
     }
 
-    /// A transport with explicit timeouts.
+    /// A transport with explicit timeouts: `connect` for resolving and connecting (TLS
+    /// included), and the whole exchange within `connect` plus twice `read` (the answer's head,
+    /// then its body).
     pub fn with_timeouts(base_url: &str, timeouts: Timeouts) -> Result<Self, TransportError> {
         let base = base_url.trim().trim_end_matches('/').to_owned();
         let rest = base
@@ -216,21 +254,16 @@ impl HttpTransport {
                 "the endpoint URL has no host (got '{base_url}')"
             )));
         }
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(timeouts.connect))
-            .timeout_resolve(Some(timeouts.connect))
-            .timeout_send_request(Some(timeouts.read))
-            .timeout_send_body(Some(timeouts.read))
-            .timeout_recv_response(Some(timeouts.read))
-            .timeout_recv_body(Some(timeouts.read))
-            .user_agent(concat!("recoup/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Ok(Self {
-            base,
-            agent: ureq::Agent::new_with_config(config),
-        })
+        let client = blocking_client_builder()?
+            .connect_timeout(timeouts.connect)
+            .timeout(
+                timeouts
+                    .connect
+                    .saturating_add(timeouts.read.saturating_mul(2)),
+            )
+            .build()
+            .map_err(|e| TransportError::Invalid(error_text(&e)))?;
+        Ok(Self { base, client })
     }
 
     /// The base URL, without a trailing `/`.
@@ -242,55 +275,95 @@ impl HttpTransport {
 impl Transport for HttpTransport {
     fn send(&self, request: &Request) -> Result<Response, TransportError> {
         let url = format!("{}{}", self.base, request.path);
-        let mut builder = ureq::http::Request::builder()
-            .method(request.method.as_str())
-            .uri(&url);
+        let method = match request.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.client.request(method, &url);
         for (k, v) in &request.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
-        let answer = match request.method {
-            Method::Get | Method::Delete => builder
-                .body(())
-                .map_err(|e| TransportError::Invalid(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(map_error)),
-            Method::Post | Method::Put => builder
-                .body(request.body.clone())
-                .map_err(|e| TransportError::Invalid(e.to_string()))
-                .and_then(|r| self.agent.run(r).map_err(map_error)),
-        };
-        let mut answer = answer?;
-        let body = answer
-            .body_mut()
-            .with_config()
-            .limit(RESPONSE_BYTES_MAX)
-            .read_to_vec()
-            .map_err(map_error)?;
-        Ok(Response::from_http(
-            answer.status().as_u16(),
-            answer.headers(),
-            body,
-        ))
+        if matches!(request.method, Method::Post | Method::Put) {
+            builder = builder.body(request.body.clone());
+        }
+        let answer = builder.send().map_err(|e| map_error(&e))?;
+        let status = answer.status().as_u16();
+        let headers = answer.headers().clone();
+        let mut body = Vec::new();
+        answer
+            .take(RESPONSE_BYTES_MAX + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| map_io(&e))?;
+        if body.len() as u64 > RESPONSE_BYTES_MAX {
+            return Err(TransportError::Io(format!(
+                "the answer is larger than {RESPONSE_BYTES_MAX} bytes"
+            )));
+        }
+        Ok(Response::from_http(status, &headers, body))
     }
 }
 
-fn map_error(e: ureq::Error) -> TransportError {
+/// The error and its causes, one after the other (reqwest's own text names only the step).
+fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+fn map_error(e: &reqwest::Error) -> TransportError {
+    let text = error_text(e);
+    if e.is_timeout() {
+        TransportError::Timeout(text)
+    } else if e.is_builder() {
+        TransportError::Invalid(text)
+    } else if e.is_connect() {
+        // A connect error caused by a timeout is reported as one by `is_timeout`; any other
+        // cause (refused, unreachable, unknown host, failed TLS handshake) is a connect error.
+        TransportError::Connect(text)
+    } else {
+        match io_cause(e) {
+            Some(io) => map_io(io),
+            None => TransportError::Io(text),
+        }
+    }
+}
+
+fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+fn map_io(io: &std::io::Error) -> TransportError {
     use std::io::ErrorKind;
-    match e {
-        ureq::Error::Timeout(t) => TransportError::Timeout(t.to_string()),
-        ureq::Error::HostNotFound => TransportError::Connect("host not found".to_owned()),
-        ureq::Error::ConnectionFailed => TransportError::Connect("connection failed".to_owned()),
-        ureq::Error::Io(io) => match io.kind() {
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout(io.to_string()),
-            ErrorKind::ConnectionRefused
-            | ErrorKind::AddrNotAvailable
-            | ErrorKind::NotConnected
-            | ErrorKind::HostUnreachable
-            | ErrorKind::NetworkUnreachable => TransportError::Connect(io.to_string()),
-            _ => TransportError::Io(io.to_string()),
+    let text = error_text(io);
+    match io.kind() {
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout(text),
+        ErrorKind::ConnectionRefused
+        | ErrorKind::AddrNotAvailable
+        | ErrorKind::NotConnected
+        | ErrorKind::HostUnreachable
+        | ErrorKind::NetworkUnreachable => TransportError::Connect(text),
+        _ => match io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<reqwest::Error>())
+        {
+            // The body's read failed inside reqwest (its read timeout, a broken connection).
+            Some(e) if e.is_timeout() => TransportError::Timeout(text),
+            _ => TransportError::Io(text),
         },
-        ureq::Error::BadUri(s) => TransportError::Invalid(s),
-        ureq::Error::Http(h) => TransportError::Invalid(h.to_string()),
-        other => TransportError::Io(other.to_string()),
     }
 }
 
