@@ -8,14 +8,14 @@
 //!   `App::generate` N times (the endpoint's generator draws each output, the device pulls the
 //!   ledger rows and caches the output), then one sync.
 //! - [`Driver`] and [`Session`]: `tauri-driver` (with `WebKitWebDriver`) and the few W3C
-//!   WebDriver commands the bench uses, over ureq.
+//!   WebDriver commands the bench uses, over reqwest (blocking).
 //! - [`Launcher`]: a wrapper script `tauri-driver` starts instead of the binary; it writes the
 //!   wall-clock instant and its pid (kept by `exec`) before running the app, so the start-up time
 //!   is measured from the process's spawn.
 //! - [`memory`]: RSS and PSS of a process and its descendants (WebKit's web and network
 //!   processes) from `/proc`.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+
+/// The WebDriver client: reqwest, blocking, on loopback.
+type Agent = reqwest::blocking::Client;
 
 /// Errors: every failure ends the bench with a message.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -202,11 +205,12 @@ impl Driver {
 
     /// Opens a session: `tauri-driver` has WebKitWebDriver launch `application`.
     pub fn session(&self, application: &Path) -> Res<Session> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(120)))
+        let agent = recoup_sync::blocking_client_builder()
+            .map_err(|e| err(e.to_string()))?
+            .timeout(Duration::from_secs(120))
+            .no_proxy()
             .build()
-            .into();
+            .map_err(|e| err(e.to_string()))?;
         let caps = json!({"capabilities": {"alwaysMatch": {
             "tauri:options": {"application": application.display().to_string()}
         }}});
@@ -234,20 +238,22 @@ impl Drop for Driver {
     }
 }
 
-fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> Res<Value> {
-    let mut answer = match (method, body) {
-        ("DELETE", _) => agent.delete(url).call(),
-        ("GET", _) => agent.get(url).call(),
-        (_, Some(b)) => agent.post(url).send_json(b),
-        (_, None) => agent.post(url).send_json(json!({})),
+fn call(agent: &Agent, method: &str, url: &str, body: Option<&Value>) -> Res<Value> {
+    let answer = match (method, body) {
+        ("DELETE", _) => agent.delete(url),
+        ("GET", _) => agent.get(url),
+        (_, Some(b)) => agent.post(url).json(b),
+        (_, None) => agent.post(url).json(&json!({})),
     }
+    .send()
     .map_err(|e| err(format!("{method} {url}: {e}")))?;
     let ok = answer.status().is_success();
-    let v: Value = answer
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_json()
+    let mut bytes = Vec::new();
+    answer
+        .take(64 * 1024 * 1024)
+        .read_to_end(&mut bytes)
+        .map_err(|e| err(format!("{method} {url}: unreadable answer: {e}")))?;
+    let v: Value = serde_json::from_slice(&bytes)
         .map_err(|e| err(format!("{method} {url}: unreadable answer: {e}")))?;
     let value = v.get("value").cloned().unwrap_or(Value::Null);
     if ok {
@@ -262,7 +268,7 @@ fn call(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> R
 
 /// One WebDriver session (one app process); deleted (the app closed) when dropped.
 pub struct Session {
-    agent: ureq::Agent,
+    agent: Agent,
     base: String,
 }
 

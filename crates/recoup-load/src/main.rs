@@ -53,28 +53,27 @@ fn main() {
 
 type Res<T> = Result<T, String>;
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .max_idle_connections_per_host(256)
+type Agent = reqwest::blocking::Client;
+
+/// A keep-alive HTTP client (reqwest, blocking; the endpoint is on loopback, so no proxy).
+fn agent() -> Res<Agent> {
+    recoup_sync::blocking_client_builder()
+        .map_err(|e| e.to_string())?
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .no_proxy()
         .build()
-        .into()
+        .map_err(|e| e.to_string())
 }
 
-fn post(agent: &ureq::Agent, url: &str, token: Option<&str>, body: &Value) -> Res<(u16, Value)> {
+fn post(agent: &Agent, url: &str, token: Option<&str>, body: &Value) -> Res<(u16, Value)> {
     let mut req = agent.post(url);
     if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
+        req = req.header("Authorization", format!("Bearer {t}"));
     }
-    let mut resp = req
-        .send_json(body)
-        .map_err(|e| format!("POST {url}: {e}"))?;
+    let resp = req.json(body).send().map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status().as_u16();
-    let v: Value = resp
-        .body_mut()
-        .read_json()
-        .map_err(|e| format!("POST {url}: body: {e}"))?;
+    let v: Value = resp.json().map_err(|e| format!("POST {url}: body: {e}"))?;
     Ok((status, v))
 }
 
@@ -86,16 +85,17 @@ fn run(args: &Args) -> Res<()> {
         return Err("only loopback endpoints are load-tested".into());
     }
     let base = args.endpoint.trim_end_matches('/').to_owned();
-    let agent = agent();
-    let mut settings = agent
-        .put(&format!("{base}/v1/admin/generator"))
-        .header("Authorization", &format!("Bearer {}", args.admin_token))
-        .send_json(json!({"failure_rate": 0.0, "bad_rate": 0.5}))
+    let agent = agent()?;
+    let settings = agent
+        .put(format!("{base}/v1/admin/generator"))
+        .header("Authorization", format!("Bearer {}", args.admin_token))
+        .json(&json!({"failure_rate": 0.0, "bad_rate": 0.5}))
+        .send()
         .map_err(|e| e.to_string())?;
     if settings.status().as_u16() != 200 {
         return Err(format!(
             "cannot set the generator: {}",
-            settings.body_mut().read_to_string().unwrap_or_default()
+            settings.text().unwrap_or_default()
         ));
     }
     let mut tokens = Vec::new();
@@ -197,8 +197,8 @@ fn run(args: &Args) -> Res<()> {
     let started = Instant::now();
     let lat = parallel(args.concurrency, requests.len(), |_, agent| {
         let resp = agent
-            .get(&format!("{base}/v1/health"))
-            .call()
+            .get(format!("{base}/v1/health"))
+            .send()
             .map_err(|e| e.to_string())?;
         if resp.status().as_u16() != 200 {
             return Err(format!("health answered {}", resp.status()));
@@ -224,7 +224,7 @@ fn drain(args: &Args) -> Res<()> {
     if !(base.contains("127.0.0.1") || base.contains("localhost")) {
         return Err("only loopback endpoints are load-tested".into());
     }
-    let agent = agent();
+    let agent = agent()?;
     let (s, v) = post(&agent, &format!("{base}/v1/accounts"), None, &json!({}))?;
     if s != 201 {
         return Err(format!("account creation answered {s}: {v}"));
@@ -244,9 +244,10 @@ fn drain(args: &Args) -> Res<()> {
     policy["safeguards"]["refunds_max"] = (args.claims as u64 * 2).into();
     policy["safeguards"]["refunded_share_max_percent"] = 100.into();
     let r = agent
-        .put(&format!("{base}/v1/admin/policy"))
-        .header("Authorization", &format!("Bearer {}", args.admin_token))
-        .send_json(&policy)
+        .put(format!("{base}/v1/admin/policy"))
+        .header("Authorization", format!("Bearer {}", args.admin_token))
+        .json(&policy)
+        .send()
         .map_err(|e| e.to_string())?;
     if r.status().as_u16() != 200 {
         return Err(format!("policy publish answered {}", r.status()));
@@ -367,7 +368,7 @@ fn report(what: &str, n: usize, secs: f64, mut lat: Vec<Duration>) {
 fn parallel<T: Send>(
     threads: usize,
     n: usize,
-    f: impl Fn(usize, &ureq::Agent) -> Res<T> + Sync,
+    f: impl Fn(usize, &Agent) -> Res<T> + Sync,
 ) -> Res<Vec<(Duration, T)>> {
     let next = AtomicUsize::new(0);
     let out = Mutex::new(Vec::with_capacity(n));
@@ -375,7 +376,15 @@ fn parallel<T: Send>(
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| {
-                let agent = agent();
+                let agent = match agent() {
+                    Ok(a) => a,
+                    Err(e) => {
+                        if let Ok(mut fl) = failure.lock() {
+                            fl.get_or_insert(e);
+                        }
+                        return;
+                    }
+                };
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= n || failure.lock().map(|f| f.is_some()).unwrap_or(true) {

@@ -15,7 +15,9 @@ use recoup_store::{ChangePage, Store};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{ADMIN, Account, Client, Process, claim_body, database_for, on_postgres};
+use crate::support::{
+    ADMIN, Account, Client, Process, blocking_client, claim_body, database_for, on_postgres,
+};
 
 /// `n` endpoints on one fresh database, sharing the policy-signing key (as every instance
 /// behind one load balancer must), each with a generator that always succeeds.
@@ -76,18 +78,15 @@ fn skip() -> bool {
 /// A claim sent without the answer being required: `None` when the instance did not answer
 /// (killed, or not listening any more).
 fn try_claim(base: &str, a: &Account, body: &Value) -> Option<(u16, Value)> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut resp = agent
+    let agent = blocking_client(Duration::from_secs(30));
+    let resp = agent
         .post(format!("{base}/v1/claims"))
         .header("authorization", format!("Bearer {}", a.token))
-        .send_json(body)
+        .json(body)
+        .send()
         .ok()?;
     let status = resp.status().as_u16();
-    let json = resp.body_mut().read_json::<Value>().ok()?;
+    let json = resp.json::<Value>().ok()?;
     Some((status, json))
 }
 

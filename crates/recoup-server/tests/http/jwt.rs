@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use recoup_core::{TimeDelta, Timestamp};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use recoup_server::signin::{JwksSource, SignIn, SignInConfig};
+use recoup_server::signin::{JwksSource, SignIn, SignInConfig, SignInError};
 use serde_json::{Value, json};
 
 use crate::support::{ADMIN, Client, Opts, Server};
@@ -20,6 +20,15 @@ use crate::support::{ADMIN, Client, Opts, Server};
 const ISSUER: &str = "https://id.product.test";
 const AUDIENCE: &str = "recoup";
 const ALLOWANCE: u64 = 30;
+
+/// `SignIn::open` on a runtime of its own: these tests are synchronous.
+fn open_sign_in(config: SignInConfig, now: Timestamp) -> Result<SignIn, SignInError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(SignIn::open(config, now))
+}
 
 /// A clock a test moves.
 struct Movable(Mutex<Timestamp>);
@@ -177,7 +186,7 @@ fn file_server(dir: &Path, keys: &[&SigningKey]) -> (Server, Arc<Movable>) {
     let path = dir.join("jwks.json");
     std::fs::write(&path, jwks(keys)).expect("write the JWKS");
     let clock = Arc::new(Movable(Mutex::new(Timestamp::now())));
-    let sign_in = SignIn::open(config(JwksSource::File(path)), clock.now_()).expect("sign-in");
+    let sign_in = open_sign_in(config(JwksSource::File(path)), clock.now_()).expect("sign-in");
     let server = Server::with_sign_in(production(), clock.clone(), sign_in);
     (server, clock)
 }
@@ -483,7 +492,7 @@ fn a_jwks_url_is_refetched_for_a_new_kid_at_most_once_per_30_seconds_so_keys_rot
     let idp = JwksServer::start(jwks(&[&old]));
     let clock = Arc::new(Movable(Mutex::new(Timestamp::now())));
     let sign_in =
-        SignIn::open(config(JwksSource::Url(idp.url.clone())), clock.now_()).expect("sign-in");
+        open_sign_in(config(JwksSource::Url(idp.url.clone())), clock.now_()).expect("sign-in");
     assert_eq!(idp.fetches(), 1, "the JWKS is fetched at start");
     let server = Server::with_sign_in(production(), clock.clone(), sign_in);
     let c = &server.client;
@@ -527,7 +536,7 @@ fn a_jwks_url_is_refetched_for_a_new_kid_at_most_once_per_30_seconds_so_keys_rot
 #[test]
 fn sign_in_settings_that_cannot_work_are_refused_at_start_with_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let missing = SignIn::open(
+    let missing = open_sign_in(
         config(JwksSource::File(dir.path().join("nope.json"))),
         Timestamp::now(),
     )
@@ -542,13 +551,13 @@ fn sign_in_settings_that_cannot_work_are_refused_at_start_with_a_clear_error() {
         r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "h"}]}"#,
     )
     .expect("write");
-    let none = SignIn::open(config(JwksSource::File(path.clone())), Timestamp::now())
+    let none = open_sign_in(config(JwksSource::File(path.clone())), Timestamp::now())
         .expect_err("no usable key");
     assert!(
         none.to_string().contains("no key this endpoint can use"),
         "the error says why: {none}"
     );
-    let clear = SignIn::open(
+    let clear = open_sign_in(
         config(JwksSource::Url(
             "http://id.product.test/jwks.json".to_owned(),
         )),
@@ -561,7 +570,7 @@ fn sign_in_settings_that_cannot_work_are_refused_at_start_with_a_clear_error() {
     );
     let mut blank = config(JwksSource::File(path));
     blank.audience = " ".to_owned();
-    let blank = SignIn::open(blank, Timestamp::now()).expect_err("no audience");
+    let blank = open_sign_in(blank, Timestamp::now()).expect_err("no audience");
     assert!(
         blank.to_string().contains("--jwt-audience"),
         "the error names the flag: {blank}"

@@ -432,10 +432,25 @@ impl Resp {
     }
 }
 
+/// A blocking reqwest client for the tests (loopback only: no proxy, no redirects followed),
+/// with the endpoint's TLS set-up, idle connections dropped after 2 s.
+pub fn blocking_client(timeout: Duration) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(recoup_server::http_client::tls_config().expect("TLS set-up"))
+        .http1_only()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never())
+        .no_proxy()
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .expect("an HTTP client")
+}
+
 /// An HTTP client for one server; checks every answer against the OpenAPI document.
 #[derive(Clone)]
 pub struct Client {
-    agent: ureq::Agent,
+    agent: reqwest::blocking::Client,
     pub base: String,
 }
 
@@ -450,13 +465,8 @@ pub enum Body {
 
 impl Client {
     pub fn new(base: String) -> Self {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .max_idle_age(Duration::from_secs(2))
-            .build();
         Self {
-            agent: config.into(),
+            agent: blocking_client(Duration::from_secs(60)),
             base,
         }
     }
@@ -497,35 +507,25 @@ impl Client {
         body: Body,
         headers: &[(&str, &str)],
     ) -> Resp {
-        let mut req = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
+        let method_ = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+        let mut req = self.agent.request(method_, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
         }
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let result = match body {
-            Body::None => self.agent.run(req.body(()).expect("request")),
-            Body::Json(v) => self.agent.run(
-                req.header("content-type", "application/json")
-                    .body(serde_json::to_vec(&v).expect("json"))
-                    .expect("request"),
-            ),
-            Body::Raw(bytes) => self.agent.run(
-                req.header("content-type", "application/json")
-                    .body(bytes)
-                    .expect("request"),
-            ),
-            Body::Typed(content_type, bytes) => self.agent.run(
-                req.header("content-type", content_type)
-                    .body(bytes)
-                    .expect("request"),
-            ),
+        let req = match body {
+            Body::None => req,
+            Body::Json(v) => req
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&v).expect("json")),
+            Body::Raw(bytes) => req.header("content-type", "application/json").body(bytes),
+            Body::Typed(content_type, bytes) => req.header("content-type", content_type).body(bytes),
         };
-        let mut resp =
-            result.unwrap_or_else(|e| panic!("{method} {path}: no answer from the server: {e}"));
+        let resp = req
+            .send()
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer from the server: {e:?}"));
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -538,9 +538,9 @@ impl Client {
             })
             .collect();
         let body = resp
-            .body_mut()
-            .read_to_vec()
-            .unwrap_or_else(|e| panic!("{method} {path}: cannot read the answer: {e}"));
+            .bytes()
+            .unwrap_or_else(|e| panic!("{method} {path}: cannot read the answer: {e:?}"))
+            .to_vec();
         Resp {
             status,
             headers,
