@@ -1,9 +1,10 @@
-//! A small W3C WebDriver client over ureq (already a dependency of this package): the dozen
+//! A small W3C WebDriver client over reqwest, blocking (already a dependency of this package): the dozen
 //! commands the e2e test uses. Why not fantoccini: its `webdriver` crate pulls `icu_segmenter`,
 //! whose `yoke-derive` turns on syn's `fold` feature; in `cargo test --workspace` that changes syn
 //! for every proc macro, so serde, glib, gtk, wry and tauri would be rebuilt each time it
 //! alternates with `cargo build -p recoup-desktop`.
 
+use std::io::Read as _;
 use std::fmt;
 use std::time::Duration;
 
@@ -47,38 +48,40 @@ impl Element {
 
 /// One WebDriver session.
 pub struct Session {
-    agent: ureq::Agent,
+    agent: reqwest::blocking::Client,
     /// `http://host:port/session/<id>`.
     base: String,
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(COMMAND_TIMEOUT))
-        .build()
-        .into()
+fn agent() -> reqwest::blocking::Client {
+    recoup_tests::http_client(Some(COMMAND_TIMEOUT))
 }
 
-fn request(agent: &ureq::Agent, method: &str, url: &str, body: Option<&Value>) -> WdResult<Value> {
-    let transport = |e: ureq::Error| WdError {
+fn request(
+    agent: &reqwest::blocking::Client,
+    method: &str,
+    url: &str,
+    body: Option<&Value>,
+) -> WdResult<Value> {
+    let transport = |e: &dyn std::fmt::Display| WdError {
         error: "transport".into(),
         message: format!("{method} {url}: {e}"),
     };
-    let mut answer = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("DELETE", _) => agent.delete(url).call(),
-        (_, Some(body)) => agent.post(url).send_json(body),
-        (_, None) => agent.post(url).send_json(json!({})),
+    let answer = match (method, body) {
+        ("GET", _) => agent.get(url),
+        ("DELETE", _) => agent.delete(url),
+        (_, Some(body)) => agent.post(url).json(body),
+        (_, None) => agent.post(url).json(&json!({})),
     }
-    .map_err(transport)?;
+    .send()
+    .map_err(|e| transport(&e))?;
     let ok = answer.status().is_success();
-    let v: Value = answer
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_json()
-        .map_err(transport)?;
+    let mut bytes = Vec::new();
+    answer
+        .take(64 * 1024 * 1024)
+        .read_to_end(&mut bytes)
+        .map_err(|e| transport(&e))?;
+    let v: Value = serde_json::from_slice(&bytes).map_err(|e| transport(&e))?;
     let value = v.get("value").cloned().unwrap_or(Value::Null);
     if ok {
         Ok(value)

@@ -47,12 +47,8 @@ fn cluster(dir: &std::path::Path, url: &str) -> Vec<Endpoint> {
     out
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
+fn agent() -> reqwest::blocking::Client {
+    recoup_tests::http_client(Some(Duration::from_secs(30)))
 }
 
 fn post(base: &str, path: &str, token: Option<&str>, body: &Value) -> Value {
@@ -60,9 +56,9 @@ fn post(base: &str, path: &str, token: Option<&str>, body: &Value) -> Value {
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
-    let mut r = req.send_json(body).expect("the endpoint answers");
+    let r = req.json(body).send().expect("the endpoint answers");
     assert!(r.status().is_success(), "{path} answered {}", r.status());
-    r.body_mut().read_json().expect("a JSON answer")
+    r.json().expect("a JSON answer")
 }
 
 /// A generation made on `gen_on` and its claim sent to `claim_on`.

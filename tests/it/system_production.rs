@@ -397,13 +397,13 @@ fn a_product_runs_recoup_end_to_end_and_its_receiver_gets_every_event_once_in_or
     );
 
     // The operator sees it in the metrics.
-    let metrics = ureq::get(&format!("{url}/metrics"))
-        .header("Authorization", &format!("Bearer {ADMIN}"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let metrics = recoup_tests::http_client(None)
+        .get(format!("{url}/metrics"))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .send()
+        .expect("the metrics answer")
+        .text()
+        .expect("the metrics text");
     let count = |outcome: &str| -> u64 {
         let prefix = format!("recoup_webhook_deliveries_total{{outcome=\"{outcome}\"}} ");
         metrics

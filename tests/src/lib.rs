@@ -15,6 +15,18 @@ use std::path::PathBuf;
 
 use recoup_core::{TimeDelta, Timestamp};
 
+/// A blocking HTTP client for the tests (reqwest, as the device's transport is built: no
+/// redirects followed, no automatic retries), on loopback only (no proxy), each request within
+/// `timeout` (none: no limit).
+pub fn http_client(timeout: Option<std::time::Duration>) -> reqwest::blocking::Client {
+    recoup_sync::blocking_client_builder()
+        .expect("TLS set-up")
+        .no_proxy()
+        .timeout(timeout)
+        .build()
+        .expect("an HTTP client")
+}
+
 /// A clock that stands still until advanced.
 #[derive(Debug)]
 pub struct TestClock(Cell<Timestamp>);

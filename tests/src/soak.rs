@@ -740,16 +740,20 @@ impl Soak {
     }
 
     /// The review queue as the operator sees it; `None` when the endpoint does not answer.
-    fn review_queue(&self, agent: &ureq::Agent, url: &str) -> Option<Vec<serde_json::Value>> {
-        let mut r = agent
-            .get(&format!("{url}/v1/admin/reviews"))
-            .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
-            .call()
+    fn review_queue(
+        &self,
+        agent: &reqwest::blocking::Client,
+        url: &str,
+    ) -> Option<Vec<serde_json::Value>> {
+        let r = agent
+            .get(format!("{url}/v1/admin/reviews"))
+            .header("Authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .send()
             .ok()?;
         if r.status().as_u16() != 200 {
             return None;
         }
-        match r.body_mut().read_json::<serde_json::Value>().ok()? {
+        match r.json::<serde_json::Value>().ok()? {
             serde_json::Value::Array(items) => Some(items),
             _ => None,
         }
@@ -774,9 +778,10 @@ impl Soak {
             };
             let approve = rng.next_f64() < 0.6;
             let answer = agent
-                .post(&format!("{url}/v1/admin/reviews/{account}/{claim}"))
-                .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
-                .send_json(serde_json::json!({ "approve": approve }));
+                .post(format!("{url}/v1/admin/reviews/{account}/{claim}"))
+                .header("Authorization", format!("Bearer {ADMIN_TOKEN}"))
+                .json(&serde_json::json!({ "approve": approve }))
+                .send();
             if matches!(answer, Ok(a) if a.status().as_u16() == 200) {
                 bump(&self.counters.reviews_decided);
                 decided += 1;
@@ -1207,12 +1212,8 @@ impl Soak {
     }
 }
 
-fn admin_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(5)))
-        .build()
-        .into()
+fn admin_agent() -> reqwest::blocking::Client {
+    crate::http_client(Some(Duration::from_secs(5)))
 }
 
 fn open(path: &Path) -> Res<Store> {

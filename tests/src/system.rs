@@ -145,33 +145,32 @@ impl Drop for Endpoint {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
+fn agent() -> reqwest::blocking::Client {
+    crate::http_client(None)
 }
 
 /// An admin PUT that must succeed.
 pub fn admin_put(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    let mut r = agent()
-        .put(&format!("{base}{path}"))
-        .header("Authorization", &format!("Bearer {ADMIN}"))
-        .send_json(body)
+    let r = agent()
+        .put(format!("{base}{path}"))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .json(body)
+        .send()
         .expect("admin request");
     assert_eq!(r.status().as_u16(), 200, "admin PUT {path} must succeed");
-    r.body_mut().read_json().expect("json")
+    r.json().expect("json")
 }
 
 /// An admin POST that must succeed.
 pub fn admin_post(base: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-    let mut r = agent()
-        .post(&format!("{base}{path}"))
-        .header("Authorization", &format!("Bearer {ADMIN}"))
-        .send_json(body)
+    let r = agent()
+        .post(format!("{base}{path}"))
+        .header("Authorization", format!("Bearer {ADMIN}"))
+        .json(body)
+        .send()
         .expect("admin request");
     assert_eq!(r.status().as_u16(), 200, "admin POST {path} must succeed");
-    r.body_mut().read_json().expect("json")
+    r.json().expect("json")
 }
 
 /// A device: its own store in a temp dir, linked to an account, syncing over HTTP to `url`.
