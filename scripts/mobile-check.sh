@@ -5,7 +5,7 @@
 # linted (no embedded endpoint, no keyring, the mobile entry point). Nothing is linked, so the
 # Android NDK is not needed.
 #
-# Build scripts still compile C for the target (ring through rustls/ureq, SQLite through
+# Build scripts still compile C for the target (ring through rustls/reqwest, SQLite through
 # rusqlite's "bundled" feature). Without the NDK they use Debian's clang with
 # --target=aarch64-linux-android24 and, since Debian ships no Bionic headers, the aarch64 glibc
 # headers of libc6-dev-arm64-cross. Those C objects are never linked by a check and are not the

@@ -4,8 +4,8 @@
 //! for every proc macro, so serde, glib, gtk, wry and tauri would be rebuilt each time it
 //! alternates with `cargo build -p recoup-desktop`.
 
-use std::io::Read as _;
 use std::fmt;
+use std::io::Read as _;
 use std::time::Duration;
 
 use base64::Engine as _;

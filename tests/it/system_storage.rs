@@ -151,7 +151,11 @@ fn a_full_disk_refuses_writes_clearly_changes_nothing_and_the_endpoint_recovers_
     device.sync_until_clean();
     device.store.verify().expect("the device's ledger verifies");
     let after = c.account().expect("the account").balance.totals;
-    let device_totals = device.store.balance(recoup_core::Timestamp::now()).unwrap().totals;
+    let device_totals = device
+        .store
+        .balance(recoup_core::Timestamp::now())
+        .unwrap()
+        .totals;
     assert_eq!(
         device_totals, after,
         "the device's balance equals the endpoint's after the fault"
@@ -213,7 +217,11 @@ fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_not
         .expect("reading the account still works on a failed disk");
     assert_eq!(
         seen.balance.totals,
-        device.store.balance(recoup_core::Timestamp::now()).unwrap().totals,
+        device
+            .store
+            .balance(recoup_core::Timestamp::now())
+            .unwrap()
+            .totals,
         "and shows nothing of the refused writes"
     );
 
@@ -235,7 +243,11 @@ fn a_failing_disk_refuses_writes_clearly_still_serves_reads_and_after_repair_not
     device.store.verify().expect("the device's ledger verifies");
     assert_eq!(
         c.account().unwrap().balance.totals,
-        device.store.balance(recoup_core::Timestamp::now()).unwrap().totals,
+        device
+            .store
+            .balance(recoup_core::Timestamp::now())
+            .unwrap()
+            .totals,
         "the device's balance equals the endpoint's after the repair"
     );
     assert_eq!(

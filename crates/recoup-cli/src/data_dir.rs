@@ -79,10 +79,7 @@ impl DataDir {
 fn device_clock(fixed: Option<Timestamp>, shift_secs: Option<i64>) -> Box<dyn Clock> {
     match (fixed, shift_secs) {
         (Some(t), _) => Box::new(FixedClock(t)),
-        (None, Some(secs)) => Box::new(OffsetClock::new(
-            SystemClock,
-            saturating_seconds(secs),
-        )),
+        (None, Some(secs)) => Box::new(OffsetClock::new(SystemClock, saturating_seconds(secs))),
         (None, None) => Box::new(SystemClock),
     }
 }

@@ -4,10 +4,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::{
     AccountHistory, Feature, GenerationFacts, GenerationStatus, Platform, Policy, Surface,
 };
+use recoup_core::{TimeDelta, Timestamp};
 
 fn decisions(c: &mut Criterion) {
     let policy = Policy::builtin();

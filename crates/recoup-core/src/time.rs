@@ -126,7 +126,10 @@ impl Timestamp {
     /// Seconds and nanoseconds since the Unix epoch, both with the instant's sign (chrono counts
     /// the nanoseconds forward from the second below, even before 1970).
     fn towards_zero(self) -> (i64, i64) {
-        let (secs, nanos) = (self.0.timestamp(), i64::from(self.0.timestamp_subsec_nanos()));
+        let (secs, nanos) = (
+            self.0.timestamp(),
+            i64::from(self.0.timestamp_subsec_nanos()),
+        );
         if secs < 0 && nanos > 0 {
             (secs + 1, nanos - 1_000_000_000)
         } else {
@@ -336,11 +339,18 @@ mod tests {
             ("2026-11-25T10:00:00.000Z", "2026-11-25T10:00:00Z"),
             ("2026-11-25T10:00:00.120Z", "2026-11-25T10:00:00.12Z"),
             ("2026-11-25T10:00:00.123Z", "2026-11-25T10:00:00.123Z"),
-            ("2026-11-25T10:00:00.123456789Z", "2026-11-25T10:00:00.123456789Z"),
+            (
+                "2026-11-25T10:00:00.123456789Z",
+                "2026-11-25T10:00:00.123456789Z",
+            ),
             ("2026-11-25T11:30:00.5+01:30", "2026-11-25T10:00:00.5Z"),
             ("0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"),
         ] {
-            assert_eq!(t(given).to_string(), printed, "{given} prints in UTC, as before");
+            assert_eq!(
+                t(given).to_string(),
+                printed,
+                "{given} prints in UTC, as before"
+            );
             assert_eq!(
                 serde_json::to_string(&t(given)).expect("serialise"),
                 format!("\"{printed}\""),
@@ -382,7 +392,10 @@ mod tests {
             "before year 0000 in UTC"
         );
         assert!(
-            matches!(Timestamp::from_millis(i64::MAX), Err(TimeError::OutOfRange(_))),
+            matches!(
+                Timestamp::from_millis(i64::MAX),
+                Err(TimeError::OutOfRange(_))
+            ),
             "far beyond 9999"
         );
         assert!(
@@ -405,20 +418,60 @@ mod tests {
         let hour = TimeDelta::hours(1);
         assert_eq!(Timestamp::MAX.checked_add(hour), None, "past the end");
         assert_eq!(Timestamp::MIN.checked_sub(hour), None, "before the start");
-        assert_eq!(Timestamp::MAX.saturating_add(hour), Timestamp::MAX, "pinned to the end");
-        assert_eq!(Timestamp::MIN.saturating_sub(hour), Timestamp::MIN, "pinned to the start");
-        assert_eq!(Timestamp::MIN.saturating_add(-hour), Timestamp::MIN, "pinned to the start");
-        assert_eq!(Timestamp::MAX.saturating_add(TimeDelta::MAX), Timestamp::MAX, "huge span");
-        assert_eq!(Timestamp::MIN.saturating_add(TimeDelta::MIN), Timestamp::MIN, "huge span");
+        assert_eq!(
+            Timestamp::MAX.saturating_add(hour),
+            Timestamp::MAX,
+            "pinned to the end"
+        );
+        assert_eq!(
+            Timestamp::MIN.saturating_sub(hour),
+            Timestamp::MIN,
+            "pinned to the start"
+        );
+        assert_eq!(
+            Timestamp::MIN.saturating_add(-hour),
+            Timestamp::MIN,
+            "pinned to the start"
+        );
+        assert_eq!(
+            Timestamp::MAX.saturating_add(TimeDelta::MAX),
+            Timestamp::MAX,
+            "huge span"
+        );
+        assert_eq!(
+            Timestamp::MIN.saturating_add(TimeDelta::MIN),
+            Timestamp::MIN,
+            "huge span"
+        );
     }
 
     #[test]
     fn spans_from_outside_saturate_instead_of_panicking() {
-        assert_eq!(saturating_seconds(i64::MAX), TimeDelta::MAX, "too many seconds");
-        assert_eq!(saturating_seconds(i64::MIN), TimeDelta::MIN, "too many seconds back");
-        assert_eq!(saturating_seconds(-90), TimeDelta::seconds(-90), "in range: exact");
-        assert_eq!(saturating_millis(i64::MIN), TimeDelta::MIN, "chrono's MIN is -i64::MAX ms");
-        assert_eq!(saturating_millis(1_500), TimeDelta::milliseconds(1_500), "in range: exact");
+        assert_eq!(
+            saturating_seconds(i64::MAX),
+            TimeDelta::MAX,
+            "too many seconds"
+        );
+        assert_eq!(
+            saturating_seconds(i64::MIN),
+            TimeDelta::MIN,
+            "too many seconds back"
+        );
+        assert_eq!(
+            saturating_seconds(-90),
+            TimeDelta::seconds(-90),
+            "in range: exact"
+        );
+        assert_eq!(
+            saturating_millis(i64::MIN),
+            TimeDelta::MIN,
+            "chrono's MIN is -i64::MAX ms"
+        );
+        assert_eq!(
+            saturating_millis(1_500),
+            TimeDelta::milliseconds(1_500),
+            "in range: exact"
+        );
     }
 
     proptest! {
@@ -462,4 +515,3 @@ mod tests {
         }
     }
 }
-

@@ -2,12 +2,12 @@
 //! window, one claim per generation, the safeguards, and document validation.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on bad fixtures
 
-use recoup_core::{TimeDelta, Timestamp};
 use proptest::prelude::*;
 use recoup_core::{
     AccountHistory, DocumentError, Feature, GenerationFacts, GenerationStatus, Platform, Policy,
     ReasonCode, Surface,
 };
+use recoup_core::{TimeDelta, Timestamp};
 
 fn t(s: &str) -> Timestamp {
     s.parse().unwrap()

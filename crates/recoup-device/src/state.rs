@@ -84,8 +84,7 @@ pub fn sync_snapshot(store: &Store) -> DeviceResult<SyncSnapshot> {
         quarantined: store.outbox_quarantined_len()?,
         in_review: store.claims_in_review_len()?,
         last_sync_at: store.meta(meta::LAST_SYNC_AT)?,
-        clock_offset_ms: recoup_sync::clock_offset(store)?
-            .map(|d| d.num_milliseconds()),
+        clock_offset_ms: recoup_sync::clock_offset(store)?.map(|d| d.num_milliseconds()),
     })
 }
 

@@ -71,7 +71,10 @@ fn post(agent: &Agent, url: &str, token: Option<&str>, body: &Value) -> Res<(u16
     if let Some(t) = token {
         req = req.header("Authorization", format!("Bearer {t}"));
     }
-    let resp = req.json(body).send().map_err(|e| format!("POST {url}: {e}"))?;
+    let resp = req
+        .json(body)
+        .send()
+        .map_err(|e| format!("POST {url}: {e}"))?;
     let status = resp.status().as_u16();
     let v: Value = resp.json().map_err(|e| format!("POST {url}: body: {e}"))?;
     Ok((status, v))

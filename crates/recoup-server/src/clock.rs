@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::Clock;
+use recoup_core::{TimeDelta, Timestamp};
 
 /// The endpoint's own clock, shared by every request.
 pub(crate) type EndpointClock = Arc<dyn Clock>;

@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use base64::Engine;
-use recoup_core::{TimeDelta, Timestamp};
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use recoup_api::{ErrorCode, SUBJECT_CHARS_MAX};
 use recoup_core::ledger::GRANT_CREDITS_MAX;
+use recoup_core::{TimeDelta, Timestamp};
 use serde::Deserialize;
 
 use crate::error::{AppError, lock, read};
@@ -291,7 +291,10 @@ impl SignIn {
             }
             *at = now;
         }
-        match fetch(&self.http, url).await.and_then(|bytes| parse(url, &bytes)) {
+        match fetch(&self.http, url)
+            .await
+            .and_then(|bytes| parse(url, &bytes))
+        {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), "JWKS refetched");
                 *crate::error::write(&self.keys) = Arc::new(keys);

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
 use ed25519_dalek::SigningKey;
-use recoup_core::Timestamp;
 use recoup_api::{ErrorCode, GeneratorSettings, SignedPolicy};
+use recoup_core::Timestamp;
 use recoup_core::{Clock, Policy, SystemClock};
 use uuid::Uuid;
 

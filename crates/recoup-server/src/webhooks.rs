@@ -17,8 +17,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use recoup_core::Timestamp;
 use recoup_api::{SIGNATURE_HEADER, WebhookEvent};
+use recoup_core::Timestamp;
 use recoup_store::{EventCursor, EventRecord};
 use uuid::Uuid;
 

@@ -2,11 +2,11 @@
 //! wire types or the error codes change. Handlers build their answers with these; storage
 //! engines answer records and [`StoreError`]s and never build a wire type.
 
-use recoup_core::Timestamp;
 use recoup_api::{
     AccountView, ChangesAnswer, ClaimAnswer, ClaimSubmission, ErrorCode, GenerationView, ReviewItem,
 };
 use recoup_core::GenerationId;
+use recoup_core::Timestamp;
 use recoup_store::{
     AccountBalance, ChangePage, ClaimOutcome, ClaimRecord, GenerationRecord, StoreError,
     SubmitClaim, Verdict,

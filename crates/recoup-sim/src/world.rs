@@ -7,10 +7,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::{GenerationRequest, GeneratorSettings};
 use recoup_core::rng::SplitMix64;
 use recoup_core::{ClaimId, ClaimReason, Clock, Feature, GenerationId, Platform, Surface};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::{Store, SubmitClaim};
 use recoup_sync::{Backoff, Client, SyncConfig, SyncEngine};
 

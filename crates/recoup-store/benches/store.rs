@@ -27,9 +27,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::ledger::GRANT_CREDITS_MAX;
 use recoup_core::{Feature, GenerationId, GrantKind, OpId, Platform, PriceList, Surface};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::{
     FinishGeneration, GrantRequest, HistoryFilter, HistoryQuery, Outcome, RefundRequest,
     StartGeneration, Store,

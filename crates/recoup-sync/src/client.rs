@@ -6,12 +6,12 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use recoup_core::Timestamp;
 use recoup_api::{
     AccountCreated, AccountView, AdminGrant, AdvanceClock, ApiError, ChangesAnswer, ClaimAnswer,
     ClaimBatch, ClaimBatchAnswer, ClaimSubmission, ErrorCode, GenerationRequest, GenerationView,
     GeneratorSettings, Health, PolicyKey, ReviewDecision, ReviewItem, SignedPolicy,
 };
+use recoup_core::Timestamp;
 use recoup_core::{ClaimId, GenerationId};
 use recoup_store::{ClaimRecord, GrantRecord};
 use uuid::Uuid;

@@ -511,8 +511,8 @@ impl<T: Transport> SyncEngine<T> {
         // by a clock that has since gone back (fast when the report was made, then set right):
         // it is due now. Sending early costs nothing; waiting out the clock's error can cost
         // the refund (found by recoup-sim, seed 30).
-        let ceiling =
-            start.saturating_add(TimeDelta::from_std(self.config.backoff.cap).unwrap_or(TimeDelta::MAX));
+        let ceiling = start
+            .saturating_add(TimeDelta::from_std(self.config.backoff.cap).unwrap_or(TimeDelta::MAX));
         store.outbox_bring_forward(ceiling, start)?;
         let total = store.outbox_len()?;
         let mut handled: u64 = 0;

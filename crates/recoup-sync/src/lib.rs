@@ -125,7 +125,9 @@ mod tests {
         store.set_meta(meta::CLOCK_OFFSET_MS, "-7200000").unwrap();
         assert_eq!(
             corrected(&store, FixedClock(t0)).unwrap().now(),
-            "2026-11-25T08:00:00Z".parse::<recoup_core::Timestamp>().unwrap()
+            "2026-11-25T08:00:00Z"
+                .parse::<recoup_core::Timestamp>()
+                .unwrap()
         );
         store.set_meta(meta::CLOCK_OFFSET_MS, "garbage").unwrap();
         assert_eq!(corrected(&store, FixedClock(t0)).unwrap().now(), t0);

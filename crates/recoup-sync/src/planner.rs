@@ -379,8 +379,8 @@ mod tests {
             "{context}: one draw per wait and none otherwise, so seeded jitter replays exactly"
         );
         let failed_at_bound = attempts.saturating_add(1) >= QUARANTINE_AFTER;
-        let wait_until = at.now
-            + TimeDelta::from_std(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
+        let wait_until =
+            at.now + TimeDelta::from_std(config().backoff.ceiling(attempts).mul_f64(DRAW)).unwrap();
         let action = match (&step, expect) {
             (Step::Unauthorized(e), Expect::Unauthorized) => {
                 let Answer::Failed(ClientError::Api { error, .. }) = answer else {

@@ -91,11 +91,7 @@ pub fn balance_summary(store: &Store, now: Timestamp) -> AppResult<BalanceSummar
     let b = store.balance(now)?;
     let month = month_start(now)?;
     let refunded_this_month = store
-        .daily_flows(
-            month,
-            now.checked_add(TimeDelta::hours(24))
-                .unwrap_or(now),
-        )?
+        .daily_flows(month, now.checked_add(TimeDelta::hours(24)).unwrap_or(now))?
         .iter()
         .map(|r| r.refunded)
         .sum();

@@ -33,7 +33,9 @@ impl App {
     /// Writes every entry that `filter` selects to a CSV file in `folder`, atomically.
     pub fn export_ledger(&self, filter: &LedgerFilter, folder: &Path) -> AppResult<ExportDone> {
         let s = self.session()?;
-        let stamp = recoup_core::Timestamp::now().format("%Y%m%d-%H%M%S").to_string();
+        let stamp = recoup_core::Timestamp::now()
+            .format("%Y%m%d-%H%M%S")
+            .to_string();
         std::fs::create_dir_all(folder).map_err(|e| AppError::file(folder, e))?;
         let path = folder.join(format!("recoup-ledger-{stamp}.csv"));
         let tmp = path.with_extension("csv.tmp");

@@ -7,13 +7,13 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::{
     ADMIN_PAGE_MAX, AccountPage, AdminAccount, ErrorCode, IssuedToken, NewAccount,
     NewAccountAnswer, NewToken, SUBJECT_CHARS_MAX, TOKEN_EXPIRY_DAYS_MAX, TOKEN_LABEL_CHARS_MAX,
     TokenInfo,
 };
 use recoup_core::{GrantKind, OpId, ledger::GRANT_CREDITS_MAX};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::GrantRequest;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -215,7 +215,11 @@ pub(super) async fn issue_token(
         None => None,
         Some(d) if (1..=TOKEN_EXPIRY_DAYS_MAX).contains(&d) => Some(
             now.checked_add(TimeDelta::hours(24 * i64::from(d)))
-                .ok_or_else(|| invalid(format!("expires_in_days {d} is too far: past the year 9999")))?,
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "expires_in_days {d} is too far: past the year 9999"
+                    ))
+                })?,
         ),
         Some(d) => {
             return Err(invalid(format!(

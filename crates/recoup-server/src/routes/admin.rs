@@ -7,11 +7,11 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use recoup_core::TimeDelta;
 use recoup_api::{
     AdminGrant, AdvanceClock, ErrorCode, GeneratorSettings, ReviewDecision, ReviewItem,
     SignedPolicy,
 };
+use recoup_core::TimeDelta;
 use recoup_core::{ClaimId, Clock, OpId, Policy};
 use recoup_store::{ClaimRecord, GrantRecord, GrantRequest};
 use uuid::Uuid;

@@ -2,8 +2,8 @@
 //! registry's migrations 2 to 4 and every query on those tables. Each change an admin makes is
 //! written in the same transaction as its audit record.
 
-use recoup_core::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
+use recoup_core::Timestamp;
 use recoup_core::{GrantKind, OpId};
 use recoup_store::GrantRequest;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -167,13 +167,7 @@ fn append_audit(
 ) -> Result<(), AppError> {
     tx.execute(
         "INSERT INTO audit (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            now.as_millis(),
-            actor,
-            action,
-            target,
-            detail.to_string()
-        ],
+        params![now.as_millis(), actor, action, target, detail.to_string()],
     )?;
     Ok(())
 }
@@ -350,10 +344,7 @@ impl Registry {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.account_id = ?2");
         self.conn
             .prepare_cached(&sql)?
-            .query_row(
-                params![now.as_millis(), account.as_bytes()],
-                account_row,
-            )
+            .query_row(params![now.as_millis(), account.as_bytes()], account_row)
             .optional()?
             .map(admin_account)
             .transpose()

@@ -165,11 +165,7 @@ impl Registry {
                 "INSERT OR IGNORE INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, ?3)",
             )?;
             for c in claims {
-                stmt.execute(params![
-                    account.as_bytes(),
-                    c.as_bytes(),
-                    now.as_millis()
-                ])?;
+                stmt.execute(params![account.as_bytes(), c.as_bytes(), now.as_millis()])?;
             }
         }
         tx.commit()?;

@@ -224,7 +224,11 @@ fn admin_routes_refuse_account_tokens() {
         .parse::<recoup_core::Timestamp>()
         .unwrap();
     assert!(
-        clock.duration_until(recoup_core::Timestamp::now()).num_seconds().abs() < 3600,
+        clock
+            .duration_until(recoup_core::Timestamp::now())
+            .num_seconds()
+            .abs()
+            < 3600,
         "the account's clock did not move"
     );
     let reviews = c.get("/v1/admin/reviews", Some(ADMIN)).ok("reviews");

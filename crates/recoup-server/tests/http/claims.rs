@@ -327,7 +327,8 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
         now.duration_since(t0).num_seconds() >= 24 * 3600,
         "the account's clock moved past 24 h: {t0} -> {now}"
     );
-    let view_time: recoup_core::Timestamp = c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
+    let view_time: recoup_core::Timestamp =
+        c.view(&a)["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         view_time.duration_since(t0).num_seconds() >= 24 * 3600,
         "GET /v1/account shows the moved clock"
@@ -362,7 +363,8 @@ fn the_device_clock_does_not_matter_and_the_test_clock_closes_the_window() {
     );
     // Another account's clock did not move.
     let b = c.account();
-    let b_time: recoup_core::Timestamp = c.view(&b)["server_time"].as_str().unwrap().parse().unwrap();
+    let b_time: recoup_core::Timestamp =
+        c.view(&b)["server_time"].as_str().unwrap().parse().unwrap();
     assert!(
         b_time
             .duration_until(recoup_core::Timestamp::now())
@@ -424,10 +426,7 @@ fn a_report_made_while_the_window_was_open_keeps_its_refund_when_delivered_late(
     clock(25 * 3600);
     c.get("/v1/changes", Some(&a.token))
         .ok("a pull after this window closed");
-    let r = late_claim(
-        &pulled_after,
-        finished + recoup_core::TimeDelta::hours(1),
-    );
+    let r = late_claim(&pulled_after, finished + recoup_core::TimeDelta::hours(1));
     assert_eq!(
         (
             r["verdict"]["outcome"].as_str(),

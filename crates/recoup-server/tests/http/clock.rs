@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::FixedClock;
+use recoup_core::{TimeDelta, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

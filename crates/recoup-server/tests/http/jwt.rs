@@ -9,9 +9,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use recoup_core::{TimeDelta, Timestamp};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_server::signin::{JwksSource, SignIn, SignInConfig, SignInError};
 use serde_json::{Value, json};
 
@@ -42,9 +42,7 @@ impl recoup_core::Clock for Movable {
 impl Movable {
     fn advance(&self, secs: i64) {
         let mut t = self.0.lock().expect("clock lock");
-        *t = t
-            .checked_add(TimeDelta::seconds(secs))
-            .expect("time");
+        *t = t.checked_add(TimeDelta::seconds(secs)).expect("time");
     }
 }
 

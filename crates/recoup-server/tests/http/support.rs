@@ -521,7 +521,9 @@ impl Client {
                 .header("content-type", "application/json")
                 .body(serde_json::to_vec(&v).expect("json")),
             Body::Raw(bytes) => req.header("content-type", "application/json").body(bytes),
-            Body::Typed(content_type, bytes) => req.header("content-type", content_type).body(bytes),
+            Body::Typed(content_type, bytes) => {
+                req.header("content-type", content_type).body(bytes)
+            }
         };
         let resp = req
             .send()

@@ -2,12 +2,12 @@
 //! random operations on both, every answer compared (records as JSON, refusals by kind), then
 //! the balances, the whole change feed a device would pull, and `verify`.
 
-use recoup_core::{TimeDelta, Timestamp};
 use proptest::prelude::*;
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, Policy, PriceList,
     Surface,
 };
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::{
     FinishGeneration, GrantRequest, Judgement, Outcome as Finish, StartGeneration, Store,
     StoreError, SubmitClaim,

@@ -12,9 +12,9 @@
 
 use std::cmp::Ordering;
 
-use recoup_core::Timestamp;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use recoup_core::Timestamp;
 use recoup_core::{
     Allocation, Balances, Feature, GenerationId, GenerationStatus, GrantId, GrantKind, LedgerError,
     OpId, Platform, PriceList, Surface,

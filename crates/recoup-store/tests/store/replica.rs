@@ -16,9 +16,9 @@
 use std::cell::Cell;
 use std::path::Path;
 
-use recoup_core::Timestamp;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use recoup_core::Timestamp;
 use recoup_core::{
     Balances, ClaimId, Feature, GenerationId, GrantKind, Platform, ReasonCode, Surface,
 };

@@ -4,10 +4,10 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_core::{
     ClaimId, ClaimReason, Feature, GenerationId, GrantKind, OpId, Platform, Surface,
 };
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::{
     ClaimQuery, ClaimRecord, EntryQuery, FinishGeneration, GenerationRecord, GrantRecord,
     GrantRequest, LedgerEntry, Outcome, StartGeneration, Store, SubmitClaim,

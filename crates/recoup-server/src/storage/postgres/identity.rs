@@ -4,8 +4,8 @@
 //! `tokens` and in the lookup table `token_hashes`, a subject in `accounts.subject` and in
 //! `account_subjects`, each pair in one transaction.
 
-use recoup_core::Timestamp;
 use recoup_api::{AdminAccount, AuditEntry, ErrorCode, TokenInfo};
+use recoup_core::Timestamp;
 use recoup_core::{GrantKind, OpId};
 use recoup_store::GrantRequest;
 use tokio_postgres::Transaction;

@@ -22,9 +22,9 @@ mod webhooks;
 mod tests;
 
 use deadpool_postgres::{Object, Pool, PoolError};
-use recoup_core::Timestamp;
 use recoup_api::ErrorCode;
 use recoup_core::Policy;
+use recoup_core::Timestamp;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 

@@ -2,8 +2,8 @@
 //! provider-reported generation belongs to (the lookup table `provider_generations`), and the
 //! outputs kept for the judge.
 
-use recoup_core::Timestamp;
 use recoup_core::GenerationId;
+use recoup_core::Timestamp;
 use recoup_store::{GenerationRecord, OutputRecord};
 use uuid::Uuid;
 

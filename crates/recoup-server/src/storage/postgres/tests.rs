@@ -5,9 +5,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use recoup_core::{TimeDelta, Timestamp};
 use recoup_api::ErrorCode;
 use recoup_core::{FixedClock, GenerationId, Policy};
+use recoup_core::{TimeDelta, Timestamp};
 use recoup_store::EventCursor;
 use recoup_store_pg::harness::PgServer;
 use uuid::Uuid;

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use recoup_core::Timestamp;
 use recoup_core::InvariantViolation;
+use recoup_core::Timestamp;
 use recoup_store::{EVENT_PAGE_MAX, EventCursor, EventRecord, StoreError};
 use uuid::Uuid;
 
