@@ -285,7 +285,7 @@ impl SignIn {
             let mut at = lock(&self.fetched_at)?;
             let due = at
                 .checked_add(TimeDelta::seconds(JWKS_REFETCH_SECS_MIN))
-                .map_or(true, |next| now >= next);
+                .is_none_or(|next| now >= next);
             if !due {
                 return Ok(());
             }
