@@ -411,6 +411,83 @@ mod tests {
     }
 
     #[test]
+    fn an_endpoint_that_never_answers_is_a_transient_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Accepts and reads, never answers; holds the connection until the client gives up.
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            while std::io::Read::read(&mut s, &mut buf).is_ok_and(|n| n > 0) {}
+        });
+        let t = HttpTransport::with_timeouts(
+            &format!("http://{addr}"),
+            Timeouts {
+                connect: Duration::from_millis(500),
+                read: Duration::from_millis(250),
+            },
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let err = t
+            .send(&Request {
+                method: Method::Post,
+                path: "/v1/claims/batch".into(),
+                headers: vec![],
+                body: b"{}".to_vec(),
+            })
+            .unwrap_err();
+        assert!(
+            matches!(err, TransportError::Timeout(_)),
+            "a silent endpoint is a timeout: {err:?}"
+        );
+        assert!(err.is_transient(), "a timeout is worth retrying: {err:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the limit is connect + 2 x read, not more: {:?}",
+            started.elapsed()
+        );
+        drop(t);
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_redirect_is_returned_as_an_answer_not_followed() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let mut got = Vec::new();
+            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = s.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            s.write_all(
+                b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            )
+            .unwrap();
+        });
+        let t = HttpTransport::new(&format!("http://{addr}")).unwrap();
+        let r = t
+            .send(&Request {
+                method: Method::Get,
+                path: "/v1/account".into(),
+                headers: vec![],
+                body: vec![],
+            })
+            .unwrap();
+        assert_eq!(r.status, 307, "the redirect itself is the answer");
+        assert_eq!(
+            r.header("location"),
+            Some("http://127.0.0.1:9/elsewhere"),
+            "with its target, unvisited"
+        );
+        server.join().unwrap();
+    }
+
+    #[test]
     fn statuses_come_back_as_answers_and_bodies_are_read() {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
