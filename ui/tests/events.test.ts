@@ -48,6 +48,10 @@ describe("reduceEvent", () => {
     const [a] = reduceEvent({ type: "sync_finished", ...status });
     expect(a).toEqual({ type: "set_sync", sync: status });
   });
+  it("link: takes the waiting link from the Rust side", () => {
+    expect(reduceEvent({ type: "link" }), "one action: take the link").toEqual([{ type: "take_link" }]);
+  });
+
   it("policy: sets the version and tells the user", () => {
     const a = reduceEvent({ type: "policy", version: "v7" });
     expect(a[0]).toEqual({ type: "patch_policy", version: "v7" });

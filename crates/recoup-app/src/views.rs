@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::AppError;
 use recoup_core::{
     ClaimReason, Feature, GenerationStatus, GrantKind, MediaKind, Platform, Surface,
 };
@@ -590,5 +591,27 @@ pub enum AppEvent {
     Policy {
         /// The version now in force.
         version: String,
+    },
+    /// The system handed the app a `recoup://` link: the UI takes it (command `take_link`).
+    Link,
+}
+
+/// What a `recoup://` link opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum LinkView {
+    /// The Bad result dialog of this generation.
+    Report {
+        /// The generation, as the history shows it.
+        generation: Box<GenerationItem>,
+    },
+    /// Nothing opens: the link is not a Recoup link, or names a generation that is not in the
+    /// account on this device.
+    Refused {
+        /// The link as received (bounded, control characters dropped).
+        link: String,
+        /// Why, and what to do.
+        error: AppError,
     },
 }

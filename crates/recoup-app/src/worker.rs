@@ -189,8 +189,22 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
         engine.sync_once(store).map_err(AppError::from)
     });
     let reachable_before = live(&ctx.status).reachable;
+    let error_before = live(&ctx.status).last_error.clone();
     let report = match result {
         Ok(report) => {
+            if report.sent > 0 || report.pulled > 0 || report.quarantined > 0 {
+                tracing::info!(
+                    sent = report.sent,
+                    refunded = report.refunded,
+                    not_refunded = report.not_refunded,
+                    in_review = report.in_review,
+                    rejected = report.rejected,
+                    quarantined = report.quarantined,
+                    pulled = report.pulled,
+                    still_queued = report.still_queued,
+                    "synced"
+                );
+            }
             let mut l = live(&ctx.status);
             l.syncing = false;
             l.progress = None;
@@ -222,6 +236,13 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             policy_before.as_deref(),
             device.now(),
         );
+    }
+    let error_now = live(&ctx.status).last_error.clone();
+    if error_now != error_before {
+        match &error_now {
+            Some(p) => tracing::warn!(code = %p.code, "sync stopped: {}", p.message),
+            None => tracing::info!("sync works again"),
+        }
     }
     let status = crate::sync_status(store, &ctx.status, false);
     if status.reachable != reachable_before {
@@ -294,6 +315,12 @@ fn announce(
     }
     for id in decided {
         if let Ok(c) = store.claim(id) {
+            tracing::info!(
+                claim = %id,
+                generation = %c.generation_id,
+                outcome = c.outcome.map_or("pending", |o| o.as_str()),
+                "report decided by the endpoint"
+            );
             ctx.sink.emit(&AppEvent::ClaimDecided {
                 claim: convert::claim(&c),
             });

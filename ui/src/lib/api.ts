@@ -14,6 +14,7 @@ import type { GenerationItem } from "./bindings/GenerationItem";
 import type { HistoryPageView } from "./bindings/HistoryPageView";
 import type { HistoryRequest } from "./bindings/HistoryRequest";
 import type { LedgerFilter } from "./bindings/LedgerFilter";
+import type { LinkView } from "./bindings/LinkView";
 import type { LedgerPageView } from "./bindings/LedgerPageView";
 import type { LedgerRequest } from "./bindings/LedgerRequest";
 import type { Overview } from "./bindings/Overview";
@@ -77,6 +78,9 @@ export const api = {
   loadPolicy: (policyJson: string) => call<PolicyLoaded>("load_policy", policyJson),
   connectEndpoint: (req: ConnectRequest) => call<AppInfo>("connect_endpoint", req),
   useEmbeddedEndpoint: () => call<AppInfo>("use_embedded_endpoint"),
+  takeLink: () => call<LinkView | null>("take_link"),
+  logFolder: () => call<string>("log_folder"),
+  openLogFolder: () => call<null>("open_log_folder"),
 };
 
 export type Api = typeof api;

@@ -21,7 +21,9 @@ export type Action =
   | { type: "patch_policy"; version: string }
   /** A claim was decided: put its view on the generation and tell the user. */
   | { type: "claim_decided"; claim: ClaimView }
-  | { type: "notify"; message: string; tone: "info" | "success" | "error" };
+  | { type: "notify"; message: string; tone: "info" | "success" | "error" }
+  /** A recoup:// link arrived: take it from the Rust side and open what it names. */
+  | { type: "take_link" };
 
 export function reduceEvent(ev: AppEvent): Action[] {
   switch (ev.type) {
@@ -63,6 +65,8 @@ export function reduceEvent(ev: AppEvent): Action[] {
         { type: "patch_policy", version: ev.version },
         { type: "notify", message: `Refund policy ${ev.version} is now in force on this device.`, tone: "info" },
       ];
+    case "link":
+      return [{ type: "take_link" }];
   }
 }
 

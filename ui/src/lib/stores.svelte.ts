@@ -9,6 +9,7 @@ import type { GenerationItem } from "./bindings/GenerationItem";
 import type { HistoryShow } from "./bindings/HistoryShow";
 import type { EntryKind } from "./bindings/EntryKind";
 import type { LedgerEntryView } from "./bindings/LedgerEntryView";
+import type { LinkView } from "./bindings/LinkView";
 import type { Overview } from "./bindings/Overview";
 import type { Platform } from "./bindings/Platform";
 import type { QaState } from "./bindings/QaState";
@@ -16,6 +17,7 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import { Coalescer } from "./coalesce";
 import { reduceEvent, type Action, type Resource } from "./events";
 import { Pager, type PagerSnapshot } from "./pager";
+import { openClaimDialog } from "./ui.svelte";
 
 export type Screen = "balance" | "history" | "ledger" | "sync" | "qa" | "settings";
 
@@ -247,6 +249,33 @@ export function applyActions(actions: Action[]): void {
       case "notify":
         notify(a.message, a.tone, 9000);
         break;
+      case "take_link":
+        void openPendingLinks();
+        break;
+    }
+  }
+}
+
+/**
+ * Opens what the recoup:// links waiting on the Rust side name: a generation's Bad result dialog
+ * (on the History screen), or a notification saying why nothing opens.
+ */
+export async function openPendingLinks(): Promise<void> {
+  for (;;) {
+    let link: LinkView | null;
+    try {
+      link = await api.takeLink();
+    } catch (e) {
+      notify(`A recoup:// link could not be opened: ${errText(e)}`, "error");
+      return;
+    }
+    if (link === null) return;
+    if (link.type === "report") {
+      go("history");
+      historyPager.replace(link.generation);
+      openClaimDialog(link.generation, null);
+    } else {
+      notify(`The link opened nothing. ${link.error.message}`, "error");
     }
   }
 }
@@ -265,6 +294,8 @@ export async function start(): Promise<void> {
     app.infoError = errText(e);
   }
   await Promise.all([loadInfo(), historyPager.loadMore(), loadSync()]);
+  // A link the app was launched with arrived before the UI listened.
+  void openPendingLinks();
   // The header shows the available credits; read them once the first screen is up.
   if (!app.overview) void loadOverview();
 }

@@ -307,6 +307,9 @@ export function installMock(params: URLSearchParams) {
           }
         case "connect_endpoint": return fail("network", "The endpoint did not answer: check the address and your connection, then try again.");
         case "use_embedded_endpoint": return delay(info);
+        case "take_link": return delay(null);
+        case "log_folder": return delay("/home/user/.local/share/app.recoup.desktop/logs");
+        case "open_log_folder": return delay(null);
         default: return fail("internal", `The mock has no command ${cmd}.`);
       }
     },

@@ -39,6 +39,13 @@ impl App {
                 now,
             )?
         };
+        // The words of the report stay out of the logs.
+        tracing::info!(
+            generation = %generation_id,
+            reason = req.reason.as_str(),
+            refundable_here = record.local_decision.eligible,
+            "report recorded and queued"
+        );
         self.sink.emit(&AppEvent::History { changed: 1 });
         s.wake();
         Ok(convert::claim(&record))

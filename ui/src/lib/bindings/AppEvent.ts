@@ -27,4 +27,4 @@ reachable: boolean | null, } | { "type": "sync_progress" } & SyncProgress | { "t
 /**
  * The version now in force.
  */
-version: string, };
+version: string, } | { "type": "link" };
