@@ -353,3 +353,147 @@ fn a_phone_sized_window_in_the_dark_theme_keeps_every_screen_usable() {
     ui.wait_card_state(&made[0], "refunded");
     ui.close();
 }
+
+/// What a desktop app does beyond its window: a second launch with a `recoup://` link hands it
+/// to the running app (which opens that generation's Bad result dialog, or says plainly why
+/// nothing opens) and exits; the window's size comes back after a restart; the log file says
+/// what happened and holds neither the token nor the words of a report.
+#[test]
+fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps_no_secrets() {
+    require_display();
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "one instance per data folder is kept through the D-Bus session bus, and none is set: \
+         run the test with `bash scripts/e2e.sh` (it uses dbus-run-session)"
+    );
+    let fixture = Fixture::start(&[]);
+    let ui = fixture.open("desktop");
+    ui.wait_ready();
+
+    // A report whose words must never reach the log.
+    let words = "zebra-quartz-7731: the garment is missing from the output entirely.";
+    let made = ui.generate(REFUNDABLE_ON_WEB, 2);
+    for id in &made {
+        ui.wait_card_state(id, "succeeded");
+    }
+    ui.dismiss_toasts();
+    ui.open_bad_result(&made[1], MenuBy::Button);
+    ui.fill_claim("blank_or_corrupted", words);
+    ui.submit_claim();
+    ui.wait_toast("Refund granted");
+    ui.wait_card_state(&made[1], "refunded");
+
+    // 1. A link from a second launch, while the user is elsewhere: the first instance opens the
+    //    report of that generation on the History screen; the second one exits at once.
+    ui.go("settings");
+    ui.dismiss_toasts();
+    let link = format!("recoup://generations/{}/report", made[0]);
+    let (status, printed) = fixture.launch_again(&[&link]);
+    assert!(
+        status.success(),
+        "the second launch hands over and exits successfully ({status}); it printed:\n{printed}"
+    );
+    let dialog = ui.visible("claim-dialog");
+    assert_eq!(
+        ui.wd.attr(&dialog, "data-generation").ok().flatten().as_deref(),
+        Some(made[0].as_str()),
+        "the Bad result dialog opened for the generation the link names"
+    );
+    let panel = ui.visible("claim-eligibility");
+    assert_eq!(
+        ui.wd.attr(&panel, "data-eligible").ok().flatten().as_deref(),
+        Some("true"),
+        "and says before Submit that it can be refunded"
+    );
+    assert_eq!(
+        ui.js("return document.hasFocus();", vec![]),
+        serde_json::Value::Bool(true),
+        "the first instance's window has the focus"
+    );
+    ui.screenshot("deep-link-report");
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+
+    // 2. A link to a generation this account does not have: nothing opens, and the app says so.
+    let other = "01936a6e-8f00-7000-8000-0000000000aa";
+    let (status, _) =
+        fixture.launch_again(&[&format!("recoup://generations/{other}/report")]);
+    assert!(status.success(), "the second launch exits ({status})");
+    let told = ui.wait_toast("The link opened nothing");
+    assert!(
+        told.contains(other) && told.contains("not in the account on this device"),
+        "the toast names the generation and says it is not in this account: {told:?}"
+    );
+    ui.gone("claim-dialog");
+
+    // 3. The window's size, changed by the user, is saved shortly after...
+    ui.resize(1000, 720);
+    let state = fixture.window_state_file();
+    ui.wait_until("the window state to be saved at 1000 px wide", || {
+        let text = std::fs::read_to_string(&state).map_err(|e| format!("{}: {e}", state.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        match v["main"]["width"].as_u64() {
+            Some(1000) => Ok(()),
+            _ => Err(text),
+        }
+    });
+    ui.close();
+    fixture.wait_app_gone();
+
+    // ...and comes back when Recoup starts again (the configured size is 1200x800).
+    let ui = fixture.open("desktop-restart");
+    ui.wait_ready();
+    let rect = ui.wd.window_rect().expect("read the window rect");
+    assert_eq!(
+        (rect["width"].as_u64(), rect["height"].as_u64()),
+        (Some(1000), Some(720)),
+        "the window reopens at the size it was left at: {rect}"
+    );
+    ui.close();
+    fixture.wait_app_gone();
+
+    // 4. The log file tells what happened, never a secret.
+    let log = std::fs::read_to_string(fixture.app_log())
+        .unwrap_or_else(|e| panic!("the log file {} is written: {e}", fixture.app_log().display()));
+    for line in [
+        "Recoup 0.1.0 started",
+        "report recorded and queued",
+        "report decided by the endpoint",
+        &format!("link opened the report of generation {}", made[0]),
+        "link refused",
+        "a second launch handed over",
+    ] {
+        assert!(log.contains(line), "the log says {line:?}; it holds:\n{log}");
+    }
+    let token_file = walk(&fixture.app_data_dir())
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "token"))
+        .expect("the device's token file (RECOUP_NO_KEYCHAIN=1)");
+    let token = std::fs::read_to_string(&token_file).expect("read the token");
+    let admin = std::fs::read_to_string(fixture.app_data_dir().join("endpoint/admin-token"))
+        .expect("read the embedded endpoint's admin token");
+    for (secret, what) in [
+        (token.trim(), "the device's token"),
+        (admin.trim(), "the endpoint's admin token"),
+        ("zebra-quartz-7731", "the words of the report"),
+    ] {
+        assert!(secret.len() >= 8, "{what} is long enough to look for");
+        assert!(!log.contains(secret), "the log must not hold {what}:\n{log}");
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
