@@ -72,8 +72,10 @@ pub fn link_received<R: Runtime>(handle: &tauri::AppHandle<R>, link: String) {
     show_main_window(handle);
 }
 
-/// Brings the main window to the front: shown, restored from the taskbar, focused.
+/// Brings the main window to the front: shown, restored from the taskbar, focused. (On a phone
+/// the system brings the app forward itself.)
 pub fn show_main_window<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    #[cfg(desktop)]
     if let Some(window) = handle.get_webview_window("main") {
         let shown = window
             .show()
@@ -83,6 +85,8 @@ pub fn show_main_window<R: Runtime>(handle: &tauri::AppHandle<R>) {
             log::warn!("the window could not be brought to the front: {e}");
         }
     }
+    #[cfg(mobile)]
+    let _ = handle;
 }
 
 /// Sends the core's events to the windows, and decisions to the system's notifications.
