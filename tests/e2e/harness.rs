@@ -96,7 +96,10 @@ impl Fixture {
             ("RECOUP_GENERATOR_BAD_RATE".into(), "1".into()),
             // The platform folders the app writes besides its data (the window's state, the
             // logs, WebKit's storage): this test's own, so runs never share them.
-            ("XDG_CONFIG_HOME".into(), data_dir.path().join("config").into()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                data_dir.path().join("config").into(),
+            ),
             ("XDG_DATA_HOME".into(), data_dir.path().join("share").into()),
         ];
         for (k, v) in extra_env {

@@ -382,6 +382,16 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
     ui.submit_claim();
     ui.wait_toast("Refund granted");
     ui.wait_card_state(&made[1], "refunded");
+    // The decision's notification opens its generation, from any screen.
+    ui.go("ledger");
+    ui.click("toast-open");
+    let (w, h) = ui.view_and_close_output("the generation the notification is about");
+    assert!(w > 0 && h > 0, "its output is shown full size ({w}x{h})");
+    assert_eq!(
+        ui.js("return document.title;", vec![]).as_str(),
+        Some("History · Recoup"),
+        "the History screen is behind it"
+    );
 
     // 1. A link from a second launch, while the user is elsewhere: the first instance opens the
     //    report of that generation on the History screen; the second one exits at once.
@@ -395,13 +405,21 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
     );
     let dialog = ui.visible("claim-dialog");
     assert_eq!(
-        ui.wd.attr(&dialog, "data-generation").ok().flatten().as_deref(),
+        ui.wd
+            .attr(&dialog, "data-generation")
+            .ok()
+            .flatten()
+            .as_deref(),
         Some(made[0].as_str()),
         "the Bad result dialog opened for the generation the link names"
     );
     let panel = ui.visible("claim-eligibility");
     assert_eq!(
-        ui.wd.attr(&panel, "data-eligible").ok().flatten().as_deref(),
+        ui.wd
+            .attr(&panel, "data-eligible")
+            .ok()
+            .flatten()
+            .as_deref(),
         Some("true"),
         "and says before Submit that it can be refunded"
     );
@@ -416,8 +434,7 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
 
     // 2. A link to a generation this account does not have: nothing opens, and the app says so.
     let other = "01936a6e-8f00-7000-8000-0000000000aa";
-    let (status, _) =
-        fixture.launch_again(&[&format!("recoup://generations/{other}/report")]);
+    let (status, _) = fixture.launch_again(&[&format!("recoup://generations/{other}/report")]);
     assert!(status.success(), "the second launch exits ({status})");
     let told = ui.wait_toast("The link opened nothing");
     assert!(
@@ -430,8 +447,10 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
     ui.resize(1000, 720);
     let state = fixture.window_state_file();
     ui.wait_until("the window state to be saved at 1000 px wide", || {
-        let text = std::fs::read_to_string(&state).map_err(|e| format!("{}: {e}", state.display()))?;
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        let text =
+            std::fs::read_to_string(&state).map_err(|e| format!("{}: {e}", state.display()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
         match v["main"]["width"].as_u64() {
             Some(1000) => Ok(()),
             _ => Err(text),
@@ -453,8 +472,12 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
     fixture.wait_app_gone();
 
     // 4. The log file tells what happened, never a secret.
-    let log = std::fs::read_to_string(fixture.app_log())
-        .unwrap_or_else(|e| panic!("the log file {} is written: {e}", fixture.app_log().display()));
+    let log = std::fs::read_to_string(fixture.app_log()).unwrap_or_else(|e| {
+        panic!(
+            "the log file {} is written: {e}",
+            fixture.app_log().display()
+        )
+    });
     for line in [
         "Recoup 0.1.0 started",
         "report recorded and queued",
@@ -463,7 +486,10 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
         "link refused",
         "a second launch handed over",
     ] {
-        assert!(log.contains(line), "the log says {line:?}; it holds:\n{log}");
+        assert!(
+            log.contains(line),
+            "the log says {line:?}; it holds:\n{log}"
+        );
     }
     let token_file = walk(&fixture.app_data_dir())
         .into_iter()
@@ -478,7 +504,10 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
         ("zebra-quartz-7731", "the words of the report"),
     ] {
         assert!(secret.len() >= 8, "{what} is long enough to look for");
-        assert!(!log.contains(secret), "the log must not hold {what}:\n{log}");
+        assert!(
+            !log.contains(secret),
+            "the log must not hold {what}:\n{log}"
+        );
     }
 }
 

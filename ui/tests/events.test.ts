@@ -27,12 +27,12 @@ describe("reduceEvent", () => {
   it("claim_decided: updates that generation and notifies with the claim's own message", () => {
     const a = reduceEvent({ type: "claim_decided", claim: claim() });
     expect(a).toContainEqual({ type: "refresh_generation", generation_id: "g1" });
-    expect(a).toContainEqual({ type: "notify", message: "Refund granted: 4 credits", tone: "success" });
+    expect(a, "the notification opens g1 when clicked").toContainEqual({ type: "notify", message: "Refund granted: 4 credits", tone: "success", generation_id: "g1" });
     expect(refreshesOf(a)).toEqual(new Set(["sync"]));
   });
   it("claim_decided without refund: a neutral thank-you", () => {
     const a = reduceEvent({ type: "claim_decided", claim: claim({ outcome: "not_refunded", refunded_credits: null, message: "Thank you for your feedback" }) });
-    expect(a).toContainEqual({ type: "notify", message: "Thank you for your feedback", tone: "info" });
+    expect(a).toContainEqual({ type: "notify", message: "Thank you for your feedback", tone: "info", generation_id: "g1" });
   });
   it("network: patches the switch and re-reads the sync status", () => {
     const a = reduceEvent({ type: "network", online: false, reachable: null });

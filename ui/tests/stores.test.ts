@@ -95,6 +95,14 @@ describe("stores: events refresh what they name, without polling", () => {
     await vi.waitFor(() => expect(s.history.snap.items.find((g) => g.generation_id === "g1")?.state).toBe("refunded"));
     expect(calls).toContain("generation");
     expect(s.toasts.list.map((t) => t.message)).toContain("Refund granted: 4 credits");
+    const toast = s.toasts.list.find((t) => t.message === "Refund granted: 4 credits");
+    expect(toast?.generationId, "the decision's notification is about g1").toBe("g1");
+    // Clicking it opens that generation: the History screen and its output full size.
+    const ui = await import("../src/lib/ui.svelte");
+    s.go("ledger");
+    await s.openGeneration("g1", null);
+    expect(s.app.screen, "History is on screen").toBe("history");
+    expect(ui.viewer.item?.generation_id, "the output of g1 is shown full size").toBe("g1");
     s.stop();
   });
 

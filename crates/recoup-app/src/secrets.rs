@@ -142,7 +142,8 @@ mod keychain {
                 let store = android_native_keyring_store::Store::new();
                 #[cfg(target_os = "ios")]
                 let store = apple_native_keyring_store::protected::Store::new();
-                let store = store.map_err(|e| format!("the platform's keystore did not open ({e})"))?;
+                let store =
+                    store.map_err(|e| format!("the platform's keystore did not open ({e})"))?;
                 keyring_core::set_default_store(store);
                 Ok(())
             })

@@ -21,7 +21,8 @@ export type Action =
   | { type: "patch_policy"; version: string }
   /** A claim was decided: put its view on the generation and tell the user. */
   | { type: "claim_decided"; claim: ClaimView }
-  | { type: "notify"; message: string; tone: "info" | "success" | "error" }
+  /** Tell the user; `generation_id`: the notification opens that generation when clicked. */
+  | { type: "notify"; message: string; tone: "info" | "success" | "error"; generation_id?: string }
   /** A recoup:// link arrived: take it from the Rust side and open what it names. */
   | { type: "take_link" };
 
@@ -46,6 +47,7 @@ export function reduceEvent(ev: AppEvent): Action[] {
           type: "notify",
           message: ev.claim.message,
           tone: ev.claim.outcome === "refunded" ? "success" : "info",
+          generation_id: ev.claim.generation_id,
         },
         { type: "refresh", what: "sync" },
       ];

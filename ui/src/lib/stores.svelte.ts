@@ -17,7 +17,7 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import { Coalescer } from "./coalesce";
 import { reduceEvent, type Action, type Resource } from "./events";
 import { Pager, type PagerSnapshot } from "./pager";
-import { openClaimDialog } from "./ui.svelte";
+import { openClaimDialog, openViewer } from "./ui.svelte";
 
 export type Screen = "balance" | "history" | "ledger" | "sync" | "qa" | "settings";
 
@@ -88,13 +88,20 @@ export interface Toast {
   id: number;
   message: string;
   tone: ToastTone;
+  /** The generation the notification is about: clicking it opens that generation. */
+  generationId?: string;
 }
 export const toasts = $state({ list: [] as Toast[] });
 let toastSeq = 0;
 
-export function notify(message: string, tone: ToastTone = "info", ms = tone === "error" ? 10000 : 7000): number {
+export function notify(
+  message: string,
+  tone: ToastTone = "info",
+  ms = tone === "error" ? 10000 : 7000,
+  generationId?: string,
+): number {
   const id = ++toastSeq;
-  toasts.list = [...toasts.list.slice(-4), { id, message, tone }];
+  toasts.list = [...toasts.list.slice(-4), { id, message, tone, generationId }];
   setTimeout(() => dismiss(id), ms);
   return id;
 }
@@ -247,12 +254,27 @@ export function applyActions(actions: Action[]): void {
         break;
       }
       case "notify":
-        notify(a.message, a.tone, 9000);
+        notify(a.message, a.tone, 9000, a.generation_id);
         break;
       case "take_link":
         void openPendingLinks();
         break;
     }
+  }
+}
+
+/**
+ * Opens a generation a notification is about: the History screen, and its output full size (the
+ * card's state shows the decision), or a notification saying why it cannot be shown.
+ */
+export async function openGeneration(generationId: string, returnFocus: HTMLElement | null): Promise<void> {
+  go("history");
+  try {
+    const item = await api.generation(generationId);
+    historyPager.replace(item);
+    if (item.has_output) openViewer(item, returnFocus);
+  } catch (e) {
+    notify(`That generation cannot be shown: ${errText(e)}`, "error");
   }
 }
 
