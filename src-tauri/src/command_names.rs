@@ -25,4 +25,5 @@ pub const COMMANDS: &[&str] = &[
     "take_link",
     "log_folder",
     "open_log_folder",
+    "set_language",
 ];

@@ -52,6 +52,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         take_link,
         log_folder,
         open_log_folder,
+        set_language,
     ]
 }
 
@@ -153,6 +154,12 @@ async fn connect_endpoint(state: State<'_, Shared>, req: ConnectRequest) -> Answ
 #[tauri::command]
 async fn use_embedded_endpoint(state: State<'_, Shared>) -> Answer<AppInfo> {
     call(&state, App::use_embedded_endpoint).await
+}
+
+/// Chooses the app's language (`"en"`, `"fr"`), or `null` to follow the system's.
+#[tauri::command]
+async fn set_language(state: State<'_, Shared>, req: Option<String>) -> Answer<AppInfo> {
+    call(&state, move |app| app.set_language(req.as_deref())).await
 }
 
 /// The oldest `recoup://` link the UI has not taken, resolved: the generation to report, or why

@@ -105,6 +105,12 @@ pub struct AppInfo {
     pub catalog: Catalog,
     /// The refund policy version in force on this device.
     pub policy_version: String,
+    /// The language the app speaks now (`en`, `fr`): the user's choice, else the system's.
+    pub language: String,
+    /// The language chosen in Settings; `null`: follow the system.
+    pub language_choice: Option<String>,
+    /// The system's language, as the app resolves it (what "follow the system" gives).
+    pub system_language: String,
 }
 
 /// A credit grant.

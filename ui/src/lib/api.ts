@@ -81,6 +81,8 @@ export const api = {
   takeLink: () => call<LinkView | null>("take_link"),
   logFolder: () => call<string>("log_folder"),
   openLogFolder: () => call<null>("open_log_folder"),
+  /** `"en"`, `"fr"`, or `null` to follow the system's language. */
+  setLanguage: (language: string | null) => call<AppInfo>("set_language", language),
 };
 
 export type Api = typeof api;

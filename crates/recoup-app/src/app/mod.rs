@@ -38,6 +38,7 @@ use recoup_sync::{Client, HttpTransport, meta};
 use crate::convert;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::faults::{FaultSwitch, FaultyTransport};
+use crate::i18n::Language;
 use crate::secrets::{Secrets, profile_dir};
 use crate::settings::{EndpointChoice, QaSettings, Settings};
 use crate::views::{AppEvent, AppInfo, EndpointMode, EndpointView, GeneratorRates, TokenStorage};
@@ -420,6 +421,7 @@ impl App {
     pub fn app_info(&self) -> AppResult<AppInfo> {
         let s = self.session()?;
         let policy = s.store().policy()?;
+        let choice = self.settings().language.clone();
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.config.data_dir.display().to_string(),
@@ -427,7 +429,33 @@ impl App {
             qa: self.qa_view(&s, false),
             catalog: convert::catalog(&policy),
             policy_version: policy.version().to_owned(),
+            language: Language::resolve(choice.as_deref()).as_str().to_owned(),
+            language_choice: choice,
+            system_language: Language::system().as_str().to_owned(),
         })
+    }
+
+    /// The language in force: the one chosen in Settings, else the system's.
+    pub fn language(&self) -> Language {
+        Language::resolve(self.settings().language.as_deref())
+    }
+
+    /// Chooses the app's language (`en`, `fr`), or `None` to follow the system's; saved with the
+    /// settings. An unknown language is refused and changes nothing.
+    pub fn set_language(&self, choice: Option<&str>) -> AppResult<AppInfo> {
+        let choice = choice.map(Language::parse).transpose()?;
+        {
+            let mut settings = self.settings();
+            let mut next = settings.clone();
+            next.language = choice.map(|l| l.as_str().to_owned());
+            next.save(&self.config.data_dir)?;
+            *settings = next;
+        }
+        tracing::info!(
+            language = choice.map_or("system", Language::as_str),
+            "language chosen"
+        );
+        self.app_info()
     }
 
     fn endpoint_view(&self, s: &Session) -> EndpointView {
