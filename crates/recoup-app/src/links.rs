@@ -101,11 +101,8 @@ impl App {
             Ok(item) => Ok(item),
             Err(e) if e.code == ErrorCode::NotFound => Err(AppError::new(
                 ErrorCode::NotFound,
-                format!(
-                    "The link is for generation {id}, which is not in the account on this \
-                     device. It may belong to another account, or it has not reached this \
-                     device yet: sync (Sync → Sync now) and open the link again."
-                ),
+                self.messages()
+                    .text("link-not-here", &[("id", id.to_string().into())]),
             )),
             Err(e) => Err(e),
         }

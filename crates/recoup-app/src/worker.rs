@@ -70,6 +70,8 @@ pub struct WorkerContext {
     pub sink: Arc<dyn EventSink>,
     /// Time between syncs when idle.
     pub interval: Duration,
+    /// The language the decisions' lines are written in.
+    pub language: crate::i18n::SharedLanguage,
 }
 
 impl Worker {
@@ -322,7 +324,7 @@ fn announce(
                 "report decided by the endpoint"
             );
             ctx.sink.emit(&AppEvent::ClaimDecided {
-                claim: convert::claim(&c),
+                claim: decided_view(store, &c, &ctx.language),
             });
         }
     }
@@ -340,5 +342,24 @@ fn announce(
         ctx.sink.emit(&AppEvent::Policy {
             version: p.version().to_owned(),
         });
+    }
+}
+
+/// A decided claim as the UI shows it, in the app's language.
+fn decided_view(
+    store: &Store,
+    c: &recoup_store::ClaimRecord,
+    language: &crate::i18n::SharedLanguage,
+) -> crate::views::ClaimView {
+    let m = language.messages();
+    match (store.generation(c.generation_id), store.policy()) {
+        (Ok(g), Ok(policy)) => convert::claim(
+            c,
+            m,
+            Some(&convert::reason_facts(&g, &c.local_decision, &policy)),
+        ),
+        // The generation or the policy cannot be read: the line is still in the app's
+        // language; the reasons keep the words the policy engine wrote.
+        _ => convert::claim(c, m, None),
     }
 }
