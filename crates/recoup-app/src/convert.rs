@@ -138,12 +138,12 @@ pub fn grant(g: &GrantRecord) -> GrantView {
     }
 }
 
-/// A ledger entry as the ledger screen shows it.
-pub fn entry(e: &LedgerEntry) -> LedgerEntryView {
+/// A ledger entry as the ledger screen shows it, in the app's language.
+pub fn entry(e: &LedgerEntry, m: &Messages) -> LedgerEntryView {
     LedgerEntryView {
         seq: e.seq,
         kind: e.kind,
-        kind_label: e.kind.label().to_owned(),
+        kind_label: m.entry_kind(e.kind),
         grant_id: e.grant_id.to_string(),
         generation_id: e.generation_id.map(|g| g.to_string()),
         credits: e.credits,

@@ -10,7 +10,7 @@ use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::{LanguageIdentifier, langid};
 
 use recoup_api::ClaimOutcome;
-use recoup_core::{ClaimReason, Feature, Platform, Reason, ReasonCode, Surface};
+use recoup_core::{ClaimReason, EntryKind, Feature, Platform, Reason, ReasonCode, Surface};
 
 use crate::{AppError, AppResult};
 
@@ -259,6 +259,11 @@ impl Messages {
         self.text(&format!("claim-reason-{}", r.as_str()), &[])
     }
 
+    /// A ledger entry kind's name.
+    pub fn entry_kind(&self, k: EntryKind) -> String {
+        self.text(&format!("entry-{}", k.as_str()), &[])
+    }
+
     /// A length of time in words, in the largest unit it is a whole number of (a single day
     /// reads "24 hours"), as the policy engine writes it.
     pub fn duration(&self, secs: u64) -> String {
@@ -461,6 +466,11 @@ mod catalog_tests {
                 ClaimReason::ALL
                     .iter()
                     .map(|r| format!("claim-reason-{}", r.as_str())),
+            );
+            asked.extend(
+                EntryKind::ALL
+                    .iter()
+                    .map(|k| format!("entry-{}", k.as_str())),
             );
             for id in asked {
                 assert!(
