@@ -277,7 +277,10 @@ generate-feature = Fonction d’IA
 generate-surface = Surface
 generate-surface-qa = Réglage QA ({ $surface })
 generate-progress = Génération de { $feature }… ses crédits sont réservés jusqu’à la fin.
-generate-technical-failure = { $feature } a échoué pour une raison technique ({ $failure }). Vos crédits ({ $credits }) n’ont pas été dépensés.
+generate-technical-failure = { $feature } a échoué pour une raison technique ({ $failure }). { $count ->
+    [one] Votre crédit ({ $credits }) n’a pas été dépensé.
+   *[other] Vos crédits ({ $credits }) n’ont pas été dépensés.
+}
 generate-no-details = sans détails
 open-sync = Ouvrir Synchro
 see-balance = Voir le solde
