@@ -82,11 +82,11 @@ chart-summary-busiest = Sur { $days } jours, { $spent ->
 }.
 chart-title = 30 derniers jours
 chart-totals = { $spent ->
-    [one] dépensé
-   *[other] dépensés
-} { $spent } · { $refunded ->
-    [one] remboursé { $refunded } crédit
-   *[other] remboursés { $refunded } crédits
+    [one] { $spent } dépensé
+   *[other] { $spent } dépensés
+} · { $refunded ->
+    [one] { $refunded } crédit remboursé
+   *[other] { $refunded } crédits remboursés
 }
 chart-show-table = Afficher le tableau
 chart-hide-table = Masquer le tableau
@@ -287,9 +287,9 @@ see-balance = Voir le solde
 open-settings = Ouvrir les Réglages
 filters = Filtres
 filter-feature = Fonction
-filter-all-features = Toutes les fonctions
+filter-all-features = Fonctions
 filter-platform = Plateforme
-filter-all-platforms = Toutes les plateformes
+filter-all-platforms = Plateformes
 filter-show = Afficher
 show-all = Toutes
 show-not-reported = Non signalées
