@@ -14,11 +14,6 @@ export type Lang = (typeof LANGUAGES)[number];
 /** The catalogs' text, by language (the tests parse them too). */
 export const CATALOGS: Record<Lang, string> = { en: enFtl, fr: frFtl };
 
-/** Fluent's parse errors for one catalog (empty when it is well formed). */
-export function catalogErrors(lang: Lang): Error[] {
-  return new FluentBundle(lang).addResource(new FluentResource(CATALOGS[lang]));
-}
-
 function makeBundle(lang: Lang): FluentBundle {
   // No bidi isolation marks: both languages are left-to-right, and the marks would end up in
   // copied text and in the end-to-end tests' expectations.
@@ -65,7 +60,10 @@ export function t(id: string, args?: Args): string {
   return id;
 }
 
-/** The name of a language in that language ("English", "Français"). */
+/**
+ * The name of a language in that language ("English", "Français"): the Settings picker lists each
+ * language by its own name whatever the UI's language, so these are not in the catalogs.
+ */
 export function languageName(lang: string): string {
   return lang === "fr" ? "Français" : lang === "en" ? "English" : lang;
 }
