@@ -17,7 +17,9 @@ export const CATALOGS: Record<Lang, string> = { en: enFtl, fr: frFtl };
 function makeBundle(lang: Lang): FluentBundle {
   // No bidi isolation marks: both languages are left-to-right, and the marks would end up in
   // copied text and in the end-to-end tests' expectations.
-  const b = new FluentBundle(lang, { useIsolating: false });
+  // The system's own tag first (when it is in this language) so numbers in messages group as
+  // the formatters below do; plural rules are the language's either way.
+  const b = new FluentBundle([intlLocale(lang), lang], { useIsolating: false });
   b.addResource(new FluentResource(CATALOGS[lang]));
   return b;
 }
@@ -70,6 +72,22 @@ export function languageName(lang: string): string {
 
 // ---- Intl, per language -------------------------------------------------------------------------
 
+/**
+ * The locale Intl formats with: the browser's own tag when it is in the UI's language (an
+ * en-GB system gets British dates in English, fr-CA Canadian ones in French), else the language.
+ */
+function intlLocale(lang: Lang): string {
+  const own = browserLanguages().find((l) => l.toLowerCase().split("-")[0] === lang);
+  if (own) {
+    try {
+      return Intl.getCanonicalLocales(own)[0] ?? lang;
+    } catch {
+      return lang;
+    }
+  }
+  return lang;
+}
+
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
 function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(key: string, make: () => T): T {
   let f = cache.get(key) as T | undefined;
@@ -80,13 +98,13 @@ function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.Relativ
 /** A whole number with the language's grouping: "1,234" / "1 234". */
 export function formatNumber(n: number): string {
   const lang = i18n.lang;
-  return cached(`n:${lang}`, () => new Intl.NumberFormat(lang)).format(n);
+  return cached(`n:${lang}`, () => new Intl.NumberFormat(intlLocale(lang))).format(n);
 }
 
 /** Date and time: "Mar 7, 2025, 09:05 AM" / "7 mars 2025, 09:05". */
 export function formatDateTimeIntl(d: Date): string {
   const lang = i18n.lang;
-  return cached(`dt:${lang}`, () => new Intl.DateTimeFormat(lang, {
+  return cached(`dt:${lang}`, () => new Intl.DateTimeFormat(intlLocale(lang), {
     year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
   })).format(d);
 }
@@ -94,17 +112,17 @@ export function formatDateTimeIntl(d: Date): string {
 /** Time only: "09:05 AM" / "09:05". */
 export function formatTimeIntl(d: Date): string {
   const lang = i18n.lang;
-  return cached(`t:${lang}`, () => new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" })).format(d);
+  return cached(`t:${lang}`, () => new Intl.DateTimeFormat(intlLocale(lang), { hour: "2-digit", minute: "2-digit" })).format(d);
 }
 
 /** A short day of a chart's axis, in UTC: "Mar 7" / "7 mars". */
 export function formatDay(d: Date): string {
   const lang = i18n.lang;
-  return cached(`d:${lang}`, () => new Intl.DateTimeFormat(lang, { month: "short", day: "numeric", timeZone: "UTC" })).format(d);
+  return cached(`d:${lang}`, () => new Intl.DateTimeFormat(intlLocale(lang), { month: "short", day: "numeric", timeZone: "UTC" })).format(d);
 }
 
 /** "today" / "aujourd’hui" (a relative day, from Intl). */
 export function todayWord(): string {
   const lang = i18n.lang;
-  return cached(`r:${lang}`, () => new Intl.RelativeTimeFormat(lang, { numeric: "auto" })).format(0, "day");
+  return cached(`r:${lang}`, () => new Intl.RelativeTimeFormat(intlLocale(lang), { numeric: "auto" })).format(0, "day");
 }
