@@ -23,6 +23,7 @@ import type { QaState } from "./bindings/QaState";
 import type { QaUpdate } from "./bindings/QaUpdate";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { ERROR_CODES as GENERATED_ERROR_CODES } from "./bindings/errorCodes";
+import { t } from "./i18n.svelte";
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(GENERATED_ERROR_CODES);
 
@@ -45,7 +46,7 @@ export function toAppError(e: unknown): AppError {
   const detail = typeof e === "string" ? e : e instanceof Error ? e.message : "";
   return {
     code: "internal",
-    message: `Something went wrong inside the app${detail ? ` (${detail})` : ""}. Try again; if it keeps happening, restart Recoup.`,
+    message: detail ? t("error-internal-detail", { detail }) : t("error-internal"),
   };
 }
 

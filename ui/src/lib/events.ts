@@ -5,6 +5,7 @@ import type { BalanceSummary } from "./bindings/BalanceSummary";
 import type { ClaimView } from "./bindings/ClaimView";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import { t } from "./i18n.svelte";
 
 export type Resource = "overview" | "history" | "ledger" | "sync" | "qa" | "info";
 
@@ -65,7 +66,7 @@ export function reduceEvent(ev: AppEvent): Action[] {
     case "policy":
       return [
         { type: "patch_policy", version: ev.version },
-        { type: "notify", message: `Refund policy ${ev.version} is now in force on this device.`, tone: "info" },
+        { type: "notify", message: t("policy-in-force", { version: ev.version }), tone: "info" },
       ];
     case "link":
       return [{ type: "take_link" }];

@@ -18,6 +18,7 @@ import { Coalescer } from "./coalesce";
 import { reduceEvent, type Action, type Resource } from "./events";
 import { Pager, type PagerSnapshot } from "./pager";
 import { openClaimDialog, openViewer } from "./ui.svelte";
+import { t } from "./i18n.svelte";
 
 export type Screen = "balance" | "history" | "ledger" | "sync" | "qa" | "settings";
 
@@ -274,7 +275,7 @@ export async function openGeneration(generationId: string, returnFocus: HTMLElem
     historyPager.replace(item);
     if (item.has_output) openViewer(item, returnFocus);
   } catch (e) {
-    notify(`That generation cannot be shown: ${errText(e)}`, "error");
+    notify(t("generation-cannot-show", { error: errText(e) }), "error");
   }
 }
 
@@ -288,7 +289,7 @@ export async function openPendingLinks(): Promise<void> {
     try {
       link = await api.takeLink();
     } catch (e) {
-      notify(`A recoup:// link could not be opened: ${errText(e)}`, "error");
+      notify(t("link-cannot-open", { error: errText(e) }), "error");
       return;
     }
     if (link === null) return;
@@ -297,7 +298,7 @@ export async function openPendingLinks(): Promise<void> {
       historyPager.replace(link.generation);
       openClaimDialog(link.generation, null);
     } else {
-      notify(`The link opened nothing. ${link.error.message}`, "error");
+      notify(t("link-opened-nothing", { error: link.error.message }), "error");
     }
   }
 }
