@@ -47,7 +47,7 @@ echo "E2E wall time: $(( $(date +%s) - start )) s; screenshots in $target_dir/e2
 if [ "$update_screenshots" -eq 1 ]; then
   step "Copying the main screenshots into docs/screenshots/"
   mkdir -p docs/screenshots
-  for name in balance history claim-eligible claim-ineligible claim-with-output ledger sync qa phone-dark-history phone-dark-claim; do
+  for name in balance history claim-eligible claim-ineligible claim-with-output ledger sync qa phone-dark-history phone-dark-claim fr-history fr-claim deep-link-report; do
     cp "$target_dir/e2e-screenshots/$name.png" "docs/screenshots/$name.png"
   done
 fi

@@ -526,3 +526,90 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// The app in French, as a French system starts it (`LANG=fr_FR.UTF-8`): the UI's words and the
+/// core's (the eligibility reasons, the refund line) are French, the refund flow works, and
+/// Settings switches to English and back at once.
+#[test]
+fn on_a_french_system_the_app_speaks_french_and_settings_switches_language() {
+    require_display();
+    let fixture = Fixture::start(&[
+        ("LANG", "fr_FR.UTF-8"),
+        ("LC_ALL", "fr_FR.UTF-8"),
+        ("LANGUAGE", "fr"),
+    ]);
+    let ui = fixture.open("fr");
+    ui.wait_ready();
+    assert_eq!(
+        ui.js("return document.documentElement.lang;", vec![])
+            .as_str(),
+        Some("fr"),
+        "the page is in French"
+    );
+    assert_eq!(
+        ui.text("nav-history").trim(),
+        "Historique",
+        "the navigation is French"
+    );
+
+    let made = ui.generate(REFUNDABLE_ON_WEB, 1);
+    ui.wait_card_state(&made[0], "succeeded");
+    let other = ui.generate(NOT_REFUNDABLE_ON_WEB, 1);
+    ui.wait_card_state(&other[0], "succeeded");
+    ui.screenshot("fr-history");
+    ui.assert_readable("the History screen in French");
+
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&other[0], MenuBy::Button);
+    assert!(!verdict.eligible, "not refundable on the web: {verdict:?}");
+    assert!(
+        verdict
+            .text
+            .contains("ne sont pas remboursables sur l’application Web")
+            || verdict
+                .text
+                .contains("ne sont pas remboursables sur l'application Web"),
+        "the core's reason is French: {:?}",
+        verdict.text
+    );
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+
+    let verdict = ui.open_bad_result(&made[0], MenuBy::Button);
+    assert!(verdict.eligible, "refundable: {verdict:?}");
+    ui.fill_claim("blank_or_corrupted", "L’image est entièrement grise.");
+    ui.screenshot("fr-claim");
+    ui.assert_readable("the Bad result dialog in French");
+    ui.submit_claim();
+    let toast = ui.wait_toast("Remboursement accordé");
+    assert!(
+        integer_in(&toast).is_some_and(|n| n > 0),
+        "the French refund line names the credits: {toast:?}"
+    );
+    ui.wait_card_state(&made[0], "refunded");
+
+    ui.go("settings");
+    ui.screenshot("fr-settings");
+    ui.choose("settings-language", "en");
+    ui.wait_until("the navigation to read History", || {
+        let t = ui.text("nav-history");
+        if t.trim() == "History" {
+            Ok(())
+        } else {
+            Err(t)
+        }
+    });
+    ui.choose("settings-language", "");
+    ui.wait_until(
+        "the navigation to read Historique again (the system's language)",
+        || {
+            let t = ui.text("nav-history");
+            if t.trim() == "Historique" {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        },
+    );
+    ui.close();
+}

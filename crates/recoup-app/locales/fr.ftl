@@ -3,21 +3,21 @@
 
 ## La ligne d'un signalement, avant et après la décision du serveur
 
-claim-refunded = Remboursement accordé : { $credits ->
+claim-refunded = Remboursement accordé : { $credits ->
     [one] { $credits } crédit
    *[other] { $credits } crédits
 }
 claim-not-refunded = Merci pour votre retour
-claim-in-review = Merci : votre signalement est en cours d'examen, nous vous informerons de la décision
-claim-queued-refundable = Signalement en attente : il peut être remboursé ; la décision arrivera à la prochaine synchronisation
-claim-queued-feedback = Signalement en attente, comme simple retour : il ne peut pas être remboursé (voir pourquoi ci-dessus)
+claim-in-review = Merci : votre signalement est en cours d’examen, nous vous informerons de la décision
+claim-queued-refundable = Signalement en attente : il peut être remboursé ; la décision arrivera à la prochaine synchronisation
+claim-queued-feedback = Signalement en attente, comme simple retour : il ne peut pas être remboursé (voir pourquoi ci-dessus)
 
 ## Pourquoi un signalement ne peut pas être remboursé
 
-reason-technical-failure = Cette génération a échoué pour une raison technique : ses crédits n'ont jamais été débités et sont restés dans votre forfait. Aucun remboursement n'est nécessaire.
+reason-technical-failure = Cette génération a échoué pour une raison technique : ses crédits n’ont jamais été débités et sont restés dans votre forfait. Aucun remboursement n’est nécessaire.
 reason-not-finished = Cette génération est encore en cours. Signalez-la une fois terminée.
 reason-feature = Les résultats de { $feature } ne sont pas remboursables sur { $platform }.
-reason-surface = Les outils d'IA utilisés dans { $surface } ne sont pas remboursables.
+reason-surface = Les outils d’IA utilisés dans { $surface } ne sont pas remboursables.
 reason-window = Le délai pour signaler ce résultat a pris fin le { $closes } ({ $window } après la fin de la génération).
 reason-already-claimed = Ce résultat a déjà été signalé. Une seule demande de remboursement est acceptée par génération.
 reason-refunds-max = Vous avez atteint la limite de { $max ->
@@ -48,16 +48,16 @@ duration-seconds = { $n ->
 
 ## Liens recoup://
 
-link-not-here = Le lien désigne la génération { $id }, qui n'est pas dans le compte de cet appareil. Elle appartient peut-être à un autre compte, ou n'est pas encore arrivée sur cet appareil : synchronisez (Synchronisation → Synchroniser) puis rouvrez le lien.
+link-not-here = Le lien désigne la génération { $id }, qui n’est pas dans le compte de cet appareil. Elle appartient peut-être à un autre compte, ou n’est pas encore arrivée sur cet appareil : synchronisez (Synchro → Synchroniser) puis rouvrez le lien.
 
 ## Noms
 
 platform-ios = iOS
 platform-android = Android
-platform-web = l'application Web
-surface-editor = l'éditeur
-surface-batch_editor = l'éditeur par lots
-surface-product_catalog = l'éditeur de catalogue produits
+platform-web = l’application Web
+surface-editor = l’éditeur
+surface-batch_editor = l’éditeur par lots
+surface-product_catalog = l’éditeur de catalogue produits
 feature-virtual_model = Mannequin virtuel
 feature-flat_lay = Vue à plat
 feature-ghost_mannequin = Mannequin invisible
@@ -72,13 +72,13 @@ feature-create_any_image = Créer une image
 feature-instagram_story = Story Instagram
 feature-ai_backgrounds = Arrière-plans IA
 feature-ai_shadows = Ombres IA
-feature-image_enhancer = Amélioration d'image
+feature-image_enhancer = Amélioration d’image
 feature-ai_expand = Extension IA
 feature-retouch = Retouche
 feature-studio_shot = Photo studio
 claim-reason-artifacts_or_distortions = Artefacts ou déformations
 claim-reason-wrong_subject = Mauvais sujet
-claim-reason-ignored_prompt = Ma demande n'a pas été suivie
+claim-reason-ignored_prompt = Ma demande n’a pas été suivie
 claim-reason-blank_or_corrupted = Résultat vide ou corrompu
 claim-reason-other = Autre
 entry-grant = attribution

@@ -503,17 +503,17 @@ mod catalog_tests {
         );
         assert_eq!(
             refunded(fr, 1),
-            "Remboursement accordé : 1 crédit",
+            "Remboursement accordé\u{a0}: 1 crédit",
             "French singular"
         );
         assert_eq!(
             refunded(fr, 0),
-            "Remboursement accordé : 0 crédit",
+            "Remboursement accordé\u{a0}: 0 crédit",
             "French 0 is singular"
         );
         assert_eq!(
             refunded(fr, 4),
-            "Remboursement accordé : 4 crédits",
+            "Remboursement accordé\u{a0}: 4 crédits",
             "French plural"
         );
         assert_eq!(en.duration(3 * 86_400), "3 days", "days");

@@ -745,7 +745,7 @@ fn the_language_chosen_in_settings_writes_the_cores_words_and_survives_a_restart
         .expect("the Batch Editor is never refundable");
     assert_eq!(
         surface.message,
-        "Les outils d'IA utilisés dans l'éditeur par lots ne sont pas remboursables.",
+        "Les outils d’IA utilisés dans l’éditeur par lots ne sont pas remboursables.",
         "the reason is in French"
     );
     let claim = report(&d, &g);
