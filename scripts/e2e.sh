@@ -21,8 +21,8 @@ done
 
 ensure_build_tools
 
-step "E2E prerequisites: Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick, D-Bus, tauri-driver"
-apt_install xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev imagemagick dbus
+step "E2E prerequisites: Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick, D-Bus, dunst, tauri-driver"
+apt_install xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev imagemagick dbus dunst
 ensure_tauri_driver
 command -v WebKitWebDriver >/dev/null || {
   echo "error: WebKitWebDriver is not on PATH although webkit2gtk-driver is installed" >&2; exit 1; }

@@ -98,12 +98,15 @@ impl<R: Runtime> EventSink for TauriSink<R> {
             log::warn!("an event was not delivered to the window: {e}");
         }
         if let AppEvent::ClaimDecided { claim } = event {
-            notify(&self.0, &claim.message);
+            notify(&self.0, &claim.message, &claim.generation_id);
         }
     }
 }
 
-fn notify<R: Runtime>(handle: &tauri::AppHandle<R>, body: &str) {
+/// The extra a decision's native notification carries: the generation a click opens.
+const NOTIFIED_GENERATION: &str = "generation_id";
+
+fn notify<R: Runtime>(handle: &tauri::AppHandle<R>, body: &str, generation_id: &str) {
     use tauri_plugin_notification::NotificationExt;
     // No notification service (a bare X server, a locked-down desktop): the in-app
     // notification still shows it.
@@ -112,6 +115,7 @@ fn notify<R: Runtime>(handle: &tauri::AppHandle<R>, body: &str) {
         .builder()
         .title("Recoup")
         .body(body)
+        .extra(NOTIFIED_GENERATION, generation_id)
         .show()
     {
         log::info!("the native notification was not shown: {e}");
@@ -208,8 +212,39 @@ pub fn run_app<R: Runtime>(
                 links: Mutex::new(VecDeque::new()),
             });
             listen_for_links(&handle);
+            open_notified_generations(&handle);
             Ok(())
         })
+}
+
+/// A click on a decision's native notification brings the window to the front and shows that
+/// generation (the UI opens it on `AppEvent::OpenGeneration`).
+fn open_notified_generations<R: Runtime>(handle: &tauri::AppHandle<R>) {
+    use tauri_plugin_notification::NotificationExt;
+    let h = handle.clone();
+    let registered = handle.notification().on_action(move |action| {
+        if action.action_id() != "tap" {
+            return;
+        }
+        let Some(id) = action
+            .notification()
+            .and_then(|n| n.extra().get(NOTIFIED_GENERATION))
+            .and_then(|v| v.as_str())
+        else {
+            return;
+        };
+        log::info!("the notification of generation {id} was clicked");
+        show_main_window(&h);
+        let open = AppEvent::OpenGeneration {
+            generation_id: id.to_owned(),
+        };
+        if let Err(e) = h.emit(EVENT, open) {
+            log::warn!("the window was not told to open the generation: {e}");
+        }
+    });
+    if let Err(e) = registered {
+        log::info!("clicks on notifications are not reported here: {e}");
+    }
 }
 
 /// Links from the deep-link plugin (when it is registered: not in the IPC tests): the one the

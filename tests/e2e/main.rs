@@ -367,6 +367,9 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
          run the test with `bash scripts/e2e.sh` (it uses dbus-run-session)"
     );
     let fixture = Fixture::start(&[]);
+    // A real notification server on this test's session bus and display: the app's native
+    // notifications go to it, and `dunstctl action` clicks one as a user would.
+    let _dunst = Dunst::start();
     let ui = fixture.open("desktop");
     ui.wait_ready();
 
@@ -382,7 +385,22 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
     ui.submit_claim();
     ui.wait_toast("Refund granted");
     ui.wait_card_state(&made[1], "refunded");
-    // The decision's notification opens its generation, from any screen.
+    // A click on the decision's native notification brings the window forward and shows that
+    // generation, from any screen.
+    ui.go("ledger");
+    Dunst::click_newest();
+    let viewer = ui.visible("output-viewer");
+    assert_eq!(
+        ui.wd
+            .attr(&viewer, "data-generation")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some(made[1].as_str()),
+        "the native notification opened the generation it is about"
+    );
+    ui.view_and_close_output("the generation the native notification is about");
+    // So does the in-app notification's Show.
     ui.go("ledger");
     ui.click("toast-open");
     let (w, h) = ui.view_and_close_output("the generation the notification is about");
@@ -485,6 +503,7 @@ fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps
         &format!("link opened the report of generation {}", made[0]),
         "link refused",
         "a second launch handed over",
+        &format!("the notification of generation {} was clicked", made[1]),
     ] {
         assert!(
             log.contains(line),
@@ -612,4 +631,69 @@ fn on_a_french_system_the_app_speaks_french_and_settings_switches_language() {
         },
     );
     ui.close();
+}
+
+/// dunst, a real notification server, on the test's display and D-Bus session; stopped on drop.
+struct Dunst(std::process::Child);
+
+impl Dunst {
+    fn start() -> Self {
+        let child = std::process::Command::new("dunst")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start dunst ({e}): install it (`apt-get install dunst`; scripts/e2e.sh does)")
+            });
+        let deadline = std::time::Instant::now() + harness::WAIT;
+        while !std::process::Command::new("dunstctl")
+            .arg("is-paused")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dunst did not answer on the session bus within {:?}",
+                harness::WAIT
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Self(child)
+    }
+
+    /// Clicks the newest notification on screen (its default action), once there is one.
+    fn click_newest() {
+        let deadline = std::time::Instant::now() + harness::WAIT;
+        loop {
+            let shown = std::process::Command::new("dunstctl")
+                .args(["count", "displayed"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default();
+            if shown != "0" && !shown.is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no native notification on screen within {:?} (dunstctl count displayed: {shown:?})",
+                harness::WAIT
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let status = std::process::Command::new("dunstctl")
+            .args(["action", "0"])
+            .status()
+            .expect("run dunstctl action");
+        assert!(
+            status.success(),
+            "dunstctl action 0 clicks the notification ({status})"
+        );
+    }
+}
+
+impl Drop for Dunst {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

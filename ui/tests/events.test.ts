@@ -48,6 +48,12 @@ describe("reduceEvent", () => {
     const [a] = reduceEvent({ type: "sync_finished", ...status });
     expect(a).toEqual({ type: "set_sync", sync: status });
   });
+  it("open_generation: shows that generation (its native notification was clicked)", () => {
+    expect(reduceEvent({ type: "open_generation", generation_id: "g9" }), "one action: open g9").toEqual([
+      { type: "open_generation", generation_id: "g9" },
+    ]);
+  });
+
   it("link: takes the waiting link from the Rust side", () => {
     expect(reduceEvent({ type: "link" }), "one action: take the link").toEqual([{ type: "take_link" }]);
   });

@@ -600,6 +600,11 @@ pub enum AppEvent {
     },
     /// The system handed the app a `recoup://` link: the UI takes it (command `take_link`).
     Link,
+    /// The user clicked the native notification of a decision: show that generation.
+    OpenGeneration {
+        /// The generation.
+        generation_id: String,
+    },
 }
 
 /// What a `recoup://` link opens.

@@ -25,7 +25,9 @@ export type Action =
   /** Tell the user; `generation_id`: the notification opens that generation when clicked. */
   | { type: "notify"; message: string; tone: "info" | "success" | "error"; generation_id?: string }
   /** A recoup:// link arrived: take it from the Rust side and open what it names. */
-  | { type: "take_link" };
+  | { type: "take_link" }
+  /** Show a generation (its decision's native notification was clicked). */
+  | { type: "open_generation"; generation_id: string };
 
 export function reduceEvent(ev: AppEvent): Action[] {
   switch (ev.type) {
@@ -70,6 +72,8 @@ export function reduceEvent(ev: AppEvent): Action[] {
       ];
     case "link":
       return [{ type: "take_link" }];
+    case "open_generation":
+      return [{ type: "open_generation", generation_id: ev.generation_id }];
   }
 }
 

@@ -260,6 +260,9 @@ export function applyActions(actions: Action[]): void {
       case "take_link":
         void openPendingLinks();
         break;
+      case "open_generation":
+        void openGeneration(a.generation_id, null);
+        break;
     }
   }
 }
