@@ -73,6 +73,14 @@ tauri_cli="$PWD/ui/node_modules/.bin/tauri"
 deb=$(ls "$stage"/target/release/bundle/deb/*.deb)
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 dpkg-deb --contents "$deb"
+# The desktop entry registers recoup:// links (tauri.conf.json plugins.deep-link), so a link the
+# AI editor sends opens Recoup.
+entry=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/share/applications/*.desktop')
+printf '\ndesktop entry:\n%s\n' "$entry"
+if ! grep -q '^MimeType=.*x-scheme-handler/recoup;' <<<"$entry"; then
+  echo "error: the .deb's desktop entry does not register recoup:// links (no MimeType=x-scheme-handler/recoup)" >&2
+  exit 1
+fi
 
 printf '\napp binary (dist profile, stripped): %s bytes (%s)\n' "$(stat -c %s "$bin")" "$bin"
 printf '.deb:           %s bytes (%s)\n' "$(stat -c %s "$deb")" "$deb"

@@ -21,8 +21,8 @@ done
 
 ensure_build_tools
 
-step "E2E prerequisites: Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick, tauri-driver"
-apt_install xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev imagemagick
+step "E2E prerequisites: Xvfb, WebKitWebDriver, WebKitGTK, ImageMagick, D-Bus, dunst, tauri-driver"
+apt_install xvfb webkit2gtk-driver libwebkit2gtk-4.1-dev imagemagick dbus dunst
 ensure_tauri_driver
 command -v WebKitWebDriver >/dev/null || {
   echo "error: WebKitWebDriver is not on PATH although webkit2gtk-driver is installed" >&2; exit 1; }
@@ -38,15 +38,16 @@ fi
 step "E2E test: the app in WebKit through tauri-driver, under Xvfb"
 rm -rf "$target_dir/e2e-screenshots"
 start=$(date +%s)
-# -a picks a free display; the screen is large enough for the desktop layout.
+# -a picks a free display; the screen is large enough for the desktop layout. A D-Bus session bus
+# of its own: the app keeps one instance per data folder through it (a second launch hands over).
 xvfb-run -a -s "-screen 0 1280x900x24" \
-  cargo test -p recoup-tests --test e2e --locked -- --test-threads=1 --nocapture
+  dbus-run-session -- cargo test -p recoup-tests --test e2e --locked -- --test-threads=1 --nocapture
 echo "E2E wall time: $(( $(date +%s) - start )) s; screenshots in $target_dir/e2e-screenshots/"
 
 if [ "$update_screenshots" -eq 1 ]; then
   step "Copying the main screenshots into docs/screenshots/"
   mkdir -p docs/screenshots
-  for name in balance history claim-eligible claim-ineligible claim-with-output ledger sync qa phone-dark-history phone-dark-claim; do
+  for name in balance history claim-eligible claim-ineligible claim-with-output ledger sync qa phone-dark-history phone-dark-claim fr-history fr-claim deep-link-report; do
     cp "$target_dir/e2e-screenshots/$name.png" "docs/screenshots/$name.png"
   done
 fi

@@ -22,4 +22,8 @@ pub const COMMANDS: &[&str] = &[
     "load_policy",
     "connect_endpoint",
     "use_embedded_endpoint",
+    "take_link",
+    "log_folder",
+    "open_log_folder",
+    "set_language",
 ];

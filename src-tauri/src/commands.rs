@@ -6,6 +6,7 @@ use recoup_app::views::*;
 use recoup_app::{App, AppError, AppResult, ErrorCode};
 
 use crate::Shared;
+use crate::logs::LogFolder;
 
 // `COMMANDS`: every command the UI may call, in one file that `build.rs` reads too (for the
 // permission manifest); the capability grants exactly these (a test checks).
@@ -48,6 +49,10 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         load_policy,
         connect_endpoint,
         use_embedded_endpoint,
+        take_link,
+        log_folder,
+        open_log_folder,
+        set_language,
     ]
 }
 
@@ -149,4 +154,90 @@ async fn connect_endpoint(state: State<'_, Shared>, req: ConnectRequest) -> Answ
 #[tauri::command]
 async fn use_embedded_endpoint(state: State<'_, Shared>) -> Answer<AppInfo> {
     call(&state, App::use_embedded_endpoint).await
+}
+
+/// Chooses the app's language (`"en"`, `"fr"`), or `null` to follow the system's.
+#[tauri::command]
+async fn set_language(state: State<'_, Shared>, req: Option<String>) -> Answer<AppInfo> {
+    call(&state, move |app| app.set_language(req.as_deref())).await
+}
+
+/// The oldest `recoup://` link the UI has not taken, resolved: the generation to report, or why
+/// nothing opens. `null` when there is none.
+#[tauri::command]
+async fn take_link(state: State<'_, Shared>) -> Answer<Option<LinkView>> {
+    let Some(link) = state.take_link() else {
+        return Ok(None);
+    };
+    call(&state, move |app| {
+        let view = app.open_link(&link);
+        match &view {
+            LinkView::Report { generation } => {
+                log::info!(
+                    "link opened the report of generation {}",
+                    generation.generation_id
+                );
+            }
+            LinkView::Refused { error, .. } => {
+                log::info!("link refused: {}", error.message);
+            }
+        }
+        Ok(Some(view))
+    })
+    .await
+}
+
+/// Where the log files are.
+#[tauri::command]
+fn log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<String> {
+    log_dir(&app).map(|f| f.display().to_string())
+}
+
+/// Opens the log folder in the file manager (desktop).
+#[tauri::command]
+async fn open_log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<()> {
+    let folder = log_dir(&app)?;
+    tauri::async_runtime::spawn_blocking(move || open_folder(&folder))
+        .await
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the command stopped: {e}")))?
+}
+
+/// The log folder, once the log plugin is registered (not in the IPC tests).
+fn log_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Answer<std::path::PathBuf> {
+    use tauri::Manager;
+    app.try_state::<LogFolder>()
+        .map(|f| f.0.clone())
+        .ok_or_else(no_log_folder)
+}
+
+fn no_log_folder() -> AppError {
+    AppError::new(
+        ErrorCode::File,
+        "Recoup writes no log files here (the platform gave it no log folder)",
+    )
+}
+
+#[cfg(desktop)]
+fn open_folder(folder: &std::path::Path) -> Answer<()> {
+    std::fs::create_dir_all(folder).map_err(|e| AppError::file(folder, e))?;
+    crate::desktop::open_folder(folder).map_err(|e| {
+        AppError::new(
+            ErrorCode::File,
+            format!(
+                "the file manager did not open {} ({e}); open that folder yourself",
+                folder.display()
+            ),
+        )
+    })
+}
+
+#[cfg(mobile)]
+fn open_folder(folder: &std::path::Path) -> Answer<()> {
+    Err(AppError::new(
+        ErrorCode::File,
+        format!(
+            "a phone has no file manager to open {}; the logs are read with the platform's tools",
+            folder.display()
+        ),
+    ))
 }

@@ -39,7 +39,7 @@ pub fn serve<R: Runtime>(
         };
         match response {
             Ok(r) => responder.respond(r),
-            Err(e) => tracing::error!(error = %e, "output response not built"),
+            Err(e) => log::error!("an output response was not built: {e}"),
         }
     });
 }

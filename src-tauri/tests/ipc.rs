@@ -201,3 +201,88 @@ fn the_capability_grants_exactly_the_commands() {
         "the window may call exactly the app's commands and listen to events: no shell, fs or sql"
     );
 }
+
+#[test]
+fn a_recoup_link_opens_the_report_of_its_generation_or_says_why_not() {
+    let ui = start();
+    let handle = ui._app.handle();
+    assert_eq!(
+        ui.ok("take_link", json!({})),
+        Value::Null,
+        "no link waits at start"
+    );
+    let g = ui.ok(
+        "generate",
+        json!({"req": {"feature": "logo", "surface": null}}),
+    );
+    let id = g["generation_id"].as_str().unwrap().to_owned();
+
+    recoup_desktop::link_received(handle, format!("recoup://generations/{id}/report"));
+    let other = "01936a6e-8f00-7000-8000-000000000099";
+    recoup_desktop::link_received(handle, format!("recoup://generations/{other}/report"));
+    recoup_desktop::link_received(handle, "recoup://generations/../../etc/passwd".to_owned());
+
+    let first = ui.ok("take_link", json!({}));
+    assert_eq!(
+        first["type"], "report",
+        "a link to a generation here: {first}"
+    );
+    assert_eq!(
+        first["generation"]["generation_id"],
+        id.as_str(),
+        "it carries that generation as the history shows it: {first}"
+    );
+    let second = ui.ok("take_link", json!({}));
+    assert_eq!(second["type"], "refused", "a generation not here: {second}");
+    assert_eq!(second["error"]["code"], "not_found", "{second}");
+    assert!(
+        second["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not in the account on this device"),
+        "the message says so plainly: {second}"
+    );
+    let third = ui.ok("take_link", json!({}));
+    assert_eq!(third["type"], "refused", "not a report link: {third}");
+    assert_eq!(third["error"]["code"], "invalid_input", "{third}");
+    assert_eq!(
+        ui.ok("take_link", json!({})),
+        Value::Null,
+        "each link is taken once"
+    );
+}
+
+#[test]
+fn links_waiting_are_bounded_oldest_dropped_first() {
+    let ui = start();
+    let handle = ui._app.handle();
+    for i in 0..12 {
+        recoup_desktop::link_received(handle, format!("recoup://nothing/{i}"));
+    }
+    let mut taken = Vec::new();
+    while let Ok(v) = ui.call("take_link", json!({})) {
+        if v.is_null() {
+            break;
+        }
+        taken.push(v["link"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(taken.len(), 8, "at most 8 links wait: {taken:?}");
+    assert_eq!(
+        taken.first().map(String::as_str),
+        Some("recoup://nothing/4"),
+        "the oldest four were dropped: {taken:?}"
+    );
+}
+
+#[test]
+fn without_the_log_plugin_the_log_folder_is_a_plain_error() {
+    let ui = start();
+    for cmd in ["log_folder", "open_log_folder"] {
+        let e = ui.err(cmd, json!({}));
+        assert_eq!(e["code"], "file", "{cmd}: {e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("no log files"),
+            "{cmd} says why: {e}"
+        );
+    }
+}

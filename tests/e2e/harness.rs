@@ -75,6 +75,7 @@ pub struct Fixture {
     pub driver_url: String,
     data_dir: tempfile::TempDir,
     log: PathBuf,
+    env: Vec<(String, OsString)>,
 }
 
 impl Fixture {
@@ -93,6 +94,13 @@ impl Fixture {
             ("RECOUP_NO_KEYCHAIN".into(), "1".into()),
             ("RECOUP_GENERATOR_FAILURE_RATE".into(), "0".into()),
             ("RECOUP_GENERATOR_BAD_RATE".into(), "1".into()),
+            // The platform folders the app writes besides its data (the window's state, the
+            // logs, WebKit's storage): this test's own, so runs never share them.
+            (
+                "XDG_CONFIG_HOME".into(),
+                data_dir.path().join("config").into(),
+            ),
+            ("XDG_DATA_HOME".into(), data_dir.path().join("share").into()),
         ];
         for (k, v) in extra_env {
             env.retain(|(key, _)| key != k);
@@ -101,7 +109,7 @@ impl Fixture {
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
-            .envs(env)
+            .envs(env.clone())
             .stdin(Stdio::null())
             .stdout(log_file.try_clone().expect("clone the log handle"))
             .stderr(log_file)
@@ -117,6 +125,7 @@ impl Fixture {
             driver_url: format!("http://127.0.0.1:{port}"),
             data_dir,
             log,
+            env,
         };
         // tauri-driver listens at once, but proxies every request to WebKitWebDriver, which it
         // starts beside it: a session asked for before that one listens fails with "tcp
@@ -166,6 +175,77 @@ impl Fixture {
     /// The app's data directory.
     pub fn app_data_dir(&self) -> PathBuf {
         self.data_dir.path().join("app")
+    }
+
+    /// The app's log file (tauri-plugin-log, in `$XDG_DATA_HOME/<identifier>/logs`).
+    pub fn app_log(&self) -> PathBuf {
+        self.data_dir
+            .path()
+            .join("share/app.recoup.desktop/logs/recoup.log")
+    }
+
+    /// The window state the app saved (tauri-plugin-window-state, in `$XDG_CONFIG_HOME`).
+    pub fn window_state_file(&self) -> PathBuf {
+        self.data_dir
+            .path()
+            .join("config/app.recoup.desktop/.window-state.json")
+    }
+
+    /// Launches the app binary a second time, with the same environment as the one under test
+    /// and `args`, as a user (or the system following a link) would; returns its exit status and
+    /// what it printed. A second launch must hand over to the first and exit: one still running
+    /// after [`WAIT`] is stopped and fails the test.
+    pub fn launch_again(&self, args: &[&str]) -> (std::process::ExitStatus, String) {
+        let out = self.data_dir.path().join("second-launch.log");
+        let file = fs::File::create(&out).expect("create the second launch's log");
+        let mut child = Command::new(app_binary())
+            .args(args)
+            .envs(self.env.clone())
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().expect("clone the log handle"))
+            .stderr(file)
+            .spawn()
+            .expect("launch the app a second time");
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                break status;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "a second launch of the app did not hand over to the first and exit within \
+                     {WAIT:?} (is a D-Bus session bus running? scripts/e2e.sh runs the test under \
+                     dbus-run-session); it printed:\n{}",
+                    fs::read_to_string(&out).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(POLL_EVERY);
+        };
+        (status, fs::read_to_string(&out).unwrap_or_default())
+    }
+
+    /// Waits until no app process of this fixture runs (after a session ended), so the next
+    /// launch is a first launch, not a second one that hands over.
+    pub fn wait_app_gone(&self) {
+        let marker = format!("RECOUP_DATA_DIR={}", self.app_data_dir().display());
+        let app = app_binary();
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let running: Vec<u32> = processes_with_env(&marker)
+                .into_iter()
+                .filter(|pid| fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app))
+                .collect();
+            if running.is_empty() {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the app (pids {running:?}) still runs {WAIT:?} after its session ended"
+            );
+            std::thread::sleep(POLL_EVERY);
+        }
     }
 
     /// What tauri-driver, WebKitWebDriver and the app printed so far.

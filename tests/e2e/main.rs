@@ -353,3 +353,347 @@ fn a_phone_sized_window_in_the_dark_theme_keeps_every_screen_usable() {
     ui.wait_card_state(&made[0], "refunded");
     ui.close();
 }
+
+/// What a desktop app does beyond its window: a second launch with a `recoup://` link hands it
+/// to the running app (which opens that generation's Bad result dialog, or says plainly why
+/// nothing opens) and exits; the window's size comes back after a restart; the log file says
+/// what happened and holds neither the token nor the words of a report.
+#[test]
+fn a_second_launch_hands_its_link_over_the_window_size_is_kept_and_the_log_keeps_no_secrets() {
+    require_display();
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "one instance per data folder is kept through the D-Bus session bus, and none is set: \
+         run the test with `bash scripts/e2e.sh` (it uses dbus-run-session)"
+    );
+    let fixture = Fixture::start(&[]);
+    // A real notification server on this test's session bus and display: the app's native
+    // notifications go to it, and `dunstctl action` clicks one as a user would.
+    let _dunst = Dunst::start();
+    let ui = fixture.open("desktop");
+    ui.wait_ready();
+
+    // A report whose words must never reach the log.
+    let words = "zebra-quartz-7731: the garment is missing from the output entirely.";
+    let made = ui.generate(REFUNDABLE_ON_WEB, 2);
+    for id in &made {
+        ui.wait_card_state(id, "succeeded");
+    }
+    ui.dismiss_toasts();
+    ui.open_bad_result(&made[1], MenuBy::Button);
+    ui.fill_claim("blank_or_corrupted", words);
+    ui.submit_claim();
+    ui.wait_toast("Refund granted");
+    ui.wait_card_state(&made[1], "refunded");
+    // A click on the decision's native notification brings the window forward and shows that
+    // generation, from any screen.
+    ui.go("ledger");
+    Dunst::click_newest();
+    let viewer = ui.visible("output-viewer");
+    assert_eq!(
+        ui.wd
+            .attr(&viewer, "data-generation")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some(made[1].as_str()),
+        "the native notification opened the generation it is about"
+    );
+    ui.view_and_close_output("the generation the native notification is about");
+    // So does the in-app notification's Show.
+    ui.go("ledger");
+    ui.click("toast-open");
+    let (w, h) = ui.view_and_close_output("the generation the notification is about");
+    assert!(w > 0 && h > 0, "its output is shown full size ({w}x{h})");
+    assert_eq!(
+        ui.js("return document.title;", vec![]).as_str(),
+        Some("History · Recoup"),
+        "the History screen is behind it"
+    );
+
+    // 1. A link from a second launch, while the user is elsewhere: the first instance opens the
+    //    report of that generation on the History screen; the second one exits at once.
+    ui.go("settings");
+    ui.dismiss_toasts();
+    let link = format!("recoup://generations/{}/report", made[0]);
+    let (status, printed) = fixture.launch_again(&[&link]);
+    assert!(
+        status.success(),
+        "the second launch hands over and exits successfully ({status}); it printed:\n{printed}"
+    );
+    let dialog = ui.visible("claim-dialog");
+    assert_eq!(
+        ui.wd
+            .attr(&dialog, "data-generation")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some(made[0].as_str()),
+        "the Bad result dialog opened for the generation the link names"
+    );
+    let panel = ui.visible("claim-eligibility");
+    assert_eq!(
+        ui.wd
+            .attr(&panel, "data-eligible")
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("true"),
+        "and says before Submit that it can be refunded"
+    );
+    assert_eq!(
+        ui.js("return document.hasFocus();", vec![]),
+        serde_json::Value::Bool(true),
+        "the first instance's window has the focus"
+    );
+    ui.screenshot("deep-link-report");
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+
+    // 2. A link to a generation this account does not have: nothing opens, and the app says so.
+    let other = "01936a6e-8f00-7000-8000-0000000000aa";
+    let (status, _) = fixture.launch_again(&[&format!("recoup://generations/{other}/report")]);
+    assert!(status.success(), "the second launch exits ({status})");
+    let told = ui.wait_toast("The link opened nothing");
+    assert!(
+        told.contains(other) && told.contains("not in the account on this device"),
+        "the toast names the generation and says it is not in this account: {told:?}"
+    );
+    ui.gone("claim-dialog");
+
+    // 3. The window's size, changed by the user, is saved shortly after...
+    ui.resize(1000, 720);
+    let state = fixture.window_state_file();
+    ui.wait_until("the window state to be saved at 1000 px wide", || {
+        let text =
+            std::fs::read_to_string(&state).map_err(|e| format!("{}: {e}", state.display()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+        match v["main"]["width"].as_u64() {
+            Some(1000) => Ok(()),
+            _ => Err(text),
+        }
+    });
+    ui.close();
+    fixture.wait_app_gone();
+
+    // ...and comes back when Recoup starts again (the configured size is 1200x800).
+    let ui = fixture.open("desktop-restart");
+    ui.wait_ready();
+    let rect = ui.wd.window_rect().expect("read the window rect");
+    assert_eq!(
+        (rect["width"].as_u64(), rect["height"].as_u64()),
+        (Some(1000), Some(720)),
+        "the window reopens at the size it was left at: {rect}"
+    );
+    ui.close();
+    fixture.wait_app_gone();
+
+    // 4. The log file tells what happened, never a secret.
+    let log = std::fs::read_to_string(fixture.app_log()).unwrap_or_else(|e| {
+        panic!(
+            "the log file {} is written: {e}",
+            fixture.app_log().display()
+        )
+    });
+    for line in [
+        "Recoup 0.1.0 started",
+        "report recorded and queued",
+        "report decided by the endpoint",
+        &format!("link opened the report of generation {}", made[0]),
+        "link refused",
+        "a second launch handed over",
+        &format!("the notification of generation {} was clicked", made[1]),
+    ] {
+        assert!(
+            log.contains(line),
+            "the log says {line:?}; it holds:\n{log}"
+        );
+    }
+    let token_file = walk(&fixture.app_data_dir())
+        .into_iter()
+        .find(|p| p.file_name().is_some_and(|n| n == "token"))
+        .expect("the device's token file (RECOUP_NO_KEYCHAIN=1)");
+    let token = std::fs::read_to_string(&token_file).expect("read the token");
+    let admin = std::fs::read_to_string(fixture.app_data_dir().join("endpoint/admin-token"))
+        .expect("read the embedded endpoint's admin token");
+    for (secret, what) in [
+        (token.trim(), "the device's token"),
+        (admin.trim(), "the endpoint's admin token"),
+        ("zebra-quartz-7731", "the words of the report"),
+    ] {
+        assert!(secret.len() >= 8, "{what} is long enough to look for");
+        assert!(
+            !log.contains(secret),
+            "the log must not hold {what}:\n{log}"
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// The app in French, as a French system starts it (`LANG=fr_FR.UTF-8`): the UI's words and the
+/// core's (the eligibility reasons, the refund line) are French, the refund flow works, and
+/// Settings switches to English and back at once.
+#[test]
+fn on_a_french_system_the_app_speaks_french_and_settings_switches_language() {
+    require_display();
+    let fixture = Fixture::start(&[
+        ("LANG", "fr_FR.UTF-8"),
+        ("LC_ALL", "fr_FR.UTF-8"),
+        ("LANGUAGE", "fr"),
+    ]);
+    let ui = fixture.open("fr");
+    ui.wait_ready();
+    assert_eq!(
+        ui.js("return document.documentElement.lang;", vec![])
+            .as_str(),
+        Some("fr"),
+        "the page is in French"
+    );
+    assert_eq!(
+        ui.text("nav-history").trim(),
+        "Historique",
+        "the navigation is French"
+    );
+
+    let made = ui.generate(REFUNDABLE_ON_WEB, 1);
+    ui.wait_card_state(&made[0], "succeeded");
+    let other = ui.generate(NOT_REFUNDABLE_ON_WEB, 1);
+    ui.wait_card_state(&other[0], "succeeded");
+    ui.screenshot("fr-history");
+    ui.assert_readable("the History screen in French");
+
+    ui.dismiss_toasts();
+    let verdict = ui.open_bad_result(&other[0], MenuBy::Button);
+    assert!(!verdict.eligible, "not refundable on the web: {verdict:?}");
+    assert!(
+        verdict
+            .text
+            .contains("ne sont pas remboursables sur l’application Web")
+            || verdict
+                .text
+                .contains("ne sont pas remboursables sur l'application Web"),
+        "the core's reason is French: {:?}",
+        verdict.text
+    );
+    ui.click("claim-cancel");
+    ui.gone("claim-dialog");
+
+    let verdict = ui.open_bad_result(&made[0], MenuBy::Button);
+    assert!(verdict.eligible, "refundable: {verdict:?}");
+    ui.fill_claim("blank_or_corrupted", "L’image est entièrement grise.");
+    ui.screenshot("fr-claim");
+    ui.assert_readable("the Bad result dialog in French");
+    ui.submit_claim();
+    let toast = ui.wait_toast("Remboursement accordé");
+    assert!(
+        integer_in(&toast).is_some_and(|n| n > 0),
+        "the French refund line names the credits: {toast:?}"
+    );
+    ui.wait_card_state(&made[0], "refunded");
+
+    ui.go("settings");
+    ui.screenshot("fr-settings");
+    ui.choose("settings-language", "en");
+    ui.wait_until("the navigation to read History", || {
+        let t = ui.text("nav-history");
+        if t.trim() == "History" {
+            Ok(())
+        } else {
+            Err(t)
+        }
+    });
+    ui.choose("settings-language", "");
+    ui.wait_until(
+        "the navigation to read Historique again (the system's language)",
+        || {
+            let t = ui.text("nav-history");
+            if t.trim() == "Historique" {
+                Ok(())
+            } else {
+                Err(t)
+            }
+        },
+    );
+    ui.close();
+}
+
+/// dunst, a real notification server, on the test's display and D-Bus session; stopped on drop.
+struct Dunst(std::process::Child);
+
+impl Dunst {
+    fn start() -> Self {
+        let child = std::process::Command::new("dunst")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start dunst ({e}): install it (`apt-get install dunst`; scripts/e2e.sh does)")
+            });
+        let deadline = std::time::Instant::now() + harness::WAIT;
+        while !std::process::Command::new("dunstctl")
+            .arg("is-paused")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "dunst did not answer on the session bus within {:?}",
+                harness::WAIT
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Self(child)
+    }
+
+    /// Clicks the newest notification on screen (its default action), once there is one.
+    fn click_newest() {
+        let deadline = std::time::Instant::now() + harness::WAIT;
+        loop {
+            let shown = std::process::Command::new("dunstctl")
+                .args(["count", "displayed"])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+                .unwrap_or_default();
+            if shown != "0" && !shown.is_empty() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no native notification on screen within {:?} (dunstctl count displayed: {shown:?})",
+                harness::WAIT
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let status = std::process::Command::new("dunstctl")
+            .args(["action", "0"])
+            .status()
+            .expect("run dunstctl action");
+        assert!(
+            status.success(),
+            "dunstctl action 0 clicks the notification ({status})"
+        );
+    }
+}
+
+impl Drop for Dunst {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -273,6 +273,11 @@ impl Session {
         self.post("/window/rect", json!({ "width": width, "height": height }))
     }
 
+    /// The window's rect (W3C `Get Window Rect`): `{x, y, width, height}`.
+    pub fn window_rect(&self) -> WdResult<Value> {
+        self.get("/window/rect")
+    }
+
     /// A PNG of the window.
     pub fn screenshot(&self) -> WdResult<Vec<u8>> {
         let v = self.get("/screenshot")?;

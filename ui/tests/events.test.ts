@@ -27,12 +27,12 @@ describe("reduceEvent", () => {
   it("claim_decided: updates that generation and notifies with the claim's own message", () => {
     const a = reduceEvent({ type: "claim_decided", claim: claim() });
     expect(a).toContainEqual({ type: "refresh_generation", generation_id: "g1" });
-    expect(a).toContainEqual({ type: "notify", message: "Refund granted: 4 credits", tone: "success" });
+    expect(a, "the notification opens g1 when clicked").toContainEqual({ type: "notify", message: "Refund granted: 4 credits", tone: "success", generation_id: "g1" });
     expect(refreshesOf(a)).toEqual(new Set(["sync"]));
   });
   it("claim_decided without refund: a neutral thank-you", () => {
     const a = reduceEvent({ type: "claim_decided", claim: claim({ outcome: "not_refunded", refunded_credits: null, message: "Thank you for your feedback" }) });
-    expect(a).toContainEqual({ type: "notify", message: "Thank you for your feedback", tone: "info" });
+    expect(a).toContainEqual({ type: "notify", message: "Thank you for your feedback", tone: "info", generation_id: "g1" });
   });
   it("network: patches the switch and re-reads the sync status", () => {
     const a = reduceEvent({ type: "network", online: false, reachable: null });
@@ -48,6 +48,16 @@ describe("reduceEvent", () => {
     const [a] = reduceEvent({ type: "sync_finished", ...status });
     expect(a).toEqual({ type: "set_sync", sync: status });
   });
+  it("open_generation: shows that generation (its native notification was clicked)", () => {
+    expect(reduceEvent({ type: "open_generation", generation_id: "g9" }), "one action: open g9").toEqual([
+      { type: "open_generation", generation_id: "g9" },
+    ]);
+  });
+
+  it("link: takes the waiting link from the Rust side", () => {
+    expect(reduceEvent({ type: "link" }), "one action: take the link").toEqual([{ type: "take_link" }]);
+  });
+
   it("policy: sets the version and tells the user", () => {
     const a = reduceEvent({ type: "policy", version: "v7" });
     expect(a[0]).toEqual({ type: "patch_policy", version: "v7" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { count, credits, formatDuration, formatOffset, formatTimeLeft, formatWhen, secsLeftNow, shortId } from "../src/lib/format";
+import { credits, generationCount, formatDuration, formatOffset, formatTimeLeft, formatWhen, secsLeftNow, shortId } from "../src/lib/format";
 
 describe("formatDuration / formatTimeLeft", () => {
   it("shows hours and minutes under a day", () => {
@@ -55,11 +55,11 @@ describe("small formatters", () => {
   });
 });
 
-describe("count", () => {
+describe("generationCount", () => {
   it("says one thing in the singular and more in the plural", () => {
-    expect(count(1, "generation")).toBe("1 generation");
-    expect(count(0, "generation")).toBe("0 generations");
-    expect(count(60, "generation", true)).toBe("60+ generations");
-    expect(count(1, "generation", true)).toBe("1+ generations");
+    expect(generationCount(1)).toBe("1 generation");
+    expect(generationCount(0)).toBe("0 generations");
+    expect(generationCount(60, true)).toBe("60+ generations");
+    expect(generationCount(1, true)).toBe("1+ generations");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ENTRY_KINDS, directionOf, signedCredits } from "../src/lib/ledger";
+import { entryKinds, directionOf, signedCredits } from "../src/lib/ledger";
 
 describe("ledger signs", () => {
   it("adds for grants, refunds and released holds; takes for holds and expiry", () => {
@@ -13,7 +13,7 @@ describe("ledger signs", () => {
     expect(directionOf("capture")).toBe("neutral");
   });
   it("offers every kind in the filter", () => {
-    expect(ENTRY_KINDS.map((k) => k.value).sort()).toEqual(
+    expect(entryKinds().map((k) => k.value).sort()).toEqual(
       ["capture", "expire", "grant", "hold", "hold_expired", "refund", "void"],
     );
   });

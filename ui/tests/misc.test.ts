@@ -74,10 +74,10 @@ describe("QA inputs", () => {
 
 describe("flow chart data", () => {
   it("labels days without a time-zone shift and sums the series", () => {
-    expect(dayLabel("2025-03-07")).toBe("7 Mar");
+    expect(dayLabel("2025-03-07")).toBe("Mar 7");
     const s = flowSeries([{ day: "2025-03-06", spent: 3, refunded: 0 }, { day: "2025-03-07", spent: 5, refunded: 2 }]);
-    expect(s).toMatchObject({ labels: ["6 Mar", "7 Mar"], spent: [3, 5], refunded: [0, 2], totalSpent: 8, totalRefunded: 2 });
-    expect(s.summary).toContain("busiest day was 7 Mar");
+    expect(s).toMatchObject({ labels: ["Mar 6", "Mar 7"], spent: [3, 5], refunded: [0, 2], totalSpent: 8, totalRefunded: 2 });
+    expect(s.summary).toContain("busiest day was Mar 7");
     expect(flowSeries([]).summary).toMatch(/No credit movements/);
   });
 });

@@ -6,6 +6,7 @@ use recoup_core::{Decision, GenerationId, GenerationStatus, Policy};
 use recoup_store::{ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};
 
 use crate::error::{AppError, AppResult};
+use crate::i18n::{Messages, ReasonFacts};
 use crate::views::{
     Catalog, Choice, ClaimView, Eligibility, GenerationItem, GrantView, LedgerEntryView, ReasonView,
 };
@@ -22,20 +23,31 @@ pub fn generation_id(field: &str, s: &str) -> AppResult<GenerationId> {
         .map_err(|e| AppError::input(field, format!("'{s}' is not a generation id ({e})")))
 }
 
-/// The line a user is told about a report: the endpoint's answer once decided (the same words
-/// as every other client), else what happens next.
-pub fn claim_message(c: &ClaimRecord) -> String {
-    match recoup_device::state::verdict_message(c) {
-        Some(told) => told,
-        None if c.local_decision.eligible => {
-            "Report queued: it can be refunded; the decision arrives when the app syncs".to_owned()
-        }
-        None => "Report queued as feedback: it cannot be refunded (see why above)".to_owned(),
+/// The line a user is told about a report, in the app's language: the endpoint's answer once
+/// decided, else what happens next.
+pub fn claim_message(c: &ClaimRecord, m: &Messages) -> String {
+    let verdict = c.verdict().map(|v| (v.outcome, v.refunded_credits));
+    m.claim_line(verdict, c.local_decision.eligible)
+}
+
+/// What the reasons of a decision about `g` are about, under `policy`.
+pub fn reason_facts(g: &GenerationRecord, d: &Decision, policy: &Policy) -> ReasonFacts {
+    let s = policy.safeguards();
+    ReasonFacts {
+        feature: g.feature,
+        platform: g.platform,
+        surface: g.surface,
+        window_closes_at: d.window_closes_at.map(time),
+        refund_window_secs: u64::try_from(policy.refund_window().num_seconds()).unwrap_or(0),
+        safeguard_window_secs: s.window_secs,
+        refunds_max: s.refunds_max,
+        share_max_percent: s.refunded_share_max_percent,
     }
 }
 
-/// A claim record as the UI shows it.
-pub fn claim(c: &ClaimRecord) -> ClaimView {
+/// A claim record as the UI shows it, in the app's language (`facts`: what its reasons are
+/// about; without them the reasons keep the policy engine's own words).
+pub fn claim(c: &ClaimRecord, m: &Messages, facts: Option<&ReasonFacts>) -> ClaimView {
     ClaimView {
         claim_id: c.claim_id.to_string(),
         generation_id: c.generation_id.to_string(),
@@ -43,31 +55,37 @@ pub fn claim(c: &ClaimRecord) -> ClaimView {
         details: c.details.clone(),
         submitted_at: time(c.submitted_at),
         local_eligible: c.local_decision.eligible,
-        local_reasons: reasons(&c.local_decision),
+        local_reasons: reasons(&c.local_decision, m, facts),
         sync_state: c.sync_state,
         outcome: c.outcome,
         refunded_credits: c.refunded_credits,
-        message: claim_message(c),
+        message: claim_message(c, m),
     }
 }
 
-fn reasons(d: &Decision) -> Vec<ReasonView> {
+fn reasons(d: &Decision, m: &Messages, facts: Option<&ReasonFacts>) -> Vec<ReasonView> {
     d.reasons
         .iter()
         .map(|r| ReasonView {
             code: r.code.as_str().to_owned(),
             rule: r.rule.clone(),
-            message: r.message.clone(),
+            message: facts.map_or_else(|| r.message.clone(), |f| m.reason(r, f)),
         })
         .collect()
 }
 
-/// A generation as the history grid shows it; `claim` is its report's full record, if any.
-pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> GenerationItem {
+/// A generation as the history grid shows it, in the app's language; `claim` is its report's
+/// full record, if any.
+pub fn generation(
+    g: &GenerationRecord,
+    claim_record: Option<&ClaimRecord>,
+    m: &Messages,
+    policy: &Policy,
+) -> GenerationItem {
     GenerationItem {
         generation_id: g.generation_id.to_string(),
         feature: g.feature,
-        feature_label: g.feature.label().to_owned(),
+        feature_label: m.feature(g.feature),
         platform: g.platform,
         surface: g.surface,
         media_kind: g.media_kind,
@@ -79,16 +97,22 @@ pub fn generation(g: &GenerationRecord, claim_record: Option<&ClaimRecord>) -> G
         charged: g.charged,
         failure: g.failure.clone(),
         has_output: g.status == GenerationStatus::Succeeded && g.output_ref.is_some(),
-        claim: claim_record.map(claim),
+        claim: claim_record.map(|c| claim(c, m, Some(&reason_facts(g, &c.local_decision, policy)))),
     }
 }
 
-/// A decision as the claim dialog shows it before Submit.
-pub fn eligibility(id: GenerationId, d: &Decision, now: Timestamp) -> Eligibility {
+/// A decision as the claim dialog shows it before Submit, in the app's language.
+pub fn eligibility(
+    id: GenerationId,
+    d: &Decision,
+    now: Timestamp,
+    m: &Messages,
+    facts: &ReasonFacts,
+) -> Eligibility {
     Eligibility {
         generation_id: id.to_string(),
         eligible: d.eligible,
-        reasons: reasons(d),
+        reasons: reasons(d, m, Some(facts)),
         refundable_credits: d.refundable_credits,
         window_closes_at: d.window_closes_at.map(time),
         window_secs_left: d
@@ -114,12 +138,12 @@ pub fn grant(g: &GrantRecord) -> GrantView {
     }
 }
 
-/// A ledger entry as the ledger screen shows it.
-pub fn entry(e: &LedgerEntry) -> LedgerEntryView {
+/// A ledger entry as the ledger screen shows it, in the app's language.
+pub fn entry(e: &LedgerEntry, m: &Messages) -> LedgerEntryView {
     LedgerEntryView {
         seq: e.seq,
         kind: e.kind,
-        kind_label: e.kind.label().to_owned(),
+        kind_label: m.entry_kind(e.kind),
         grant_id: e.grant_id.to_string(),
         generation_id: e.generation_id.map(|g| g.to_string()),
         credits: e.credits,
@@ -127,22 +151,22 @@ pub fn entry(e: &LedgerEntry) -> LedgerEntryView {
     }
 }
 
-/// The pickers' vocabulary, with the details bounds of `policy`.
-pub fn catalog(policy: &Policy) -> Catalog {
-    fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Choice<T>> {
+/// The pickers' vocabulary in the app's language, with the details bounds of `policy`.
+pub fn catalog(policy: &Policy, m: &Messages) -> Catalog {
+    fn choices<T: Copy>(all: &[T], label: impl Fn(T) -> String) -> Vec<Choice<T>> {
         all.iter()
             .map(|&v| Choice {
                 value: v,
-                label: label(v).to_owned(),
+                label: label(v),
             })
             .collect()
     }
     let text = policy.claim_text();
     Catalog {
-        features: choices(recoup_core::Feature::ALL, |f| f.label()),
-        platforms: choices(recoup_core::Platform::ALL, |p| p.label()),
-        surfaces: choices(recoup_core::Surface::ALL, |s| s.label()),
-        reasons: choices(recoup_core::ClaimReason::ALL, |r| r.label()),
+        features: choices(recoup_core::Feature::ALL, |f| m.feature(f)),
+        platforms: choices(recoup_core::Platform::ALL, |p| m.platform(p)),
+        surfaces: choices(recoup_core::Surface::ALL, |s| m.surface(s)),
+        reasons: choices(recoup_core::ClaimReason::ALL, |r| m.claim_reason(r)),
         details_len_min: text.details_len_min,
         details_len_max: text.details_len_max,
     }
@@ -175,15 +199,31 @@ mod tests {
         }
     }
 
+    fn en() -> &'static Messages {
+        Messages::of(crate::i18n::Language::En)
+    }
+
     #[test]
     fn only_a_finished_successful_generation_has_an_output() {
         // Where a generation stands is the device layer's (`recoup_device::state`, tested there).
         assert!(
-            !generation(&record(GenerationStatus::Failed, None), None).has_output,
+            !generation(
+                &record(GenerationStatus::Failed, None),
+                None,
+                en(),
+                &Policy::builtin()
+            )
+            .has_output,
             "a technical failure has none"
         );
         assert!(
-            generation(&record(GenerationStatus::Succeeded, None), None).has_output,
+            generation(
+                &record(GenerationStatus::Succeeded, None),
+                None,
+                en(),
+                &Policy::builtin()
+            )
+            .has_output,
             "a success has one"
         );
     }

@@ -33,6 +33,8 @@ mod convert;
 mod embedded;
 mod error;
 mod faults;
+pub mod i18n;
+pub mod links;
 mod secrets;
 mod settings;
 pub mod views;

@@ -1,5 +1,6 @@
 //! Where the endpoint's token is kept: the operating system's keychain (macOS Keychain, Windows
-//! Credential Manager, the Secret Service on Linux desktops) where one answers, else a file in
+//! Credential Manager, the Secret Service on Linux desktops, the Android Keystore, the iOS
+//! Keychain) where one answers, else a file in
 //! the profile folder readable by this user only (mode 0600), and the UI says which and why.
 //! The token is never written to the database, to logs, or to the settings file.
 
@@ -122,11 +123,61 @@ mod keychain {
     }
 }
 
+/// Phones: the Android Keystore (a key kept in the Keystore encrypts the token, stored in the
+/// app's private SharedPreferences; `android-native-keyring-store`, which finds the app's context
+/// through `ndk-context`, set up by Tauri's window layer) and the iOS Keychain (data protection
+/// keychain, this app's access group, not synchronised to iCloud; `apple-native-keyring-store`).
+#[cfg(any(target_os = "android", target_os = "ios"))]
+mod keychain {
+    use std::sync::OnceLock;
+
+    use super::KEYCHAIN_SERVICE;
+
+    /// The platform's store, made the default once per process.
+    fn ready() -> Result<(), String> {
+        static READY: OnceLock<Result<(), String>> = OnceLock::new();
+        READY
+            .get_or_init(|| {
+                #[cfg(target_os = "android")]
+                let store = android_native_keyring_store::Store::new();
+                #[cfg(target_os = "ios")]
+                let store = apple_native_keyring_store::protected::Store::new();
+                let store =
+                    store.map_err(|e| format!("the platform's keystore did not open ({e})"))?;
+                keyring_core::set_default_store(store);
+                Ok(())
+            })
+            .clone()
+    }
+
+    fn entry(profile: &str) -> Result<keyring_core::Entry, String> {
+        ready()?;
+        keyring_core::Entry::new(KEYCHAIN_SERVICE, profile)
+            .map_err(|e| format!("the platform's keystore has no entry for this profile ({e})"))
+    }
+
+    pub(super) fn set(profile: &str, token: &str) -> Result<(), String> {
+        entry(profile)?
+            .set_password(token)
+            .map_err(|e| format!("the platform's keystore refused to store the token ({e})"))
+    }
+
+    pub(super) fn get(profile: &str) -> Result<Option<String>, String> {
+        match entry(profile)?.get_password() {
+            Ok(t) => Ok(Some(t)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(format!("the platform's keystore could not be read ({e})")),
+        }
+    }
+}
+
 #[cfg(not(any(
     target_os = "linux",
     target_os = "macos",
     target_os = "windows",
-    target_os = "freebsd"
+    target_os = "freebsd",
+    target_os = "android",
+    target_os = "ios"
 )))]
 mod keychain {
     pub(super) fn set(_profile: &str, _token: &str) -> Result<(), String> {

@@ -107,6 +107,9 @@ pub struct Settings {
     /// QA.
     #[serde(default)]
     pub qa: QaSettings,
+    /// The language the user chose in Settings (`en`, `fr`); absent: the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl Settings {
@@ -119,6 +122,7 @@ impl Settings {
                 EndpointChoice::None
             },
             qa: QaSettings::default(),
+            language: None,
         }
     }
 
@@ -137,6 +141,9 @@ impl Settings {
             )
         })?;
         settings.qa.validate()?;
+        if let Some(l) = &settings.language {
+            crate::i18n::Language::parse(l)?;
+        }
         Ok(Some(settings))
     }
 

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::AppError;
 use recoup_core::{
     ClaimReason, Feature, GenerationStatus, GrantKind, MediaKind, Platform, Surface,
 };
@@ -104,6 +105,12 @@ pub struct AppInfo {
     pub catalog: Catalog,
     /// The refund policy version in force on this device.
     pub policy_version: String,
+    /// The language the app speaks now (`en`, `fr`): the user's choice, else the system's.
+    pub language: String,
+    /// The language chosen in Settings; `null`: follow the system.
+    pub language_choice: Option<String>,
+    /// The system's language, as the app resolves it (what "follow the system" gives).
+    pub system_language: String,
 }
 
 /// A credit grant.
@@ -590,5 +597,32 @@ pub enum AppEvent {
     Policy {
         /// The version now in force.
         version: String,
+    },
+    /// The system handed the app a `recoup://` link: the UI takes it (command `take_link`).
+    Link,
+    /// The user clicked the native notification of a decision: show that generation.
+    OpenGeneration {
+        /// The generation.
+        generation_id: String,
+    },
+}
+
+/// What a `recoup://` link opens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum LinkView {
+    /// The Bad result dialog of this generation.
+    Report {
+        /// The generation, as the history shows it.
+        generation: Box<GenerationItem>,
+    },
+    /// Nothing opens: the link is not a Recoup link, or names a generation that is not in the
+    /// account on this device.
+    Refused {
+        /// The link as received (bounded, control characters dropped).
+        link: String,
+        /// Why, and what to do.
+        error: AppError,
     },
 }

@@ -71,6 +71,8 @@ pub struct WorkerContext {
     pub sink: Arc<dyn EventSink>,
     /// Time between syncs when idle.
     pub interval: Duration,
+    /// The language the decisions' lines are written in.
+    pub language: crate::i18n::SharedLanguage,
 }
 
 impl Worker {
@@ -190,8 +192,22 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
         engine.sync_once(store).map_err(AppError::from)
     });
     let reachable_before = live(&ctx.status).reachable;
+    let error_before = live(&ctx.status).last_error.clone();
     let report = match result {
         Ok(report) => {
+            if report.sent > 0 || report.pulled > 0 || report.quarantined > 0 {
+                tracing::info!(
+                    sent = report.sent,
+                    refunded = report.refunded,
+                    not_refunded = report.not_refunded,
+                    in_review = report.in_review,
+                    rejected = report.rejected,
+                    quarantined = report.quarantined,
+                    pulled = report.pulled,
+                    still_queued = report.still_queued,
+                    "synced"
+                );
+            }
             let mut l = live(&ctx.status);
             l.syncing = false;
             l.progress = None;
@@ -223,6 +239,13 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
             policy_before.as_deref(),
             device.now(),
         );
+    }
+    let error_now = live(&ctx.status).last_error.clone();
+    if error_now != error_before {
+        match &error_now {
+            Some(p) => tracing::warn!(code = %p.code, "sync stopped: {}", p.message),
+            None => tracing::info!("sync works again"),
+        }
     }
     let status = crate::sync_status(store, &ctx.status, false);
     if status.reachable != reachable_before {
@@ -295,8 +318,14 @@ fn announce(
     }
     for id in decided {
         if let Ok(c) = store.claim(id) {
+            tracing::info!(
+                claim = %id,
+                generation = %c.generation_id,
+                outcome = c.outcome.map_or("pending", |o| o.as_str()),
+                "report decided by the endpoint"
+            );
             ctx.sink.emit(&AppEvent::ClaimDecided {
-                claim: convert::claim(&c),
+                claim: decided_view(store, &c, &ctx.language),
             });
         }
     }
@@ -314,5 +343,24 @@ fn announce(
         ctx.sink.emit(&AppEvent::Policy {
             version: p.version().to_owned(),
         });
+    }
+}
+
+/// A decided claim as the UI shows it, in the app's language.
+fn decided_view(
+    store: &Store,
+    c: &recoup_store::ClaimRecord,
+    language: &crate::i18n::SharedLanguage,
+) -> crate::views::ClaimView {
+    let m = language.messages();
+    match (store.generation(c.generation_id), store.policy()) {
+        (Ok(g), Ok(policy)) => convert::claim(
+            c,
+            m,
+            Some(&convert::reason_facts(&g, &c.local_decision, &policy)),
+        ),
+        // The generation or the policy cannot be read: the line is still in the app's
+        // language; the reasons keep the words the policy engine wrote.
+        _ => convert::claim(c, m, None),
     }
 }

@@ -58,6 +58,8 @@ fn start() -> Device {
     let dir = tempfile::tempdir().unwrap();
     let events = Arc::new(Events::default());
     let app = App::start(config(dir.path()), events.clone()).unwrap();
+    // The tests read the English words, whatever the machine's language.
+    app.set_language(Some("en")).unwrap();
     Device { app, events, dir }
 }
 
@@ -704,5 +706,88 @@ fn a_report_held_for_review_is_announced_when_a_person_decides() {
     assert_eq!(
         d.app.generation(&g.generation_id).unwrap().state,
         GenerationState::Refunded
+    );
+}
+
+#[test]
+fn the_language_chosen_in_settings_writes_the_cores_words_and_survives_a_restart() {
+    let d = start();
+    let info = d.app.set_language(Some("fr")).unwrap();
+    assert_eq!(info.language, "fr", "French is in force");
+    assert_eq!(
+        info.language_choice.as_deref(),
+        Some("fr"),
+        "and was chosen"
+    );
+    assert!(
+        info.catalog
+            .features
+            .iter()
+            .any(|c| c.value == Feature::VirtualModel && c.label == "Mannequin virtuel"),
+        "the pickers' labels are French: {:?}",
+        info.catalog.features.first()
+    );
+
+    d.app
+        .set_qa(&QaUpdate {
+            enabled: Some(true),
+            surface: Some(Surface::BatchEditor),
+            ..QaUpdate::default()
+        })
+        .unwrap();
+    let g = generate(&d, Feature::Logo);
+    assert_eq!(g.feature_label, "Logo", "a name that is the same in French");
+    let e = d.app.check_claim(&g.generation_id).unwrap();
+    let surface = e
+        .reasons
+        .iter()
+        .find(|r| r.code == "surface_not_refundable")
+        .expect("the Batch Editor is never refundable");
+    assert_eq!(
+        surface.message,
+        "Les outils d’IA utilisés dans l’éditeur par lots ne sont pas remboursables.",
+        "the reason is in French"
+    );
+    let claim = report(&d, &g);
+    assert!(
+        claim.message.starts_with("Signalement en attente"),
+        "the queued line is French: {}",
+        claim.message
+    );
+    let decided = wait_for(&d, "the feedback answer", || {
+        let v = d.events.decided();
+        (!v.is_empty(), v)
+    });
+    assert_eq!(
+        decided[0].message, "Merci pour votre retour",
+        "the decision the sync announces is in French"
+    );
+
+    let refused = d.app.set_language(Some("xx")).unwrap_err();
+    assert_eq!(
+        refused.code,
+        ErrorCode::InvalidInput,
+        "not a language Recoup speaks"
+    );
+    assert_eq!(
+        d.app.app_info().unwrap().language,
+        "fr",
+        "a refused choice changes nothing"
+    );
+
+    let dir = d.dir.path().to_owned();
+    drop(d.app);
+    let app = App::start(config(&dir), Arc::new(Events::default())).unwrap();
+    let info = app.app_info().unwrap();
+    assert_eq!(
+        (info.language.as_str(), info.language_choice.as_deref()),
+        ("fr", Some("fr")),
+        "the choice survives a restart"
+    );
+    let info = app.set_language(None).unwrap();
+    assert_eq!(info.language_choice, None, "back to the system's language");
+    assert_eq!(
+        info.language, info.system_language,
+        "which is then the language in force"
     );
 }

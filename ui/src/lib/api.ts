@@ -14,6 +14,7 @@ import type { GenerationItem } from "./bindings/GenerationItem";
 import type { HistoryPageView } from "./bindings/HistoryPageView";
 import type { HistoryRequest } from "./bindings/HistoryRequest";
 import type { LedgerFilter } from "./bindings/LedgerFilter";
+import type { LinkView } from "./bindings/LinkView";
 import type { LedgerPageView } from "./bindings/LedgerPageView";
 import type { LedgerRequest } from "./bindings/LedgerRequest";
 import type { Overview } from "./bindings/Overview";
@@ -22,6 +23,7 @@ import type { QaState } from "./bindings/QaState";
 import type { QaUpdate } from "./bindings/QaUpdate";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import { ERROR_CODES as GENERATED_ERROR_CODES } from "./bindings/errorCodes";
+import { t } from "./i18n.svelte";
 
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>(GENERATED_ERROR_CODES);
 
@@ -44,7 +46,7 @@ export function toAppError(e: unknown): AppError {
   const detail = typeof e === "string" ? e : e instanceof Error ? e.message : "";
   return {
     code: "internal",
-    message: `Something went wrong inside the app${detail ? ` (${detail})` : ""}. Try again; if it keeps happening, restart Recoup.`,
+    message: detail ? t("error-internal-detail", { detail }) : t("error-internal"),
   };
 }
 
@@ -77,6 +79,11 @@ export const api = {
   loadPolicy: (policyJson: string) => call<PolicyLoaded>("load_policy", policyJson),
   connectEndpoint: (req: ConnectRequest) => call<AppInfo>("connect_endpoint", req),
   useEmbeddedEndpoint: () => call<AppInfo>("use_embedded_endpoint"),
+  takeLink: () => call<LinkView | null>("take_link"),
+  logFolder: () => call<string>("log_folder"),
+  openLogFolder: () => call<null>("open_log_folder"),
+  /** `"en"`, `"fr"`, or `null` to follow the system's language. */
+  setLanguage: (language: string | null) => call<AppInfo>("set_language", language),
 };
 
 export type Api = typeof api;

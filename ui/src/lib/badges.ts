@@ -1,6 +1,7 @@
 // How a generation's state reads in the history grid.
 import type { GenerationItem } from "./bindings/GenerationItem";
 import type { GenerationState } from "./bindings/GenerationState";
+import { t } from "./i18n.svelte";
 
 export type Tone = "neutral" | "info" | "success" | "warning" | "danger";
 
@@ -16,19 +17,19 @@ export interface Badge {
 export function stateBadge(state: GenerationState): Badge {
   switch (state) {
     case "running":
-      return { label: "Running", tone: "info", hint: "Generating now; its credits are held until it finishes." };
+      return { label: t("badge-running"), tone: "info", hint: t("badge-running-hint") };
     case "succeeded":
-      return { label: "Succeeded", tone: "neutral", hint: "Done. If the result is clearly unusable, report it as a Bad result from its menu." };
+      return { label: t("badge-succeeded"), tone: "neutral", hint: t("badge-succeeded-hint") };
     case "technical_failure":
-      return { label: "Technical failure · auto-refunded", tone: "warning", hint: "It failed for a technical reason; its credits were never spent. Nothing to do." };
+      return { label: t("badge-technical-failure"), tone: "warning", hint: t("badge-technical-failure-hint") };
     case "pending":
-      return { label: "Refund pending", tone: "info", hint: "Your report is waiting for a decision; you will be notified." };
+      return { label: t("badge-pending"), tone: "info", hint: t("badge-pending-hint") };
     case "in_review":
-      return { label: "In review", tone: "info", hint: "A person is reviewing your report; you will be notified of the outcome." };
+      return { label: t("badge-in-review"), tone: "info", hint: t("badge-in-review-hint") };
     case "refunded":
-      return { label: "Refunded", tone: "success", hint: "Your report was accepted and the credits are back in your balance." };
+      return { label: t("badge-refunded"), tone: "success", hint: t("badge-refunded-hint") };
     case "not_refunded":
-      return { label: "Not refunded", tone: "danger", hint: "Your report was recorded as feedback; the credits were not refunded." };
+      return { label: t("badge-not-refunded"), tone: "danger", hint: t("badge-not-refunded-hint") };
   }
 }
 
@@ -42,8 +43,8 @@ export function showsOutput(item: Pick<GenerationItem, "has_output" | "state">):
  * Only a finished, successful generation can be reported; everything else is answered by check_claim.
  */
 export function badResultAvailability(item: Pick<GenerationItem, "state">): { enabled: boolean; why: string } {
-  if (item.state === "running") return { enabled: false, why: "Still generating: wait until it finishes to report it." };
+  if (item.state === "running") return { enabled: false, why: t("bad-result-unavailable-running") };
   if (item.state === "technical_failure")
-    return { enabled: false, why: "Failed for a technical reason: its credits were returned automatically." };
+    return { enabled: false, why: t("bad-result-unavailable-failed") };
   return { enabled: true, why: "" };
 }

@@ -2,6 +2,7 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from "chart.js";
 import type { DayFlow } from "./bindings/DayFlow";
 import { flowSeries } from "./chartdata";
+import { t } from "./i18n.svelte";
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -18,8 +19,8 @@ export function drawFlows(canvas: HTMLCanvasElement, flows: DayFlow[]) {
     data: {
       labels: s.labels,
       datasets: [
-        { label: "Spent", data: s.spent, backgroundColor: cssVar("--chart-spent"), borderRadius: 3, maxBarThickness: 14 },
-        { label: "Refunded", data: s.refunded, backgroundColor: cssVar("--chart-refunded"), borderRadius: 3, maxBarThickness: 14 },
+        { label: t("chart-spent"), data: s.spent, backgroundColor: cssVar("--chart-spent"), borderRadius: 3, maxBarThickness: 14 },
+        { label: t("chart-refunded"), data: s.refunded, backgroundColor: cssVar("--chart-refunded"), borderRadius: 3, maxBarThickness: 14 },
       ],
     },
     options: {
@@ -33,7 +34,7 @@ export function drawFlows(canvas: HTMLCanvasElement, flows: DayFlow[]) {
       },
       plugins: {
         legend: { labels: { color: text, boxWidth: 12 } },
-        tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${c.parsed.y} credits` } },
+        tooltip: { callbacks: { label: (c) => t("chart-tooltip", { series: c.dataset.label ?? "", count: c.parsed.y ?? 0 }) } },
       },
     },
   });
@@ -43,6 +44,9 @@ export function drawFlows(canvas: HTMLCanvasElement, flows: DayFlow[]) {
       chart.data.labels = n.labels;
       chart.data.datasets[0]!.data = n.spent;
       chart.data.datasets[1]!.data = n.refunded;
+      // The language may have changed since the chart was drawn.
+      chart.data.datasets[0]!.label = t("chart-spent");
+      chart.data.datasets[1]!.label = t("chart-refunded");
       chart.update();
     },
     destroy() {

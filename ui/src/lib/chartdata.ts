@@ -1,5 +1,6 @@
 // The numbers behind the daily flows chart (kept apart from Chart.js so they can be tested).
 import type { DayFlow } from "./bindings/DayFlow";
+import { formatDay, t } from "./i18n.svelte";
 
 export interface FlowSeries {
   labels: string[];
@@ -11,12 +12,11 @@ export interface FlowSeries {
   summary: string;
 }
 
-/** "2025-03-07" → "7 Mar" (UTC date, no time zone shift). */
+/** "2025-03-07" → "Mar 7" / "7 mars" (UTC date, no time zone shift). */
 export function dayLabel(day: string): string {
   const [y, m, d] = day.split("-").map(Number);
   if (!y || !m || !d) return day;
-  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  return `${d} ${months[m - 1]}`;
+  return formatDay(new Date(Date.UTC(y, m - 1, d)));
 }
 
 export function flowSeries(flows: DayFlow[]): FlowSeries {
@@ -25,9 +25,10 @@ export function flowSeries(flows: DayFlow[]): FlowSeries {
   const busiest = flows.reduce<DayFlow | null>((best, f) => (!best || f.spent > best.spent ? f : best), null);
   const summary =
     flows.length === 0
-      ? "No credit movements in the last 30 days."
-      : `Over ${flows.length} days, ${totalSpent} credits spent and ${totalRefunded} refunded` +
-        (busiest && busiest.spent > 0 ? `; the busiest day was ${dayLabel(busiest.day)} with ${busiest.spent} spent.` : ".");
+      ? t("chart-summary-empty")
+      : busiest && busiest.spent > 0
+        ? t("chart-summary-busiest", { days: flows.length, spent: totalSpent, refunded: totalRefunded, busiest: dayLabel(busiest.day), busiestSpent: busiest.spent })
+        : t("chart-summary", { days: flows.length, spent: totalSpent, refunded: totalRefunded });
   return {
     labels: flows.map((f) => dayLabel(f.day)),
     spent: flows.map((f) => f.spent),

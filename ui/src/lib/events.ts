@@ -5,6 +5,7 @@ import type { BalanceSummary } from "./bindings/BalanceSummary";
 import type { ClaimView } from "./bindings/ClaimView";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncStatus } from "./bindings/SyncStatus";
+import { t } from "./i18n.svelte";
 
 export type Resource = "overview" | "history" | "ledger" | "sync" | "qa" | "info";
 
@@ -21,7 +22,12 @@ export type Action =
   | { type: "patch_policy"; version: string }
   /** A claim was decided: put its view on the generation and tell the user. */
   | { type: "claim_decided"; claim: ClaimView }
-  | { type: "notify"; message: string; tone: "info" | "success" | "error" };
+  /** Tell the user; `generation_id`: the notification opens that generation when clicked. */
+  | { type: "notify"; message: string; tone: "info" | "success" | "error"; generation_id?: string }
+  /** A recoup:// link arrived: take it from the Rust side and open what it names. */
+  | { type: "take_link" }
+  /** Show a generation (its decision's native notification was clicked). */
+  | { type: "open_generation"; generation_id: string };
 
 export function reduceEvent(ev: AppEvent): Action[] {
   switch (ev.type) {
@@ -44,6 +50,7 @@ export function reduceEvent(ev: AppEvent): Action[] {
           type: "notify",
           message: ev.claim.message,
           tone: ev.claim.outcome === "refunded" ? "success" : "info",
+          generation_id: ev.claim.generation_id,
         },
         { type: "refresh", what: "sync" },
       ];
@@ -61,8 +68,12 @@ export function reduceEvent(ev: AppEvent): Action[] {
     case "policy":
       return [
         { type: "patch_policy", version: ev.version },
-        { type: "notify", message: `Refund policy ${ev.version} is now in force on this device.`, tone: "info" },
+        { type: "notify", message: t("policy-in-force", { version: ev.version }), tone: "info" },
       ];
+    case "link":
+      return [{ type: "take_link" }];
+    case "open_generation":
+      return [{ type: "open_generation", generation_id: ev.generation_id }];
   }
 }
 

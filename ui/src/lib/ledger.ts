@@ -1,5 +1,6 @@
 // How a ledger entry reads: which way the credits moved, and its colour.
 import type { EntryKind } from "./bindings/EntryKind";
+import { formatNumber, t } from "./i18n.svelte";
 
 export type Direction = "in" | "out" | "neutral";
 
@@ -25,7 +26,7 @@ export function directionOf(kind: EntryKind): Direction {
 
 /** The credits with their sign: "+4", "−4", "4". */
 export function signedCredits(kind: EntryKind, credits: number): string {
-  const n = Math.abs(credits);
+  const n = formatNumber(Math.abs(credits));
   switch (directionOf(kind)) {
     case "in":
       return `+${n}`;
@@ -36,12 +37,15 @@ export function signedCredits(kind: EntryKind, credits: number): string {
   }
 }
 
-export const ENTRY_KINDS: { value: EntryKind; label: string }[] = [
-  { value: "grant", label: "Grant" },
-  { value: "hold", label: "Hold" },
-  { value: "capture", label: "Capture" },
-  { value: "void", label: "Hold released" },
-  { value: "hold_expired", label: "Hold expired" },
-  { value: "refund", label: "Refund" },
-  { value: "expire", label: "Expired" },
-];
+/** The kinds the ledger filter offers; a function so the labels follow the language. */
+export function entryKinds(): { value: EntryKind; label: string }[] {
+  return [
+    { value: "grant", label: t("ledger-kind-grant") },
+    { value: "hold", label: t("ledger-kind-hold") },
+    { value: "capture", label: t("ledger-kind-capture") },
+    { value: "void", label: t("ledger-kind-void") },
+    { value: "hold_expired", label: t("ledger-kind-hold-expired") },
+    { value: "refund", label: t("ledger-kind-refund") },
+    { value: "expire", label: t("ledger-kind-expire") },
+  ];
+}

@@ -4,26 +4,26 @@ import type { AppError } from "./bindings/AppError";
 import type { ClaimView } from "./bindings/ClaimView";
 import type { Eligibility } from "./bindings/Eligibility";
 import type { TokenStorage } from "./bindings/TokenStorage";
-import { credits } from "./format";
+import { t } from "./i18n.svelte";
 
 /** The toast after Submit. */
 export function queuedMessage(claim: ClaimView, online: boolean): string {
-  const later = online ? "" : " It will be sent when you are back online.";
-  if (claim.local_eligible) {
-    return `Report queued: it qualifies for a refund; you will be notified when it is decided.${later}`;
-  }
+  const when = online ? "online" : "offline";
+  if (claim.local_eligible) return t("queued-refundable", { when });
   const why = claim.local_reasons[0]?.message;
-  return `Report queued: it will be recorded as feedback, without a refund${why ? ` (${lowerFirst(stripDot(why))})` : ""}.${later}`;
+  return why
+    ? t("queued-feedback-why", { why: lowerFirst(stripDot(why)), when })
+    : t("queued-feedback", { when });
 }
 
 /** The eligibility summary line above the reasons. */
 export function eligibilityHeadline(e: Eligibility): string {
   if (e.eligible) {
     return e.refundable_credits > 0
-      ? `This report can be refunded: ${credits(e.refundable_credits)} if the result is judged clearly unusable.`
-      : "This report can be refunded if the result is judged clearly unusable.";
+      ? t("eligibility-refundable-credits", { count: e.refundable_credits })
+      : t("eligibility-refundable");
   }
-  return "This report cannot be refunded. You can still send it as feedback.";
+  return t("eligibility-not-refundable");
 }
 
 /** What the Generate bar says for a failed generate, with a next step. */
@@ -46,10 +46,10 @@ export function generateErrorHint(e: AppError): { text: string; action: "sync" |
 }
 
 /** Where the endpoint token is kept, in words. */
-export function tokenStorageText(t: TokenStorage): string {
-  if (t === "keychain") return "In the system keychain.";
-  if (t === "none") return "No token is stored (not linked to an endpoint).";
-  return `In a file, ${t.file.path}, because ${lowerFirst(stripDot(t.file.reason))}.`;
+export function tokenStorageText(storage: TokenStorage): string {
+  if (storage === "keychain") return t("token-keychain");
+  if (storage === "none") return t("token-none");
+  return t("token-file", { path: storage.file.path, reason: lowerFirst(stripDot(storage.file.reason)) });
 }
 
 function stripDot(s: string): string {

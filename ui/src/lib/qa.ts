@@ -1,12 +1,17 @@
 // Small helpers for the QA panel.
 
-export const CLOCK_PRESETS: { label: string; secs: number }[] = [
-  { label: "−1 day", secs: -86400 },
-  { label: "−1 h", secs: -3600 },
-  { label: "Now", secs: 0 },
-  { label: "+1 h", secs: 3600 },
-  { label: "+1 day", secs: 86400 },
-];
+import { t } from "./i18n.svelte";
+
+/** The clock offset presets; a function so the labels follow the language. */
+export function clockPresets(): { label: string; secs: number }[] {
+  return [
+    { label: t("qa-preset-minus-day"), secs: -86400 },
+    { label: t("qa-preset-minus-hour"), secs: -3600 },
+    { label: t("qa-preset-now"), secs: 0 },
+    { label: t("qa-preset-plus-hour"), secs: 3600 },
+    { label: t("qa-preset-plus-day"), secs: 86400 },
+  ];
+}
 
 /** The QaUpdate limit for the device clock offset (±1 year). */
 export const MAX_OFFSET_SECS = 366 * 86400;

@@ -9,6 +9,7 @@ import type { GenerationItem } from "./bindings/GenerationItem";
 import type { HistoryShow } from "./bindings/HistoryShow";
 import type { EntryKind } from "./bindings/EntryKind";
 import type { LedgerEntryView } from "./bindings/LedgerEntryView";
+import type { LinkView } from "./bindings/LinkView";
 import type { Overview } from "./bindings/Overview";
 import type { Platform } from "./bindings/Platform";
 import type { QaState } from "./bindings/QaState";
@@ -16,6 +17,8 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import { Coalescer } from "./coalesce";
 import { reduceEvent, type Action, type Resource } from "./events";
 import { Pager, type PagerSnapshot } from "./pager";
+import { openClaimDialog, openViewer } from "./ui.svelte";
+import { t } from "./i18n.svelte";
 
 export type Screen = "balance" | "history" | "ledger" | "sync" | "qa" | "settings";
 
@@ -86,13 +89,20 @@ export interface Toast {
   id: number;
   message: string;
   tone: ToastTone;
+  /** The generation the notification is about: clicking it opens that generation. */
+  generationId?: string;
 }
 export const toasts = $state({ list: [] as Toast[] });
 let toastSeq = 0;
 
-export function notify(message: string, tone: ToastTone = "info", ms = tone === "error" ? 10000 : 7000): number {
+export function notify(
+  message: string,
+  tone: ToastTone = "info",
+  ms = tone === "error" ? 10000 : 7000,
+  generationId?: string,
+): number {
   const id = ++toastSeq;
-  toasts.list = [...toasts.list.slice(-4), { id, message, tone }];
+  toasts.list = [...toasts.list.slice(-4), { id, message, tone, generationId }];
   setTimeout(() => dismiss(id), ms);
   return id;
 }
@@ -245,8 +255,53 @@ export function applyActions(actions: Action[]): void {
         break;
       }
       case "notify":
-        notify(a.message, a.tone, 9000);
+        notify(a.message, a.tone, 9000, a.generation_id);
         break;
+      case "take_link":
+        void openPendingLinks();
+        break;
+      case "open_generation":
+        void openGeneration(a.generation_id, null);
+        break;
+    }
+  }
+}
+
+/**
+ * Opens a generation a notification is about: the History screen, and its output full size (the
+ * card's state shows the decision), or a notification saying why it cannot be shown.
+ */
+export async function openGeneration(generationId: string, returnFocus: HTMLElement | null): Promise<void> {
+  go("history");
+  try {
+    const item = await api.generation(generationId);
+    historyPager.replace(item);
+    if (item.has_output) openViewer(item, returnFocus);
+  } catch (e) {
+    notify(t("generation-cannot-show", { error: errText(e) }), "error");
+  }
+}
+
+/**
+ * Opens what the recoup:// links waiting on the Rust side name: a generation's Bad result dialog
+ * (on the History screen), or a notification saying why nothing opens.
+ */
+export async function openPendingLinks(): Promise<void> {
+  for (;;) {
+    let link: LinkView | null;
+    try {
+      link = await api.takeLink();
+    } catch (e) {
+      notify(t("link-cannot-open", { error: errText(e) }), "error");
+      return;
+    }
+    if (link === null) return;
+    if (link.type === "report") {
+      go("history");
+      historyPager.replace(link.generation);
+      openClaimDialog(link.generation, null);
+    } else {
+      notify(t("link-opened-nothing", { error: link.error.message }), "error");
     }
   }
 }
@@ -265,6 +320,8 @@ export async function start(): Promise<void> {
     app.infoError = errText(e);
   }
   await Promise.all([loadInfo(), historyPager.loadMore(), loadSync()]);
+  // A link the app was launched with arrived before the UI listened.
+  void openPendingLinks();
   // The header shows the available credits; read them once the first screen is up.
   if (!app.overview) void loadOverview();
 }

@@ -1,4 +1,5 @@
 // The "Bad result" details text: bounds come from AppInfo.catalog.
+import { t } from "./i18n.svelte";
 
 export interface DetailsCheck {
   ok: boolean;
@@ -17,18 +18,18 @@ export function charCount(s: string): number {
 
 export function checkDetails(details: string, min: number, max: number): DetailsCheck {
   const length = charCount(details.trim());
-  const counter = `${length} / ${max}`;
+  const counter = t("details-counter", { length, max });
   if (length < min) {
     const more = min - length;
     return {
       ok: false, length, counter,
-      message: `Describe what is wrong in at least ${min} characters (${more} more).`,
+      message: t("details-too-short", { min, more }),
     };
   }
   if (length > max) {
     return {
       ok: false, length, counter,
-      message: `Keep the details to ${max} characters or fewer (${length - max} too many).`,
+      message: t("details-too-long", { max, over: length - max }),
     };
   }
   return { ok: true, length, counter, message: "" };

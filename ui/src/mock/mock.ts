@@ -160,6 +160,9 @@ export function installMock(params: URLSearchParams) {
       details_len_min: 10, details_len_max: 500,
     },
     policy_version: "2025.1-default",
+    language: params.get("lang") === "fr" ? "fr" : "en",
+    language_choice: null as string | null,
+    system_language: params.get("lang") === "fr" ? "fr" : "en",
   };
 
   function ev(e: AppEvent) {
@@ -307,6 +310,16 @@ export function installMock(params: URLSearchParams) {
           }
         case "connect_endpoint": return fail("network", "The endpoint did not answer: check the address and your connection, then try again.");
         case "use_embedded_endpoint": return delay(info);
+        case "take_link": return delay(null);
+        case "log_folder": return delay("/home/user/.local/share/app.recoup.desktop/logs");
+        case "open_log_folder": return delay(null);
+        case "set_language": {
+          const lang = req as string | null;
+          if (lang !== null && lang !== "en" && lang !== "fr") return fail("invalid_input", `language: '${lang}' is not a language Recoup speaks; choose one of: en, fr`);
+          info.language_choice = lang;
+          info.language = lang ?? info.system_language;
+          return delay({ ...info });
+        }
         default: return fail("internal", `The mock has no command ${cmd}.`);
       }
     },

@@ -17,7 +17,8 @@ impl App {
         let store = s.store();
         let now = self.now(&store)?;
         let d = store.check_claim(id, now)?;
-        Ok(convert::eligibility(id, &d, now))
+        let facts = convert::reason_facts(&store.generation(id)?, &d, &store.policy()?);
+        Ok(convert::eligibility(id, &d, now, self.messages(), &facts))
     }
 
     /// Records a "Bad result" report with the device's decision and queues it for the endpoint,
@@ -25,10 +26,10 @@ impl App {
     pub fn submit_claim(&self, req: &ClaimRequest) -> AppResult<ClaimView> {
         let generation_id = convert::generation_id("generation_id", &req.generation_id)?;
         let s = self.session()?;
-        let record = {
+        let (record, facts) = {
             let mut store = s.store();
             let now = self.now(&store)?;
-            store.submit_claim(
+            let record = store.submit_claim(
                 &SubmitClaim {
                     claim_id: recoup_core::ClaimId::new_v7(),
                     generation_id,
@@ -37,10 +38,23 @@ impl App {
                     reported_at: None,
                 },
                 now,
-            )?
+            )?;
+            let facts = convert::reason_facts(
+                &store.generation(generation_id)?,
+                &record.local_decision,
+                &store.policy()?,
+            );
+            (record, facts)
         };
+        // The words of the report stay out of the logs.
+        tracing::info!(
+            generation = %generation_id,
+            reason = req.reason.as_str(),
+            refundable_here = record.local_decision.eligible,
+            "report recorded and queued"
+        );
         self.sink.emit(&AppEvent::History { changed: 1 });
         s.wake();
-        Ok(convert::claim(&record))
+        Ok(convert::claim(&record, self.messages(), Some(&facts)))
     }
 }

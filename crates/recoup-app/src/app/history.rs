@@ -2,7 +2,7 @@
 //! endpoint, and generation outputs (the device's cache in the profile folder, else fetched).
 
 use recoup_api::GenerationRequest;
-use recoup_core::GenerationId;
+use recoup_core::{GenerationId, Policy};
 use recoup_device::generate::{self, OUTPUTS_DIR};
 use recoup_store::{
     ClaimRecord, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryQuery, Store,
@@ -12,6 +12,7 @@ use super::balance::balance_summary;
 use super::{App, Link, Session};
 use crate::convert;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::i18n::Messages;
 use crate::views::{
     AppEvent, GenerateRequest, GenerationItem, HistoryPageView, HistoryRequest, HistoryShow,
 };
@@ -54,10 +55,12 @@ impl App {
             before,
             limit,
         })?;
+        let policy = store.policy()?;
+        let m = self.messages();
         let items = page
             .items
             .iter()
-            .map(|g| item(&store, g))
+            .map(|g| item(&store, g, m, &policy))
             .collect::<AppResult<Vec<_>>>()?;
         Ok(HistoryPageView {
             items,
@@ -71,7 +74,7 @@ impl App {
         let s = self.session()?;
         let store = s.store();
         let g = store.generation(id)?;
-        item(&store, &g)
+        item(&store, &g, self.messages(), &store.policy()?)
     }
 
     /// Runs a generation on the endpoint (with the QA platform and surface), brings its ledger
@@ -95,9 +98,11 @@ impl App {
         let view = run.view;
         let item = {
             let store = s.store();
+            let policy = store.policy()?;
+            let m = self.messages();
             match store.generation(request.generation_id) {
-                Ok(g) => item(&store, &g)?,
-                Err(_) => convert::generation(&view.generation, None),
+                Ok(g) => item(&store, &g, m, &policy)?,
+                Err(_) => convert::generation(&view.generation, None, m, &policy),
             }
         };
         self.sink.emit(&AppEvent::History { changed: 1 });
@@ -162,10 +167,15 @@ fn mime(ext: &str) -> &'static str {
     }
 }
 
-fn item(store: &Store, g: &GenerationRecord) -> AppResult<GenerationItem> {
+fn item(
+    store: &Store,
+    g: &GenerationRecord,
+    m: &Messages,
+    policy: &Policy,
+) -> AppResult<GenerationItem> {
     let claim: Option<ClaimRecord> = match &g.claim {
         Some(c) => Some(store.claim(c.claim_id)?),
         None => None,
     };
-    Ok(convert::generation(g, claim.as_ref()))
+    Ok(convert::generation(g, claim.as_ref(), m, policy))
 }

@@ -25,7 +25,10 @@ impl App {
             None
         };
         Ok(LedgerPageView {
-            items: entries.iter().map(convert::entry).collect(),
+            items: entries
+                .iter()
+                .map(|e| convert::entry(e, self.messages()))
+                .collect(),
             next,
         })
     }

@@ -38,6 +38,7 @@ use recoup_sync::{Client, HttpTransport, meta};
 use crate::convert;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::faults::{FaultSwitch, FaultyTransport};
+use crate::i18n::{Language, Messages, SharedLanguage};
 use crate::secrets::{Secrets, profile_dir};
 use crate::settings::{EndpointChoice, QaSettings, Settings};
 use crate::views::{AppEvent, AppInfo, EndpointMode, EndpointView, GeneratorRates, TokenStorage};
@@ -170,6 +171,7 @@ pub struct App {
     faults: FaultSwitch,
     clock_offset_secs: Arc<AtomicI64>,
     settings: Mutex<Settings>,
+    language: SharedLanguage,
     session: RwLock<Option<Arc<Session>>>,
     #[cfg(feature = "embedded-endpoint")]
     embedded: Mutex<Option<crate::embedded::EmbeddedEndpoint>>,
@@ -204,6 +206,7 @@ impl App {
             secrets: Secrets::new(config.use_keychain),
             clock_offset_secs: Arc::new(AtomicI64::new(settings.qa.clock_offset_secs)),
             faults,
+            language: SharedLanguage::new(Language::resolve(settings.language.as_deref())),
             settings: Mutex::new(settings.clone()),
             session: RwLock::new(None),
             sink,
@@ -316,6 +319,7 @@ impl App {
                 status: Arc::clone(&status),
                 sink: Arc::clone(&self.sink),
                 interval: self.config.sync_interval,
+                language: self.language.clone(),
             })?),
             None => None,
         };
@@ -420,14 +424,48 @@ impl App {
     pub fn app_info(&self) -> AppResult<AppInfo> {
         let s = self.session()?;
         let policy = s.store().policy()?;
+        let choice = self.settings().language.clone();
         Ok(AppInfo {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             data_dir: self.config.data_dir.display().to_string(),
             endpoint: self.endpoint_view(&s),
             qa: self.qa_view(&s, false),
-            catalog: convert::catalog(&policy),
+            catalog: convert::catalog(&policy, self.messages()),
             policy_version: policy.version().to_owned(),
+            language: Language::resolve(choice.as_deref()).as_str().to_owned(),
+            language_choice: choice,
+            system_language: Language::system().as_str().to_owned(),
         })
+    }
+
+    /// The language in force: the one chosen in Settings, else the system's (as resolved when
+    /// the app started or the choice changed).
+    pub fn language(&self) -> Language {
+        self.language.get()
+    }
+
+    /// The core's messages in the language in force.
+    pub fn messages(&self) -> &'static Messages {
+        self.language.messages()
+    }
+
+    /// Chooses the app's language (`en`, `fr`), or `None` to follow the system's; saved with the
+    /// settings. An unknown language is refused and changes nothing.
+    pub fn set_language(&self, choice: Option<&str>) -> AppResult<AppInfo> {
+        let choice = choice.map(Language::parse).transpose()?;
+        {
+            let mut settings = self.settings();
+            let mut next = settings.clone();
+            next.language = choice.map(|l| l.as_str().to_owned());
+            next.save(&self.config.data_dir)?;
+            *settings = next;
+        }
+        self.language.set(choice.unwrap_or_else(Language::system));
+        tracing::info!(
+            language = choice.map_or("system", Language::as_str),
+            "language chosen"
+        );
+        self.app_info()
     }
 
     fn endpoint_view(&self, s: &Session) -> EndpointView {

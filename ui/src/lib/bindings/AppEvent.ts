@@ -27,4 +27,8 @@ reachable: boolean | null, } | { "type": "sync_progress" } & SyncProgress | { "t
 /**
  * The version now in force.
  */
-version: string, };
+version: string, } | { "type": "link" } | { "type": "open_generation", 
+/**
+ * The generation.
+ */
+generation_id: string, };

@@ -30,4 +30,16 @@ catalog: Catalog,
 /**
  * The refund policy version in force on this device.
  */
-policy_version: string, };
+policy_version: string, 
+/**
+ * The language the app speaks now (`en`, `fr`): the user's choice, else the system's.
+ */
+language: string, 
+/**
+ * The language chosen in Settings; `null`: follow the system.
+ */
+language_choice: string | null, 
+/**
+ * The system's language, as the app resolves it (what "follow the system" gives).
+ */
+system_language: string, };

@@ -1,0 +1,417 @@
+# Recoup's UI, in English. How to add a string or a language: docs/i18n.md.
+# Every id here is used by the source and exists in fr.ftl (tests/i18n.test.ts checks both).
+
+-app-name = Recoup
+
+## Formatting (lib/format.ts)
+
+duration-days-hours = { $d } d { $h } h
+duration-days = { $d } d
+duration-hours-minutes = { $h } h { $m } min
+duration-hours = { $h } h
+duration-minutes = { $m } min
+duration-seconds = { $s } s
+duration-under-minute = less than a minute
+window-closes-in = closes in { $left }
+window-closed = closed
+when-today = { $today } { $time }
+credits = { $count ->
+    [one] { $count } credit
+   *[other] { $count } credits
+}
+offset-none = none
+percent = { $value } %
+generation-count = { $more ->
+    [yes] { $count }+ generations
+   *[no] { $count ->
+        [one] { $count } generation
+       *[other] { $count } generations
+    }
+}
+
+## Errors the UI composes (lib/api.ts)
+
+error-internal = Something went wrong inside the app. Try again; if it keeps happening, restart { -app-name }.
+error-internal-detail = Something went wrong inside the app ({ $detail }). Try again; if it keeps happening, restart { -app-name }.
+
+## Generation states (lib/badges.ts)
+
+badge-running = Running
+badge-running-hint = Generating now; its credits are held until it finishes.
+badge-succeeded = Succeeded
+badge-succeeded-hint = Done. If the result is clearly unusable, report it as a Bad result from its menu.
+badge-technical-failure = Technical failure · auto-refunded
+badge-technical-failure-hint = It failed for a technical reason; its credits were never spent. Nothing to do.
+badge-pending = Refund pending
+badge-pending-hint = Your report is waiting for a decision; you will be notified.
+badge-in-review = In review
+badge-in-review-hint = A person is reviewing your report; you will be notified of the outcome.
+badge-refunded = Refunded
+badge-refunded-hint = Your report was accepted and the credits are back in your balance.
+badge-not-refunded = Not refunded
+badge-not-refunded-hint = Your report was recorded as feedback; the credits were not refunded.
+bad-result-unavailable-running = Still generating: wait until it finishes to report it.
+bad-result-unavailable-failed = Failed for a technical reason: its credits were returned automatically.
+
+## Daily flows chart (lib/chart.ts, lib/chartdata.ts, FlowChart.svelte)
+
+chart-spent = Spent
+chart-refunded = Refunded
+chart-tooltip = { $series }: { $count ->
+    [one] { $count } credit
+   *[other] { $count } credits
+}
+chart-summary-empty = No credit movements in the last 30 days.
+chart-summary = Over { $days } days, { $spent ->
+    [one] { $spent } credit
+   *[other] { $spent } credits
+} spent and { $refunded } refunded.
+chart-summary-busiest = Over { $days } days, { $spent ->
+    [one] { $spent } credit
+   *[other] { $spent } credits
+} spent and { $refunded } refunded; the busiest day was { $busiest } with { $busiestSpent } spent.
+chart-title = Last 30 days
+chart-totals = spent { $spent } · refunded { $refunded ->
+    [one] { $refunded } credit
+   *[other] { $refunded } credits
+}
+chart-show-table = Show as table
+chart-hide-table = Hide table
+chart-failed = The chart could not be drawn; use “Show as table”.
+chart-col-day = Day
+chart-col-spent = Spent
+chart-col-refunded = Refunded
+
+## Notifications and messages (lib/events.ts, lib/messages.ts, lib/stores.svelte.ts)
+
+policy-in-force = Refund policy { $version } is now in force on this device.
+queued-refundable = Report queued: it qualifies for a refund; you will be notified when it is decided.{ $when ->
+    [offline] { " " }It will be sent when you are back online.
+   *[online] {""}
+}
+queued-feedback = Report queued: it will be recorded as feedback, without a refund.{ $when ->
+    [offline] { " " }It will be sent when you are back online.
+   *[online] {""}
+}
+queued-feedback-why = Report queued: it will be recorded as feedback, without a refund ({ $why }).{ $when ->
+    [offline] { " " }It will be sent when you are back online.
+   *[online] {""}
+}
+eligibility-refundable-credits = This report can be refunded: { $count ->
+    [one] { $count } credit
+   *[other] { $count } credits
+} if the result is judged clearly unusable.
+eligibility-refundable = This report can be refunded if the result is judged clearly unusable.
+eligibility-not-refundable = This report cannot be refunded. You can still send it as feedback.
+token-keychain = In the system keychain.
+token-none = No token is stored (not linked to an endpoint).
+token-file = In a file, { $path }, because { $reason }.
+generation-cannot-show = That generation cannot be shown: { $error }
+link-cannot-open = A recoup:// link could not be opened: { $error }
+link-opened-nothing = The link opened nothing. { $error }
+
+## QA helpers (lib/qa.ts)
+
+qa-preset-minus-day = −1 day
+qa-preset-minus-hour = −1 h
+qa-preset-now = Now
+qa-preset-plus-hour = +1 h
+qa-preset-plus-day = +1 day
+
+## Bad result details (lib/validate.ts)
+
+details-counter = { $length } / { $max }
+details-too-short = Describe what is wrong in at least { $min ->
+    [one] { $min } character
+   *[other] { $min } characters
+} ({ $more } more).
+details-too-long = Keep the details to { $max ->
+    [one] { $max } character
+   *[other] { $max } characters
+} or fewer ({ $over } too many).
+
+## Ledger kinds (lib/ledger.ts)
+
+ledger-kind-grant = Grant
+ledger-kind-hold = Hold
+ledger-kind-capture = Capture
+ledger-kind-void = Hold released
+ledger-kind-hold-expired = Hold expired
+ledger-kind-refund = Refund
+ledger-kind-expire = Expired
+
+## App shell (App.svelte)
+
+app-name = { -app-name }
+document-title = { $screen } · { -app-name }
+skip-to-content = Skip to content
+nav-main = Main
+nav-balance = Balance
+nav-history = History
+nav-ledger = Ledger
+nav-sync = Sync
+nav-qa = QA
+nav-settings = Settings
+header-credits-title = Credits you can spend now
+header-offline = Offline
+header-online = Online
+header-offline-open-sync = Offline: open Sync
+header-online-open-sync = Online: open Sync
+header-queued = { $count } queued
+header-qa-on = QA mode is on
+header-qa = QA · { $platform }
+core-no-answer = { -app-name }'s core did not answer.
+core-no-answer-hint = Restart { -app-name }. If this keeps happening, check the app's data folder is writable.
+
+## Bad result dialog (ClaimDialog.svelte)
+
+claim-title = Report a bad result
+claim-view-image = View the image you are reporting full size
+claim-view-video = View the video you are reporting full size
+claim-checking = Checking whether this report can be refunded…
+claim-window-closed-while-open = The refund window has closed while this dialog was open.
+claim-refund-window = Refund window
+claim-policy-rule = Policy { $version } · rule { $rule }
+claim-endpoint-decides = You can still send the report; the endpoint will decide.
+claim-reason = Reason
+claim-details-label = What is wrong with it?
+claim-details-placeholder = e.g. The model has three arms and the garment is cut off.
+claim-details-bounds = Between { $min } and { $max } characters.
+claim-sending = Sending…
+claim-submit = Submit
+claim-submit-refund = Submit for refund
+claim-send-feedback = Send feedback
+cancel = Cancel
+
+## Context menu (ContextMenu.svelte)
+
+menu-bad-result = Bad result
+menu-view-full = View full size
+menu-view-full-unavailable = There is no output to show: it is still generating, or it failed.
+menu-ledger = Show ledger entries
+menu-copy-id = Copy generation id
+menu-copied = Copied the generation id { $id }.
+menu-copy-failed = Could not copy to the clipboard. The id is { $id }.
+actions-for = Actions for { $feature }
+
+## History cards (HistoryCard.svelte)
+
+card-label = { $feature }, { $state }, { $when }, { $credits }. Press Shift+F10 for actions.
+card-image-alt = Image output of { $feature }
+card-video-alt = Video output of { $feature }
+card-video = Video
+generating = Generating…
+card-no-output = No output
+card-no-preview = No preview
+card-charged = Charged { $credits }
+card-not-charged = Price { $credits }, not charged
+credits-short = { $count } cr
+
+## Output viewer (OutputViewer.svelte)
+
+viewer-title-video = { $feature } (video)
+viewer-missing = This output is not on this device any more, so it cannot be shown. Its record and any report stay as they are.
+viewer-image-alt = Image output of { $feature }, full size
+viewer-video-alt = Video output of { $feature }, full size
+close = Close
+
+## Notifications (Toasts.svelte)
+
+notifications = Notifications
+toast-show = Show
+toast-dismiss = Dismiss notification
+
+## Balance (Balance.svelte)
+
+try-again = Try again
+balance-as-of = As of { $when }
+balance-reading = Reading your balance…
+balance-available = Available
+balance-available-unit = { $count ->
+    [one] credit you can spend now
+   *[other] credits you can spend now
+}
+balance-held = Held
+balance-held-unit = by generations running
+balance-refunded-month = Refunded this month
+balance-refunded-unit = { $count ->
+    [one] credit back
+   *[other] credits back
+}
+balance-spent-month = Spent this month
+balance-spent-unit = { $count ->
+    [one] credit charged
+   *[other] credits charged
+}
+grants-title = Grants
+grants-empty = No credit grants yet. Credits arrive with your allowance or a top-up.
+grants-col-kind = Kind
+grants-col-credits = Credits
+grants-col-available = Available
+grants-col-expires = Expires
+grants-col-note = Note
+grants-expired = expired
+grants-never = Never
+grant-kind-allowance = Allowance
+grant-kind-top-up = Top-up
+grant-kind-promotion = Promotion
+grant-kind-refund = Refund
+
+## History (History.svelte)
+
+generate = Generate
+generate-feature = AI feature
+generate-surface = Surface
+generate-surface-qa = QA setting ({ $surface })
+generate-progress = Generating { $feature }… its credits are held until it finishes.
+generate-technical-failure = { $feature } failed for a technical reason ({ $failure }). Your { $credits } { $count ->
+    [one] was
+   *[other] were
+} not spent.
+generate-no-details = no details
+open-sync = Open Sync
+see-balance = See balance
+open-settings = Open Settings
+filters = Filters
+filter-feature = Feature
+filter-all-features = All features
+filter-platform = Platform
+filter-all-platforms = All platforms
+filter-show = Show
+show-all = All
+show-not-reported = Not reported
+show-reported = Reported
+show-technical-failures = Technical failures
+show-running = Running
+history-no-match = No generations match these filters.
+clear-filters = Clear filters
+history-empty = No generations yet. Pick an AI feature above and press Generate.
+history-list = Generations
+loading-more = Loading more…
+history-all-loaded = That is all: { $count ->
+    [one] { $count } generation
+   *[other] { $count } generations
+}.
+
+## Ledger (Ledger.svelte)
+
+ledger-kind = Kind
+ledger-all-kinds = All kinds
+ledger-export = Export CSV
+ledger-exporting = Exporting…
+ledger-entries-of = Entries of generation
+ledger-show-all = Show all
+ledger-saved = Saved { $count ->
+    [one] { $count } entry
+   *[other] { $count } entries
+} to:
+ledger-col-time = Time
+ledger-col-kind = Kind
+ledger-col-credits = Credits
+ledger-col-grant = Grant
+ledger-col-generation = Generation
+ledger-only-generation = Only entries of generation { $id }
+ledger-no-match = No entries match this filter.
+ledger-empty = No entries yet.
+ledger-loading = Loading entries…
+ledger-end = End of the ledger: { $count ->
+    [one] { $count } entry
+   *[other] { $count } entries
+}.
+
+## Sync (Sync.svelte)
+
+sync-offline = Offline: the network switch is off. Reports wait on this device until you turn it on.
+sync-not-tried = Not tried yet.
+sync-reachable = The endpoint answered.
+sync-unreachable = The endpoint did not answer. Reports wait on this device; { -app-name } tries again by itself.
+sync-reading = Reading the sync status…
+sync-not-linked = This device is not linked to an endpoint, so reports cannot be sent.
+sync-connect-in-settings = Connect in Settings
+sync-network-on = Network on
+sync-network-off = Network off
+sync-queued = Queued reports
+sync-in-review = In review
+sync-quarantined = Quarantined
+sync-retry = Retry
+sync-retrying = Retrying…
+sync-quarantined-hint = Quarantined reports failed to send several times in a row. Press Retry to send them again.
+sync-sending = Sending reports…
+sync-last-progress = Last sync
+sync-progress = { $sent } / { $total }
+sync-reports-sent = Reports sent
+sync-last = Last sync:
+sync-never = never
+sync-syncing = Syncing…
+sync-now = Sync now
+
+## Settings (Settings.svelte)
+
+settings-reading = Reading the settings…
+settings-language = Language
+settings-language-label = Language of the app
+settings-language-system = System ({ $language })
+settings-endpoint = Endpoint
+settings-mode = Mode
+settings-mode-embedded = Embedded (runs inside the app on this device)
+settings-mode-remote = Remote
+settings-mode-none = None: this device is not linked; reports stay on it
+settings-mode-sandbox = { $mode } · sandbox
+settings-address = Address
+settings-account = Account
+settings-token = Token
+settings-token-file-warning = The token is in a file readable by your user account. Anyone with access to it can report on your behalf; keep the data folder private.
+settings-connect-title = Connect to a remote endpoint
+settings-url-placeholder = https://recoup.example.com
+settings-url-invalid = Type the endpoint's address, starting with https:// (or http:// for a local test endpoint).
+settings-token-label = Token (leave empty to open a new sandbox account)
+settings-connecting = Connecting…
+settings-connect = Connect
+settings-create-sandbox = Create sandbox account
+settings-switching = Switching…
+settings-use-embedded = Use the embedded endpoint
+settings-connected = Connected to { $url }.
+settings-connected-account = Connected to { $url } as account { $account }.
+settings-switched-embedded = Switched to the embedded endpoint on this device.
+settings-qa-mode = QA mode
+settings-qa-simulate = Simulate platforms, surfaces, clocks and network faults (for testers)
+settings-open-qa = Open the QA panel
+settings-about = About
+settings-version = Version
+settings-data-folder = Data folder
+settings-refund-policy = Refund policy
+settings-logs = Logs
+settings-logs-hint = The logs say what the app did (starts, syncs, reports sent and their decisions), never your token or the words of a report. Send them with a support request.
+settings-open-logs = Open the log folder
+
+## QA panel (Qa.svelte)
+
+qa-clock-moved = Test clock moved forward by { $by }.
+qa-off = QA mode is off: these settings apply once it is on (Settings)
+qa-reading = Reading the QA settings…
+qa-new-generations = New generations
+qa-platform = Platform
+qa-surface = Surface
+qa-network-clock = Network and device clock
+qa-force-offline = Force offline
+qa-clock-offset = Device clock offset, seconds ({ $offset })
+qa-offset-invalid = Type the offset as a whole number of seconds, e.g. -86400 for one day behind.
+qa-presets = Clock offset presets
+qa-faults = Injected endpoint faults
+qa-drop-rate = Dropped requests, % ({ $value } %)
+qa-error-rate = 503 answers, % ({ $value } %)
+qa-delay = Delay per request, ms
+qa-generator = Sandbox generator and test clock
+qa-not-sandbox = The endpoint is not a sandbox: the generator's rates and the test clock are only on sandbox endpoints (Settings → connect, or the embedded endpoint).
+qa-failure-rate = Technical failures, %
+qa-bad-rate = Bad outputs, %
+qa-test-clock = Test clock:
+qa-advance-hour = +1 hour
+qa-advance-day = +1 day
+qa-advance-invalid = Type a positive number of seconds to advance the test clock.
+qa-advance-by = Advance by, seconds
+qa-advance = Advance
+qa-policy-in-force = In force on this device:
+qa-policy-load = Load a policy file (JSON); it is published to the sandbox endpoint, then synced here
+qa-publishing = Publishing…
+qa-policy-published = Policy { $version } published; this device now uses { $device }.

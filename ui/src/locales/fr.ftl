@@ -1,0 +1,430 @@
+# L’interface de Recoup, en français. Ajouter un texte ou une langue : docs/i18n.md.
+# Typographie : espace insécable (U+00A0) avant « : » et entre un nombre et son unité ; espace fine
+# insécable (U+202F) avant « ; », « ! », « ? » et « % ». En français, 0 et 1 sont au singulier.
+
+-app-name = Recoup
+
+## Formatting (lib/format.ts)
+
+duration-days-hours = { $d } j { $h } h
+duration-days = { $d } j
+duration-hours-minutes = { $h } h { $m } min
+duration-hours = { $h } h
+duration-minutes = { $m } min
+duration-seconds = { $s } s
+duration-under-minute = moins d’une minute
+window-closes-in = se termine dans { $left }
+window-closed = terminé
+when-today = { $today } à { $time }
+credits = { $count ->
+    [one] { $count } crédit
+   *[other] { $count } crédits
+}
+offset-none = aucun
+percent = { $value } %
+generation-count = { $more ->
+    [yes] { $count }+ générations
+   *[no] { $count ->
+        [one] { $count } génération
+       *[other] { $count } générations
+    }
+}
+
+## Errors the UI composes (lib/api.ts)
+
+error-internal = Un problème est survenu dans l’application. Réessayez ; si cela se reproduit, redémarrez { -app-name }.
+error-internal-detail = Un problème est survenu dans l’application ({ $detail }). Réessayez ; si cela se reproduit, redémarrez { -app-name }.
+
+## Generation states (lib/badges.ts)
+
+badge-running = En cours
+badge-running-hint = Génération en cours ; ses crédits sont réservés jusqu’à la fin.
+badge-succeeded = Réussie
+badge-succeeded-hint = Terminée. Si le résultat est clairement inutilisable, signalez-le comme mauvais résultat depuis son menu.
+badge-technical-failure = Échec technique · remboursé d’office
+badge-technical-failure-hint = Elle a échoué pour une raison technique ; ses crédits n’ont jamais été dépensés. Rien à faire.
+badge-pending = Remboursement en attente
+badge-pending-hint = Votre signalement attend une décision ; vous serez prévenu.
+badge-in-review = En examen
+badge-in-review-hint = Une personne examine votre signalement ; vous serez prévenu de la décision.
+badge-refunded = Remboursée
+badge-refunded-hint = Votre signalement a été accepté et les crédits sont revenus sur votre solde.
+badge-not-refunded = Non remboursée
+badge-not-refunded-hint = Votre signalement a été enregistré comme avis ; les crédits n’ont pas été remboursés.
+bad-result-unavailable-running = Génération en cours : attendez la fin pour la signaler.
+bad-result-unavailable-failed = Échec pour une raison technique : ses crédits ont été rendus automatiquement.
+
+## Daily flows chart (lib/chart.ts, lib/chartdata.ts, FlowChart.svelte)
+
+chart-spent = Dépensés
+chart-refunded = Remboursés
+chart-tooltip = { $series } : { $count ->
+    [one] { $count } crédit
+   *[other] { $count } crédits
+}
+chart-summary-empty = Aucun mouvement de crédits ces 30 derniers jours.
+chart-summary = Sur { $days } jours, { $spent ->
+    [one] { $spent } crédit dépensé
+   *[other] { $spent } crédits dépensés
+} et { $refunded ->
+    [one] { $refunded } remboursé
+   *[other] { $refunded } remboursés
+}.
+chart-summary-busiest = Sur { $days } jours, { $spent ->
+    [one] { $spent } crédit dépensé
+   *[other] { $spent } crédits dépensés
+} et { $refunded ->
+    [one] { $refunded } remboursé
+   *[other] { $refunded } remboursés
+} ; le jour le plus chargé a été le { $busiest } avec { $busiestSpent ->
+    [one] { $busiestSpent } dépensé
+   *[other] { $busiestSpent } dépensés
+}.
+chart-title = 30 derniers jours
+chart-totals = { $spent ->
+    [one] { $spent } dépensé
+   *[other] { $spent } dépensés
+} · { $refunded ->
+    [one] { $refunded } crédit remboursé
+   *[other] { $refunded } crédits remboursés
+}
+chart-show-table = Afficher le tableau
+chart-hide-table = Masquer le tableau
+chart-failed = Le graphique n’a pas pu être dessiné ; utilisez « Afficher le tableau ».
+chart-col-day = Jour
+chart-col-spent = Dépensés
+chart-col-refunded = Remboursés
+
+## Notifications and messages (lib/events.ts, lib/messages.ts, lib/stores.svelte.ts)
+
+policy-in-force = La politique de remboursement { $version } s’applique désormais sur cet appareil.
+queued-refundable = Signalement en file d’attente : il donne droit à un remboursement ; vous serez prévenu de la décision.{ $when ->
+    [offline] { " " }Il sera envoyé dès que vous serez de nouveau en ligne.
+   *[online] {""}
+}
+queued-feedback = Signalement en file d’attente : il sera enregistré comme avis, sans remboursement.{ $when ->
+    [offline] { " " }Il sera envoyé dès que vous serez de nouveau en ligne.
+   *[online] {""}
+}
+queued-feedback-why = Signalement en file d’attente : il sera enregistré comme avis, sans remboursement ({ $why }).{ $when ->
+    [offline] { " " }Il sera envoyé dès que vous serez de nouveau en ligne.
+   *[online] {""}
+}
+eligibility-refundable-credits = Ce signalement peut être remboursé : { $count ->
+    [one] { $count } crédit
+   *[other] { $count } crédits
+} si le résultat est jugé clairement inutilisable.
+eligibility-refundable = Ce signalement peut être remboursé si le résultat est jugé clairement inutilisable.
+eligibility-not-refundable = Ce signalement ne peut pas être remboursé. Vous pouvez tout de même l’envoyer comme avis.
+token-keychain = Dans le trousseau du système.
+token-none = Aucun jeton n’est enregistré (pas de lien avec un serveur).
+token-file = Dans un fichier, { $path }, car { $reason }.
+generation-cannot-show = Cette génération ne peut pas être affichée : { $error }
+link-cannot-open = Un lien recoup:// n’a pas pu être ouvert : { $error }
+link-opened-nothing = Le lien n’a rien ouvert. { $error }
+
+## QA helpers (lib/qa.ts)
+
+qa-preset-minus-day = −1 jour
+qa-preset-minus-hour = −1 h
+qa-preset-now = Maintenant
+qa-preset-plus-hour = +1 h
+qa-preset-plus-day = +1 jour
+
+## Bad result details (lib/validate.ts)
+
+details-counter = { $length } / { $max }
+details-too-short = Décrivez le problème en { $min ->
+    [one] { $min } caractère
+   *[other] { $min } caractères
+} au moins (encore { $more }).
+details-too-long = Limitez les détails à { $max ->
+    [one] { $max } caractère
+   *[other] { $max } caractères
+} ({ $over } de trop).
+
+## Ledger kinds (lib/ledger.ts)
+
+ledger-kind-grant = Attribution
+ledger-kind-hold = Réservation
+ledger-kind-capture = Débit
+ledger-kind-void = Réservation libérée
+ledger-kind-hold-expired = Réservation expirée
+ledger-kind-refund = Remboursement
+ledger-kind-expire = Expiration
+
+## App shell (App.svelte)
+
+app-name = { -app-name }
+document-title = { $screen } · { -app-name }
+skip-to-content = Aller au contenu
+nav-main = Principale
+nav-balance = Solde
+nav-history = Historique
+nav-ledger = Journal
+nav-sync = Synchro
+nav-qa = QA
+nav-settings = Réglages
+header-credits-title = Crédits que vous pouvez dépenser maintenant
+header-offline = Hors ligne
+header-online = En ligne
+header-offline-open-sync = Hors ligne : ouvrir Synchro
+header-online-open-sync = En ligne : ouvrir Synchro
+header-queued = { $count } en attente
+header-qa-on = Le mode QA est activé
+header-qa = QA · { $platform }
+core-no-answer = Le cœur de { -app-name } n’a pas répondu.
+core-no-answer-hint = Redémarrez { -app-name }. Si cela se reproduit, vérifiez que le dossier de données de l’application est accessible en écriture.
+
+## Bad result dialog (ClaimDialog.svelte)
+
+claim-title = Signaler un mauvais résultat
+claim-view-image = Voir en grand l’image que vous signalez
+claim-view-video = Voir en grand la vidéo que vous signalez
+claim-checking = Vérification du droit à remboursement…
+claim-window-closed-while-open = Le délai de remboursement s’est terminé pendant que cette fenêtre était ouverte.
+claim-refund-window = Délai de remboursement :
+claim-policy-rule = Politique { $version } · règle { $rule }
+claim-endpoint-decides = Vous pouvez tout de même envoyer le signalement ; le serveur décidera.
+claim-reason = Motif
+claim-details-label = Qu’est-ce qui ne va pas ?
+claim-details-placeholder = p. ex. Le mannequin a trois bras et le vêtement est coupé.
+claim-details-bounds = Entre { $min } et { $max } caractères.
+claim-sending = Envoi…
+claim-submit = Envoyer
+claim-submit-refund = Demander le remboursement
+claim-send-feedback = Envoyer l’avis
+cancel = Annuler
+
+## Context menu (ContextMenu.svelte)
+
+menu-bad-result = Mauvais résultat
+menu-view-full = Voir en grand
+menu-view-full-unavailable = Il n’y a rien à afficher : la génération est en cours ou a échoué.
+menu-ledger = Voir les écritures du journal
+menu-copy-id = Copier l’identifiant de la génération
+menu-copied = Identifiant de la génération copié : { $id }.
+menu-copy-failed = Impossible de copier dans le presse-papiers. L’identifiant est { $id }.
+actions-for = Actions pour { $feature }
+
+## History cards (HistoryCard.svelte)
+
+card-label = { $feature }, { $state }, { $when }, { $credits }. Appuyez sur Maj+F10 pour les actions.
+card-image-alt = Image produite par { $feature }
+card-video-alt = Vidéo produite par { $feature }
+card-video = Vidéo
+generating = Génération…
+card-no-output = Aucun résultat
+card-no-preview = Pas d’aperçu
+card-charged = Débité : { $credits }
+card-not-charged = Prix : { $credits }, non débité
+credits-short = { $count } cr
+
+## Output viewer (OutputViewer.svelte)
+
+viewer-title-video = { $feature } (vidéo)
+viewer-missing = Ce résultat n’est plus sur cet appareil et ne peut donc pas être affiché. Son enregistrement et tout signalement restent inchangés.
+viewer-image-alt = Image produite par { $feature }, en grand
+viewer-video-alt = Vidéo produite par { $feature }, en grand
+close = Fermer
+
+## Notifications (Toasts.svelte)
+
+notifications = Notifications
+toast-show = Afficher
+toast-dismiss = Fermer la notification
+
+## Balance (Balance.svelte)
+
+try-again = Réessayer
+balance-as-of = Au { $when }
+balance-reading = Lecture de votre solde…
+balance-available = Disponible
+balance-available-unit = { $count ->
+    [one] crédit à dépenser maintenant
+   *[other] crédits à dépenser maintenant
+}
+balance-held = Réservés
+balance-held-unit = par les générations en cours
+balance-refunded-month = Remboursés ce mois-ci
+balance-refunded-unit = { $count ->
+    [one] crédit rendu
+   *[other] crédits rendus
+}
+balance-spent-month = Dépensés ce mois-ci
+balance-spent-unit = { $count ->
+    [one] crédit débité
+   *[other] crédits débités
+}
+grants-title = Attributions
+grants-empty = Aucune attribution de crédits pour l’instant. Les crédits arrivent avec votre forfait ou une recharge.
+grants-col-kind = Type
+grants-col-credits = Crédits
+grants-col-available = Disponibles
+grants-col-expires = Expiration
+grants-col-note = Note
+grants-expired = expirée
+grants-never = Jamais
+grant-kind-allowance = Forfait
+grant-kind-top-up = Recharge
+grant-kind-promotion = Promotion
+grant-kind-refund = Remboursement
+
+## History (History.svelte)
+
+generate = Générer
+generate-feature = Fonction d’IA
+generate-surface = Surface
+generate-surface-qa = Réglage QA ({ $surface })
+generate-progress = Génération de { $feature }… ses crédits sont réservés jusqu’à la fin.
+generate-technical-failure = { $feature } a échoué pour une raison technique ({ $failure }). { $count ->
+    [one] Votre crédit ({ $credits }) n’a pas été dépensé.
+   *[other] Vos crédits ({ $credits }) n’ont pas été dépensés.
+}
+generate-no-details = sans détails
+open-sync = Ouvrir Synchro
+see-balance = Voir le solde
+open-settings = Ouvrir les Réglages
+filters = Filtres
+filter-feature = Fonction
+filter-all-features = Fonctions
+filter-platform = Plateforme
+filter-all-platforms = Plateformes
+filter-show = Afficher
+show-all = Toutes
+show-not-reported = Non signalées
+show-reported = Signalées
+show-technical-failures = Échecs techniques
+show-running = En cours
+history-no-match = Aucune génération ne correspond à ces filtres.
+clear-filters = Effacer les filtres
+history-empty = Aucune génération pour l’instant. Choisissez une fonction d’IA ci-dessus et appuyez sur Générer.
+history-list = Générations
+loading-more = Chargement de la suite…
+history-all-loaded = C’est tout : { $count ->
+    [one] { $count } génération
+   *[other] { $count } générations
+}.
+
+## Ledger (Ledger.svelte)
+
+ledger-kind = Type
+ledger-all-kinds = Tous les types
+ledger-export = Exporter en CSV
+ledger-exporting = Export…
+ledger-entries-of = Écritures de la génération
+ledger-show-all = Tout afficher
+ledger-saved = { $count ->
+    [one] { $count } écriture enregistrée
+   *[other] { $count } écritures enregistrées
+} dans :
+ledger-col-time = Heure
+ledger-col-kind = Type
+ledger-col-credits = Crédits
+ledger-col-grant = Attribution
+ledger-col-generation = Génération
+ledger-only-generation = Seulement les écritures de la génération { $id }
+ledger-no-match = Aucune écriture ne correspond à ce filtre.
+ledger-empty = Aucune écriture pour l’instant.
+ledger-loading = Chargement des écritures…
+ledger-end = Fin du journal : { $count ->
+    [one] { $count } écriture
+   *[other] { $count } écritures
+}.
+
+## Sync (Sync.svelte)
+
+sync-offline = Hors ligne : le réseau est coupé. Les signalements attendent sur cet appareil jusqu’à ce que vous le rétablissiez.
+sync-not-tried = Pas encore essayé.
+sync-reachable = Le serveur a répondu.
+sync-unreachable = Le serveur n’a pas répondu. Les signalements attendent sur cet appareil ; { -app-name } réessaie de lui-même.
+sync-reading = Lecture de l’état de la synchronisation…
+sync-not-linked = Cet appareil n’est relié à aucun serveur ; les signalements ne peuvent donc pas être envoyés.
+sync-connect-in-settings = Se connecter dans les Réglages
+sync-network-on = Réseau activé
+sync-network-off = Réseau coupé
+sync-queued = Signalements en attente
+sync-in-review = En examen
+sync-quarantined = En quarantaine
+sync-retry = Réessayer
+sync-retrying = Nouvel essai…
+sync-quarantined-hint = Les signalements en quarantaine n’ont pas pu être envoyés plusieurs fois de suite. Appuyez sur Réessayer pour les renvoyer.
+sync-sending = Envoi des signalements…
+sync-last-progress = Dernière synchronisation
+sync-progress = { $sent } / { $total }
+sync-reports-sent = Signalements envoyés
+sync-last = Dernière synchronisation :
+sync-never = jamais
+sync-syncing = Synchronisation…
+sync-now = Synchroniser
+
+## Settings (Settings.svelte)
+
+settings-reading = Lecture des réglages…
+settings-language = Langue
+settings-language-label = Langue de l’application
+settings-language-system = Système ({ $language })
+settings-endpoint = Serveur
+settings-mode = Mode
+settings-mode-embedded = Intégré (fonctionne dans l’application, sur cet appareil)
+settings-mode-remote = Distant
+settings-mode-none = Aucun : cet appareil n’est relié à rien ; les signalements y restent
+settings-mode-sandbox = { $mode } · bac à sable
+settings-address = Adresse
+settings-account = Compte
+settings-token = Jeton
+settings-token-file-warning = Le jeton est dans un fichier lisible par votre compte utilisateur. Quiconque y a accès peut faire des signalements en votre nom ; gardez le dossier de données privé.
+settings-connect-title = Se connecter à un serveur distant
+settings-url-placeholder = https://recoup.example.com
+settings-url-invalid = Saisissez l’adresse du serveur, en commençant par https:// (ou http:// pour un serveur de test local).
+settings-token-label = Jeton (laissez vide pour ouvrir un nouveau compte bac à sable)
+settings-connecting = Connexion…
+settings-connect = Se connecter
+settings-create-sandbox = Créer un compte bac à sable
+settings-switching = Changement…
+settings-use-embedded = Utiliser le serveur intégré
+settings-connected = Connecté à { $url }.
+settings-connected-account = Connecté à { $url } avec le compte { $account }.
+settings-switched-embedded = Vous utilisez désormais le serveur intégré de cet appareil.
+settings-qa-mode = Mode QA
+settings-qa-simulate = Simuler plateformes, surfaces, horloges et pannes réseau (pour les testeurs)
+settings-open-qa = Ouvrir le panneau QA
+settings-about = À propos
+settings-version = Version
+settings-data-folder = Dossier de données
+settings-refund-policy = Politique de remboursement
+settings-logs = Journaux
+settings-logs-hint = Les journaux disent ce que l’application a fait (démarrages, synchronisations, signalements envoyés et leurs décisions), jamais votre jeton ni les mots d’un signalement. Joignez-les à une demande d’assistance.
+settings-open-logs = Ouvrir le dossier des journaux
+
+## QA panel (Qa.svelte)
+
+qa-clock-moved = Horloge de test avancée de { $by }.
+qa-off = Le mode QA est désactivé : ces réglages s’appliqueront quand il sera activé (Réglages)
+qa-reading = Lecture des réglages QA…
+qa-new-generations = Nouvelles générations
+qa-platform = Plateforme
+qa-surface = Surface
+qa-network-clock = Réseau et horloge de l’appareil
+qa-force-offline = Forcer le mode hors ligne
+qa-clock-offset = Décalage de l’horloge de l’appareil, en secondes ({ $offset })
+qa-offset-invalid = Saisissez le décalage en nombre entier de secondes, p. ex. -86400 pour un jour de retard.
+qa-presets = Décalages prédéfinis
+qa-faults = Pannes injectées du serveur
+qa-drop-rate = Requêtes perdues, en % ({ $value } %)
+qa-error-rate = Réponses 503, en % ({ $value } %)
+qa-delay = Délai par requête, en ms
+qa-generator = Générateur du bac à sable et horloge de test
+qa-not-sandbox = Le serveur n’est pas un bac à sable : les taux du générateur et l’horloge de test n’existent que sur les serveurs bac à sable (Réglages → se connecter, ou le serveur intégré).
+qa-failure-rate = Échecs techniques, en %
+qa-bad-rate = Mauvais résultats, en %
+qa-test-clock = Horloge de test :
+qa-advance-hour = +1 heure
+qa-advance-day = +1 jour
+qa-advance-invalid = Saisissez un nombre positif de secondes pour avancer l’horloge de test.
+qa-advance-by = Avancer de, en secondes
+qa-advance = Avancer
+qa-policy-in-force = En vigueur sur cet appareil :
+qa-policy-load = Charger un fichier de politique (JSON) ; il est publié sur le serveur bac à sable, puis synchronisé ici
+qa-publishing = Publication…
+qa-policy-published = Politique { $version } publiée ; cet appareil utilise maintenant { $device }.
