@@ -615,7 +615,8 @@ mod catalog_tests {
                 platform: facts.platform,
                 surface: facts.surface,
                 window_closes_at: d.window_closes_at.map(|t| t.to_string()),
-                refund_window_secs: u64::try_from(policy.refund_window().num_seconds()).unwrap_or(0),
+                refund_window_secs: u64::try_from(policy.refund_window().num_seconds())
+                    .unwrap_or(0),
                 safeguard_window_secs: policy.safeguards().window_secs,
                 refunds_max: policy.safeguards().refunds_max,
                 share_max_percent: policy.safeguards().refunded_share_max_percent,
