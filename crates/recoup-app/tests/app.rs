@@ -63,6 +63,17 @@ fn start() -> Device {
     Device { app, events, dir }
 }
 
+/// QA mode on, new generations made in the Batch Editor (never refundable).
+fn batch_editor(d: &Device) {
+    d.app
+        .set_qa(&QaUpdate {
+            enabled: Some(true),
+            surface: Some(Surface::BatchEditor),
+            ..QaUpdate::default()
+        })
+        .unwrap();
+}
+
 fn generate(d: &Device, feature: Feature) -> GenerationItem {
     d.app
         .generate(&GenerateRequest {
@@ -167,13 +178,7 @@ fn an_eligible_bad_result_is_refunded_and_the_ui_is_told() {
 #[test]
 fn an_ineligible_report_says_why_before_submit_and_is_kept_as_feedback() {
     let d = start();
-    d.app
-        .set_qa(&QaUpdate {
-            enabled: Some(true),
-            surface: Some(Surface::BatchEditor),
-            ..QaUpdate::default()
-        })
-        .unwrap();
+    batch_editor(&d);
     let g = generate(&d, Feature::Logo);
     assert_eq!(g.surface, Surface::BatchEditor, "the QA surface applies");
     let e = d.app.check_claim(&g.generation_id).unwrap();
@@ -728,13 +733,7 @@ fn the_language_chosen_in_settings_writes_the_cores_words_and_survives_a_restart
         info.catalog.features.first()
     );
 
-    d.app
-        .set_qa(&QaUpdate {
-            enabled: Some(true),
-            surface: Some(Surface::BatchEditor),
-            ..QaUpdate::default()
-        })
-        .unwrap();
+    batch_editor(&d);
     let g = generate(&d, Feature::Logo);
     assert_eq!(g.feature_label, "Logo", "a name that is the same in French");
     let e = d.app.check_claim(&g.generation_id).unwrap();
