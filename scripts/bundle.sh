@@ -52,6 +52,8 @@ with open(os.path.join(root, "tauri.conf.json")) as f:
     config = json.load(f)
 config["build"]["frontendDist"] = os.path.join(root, config["build"]["frontendDist"])
 config["bundle"]["icon"] = [os.path.join(root, p) for p in config["bundle"]["icon"]]
+deb = config["bundle"]["linux"]["deb"]
+deb["desktopTemplate"] = os.path.join(root, deb["desktopTemplate"])
 with open(os.path.join(stage, "tauri.conf.json"), "w") as f:
     json.dump(config, f, indent=2)
 PY
@@ -73,12 +75,12 @@ tauri_cli="$PWD/ui/node_modules/.bin/tauri"
 deb=$(ls "$stage"/target/release/bundle/deb/*.deb)
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 dpkg-deb --contents "$deb"
-# The desktop entry registers recoup:// links (tauri.conf.json plugins.deep-link), so a link the
-# AI editor sends opens Recoup.
-entry=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards './usr/share/applications/*.desktop')
+# The desktop entry registers recoup:// links (tauri.conf.json plugins.deep-link) and hands the
+# link to the app (%u; packaging/recoup.desktop.hbs), so a link the AI editor sends opens Recoup.
+entry=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/share/applications/*.desktop')
 printf '\ndesktop entry:\n%s\n' "$entry"
-if ! grep -q '^MimeType=.*x-scheme-handler/recoup;' <<<"$entry"; then
-  echo "error: the .deb's desktop entry does not register recoup:// links (no MimeType=x-scheme-handler/recoup)" >&2
+if ! grep -q '^MimeType=.*x-scheme-handler/recoup;' <<<"$entry" || ! grep -q '^Exec=recoup-app %u$' <<<"$entry"; then
+  echo "error: the .deb's desktop entry does not hand recoup:// links to the app (want MimeType=x-scheme-handler/recoup; and Exec=recoup-app %u)" >&2
   exit 1
 fi
 
