@@ -369,6 +369,24 @@ fn map_io(io: &std::io::Error) -> TransportError {
 mod tests {
     use super::*;
 
+    /// Accepts one connection on `listener` and reads the request's head (returned with the
+    /// connection); the caller answers.
+    fn accept_request(listener: &std::net::TcpListener) -> (std::net::TcpStream, Vec<u8>) {
+        use std::io::Read;
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let mut got = Vec::new();
+        while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).unwrap();
+            assert!(
+                n > 0,
+                "the client closed before sending a whole request head"
+            );
+            got.extend_from_slice(&buf[..n]);
+        }
+        (s, got)
+    }
+
     #[test]
     fn base_urls_are_checked_and_normalised() {
         let t = HttpTransport::new("http://127.0.0.1:8080/").unwrap();
@@ -453,17 +471,11 @@ mod tests {
 
     #[test]
     fn a_redirect_is_returned_as_an_answer_not_followed() {
-        use std::io::{Read, Write};
+        use std::io::Write;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 4096];
-            let mut got = Vec::new();
-            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                let n = s.read(&mut buf).unwrap();
-                got.extend_from_slice(&buf[..n]);
-            }
+            let (mut s, _) = accept_request(&listener);
             s.write_all(
                 b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
             )
@@ -489,17 +501,11 @@ mod tests {
 
     #[test]
     fn statuses_come_back_as_answers_and_bodies_are_read() {
-        use std::io::{Read, Write};
+        use std::io::Write;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let server = std::thread::spawn(move || {
-            let (mut s, _) = listener.accept().unwrap();
-            let mut buf = [0u8; 4096];
-            let mut got = Vec::new();
-            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                let n = s.read(&mut buf).unwrap();
-                got.extend_from_slice(&buf[..n]);
-            }
+            let (mut s, got) = accept_request(&listener);
             let body = br#"{"code":"unavailable","message":"later"}"#;
             write!(
                 s,
