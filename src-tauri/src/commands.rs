@@ -20,7 +20,12 @@ async fn call<T: Send + 'static>(
     f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
 ) -> Answer<T> {
     let app = state.app()?;
-    tauri::async_runtime::spawn_blocking(move || f(&app))
+    blocking(move || f(&app)).await
+}
+
+/// Runs `f` on a blocking thread.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
+    tauri::async_runtime::spawn_blocking(f)
         .await
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("the command stopped: {e}")))?
 }
@@ -197,9 +202,7 @@ fn log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<String> {
 #[tauri::command]
 async fn open_log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<()> {
     let folder = log_dir(&app)?;
-    tauri::async_runtime::spawn_blocking(move || open_folder(&folder))
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the command stopped: {e}")))?
+    blocking(move || open_folder(&folder)).await
 }
 
 /// The log folder, once the log plugin is registered (not in the IPC tests).
@@ -220,7 +223,7 @@ fn no_log_folder() -> AppError {
 #[cfg(desktop)]
 fn open_folder(folder: &std::path::Path) -> Answer<()> {
     std::fs::create_dir_all(folder).map_err(|e| AppError::file(folder, e))?;
-    crate::desktop::open_folder(folder).map_err(|e| {
+    tauri_plugin_opener::open_path(folder, None::<&str>).map_err(|e| {
         AppError::new(
             ErrorCode::File,
             format!(

@@ -1,9 +1,8 @@
 //! What a desktop app does beyond its window: one instance per data folder (a second launch
 //! hands its link over and focuses the first), the window's size, position and maximised state
-//! kept across restarts, and opening a folder in the file manager.
+//! kept across restarts.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::Duration;
 
@@ -32,11 +31,11 @@ pub fn instance_id(identifier: &str, data_dir: Option<&Path>) -> String {
 /// One instance per data folder: a second launch forwards its arguments (a `recoup://` link,
 /// through the deep-link plugin) to the running one, which comes to the front, and exits.
 pub fn single_instance<R: Runtime>(identifier: &str) -> TauriPlugin<R> {
-    let data_dir = std::env::var_os("RECOUP_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
     tauri_plugin_single_instance::Builder::new()
-        .dbus_id(instance_id(identifier, data_dir.as_deref()))
+        .dbus_id(instance_id(
+            identifier,
+            crate::data_dir_from_env().as_deref(),
+        ))
         .callback(|app, args, _cwd| {
             log::info!(
                 "a second launch handed over {} argument(s); bringing the window to the front",
@@ -71,7 +70,7 @@ pub fn window_state<R: Runtime>() -> [TauriPlugin<R>; 2] {
                         }
                     }
                 })?;
-            app.manage(WindowSaver(Mutex::new(tx)));
+            app.manage(WindowSaver(tx));
             Ok(())
         })
         .on_event(|app, event| {
@@ -80,22 +79,16 @@ pub fn window_state<R: Runtime>() -> [TauriPlugin<R>; 2] {
                 ..
             } = event
                 && let Some(saver) = app.try_state::<WindowSaver>()
-                && let Ok(tx) = saver.0.lock()
             {
                 // The thread only stops with the app.
-                let _ = tx.send(());
+                let _ = saver.0.send(());
             }
         })
         .build();
     [tauri_plugin_window_state::Builder::new().build(), saver]
 }
 
-struct WindowSaver(Mutex<Sender<()>>);
-
-/// Opens a folder in the system's file manager.
-pub fn open_folder(path: &Path) -> Result<(), String> {
-    tauri_plugin_opener::open_path(path, None::<&str>).map_err(|e| e.to_string())
-}
+struct WindowSaver(Sender<()>);
 
 #[cfg(test)]
 mod tests {

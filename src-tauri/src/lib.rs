@@ -127,10 +127,7 @@ fn notify<R: Runtime>(handle: &tauri::AppHandle<R>, body: &str, generation_id: &
 /// endpoint generator's first-start rates `RECOUP_GENERATOR_FAILURE_RATE` and
 /// `RECOUP_GENERATOR_BAD_RATE` (0..=1).
 pub fn config_from_env(default_data_dir: PathBuf) -> Result<AppConfig, AppError> {
-    let data_dir = std::env::var_os("RECOUP_DATA_DIR")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or(default_data_dir);
+    let data_dir = data_dir_from_env().unwrap_or(default_data_dir);
     let mut config = AppConfig::new(data_dir);
     config.use_keychain = std::env::var("RECOUP_NO_KEYCHAIN").map_or(true, |v| v != "1");
     if let Some(r) = rate("RECOUP_GENERATOR_FAILURE_RATE")? {
@@ -140,6 +137,13 @@ pub fn config_from_env(default_data_dir: PathBuf) -> Result<AppConfig, AppError>
         config.generator_bad_rate = r;
     }
     Ok(config)
+}
+
+/// `RECOUP_DATA_DIR`, when it is set and not empty.
+pub fn data_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os("RECOUP_DATA_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 fn rate(name: &str) -> Result<Option<f64>, AppError> {
@@ -187,24 +191,15 @@ pub fn run_app<R: Runtime>(
                     .map(|c| c.data_dir.join("exports"))
                     .unwrap_or_else(|_| PathBuf::from("exports"))
             });
-            let data_dir = config.as_ref().map(|c| c.data_dir.clone()).ok();
             let started = config
                 .and_then(|c| App::start(c, Arc::new(TauriSink(handle.clone()))))
                 .map(Arc::new);
-            match (&started, data_dir) {
-                (Ok(_), Some(dir)) => log::info!(
-                    "Recoup {} started; its data is in {}",
-                    env!("CARGO_PKG_VERSION"),
-                    dir.display()
-                ),
-                (Ok(_), None) => {}
-                (Err(e), _) => {
-                    log::error!(
-                        "the app could not start: {} ({})",
-                        e.message,
-                        e.code.as_str()
-                    );
-                }
+            if let Err(e) = &started {
+                log::error!(
+                    "the app could not start: {} ({})",
+                    e.message,
+                    e.code.as_str()
+                );
             }
             app.manage(Shared {
                 app: started,

@@ -101,18 +101,19 @@ pub fn generation(
     }
 }
 
-/// A decision as the claim dialog shows it before Submit, in the app's language.
+/// A decision as the claim dialog shows it before Submit, in the app's language (`facts`: what
+/// its reasons are about; none when it has none).
 pub fn eligibility(
     id: GenerationId,
     d: &Decision,
     now: Timestamp,
     m: &Messages,
-    facts: &ReasonFacts,
+    facts: Option<&ReasonFacts>,
 ) -> Eligibility {
     Eligibility {
         generation_id: id.to_string(),
         eligible: d.eligible,
-        reasons: reasons(d, m, Some(facts)),
+        reasons: reasons(d, m, facts),
         refundable_credits: d.refundable_credits,
         window_closes_at: d.window_closes_at.map(time),
         window_secs_left: d

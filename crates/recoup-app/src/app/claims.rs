@@ -1,11 +1,13 @@
 //! Reporting a bad result: whether a generation's report can be refunded (checked on the
 //! device, offline), and submitting the report to the outbox.
 
-use recoup_store::SubmitClaim;
+use recoup_core::{Decision, GenerationId};
+use recoup_store::{Store, SubmitClaim};
 
 use super::App;
 use crate::convert;
 use crate::error::AppResult;
+use crate::i18n::ReasonFacts;
 use crate::views::{AppEvent, ClaimRequest, ClaimView, Eligibility};
 
 impl App {
@@ -17,8 +19,14 @@ impl App {
         let store = s.store();
         let now = self.now(&store)?;
         let d = store.check_claim(id, now)?;
-        let facts = convert::reason_facts(&store.generation(id)?, &d, &store.policy()?);
-        Ok(convert::eligibility(id, &d, now, self.messages(), &facts))
+        let facts = facts(&store, id, &d)?;
+        Ok(convert::eligibility(
+            id,
+            &d,
+            now,
+            self.messages(),
+            facts.as_ref(),
+        ))
     }
 
     /// Records a "Bad result" report with the device's decision and queues it for the endpoint,
@@ -39,11 +47,7 @@ impl App {
                 },
                 now,
             )?;
-            let facts = convert::reason_facts(
-                &store.generation(generation_id)?,
-                &record.local_decision,
-                &store.policy()?,
-            );
+            let facts = facts(&store, generation_id, &record.local_decision)?;
             (record, facts)
         };
         // The words of the report stay out of the logs.
@@ -55,6 +59,19 @@ impl App {
         );
         self.sink.emit(&AppEvent::History { changed: 1 });
         s.wake();
-        Ok(convert::claim(&record, self.messages(), Some(&facts)))
+        Ok(convert::claim(&record, self.messages(), facts.as_ref()))
     }
+}
+
+/// What a decision's reasons are about, read only when it has reasons (an eligible check, the
+/// common one, reads nothing more).
+fn facts(store: &Store, id: GenerationId, d: &Decision) -> AppResult<Option<ReasonFacts>> {
+    if d.reasons.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(convert::reason_facts(
+        &store.generation(id)?,
+        d,
+        &store.policy()?,
+    )))
 }

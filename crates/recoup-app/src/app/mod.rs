@@ -216,6 +216,11 @@ impl App {
         };
         let session = app.open_session(&settings.endpoint)?;
         *app.session.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(session));
+        tracing::info!(
+            "Recoup {} started; its data is in {}",
+            env!("CARGO_PKG_VERSION"),
+            app.config.data_dir.display()
+        );
         Ok(app)
     }
 
@@ -432,7 +437,7 @@ impl App {
             qa: self.qa_view(&s, false),
             catalog: convert::catalog(&policy, self.messages()),
             policy_version: policy.version().to_owned(),
-            language: Language::resolve(choice.as_deref()).as_str().to_owned(),
+            language: self.language().as_str().to_owned(),
             language_choice: choice,
             system_language: Language::system().as_str().to_owned(),
         })
