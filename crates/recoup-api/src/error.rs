@@ -102,6 +102,12 @@ pub enum ErrorCode {
     SubjectTaken,
     /// A policy with this version was published already: a new policy needs its own version.
     PolicyVersionTaken,
+    /// The review was decided meanwhile (by another operator): the first decision stands.
+    AlreadyDecided,
+    /// The console session ended (signed out, expired, or idle too long): sign in again.
+    SessionExpired,
+    /// A console request that changes something came without its session's CSRF token.
+    CsrfRejected,
 
     // What only the device says.
     /// The network is switched off on this device.
@@ -181,7 +187,8 @@ impl ErrorCode {
             | C::JwtBadSignature
             | C::JwtUnsupportedAlgorithm
             | C::JwtInvalid
-            | C::WrongCredential => 401,
+            | C::WrongCredential
+            | C::SessionExpired => 401,
             C::NotFound => 404,
             C::InvalidInput | C::InvalidDocument => 400,
             C::InvalidDetails => 422,
@@ -195,12 +202,13 @@ impl ErrorCode {
             | C::AlreadySucceeded
             | C::OutputConflict
             | C::SubjectTaken
-            | C::PolicyVersionTaken => 409,
+            | C::PolicyVersionTaken
+            | C::AlreadyDecided => 409,
             C::UnsupportedMediaType => 415,
             C::InsufficientCredits => 402,
             C::PayloadTooLarge => 413,
             C::RateLimited => 429,
-            C::SandboxOnly => 403,
+            C::SandboxOnly | C::CsrfRejected => 403,
             C::Unavailable => 503,
             C::Internal
             | C::Offline
@@ -262,7 +270,9 @@ impl ErrorCode {
             | C::Linked
             | C::QaModeOff
             | C::SubjectTaken
-            | C::PolicyVersionTaken => 1,
+            | C::PolicyVersionTaken
+            | C::AlreadyDecided
+            | C::CsrfRejected => 1,
             C::RateLimited
             | C::Unavailable
             | C::Offline
@@ -282,6 +292,7 @@ impl ErrorCode {
             | C::JwtBadSignature
             | C::JwtUnsupportedAlgorithm
             | C::JwtInvalid
+            | C::SessionExpired
             | C::NotLinked
             | C::PolicyKeyMismatch
             | C::Credentials

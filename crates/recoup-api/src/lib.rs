@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod console;
 mod error;
 mod identity;
 mod provider;

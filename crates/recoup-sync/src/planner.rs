@@ -245,7 +245,8 @@ mod tests {
             | ErrorCode::JwtBadSignature
             | ErrorCode::JwtUnsupportedAlgorithm
             | ErrorCode::JwtInvalid
-            | ErrorCode::WrongCredential => (Wait, Unauthorized),
+            | ErrorCode::WrongCredential
+            | ErrorCode::SessionExpired => (Wait, Unauthorized),
             ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal => (Wait, Wait),
             ErrorCode::NotFound
             | ErrorCode::InvalidInput
@@ -265,7 +266,9 @@ mod tests {
             | ErrorCode::AlreadySucceeded
             | ErrorCode::OutputConflict
             | ErrorCode::SubjectTaken
-            | ErrorCode::PolicyVersionTaken => (Reject, Reject),
+            | ErrorCode::PolicyVersionTaken
+            | ErrorCode::AlreadyDecided
+            | ErrorCode::CsrfRejected => (Reject, Reject),
             ErrorCode::Offline
             | ErrorCode::Network
             | ErrorCode::BadAnswer
