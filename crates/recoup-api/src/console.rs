@@ -123,6 +123,7 @@ pub struct ReviewRow {
     /// The reason the user gave.
     pub reason: ClaimReason,
     /// The credits it cost (refunded if approved).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub credits: u64,
     /// When the user reported it.
     #[cfg_attr(feature = "ts", ts(type = "string"))]
@@ -139,6 +140,7 @@ pub struct ReviewPage {
     /// The items, in the order asked for.
     pub items: Vec<ReviewRow>,
     /// How many items match the filter in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     /// The `after` of the next page; absent on the last.
     pub next: Option<String>,
@@ -151,6 +153,7 @@ pub struct ReviewOutput {
     /// Its media type (`image/png`, `video/mp4`, ...).
     pub media_type: String,
     /// Its size.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub size_bytes: u64,
     /// Where the console reads it (an authenticated route of the console).
     pub url: String,
@@ -204,6 +207,7 @@ pub struct RecentReport {
     /// The endpoint's outcome, once known.
     pub outcome: Option<ClaimOutcome>,
     /// Credits refunded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub refunded_credits: u64,
 }
 
@@ -215,12 +219,15 @@ pub struct ReviewAccount {
     #[cfg_attr(feature = "ts", ts(type = "string"))]
     pub account_id: Uuid,
     /// Credits it can spend now.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub available_credits: u64,
     /// Its latest reports, newest first (at most 20).
     pub recent: Vec<RecentReport>,
     /// How many of its reports were refunded in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub refunds: u64,
     /// How many reports it made in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub reports: u64,
 }
 
@@ -271,6 +278,7 @@ pub struct ConsoleDecided {
     /// Refunded or not refunded.
     pub outcome: ClaimOutcome,
     /// Credits refunded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub refunded_credits: u64,
     /// When decided.
     #[cfg_attr(feature = "ts", ts(type = "string"))]

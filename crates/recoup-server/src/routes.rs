@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod audit;
 mod claims;
+mod console;
 mod generations;
 mod ops;
 mod provider;
@@ -140,6 +141,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/admin/accounts/{account}/balance-low",
             put(webhooks::set_balance_threshold),
         )
+        .merge(console::router())
         .with_state(state)
 }
 

@@ -23,10 +23,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "V5__static_seq",
         include_str!("migrations/V5__static_seq.sql"),
     ),
+    ("V6__console", include_str!("migrations/V6__console.sql")),
 ];
 
 /// The schema version after every migration.
-pub const LATEST_VERSION: i32 = 5;
+pub const LATEST_VERSION: i32 = 6;
 
 /// The table refinery records applied migrations in (a global table).
 pub const HISTORY_TABLE: &str = "refinery_schema_history";
@@ -143,6 +144,7 @@ pub const TABLES: &[(&str, TableKind)] = &[
     ("account_subjects", TableKind::Lookup),
     ("token_hashes", TableKind::Lookup),
     ("provider_generations", TableKind::Lookup),
+    ("console_sessions", TableKind::Lookup),
 ];
 
 #[cfg(test)]

@@ -473,6 +473,14 @@ impl Store {
         self.count("SELECT count(*) FROM outbox WHERE state = 'quarantined'")
     }
 
+    /// Number of claims in all, and of those refunded (the operator console's account view).
+    pub fn claim_counts(&self) -> Result<(u64, u64)> {
+        Ok((
+            self.count("SELECT count(*) FROM claims")?,
+            self.count("SELECT count(*) FROM claims WHERE outcome = 'refunded'")?,
+        ))
+    }
+
     /// Number of claims the endpoint holds for a review.
     pub fn claims_in_review_len(&self) -> Result<u64> {
         self.count("SELECT count(*) FROM claims WHERE outcome = 'in_review'")

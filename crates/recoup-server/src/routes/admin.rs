@@ -18,7 +18,8 @@ use uuid::Uuid;
 
 use super::{AppResult, Shared, account_offset, admin, json, read_body, run_to_end, sandbox_only};
 use crate::error::{AppError, write};
-use crate::state::Published;
+use crate::state::{AppState, Published};
+use crate::storage::{Ledger, review_target};
 use crate::wire;
 
 /// A grant expires at most this many days (about a century) after it is made; more is refused
@@ -45,22 +46,49 @@ pub(super) async fn review(
 ) -> AppResult<Json<ClaimRecord>> {
     let actor = admin(&state, &headers).await?;
     let decision: ReviewDecision = json(&read_body(body).await?)?;
-    let offset = account_offset(&state, account).await?;
+    let decided = decide_review(
+        &state,
+        actor.0,
+        account,
+        ClaimId(claim),
+        decision.approve,
+        None,
+    )
+    .await?;
+    Ok(Json(wire::reviewed(decided)?))
+}
+
+/// A person's decision on a claim in review (the admin API's and the console's): recorded in
+/// the account's ledger (refunding at once when approved; the device learns it at its next
+/// sync, the webhook's `claim.decided` fires) and in the audit log with the actor and the
+/// note, as one flow a client hanging up cannot cut in half. The inner result is the ledger's
+/// refusal (a claim not, or no longer, in review).
+pub(super) async fn decide_review(
+    state: &Arc<AppState>,
+    actor: String,
+    account: Uuid,
+    claim: ClaimId,
+    approve: bool,
+    note: Option<String>,
+) -> AppResult<Ledger<ClaimRecord>> {
+    let offset = account_offset(state, account).await?;
     let now = state.account_clock(offset).now();
-    let state_metrics = Arc::clone(&state);
+    let flow_state = Arc::clone(state);
     let decided = run_to_end(async move {
-        let decided = state
-            .storage
-            .review(account, ClaimId(claim), decision.approve, now)
-            .await?;
+        let state = flow_state;
+        let decided = state.storage.review(account, claim, approve, now).await?;
         if decided.is_ok() {
+            let mut detail = serde_json::json!({ "approve": approve });
+            if let Some(note) = note {
+                detail["note"] = serde_json::Value::String(note);
+            }
             state
                 .storage
                 .audit(
-                    actor.0,
+                    actor,
                     "review.decide",
-                    format!("{account}/{claim}"),
-                    serde_json::json!({ "approve": decision.approve }),
+                    review_target(account, claim),
+                    detail,
                     now,
                 )
                 .await?;
@@ -68,11 +96,12 @@ pub(super) async fn review(
         Ok(decided)
     })
     .await?;
-    let decided = wire::reviewed(decided)?;
-    if let Some(outcome) = decided.outcome {
-        state_metrics.metrics.claim_decided(outcome);
+    if let Ok(record) = &decided
+        && let Some(outcome) = record.outcome
+    {
+        state.metrics.claim_decided(outcome);
     }
-    Ok(Json(decided))
+    Ok(decided)
 }
 
 pub(super) async fn publish_policy(

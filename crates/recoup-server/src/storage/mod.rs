@@ -16,6 +16,7 @@
 //!   forget). Which policy is published when the endpoint starts is the engine's constructor's
 //!   business (`SqliteStorage::published_or`).
 
+mod console;
 mod identity;
 mod postgres;
 mod provider;
@@ -40,6 +41,9 @@ use uuid::Uuid;
 use crate::clock::AccountClock;
 use crate::error::AppError;
 
+pub(crate) use console::{
+    Console, QueueCursor, QueueQuery, ReviewContext, SessionRow, review_target,
+};
 pub use identity::{AdminCredential, BOOTSTRAP_CREDENTIAL};
 pub(crate) use identity::{Identity, NewTokenRow};
 // Used by `--database`, wired together with the ledger half.
@@ -107,7 +111,7 @@ pub(crate) struct QueuedClaim {
 /// Every storage operation a handler performs. Each one is async: an engine may wait on a
 /// network database, and one on local files runs its blocking work off the async workers.
 /// Arguments are owned so that an engine can move them to another thread or task.
-pub(crate) trait Storage: Identity + Providers + Webhooks + Send + Sync {
+pub(crate) trait Storage: Identity + Providers + Webhooks + Console + Send + Sync {
     /// Records a new account and its token. The caller grants the starting allowance.
     fn create_account(
         &self,

@@ -68,6 +68,8 @@ fn migrations() -> Migrations<'static> {
         M::up(super::identity::V4_AUDIT),
         M::up(PROVIDERS_SCHEMA),
         M::up(super::webhooks::V6_WEBHOOKS),
+        M::up(super::console::V7_REVIEW_INDEX),
+        M::up(super::console::V8_CONSOLE_SESSIONS),
     ])
 }
 
@@ -150,26 +152,6 @@ impl Registry {
                 _ => e.into(),
             })?;
         Ok(self.conn.last_insert_rowid().unsigned_abs())
-    }
-
-    /// Queues several claims of one account for review in one transaction.
-    pub(crate) fn queue_reviews(
-        &self,
-        account: Uuid,
-        claims: &[Uuid],
-        now: Timestamp,
-    ) -> Result<(), AppError> {
-        let tx = self.conn.unchecked_transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT OR IGNORE INTO reviews (account_id, claim_id, queued_at) VALUES (?1, ?2, ?3)",
-            )?;
-            for c in claims {
-                stmt.execute(params![account.as_bytes(), c.as_bytes(), now.as_millis()])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     /// Every account, in no particular order.

@@ -10,11 +10,10 @@ use std::time::Instant;
 
 use recoup_core::Timestamp;
 use recoup_core::{Clock, GenerationId};
-use recoup_store::{
-    ClaimOutcome, ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim,
-};
+use recoup_store::{ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim};
 use uuid::Uuid;
 
+use super::console::QueueEntry;
 use super::registry::Registry;
 use super::{EventSettings, EventSignal, Ledger, StoredPolicy};
 use crate::clock::AccountClock;
@@ -225,11 +224,21 @@ fn commit(
         }
     }
     let now = clock.now();
-    let mut results = match lock(store) {
-        Ok(mut s) => s.adjudicate_batch(&items, now)?,
+    let (mut results, review) = match lock(store) {
+        Ok(mut s) => {
+            let results = s.adjudicate_batch(&items, now)?;
+            // The claims are committed: a generation that cannot be read back leaves the queue
+            // without them until the next start requeues them (logged).
+            let review = super::console::entries_in_review(&s, results.iter().flatten())
+                .unwrap_or_else(|e| {
+                    tracing::error!(%account, error = %e, "claims in review could not be read back for the review queue");
+                    Vec::new()
+                });
+            (results, review)
+        }
         Err(e) => return Err(StoreError::Decode(e.0.message)),
     };
-    queue_reviews(account, registry, &results, now);
+    queue_reviews(account, registry, &review, now);
     for (i, e) in unjudged {
         results.insert(i, Err(e));
     }
@@ -238,23 +247,12 @@ fn commit(
 
 /// Puts the claims of a committed batch that went to review on the review queue. The claims
 /// are committed whatever happens here, so a failure is logged, not answered.
-fn queue_reviews(
-    account: Uuid,
-    registry: &Mutex<Registry>,
-    results: &[Ledger<ClaimRecord>],
-    now: Timestamp,
-) {
-    let review: Vec<Uuid> = results
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .filter(|c| c.outcome == Some(ClaimOutcome::InReview))
-        .map(|c| c.claim_id.0)
-        .collect();
+fn queue_reviews(account: Uuid, registry: &Mutex<Registry>, review: &[QueueEntry], now: Timestamp) {
     if review.is_empty() {
         return;
     }
     let queued = lock(registry).map_err(|_| ()).and_then(|r| {
-        r.queue_reviews(account, &review, now).map_err(|e| {
+        r.queue_reviews(account, review, now).map_err(|e| {
             tracing::error!(%account, error = %e.0.message, "review queue not updated");
         })
     });

@@ -159,9 +159,9 @@ fn requeue_reviews(
             }
         }
         let in_review = store.claims_in_review(REQUEUE_CLAIMS_MAX)?;
-        let ids: Vec<Uuid> = in_review.iter().map(|c| c.claim_id.0).collect();
-        if !ids.is_empty() {
-            registry.queue_reviews(account, &ids, now)?;
+        let entries = super::console::entries_in_review(&store, &in_review)?;
+        if !entries.is_empty() {
+            registry.queue_reviews(account, &entries, now)?;
         }
     }
     Ok(())

@@ -8,16 +8,7 @@ use recoup_core::{TimeDelta, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{ADMIN, Body, Client, Opts, Server};
-
-/// A clock a test moves.
-struct Movable(Mutex<Timestamp>);
-
-impl recoup_core::Clock for Movable {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().expect("clock lock")
-    }
-}
+use crate::support::{ADMIN, Body, Client, Movable, Opts, Server};
 
 fn production() -> Opts {
     Opts {

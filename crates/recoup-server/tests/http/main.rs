@@ -16,6 +16,7 @@ mod auth;
 mod changes;
 mod claims;
 mod clock;
+mod console;
 mod contract;
 mod generator;
 mod hardening;

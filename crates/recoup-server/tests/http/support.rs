@@ -16,6 +16,15 @@ use crate::openapi::{Answer, check_answer};
 /// The admin token of every test server.
 pub const ADMIN: &str = "test-Adm1n-7Kq9xZ2pLw4Rv8Nc3Hy6Bj5";
 
+/// A clock a test moves.
+pub struct Movable(pub std::sync::Mutex<recoup_core::Timestamp>);
+
+impl recoup_core::Clock for Movable {
+    fn now(&self) -> recoup_core::Timestamp {
+        *self.0.lock().expect("clock lock")
+    }
+}
+
 /// How a test server starts.
 #[derive(Debug, Clone)]
 pub struct Opts {

@@ -574,6 +574,47 @@ impl PgLedger {
             .await
     }
 
+    /// The account's latest claims, newest first, at most `limit`, each with its generation's
+    /// feature (the operator console's view of an account).
+    pub async fn recent_claims(
+        &self,
+        account: Uuid,
+        limit: u32,
+    ) -> Outcome<Vec<(ClaimRecord, recoup_core::Feature)>> {
+        self.read(async |tx| {
+            let rows = query(
+                tx,
+                "SELECT c.claim_id, c.generation_id, c.reason, c.details, c.submitted_at,
+                     c.local_decision, c.sync_state, c.outcome, c.outcome_code,
+                     c.refunded_credits, c.decided_at, g.feature
+                 FROM claims c JOIN generations g
+                     ON g.account_id = c.account_id AND g.generation_id = c.generation_id
+                 WHERE c.account_id = $1 ORDER BY c.claim_id DESC LIMIT $2",
+                &[&account, &i64::from(limit)],
+            )
+            .await?;
+            rows.iter()
+                .map(|r| Ok((decode_claim(r)?, parse(&r.try_get::<_, String>(11)?)?)))
+                .collect()
+        })
+        .await
+    }
+
+    /// How many claims the account made in all, and how many were refunded.
+    pub async fn claim_counts(&self, account: Uuid) -> Outcome<(u64, u64)> {
+        self.read(async |tx| {
+            let r = query_one(
+                tx,
+                "SELECT count(*), count(*) FILTER (WHERE outcome = 'refunded') FROM claims
+                 WHERE account_id = $1",
+                &[&account],
+            )
+            .await?;
+            Ok((credits(r.try_get(0)?)?, credits(r.try_get(1)?)?))
+        })
+        .await
+    }
+
     /// Records that the account pulled its changes at `now` (the anchor a late report is
     /// weighed against). Writes at most once a minute per account; never moves the record back.
     pub async fn note_pull(&self, account: Uuid, now: Timestamp) -> Outcome<()> {

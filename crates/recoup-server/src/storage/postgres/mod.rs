@@ -12,6 +12,7 @@
 //! The database's refusals become answers in one place ([`From`] impls at the end of this
 //! file), by SQLSTATE and constraint name, never by message text.
 
+mod console;
 mod group;
 mod identity;
 mod ledger;
