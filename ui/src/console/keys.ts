@@ -57,10 +57,10 @@ export function isTypingTarget(el: ElementLike | null | undefined): boolean {
   return false;
 }
 
-/** The keys, as the legend shows them (the key caps are not words; the descriptions come from the catalogs). */
+/** The keys (KeyboardEvent.key values), as the legend lists them; KeyLegend.svelte draws the caps (arrows, Esc from the catalogs). */
 export const LEGEND: { keys: string[]; action: TriageAction }[] = [
-  { keys: ["j", "↓"], action: "next" },
-  { keys: ["k", "↑"], action: "previous" },
+  { keys: ["j", "ArrowDown"], action: "next" },
+  { keys: ["k", "ArrowUp"], action: "previous" },
   { keys: ["a"], action: "approve" },
   { keys: ["r"], action: "reject" },
   { keys: ["n"], action: "note" },
