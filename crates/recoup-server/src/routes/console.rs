@@ -46,7 +46,7 @@ pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 
 /// build; a debug build reads the folder at run time. Missing, the console page says how to
 /// build it.
 #[derive(rust_embed::Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../ui/dist-console/"]
+#[folder = "../../ui/dist-console/"]
 #[allow_missing = true]
 struct Assets;
 

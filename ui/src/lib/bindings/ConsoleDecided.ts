@@ -16,7 +16,7 @@ outcome: ClaimOutcome,
 /**
  * Credits refunded.
  */
-refunded_credits: bigint, 
+refunded_credits: number, 
 /**
  * When decided.
  */

@@ -34,4 +34,4 @@ outcome: ClaimOutcome | null,
 /**
  * Credits refunded.
  */
-refunded_credits: bigint, };
+refunded_credits: number, };

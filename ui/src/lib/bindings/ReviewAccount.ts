@@ -12,7 +12,7 @@ account_id: string,
 /**
  * Credits it can spend now.
  */
-available_credits: bigint, 
+available_credits: number, 
 /**
  * Its latest reports, newest first (at most 20).
  */
@@ -20,8 +20,8 @@ recent: Array<RecentReport>,
 /**
  * How many of its reports were refunded in all.
  */
-refunds: bigint, 
+refunds: number, 
 /**
  * How many reports it made in all.
  */
-reports: bigint, };
+reports: number, };

@@ -11,7 +11,7 @@ media_type: string,
 /**
  * Its size.
  */
-size_bytes: bigint, 
+size_bytes: number, 
 /**
  * Where the console reads it (an authenticated route of the console).
  */

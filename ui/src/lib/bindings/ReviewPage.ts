@@ -12,7 +12,7 @@ items: Array<ReviewRow>,
 /**
  * How many items match the filter in all.
  */
-total: bigint, 
+total: number, 
 /**
  * The `after` of the next page; absent on the last.
  */

@@ -34,7 +34,7 @@ reason: ClaimReason,
 /**
  * The credits it cost (refunded if approved).
  */
-credits: bigint, 
+credits: number, 
 /**
  * When the user reported it.
  */
