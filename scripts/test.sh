@@ -47,6 +47,8 @@ step "Building the desktop app (debug) for the end-to-end test"
 cargo build --locked -p recoup-desktop
 bash scripts/e2e.sh
 
+bash scripts/console-e2e.sh
+
 bash scripts/mobile-check.sh
 
 step "Fuzzing, a short run of each target (the long runs and their figures: docs/fuzzing.md)"

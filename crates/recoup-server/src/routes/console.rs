@@ -426,9 +426,10 @@ async fn reviews(
 async fn already_decided(state: &AppState, account: Uuid, ctx: &ReviewContext) -> AppError {
     let claim = &ctx.claim;
     let how = match claim.outcome {
-        Some(ClaimOutcome::Refunded) => {
-            format!("refunded {} credit(s)", claim.refunded_credits.unwrap_or(0))
-        }
+        Some(ClaimOutcome::Refunded) => match claim.refunded_credits.unwrap_or(0) {
+            1 => "refunded 1 credit".to_owned(),
+            n => format!("refunded {n} credits"),
+        },
         Some(ClaimOutcome::NotRefunded) => "not refunded".to_owned(),
         _ => "decided".to_owned(),
     };
