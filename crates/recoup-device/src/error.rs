@@ -13,7 +13,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use recoup_api::{ErrorCode, UrlRefusal};
+use recoup_api::ErrorCode;
 use recoup_core::{DetailsError, DocumentError, LedgerError};
 use recoup_store::{StoreError, StoreErrorKind};
 use recoup_sync::{ClientError, SyncError, TransportError};
@@ -431,24 +431,6 @@ impl From<ClientError> for DeviceError {
             ),
         };
         Self::new(code, sentence)
-    }
-}
-
-/// An endpoint address refused, in words.
-pub(crate) fn url_sentence(refusal: &UrlRefusal) -> Sentence {
-    let english = refusal.to_string();
-    match refusal {
-        UrlRefusal::NotAUrl(url, why) => Sentence::new(
-            "error-url-not-a-url",
-            vec![("url", url.to_arg()), ("detail", why.to_arg())],
-            english,
-        ),
-        UrlRefusal::Scheme(url) => {
-            Sentence::new("error-url-scheme", vec![("url", url.to_arg())], english)
-        }
-        UrlRefusal::Insecure(url) => {
-            Sentence::new("error-url-insecure", vec![("url", url.to_arg())], english)
-        }
     }
 }
 

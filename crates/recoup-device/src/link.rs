@@ -16,7 +16,7 @@ use recoup_api::PolicyKey;
 use recoup_store::Store;
 use recoup_sync::{Client, Transport, meta};
 
-use crate::{DeviceError, DeviceResult, ErrorCode, Sentence, sentence};
+use crate::{DeviceError, DeviceResult, ErrorCode, Sentence, ToArg, sentence};
 
 /// How the device gets its account.
 #[derive(Clone, PartialEq, Eq)]
@@ -102,9 +102,14 @@ pub fn endpoint_url(given: &str) -> DeviceResult<String> {
                 ),
             )
         }
-        insecure @ recoup_api::UrlRefusal::Insecure(_) => {
-            DeviceError::input("url", crate::error::url_sentence(&insecure))
-        }
+        ref insecure @ recoup_api::UrlRefusal::Insecure(ref url) => DeviceError::input(
+            "url",
+            Sentence::new(
+                "error-url-insecure",
+                vec![("url", url.to_arg())],
+                insecure.to_string(),
+            ),
+        ),
     })
 }
 
