@@ -2,9 +2,9 @@
 
 use tauri::State;
 
+use recoup_app::sentence;
 use recoup_app::views::*;
 use recoup_app::{App, AppError, AppResult, ErrorCode};
-use recoup_app::sentence;
 
 use crate::Shared;
 use crate::logs::LogFolder;
@@ -29,18 +29,16 @@ async fn call<T: Send + 'static>(
 
 /// Runs `f` on a blocking thread.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            AppError::new(
-                ErrorCode::Internal,
-                sentence!(
-                    "error-command-stopped",
-                    "the command stopped: {cause}",
-                    cause = e.to_string()
-                ),
-            )
-        })?
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            sentence!(
+                "error-command-stopped",
+                "the command stopped: {cause}",
+                cause = e.to_string()
+            ),
+        )
+    })?
 }
 
 /// The handler with every command.

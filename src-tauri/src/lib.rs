@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use tauri::{Emitter, Manager, Runtime};
 
 use recoup_app::i18n::{Language, Messages};
-use recoup_app::views::AppEvent;
 use recoup_app::sentence;
+use recoup_app::views::AppEvent;
 use recoup_app::{App, AppConfig, AppError, EventSink};
 
 mod commands;

@@ -26,7 +26,9 @@ use recoup_sync::{ClientError, SyncError, TransportError};
 pub struct DeviceError {
     /// What kind of failure (scripts and the UI branch on it, never on the message).
     pub code: ErrorCode,
-    /// What happened and what to do next, in English.
+    /// What happened and what to do next.
+    // In English as built (the CLI prints it, tests and logs read it); the app sends it in the
+    // user's language, rendered from `text` (`recoup_app::App::answer`).
     pub message: String,
     /// The same sentence as the message catalogs hold it; not sent: the app sends `message`
     /// rendered from it in the user's language. `None` only for an error read back from JSON or
@@ -166,7 +168,8 @@ macro_rules! sentence {
         $crate::Sentence::new($id, ::std::vec::Vec::new(), $english)
     };
     ($id:literal, $english:literal, $($name:ident = $value:expr),+ $(,)?) => {{
-        $(let $name = $value;)+
+        // Each value is computed once, for the English and for the catalogs (`x = x` is fine).
+        $(#[allow(clippy::redundant_locals)] let $name = $value;)+
         $crate::Sentence::new(
             $id,
             ::std::vec![$((::std::stringify!($name), $crate::ToArg::to_arg(&$name))),+],
