@@ -2,6 +2,7 @@
 
 use tauri::State;
 
+use recoup_app::sentence;
 use recoup_app::views::*;
 use recoup_app::{App, AppError, AppResult, ErrorCode};
 
@@ -19,15 +20,25 @@ async fn call<T: Send + 'static>(
     state: &State<'_, Shared>,
     f: impl FnOnce(&App) -> AppResult<T> + Send + 'static,
 ) -> Answer<T> {
-    let app = state.app()?;
-    blocking(move || f(&app)).await
+    let answer = match state.app() {
+        Ok(app) => blocking(move || f(&app)).await,
+        Err(e) => Err(e),
+    };
+    state.answer(answer)
 }
 
 /// Runs `f` on a blocking thread.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Answer<T> + Send + 'static) -> Answer<T> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("the command stopped: {e}")))?
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            sentence!(
+                "error-command-stopped",
+                "the command stopped: {cause}",
+                cause = e.to_string()
+            ),
+        )
+    })?
 }
 
 /// The handler with every command.
@@ -194,15 +205,24 @@ async fn take_link(state: State<'_, Shared>) -> Answer<Option<LinkView>> {
 
 /// Where the log files are.
 #[tauri::command]
-fn log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<String> {
-    log_dir(&app).map(|f| f.display().to_string())
+fn log_folder<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, Shared>,
+) -> Answer<String> {
+    state.answer(log_dir(&app).map(|f| f.display().to_string()))
 }
 
 /// Opens the log folder in the file manager (desktop).
 #[tauri::command]
-async fn open_log_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Answer<()> {
-    let folder = log_dir(&app)?;
-    blocking(move || open_folder(&folder)).await
+async fn open_log_folder<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, Shared>,
+) -> Answer<()> {
+    let answer = match log_dir(&app) {
+        Ok(folder) => blocking(move || open_folder(&folder)).await,
+        Err(e) => Err(e),
+    };
+    state.answer(answer)
 }
 
 /// The log folder, once the log plugin is registered (not in the IPC tests).
@@ -216,7 +236,10 @@ fn log_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Answer<std::path::Pa
 fn no_log_folder() -> AppError {
     AppError::new(
         ErrorCode::File,
-        "Recoup writes no log files here (the platform gave it no log folder)",
+        sentence!(
+            "error-no-log-folder",
+            "Recoup writes no log files here (the platform gave it no log folder)"
+        ),
     )
 }
 
@@ -226,9 +249,11 @@ fn open_folder(folder: &std::path::Path) -> Answer<()> {
     tauri_plugin_opener::open_path(folder, None::<&str>).map_err(|e| {
         AppError::new(
             ErrorCode::File,
-            format!(
-                "the file manager did not open {} ({e}); open that folder yourself",
-                folder.display()
+            sentence!(
+                "error-open-folder",
+                "the file manager did not open {folder} ({cause}); open that folder yourself",
+                folder = folder.display().to_string(),
+                cause = e.to_string()
             ),
         )
     })
@@ -238,9 +263,10 @@ fn open_folder(folder: &std::path::Path) -> Answer<()> {
 fn open_folder(folder: &std::path::Path) -> Answer<()> {
     Err(AppError::new(
         ErrorCode::File,
-        format!(
-            "a phone has no file manager to open {}; the logs are read with the platform's tools",
-            folder.display()
+        sentence!(
+            "error-no-file-manager",
+            "a phone has no file manager to open {folder}; the logs are read with the platform's tools",
+            folder = folder.display().to_string()
         ),
     ))
 }

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 
 use tauri::{Emitter, Manager, Runtime};
 
+use recoup_app::i18n::{Language, Messages};
+use recoup_app::sentence;
 use recoup_app::views::AppEvent;
 use recoup_app::{App, AppConfig, AppError, EventSink};
 
@@ -39,6 +41,15 @@ impl Shared {
     /// The running app.
     pub fn app(&self) -> Result<Arc<App>, AppError> {
         self.app.clone()
+    }
+
+    /// `answer` as the UI receives it: an error in the language in force (the system's when
+    /// the app did not start, as no settings were read).
+    pub fn answer<T>(&self, answer: Result<T, AppError>) -> Result<T, AppError> {
+        match &self.app {
+            Ok(app) => app.answer(answer),
+            Err(_) => answer.map_err(|e| Messages::of(Language::system()).error(e)),
+        }
     }
 
     /// Where CSV exports are written (the Downloads folder, else the data dir's `exports`).
@@ -153,7 +164,11 @@ fn rate(name: &str) -> Result<Option<f64>, AppError> {
             Ok(r) if (0.0..=1.0).contains(&r) => Ok(Some(r)),
             _ => Err(AppError::input(
                 name,
-                format!("'{v}' is not a rate between 0 and 1"),
+                sentence!(
+                    "error-env-rate",
+                    "'{value}' is not a rate between 0 and 1",
+                    value = v
+                ),
             )),
         },
     }
@@ -176,8 +191,10 @@ pub fn run_app<R: Runtime>(
                     let default = handle.path().app_data_dir().map_err(|e| {
                         AppError::new(
                             recoup_app::ErrorCode::File,
-                            format!(
-                                "the platform gave no app data folder ({e}); set RECOUP_DATA_DIR"
+                            sentence!(
+                                "error-no-data-folder",
+                                "the platform gave no app data folder ({cause}); set RECOUP_DATA_DIR",
+                                cause = e.to_string()
                             ),
                         )
                     })?;

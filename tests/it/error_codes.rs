@@ -79,7 +79,7 @@ fn every_code_the_endpoint_answers_reaches_the_app_and_the_cli_unchanged() {
 #[test]
 fn every_code_only_a_device_says_still_crosses_the_app_and_the_cli() {
     for code in ErrorCode::all().filter(|c| !c.reaches_http()) {
-        let device = DeviceError::new(code, "m");
+        let device = DeviceError::english(code, "m");
         let ipc = serde_json::to_value(&device).unwrap();
         let back: DeviceError = serde_json::from_value(ipc).unwrap();
         assert_eq!(back.code, code, "{code}: kept through the IPC/CLI body");

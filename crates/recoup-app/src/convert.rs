@@ -1,6 +1,7 @@
 //! Store records to the views the UI shows.
 
 use recoup_core::Timestamp;
+use recoup_device::sentence;
 
 use recoup_core::{Decision, GenerationId, GenerationStatus, Policy};
 use recoup_store::{ClaimRecord, GenerationRecord, GrantRecord, LedgerEntry};
@@ -18,9 +19,17 @@ pub fn time(t: Timestamp) -> String {
 
 /// Parses a generation id given by the UI.
 pub fn generation_id(field: &str, s: &str) -> AppResult<GenerationId> {
-    s.trim()
-        .parse::<GenerationId>()
-        .map_err(|e| AppError::input(field, format!("'{s}' is not a generation id ({e})")))
+    s.trim().parse::<GenerationId>().map_err(|e| {
+        AppError::input(
+            field,
+            sentence!(
+                "error-not-a-generation-id",
+                "'{value}' is not a generation id ({cause})",
+                value = s,
+                cause = e.to_string()
+            ),
+        )
+    })
 }
 
 /// The line a user is told about a report, in the app's language: the endpoint's answer once

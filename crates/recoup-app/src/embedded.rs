@@ -2,6 +2,7 @@
 //! own thread and runtime, with its data in `DATA_DIR/endpoint`. A newcomer's first run shows the
 //! whole flow — generations, reports, decisions, refunds — with no server to set up.
 
+use recoup_device::sentence;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -61,10 +62,11 @@ impl EmbeddedEndpoint {
         let state = Arc::new(recoup_server::AppState::open(config).map_err(|e| {
             AppError::new(
                 ErrorCode::Storage,
-                format!(
-                    "the embedded endpoint could not open its data in {}: {}",
-                    dir.display(),
-                    e.0.message
+                sentence!(
+                    "error-embedded-data",
+                    "the embedded endpoint could not open its data in {dir}: {cause}",
+                    dir = dir.display().to_string(),
+                    cause = e.0.message
                 ),
             )
         })?);
@@ -76,7 +78,11 @@ impl EmbeddedEndpoint {
             .map_err(|e| {
                 AppError::new(
                     ErrorCode::Internal,
-                    format!("cannot start the embedded endpoint's runtime: {e}"),
+                    sentence!(
+                        "error-embedded-runtime",
+                        "cannot start the embedded endpoint's runtime: {cause}",
+                        cause = e.to_string()
+                    ),
                 )
             })?;
         let listener = runtime
@@ -85,7 +91,11 @@ impl EmbeddedEndpoint {
             .map_err(|e| {
                 AppError::new(
                     ErrorCode::Network,
-                    format!("the embedded endpoint cannot listen on loopback: {e}"),
+                    sentence!(
+                        "error-embedded-listen",
+                        "the embedded endpoint cannot listen on loopback: {cause}",
+                        cause = e.to_string()
+                    ),
                 )
             })?;
         let (addr, listener) = listener;
@@ -106,7 +116,11 @@ impl EmbeddedEndpoint {
             .map_err(|e| {
                 AppError::new(
                     ErrorCode::Internal,
-                    format!("cannot start the embedded endpoint's thread: {e}"),
+                    sentence!(
+                        "error-embedded-thread",
+                        "cannot start the embedded endpoint's thread: {cause}",
+                        cause = e.to_string()
+                    ),
                 )
             })?;
         tracing::info!(%addr, "embedded sandbox endpoint listening");
@@ -148,7 +162,11 @@ fn admin_token(dir: &Path) -> AppResult<String> {
         .map_err(|e| {
             AppError::new(
                 ErrorCode::File,
-                format!("the embedded endpoint's admin token: {}", e.0.message),
+                sentence!(
+                    "error-embedded-admin-token",
+                    "the embedded endpoint's admin token: {cause}",
+                    cause = e.0.message
+                ),
             )
         })
 }

@@ -2,6 +2,7 @@
 //! messages the core writes in it (Fluent catalogs, `locales/<language>.ftl`; the UI has its own
 //! catalogs for what it writes itself).
 
+use recoup_device::sentence;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -11,6 +12,8 @@ use unic_langid::{LanguageIdentifier, langid};
 
 use recoup_api::ClaimOutcome;
 use recoup_core::{ClaimReason, EntryKind, Feature, Platform, Reason, ReasonCode, Surface};
+
+use recoup_device::{Arg, Text};
 
 use crate::{AppError, AppResult};
 
@@ -43,10 +46,11 @@ impl Language {
             .ok_or_else(|| {
                 AppError::input(
                     "language",
-                    format!(
-                        "'{}' is not a language Recoup speaks; choose one of: {}",
-                        tag.chars().take(40).collect::<String>(),
-                        Self::ALL.map(Language::as_str).join(", ")
+                    sentence!(
+                        "error-language",
+                        "'{value}' is not a language Recoup speaks; choose one of: {choices}",
+                        value = tag.chars().take(40).collect::<String>(),
+                        choices = Self::ALL.map(Language::as_str).join(", ")
                     ),
                 )
             })
@@ -239,6 +243,36 @@ impl Messages {
         errors.is_empty().then(|| text.into_owned())
     }
 
+    /// A sentence the code wrote for the catalogs (an error's), in this language; the sentences
+    /// inside it too, the verbatim values as they are.
+    pub fn sentence(&self, t: &Text) -> String {
+        let args: Vec<(&str, FluentValue<'_>)> = t
+            .args
+            .iter()
+            .map(|(name, arg)| {
+                let value = match arg {
+                    Arg::Verbatim(s) => FluentValue::from(s.as_str()),
+                    Arg::Number(n) => FluentValue::from(*n),
+                    Arg::Text(inner) => FluentValue::from(self.sentence(inner)),
+                };
+                (*name, value)
+            })
+            .collect();
+        self.text(t.id, &args)
+    }
+
+    /// `e` as the user reads it: the same code, its sentence in this language. In English, or
+    /// for an error with no catalog sentence, `e` as it is (its `message` is the English).
+    pub fn error(&self, e: AppError) -> AppError {
+        match (&e.text, self.language) {
+            (Some(t), Language::Fr) => AppError {
+                message: self.sentence(t),
+                ..e
+            },
+            _ => e,
+        }
+    }
+
     /// A feature's name.
     pub fn feature(&self, f: Feature) -> String {
         self.text(&format!("feature-{}", f.as_str()), &[])
@@ -384,6 +418,9 @@ pub struct ReasonFacts {
 }
 
 #[cfg(test)]
+mod error_tests;
+
+#[cfg(test)]
 mod catalog_tests {
     use super::*;
     use recoup_core::Timestamp;
@@ -437,9 +474,10 @@ mod catalog_tests {
             "duration-hours",
             "duration-minutes",
             "duration-seconds",
-            "link-not-here",
         ]
         .contains(&id)
+            // The errors' sentences are checked with their values (`error_tests`).
+            || id.starts_with("error-")
     }
 
     #[test]

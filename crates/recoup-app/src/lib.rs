@@ -43,5 +43,6 @@ mod worker;
 pub use app::{App, AppConfig, EMBEDDED_AVAILABLE, EventSink, Link, balance_summary, sync_status};
 pub use error::{AppError, AppResult, ErrorCode};
 pub use faults::{FaultSwitch, FaultyTransport};
+pub use recoup_device::{Sentence, sentence};
 pub use secrets::{KEYCHAIN_SERVICE, Secrets};
 pub use settings::{EndpointChoice, QaSettings, Settings};

@@ -6,6 +6,7 @@
 //! this device is answered with a sentence saying so, never acted on.
 
 use recoup_core::GenerationId;
+use recoup_device::{Sentence, sentence};
 
 use crate::views::{GenerationItem, LinkView};
 use crate::{App, AppError, ErrorCode};
@@ -27,31 +28,44 @@ impl DeepLink {
     /// Parses `recoup://generations/<id>/report` (a trailing `/` is accepted; a query or a
     /// fragment is not). The error says what the link should look like.
     pub fn parse(link: &str) -> Result<Self, AppError> {
-        let refused = |why: String| {
+        let refused = |why: Sentence| {
             AppError::input(
                 "link",
-                format!("{why}. Recoup opens links of the form recoup://generations/<id>/report"),
+                sentence!(
+                    "error-link",
+                    "{why}. Recoup opens links of the form recoup://generations/<id>/report",
+                    why = why
+                ),
             )
         };
         if link.len() > MAX_LEN {
-            return Err(refused(format!(
-                "the link is {} bytes long, not a Recoup link",
-                link.len()
+            return Err(refused(sentence!(
+                "error-link-too-long",
+                "the link is {bytes} bytes long, not a Recoup link",
+                bytes = link.len()
             )));
         }
-        let url = url::Url::parse(link.trim())
-            .map_err(|e| refused(format!("'{}' is not a link ({e})", shown(link))))?;
+        let url = url::Url::parse(link.trim()).map_err(|e| {
+            refused(sentence!(
+                "error-link-not-a-link",
+                "'{link}' is not a link ({cause})",
+                link = shown(link),
+                cause = e.to_string()
+            ))
+        })?;
         if url.scheme() != SCHEME {
-            return Err(refused(format!(
-                "'{}' is a {}: link, not a Recoup link",
-                shown(link),
-                url.scheme()
+            return Err(refused(sentence!(
+                "error-link-scheme",
+                "'{link}' is a {scheme}: link, not a Recoup link",
+                link = shown(link),
+                scheme = url.scheme()
             )));
         }
         if url.query().is_some() || url.fragment().is_some() {
-            return Err(refused(format!(
-                "'{}' carries a query or a fragment Recoup does not read",
-                shown(link)
+            return Err(refused(sentence!(
+                "error-link-query",
+                "'{link}' carries a query or a fragment Recoup does not read",
+                link = shown(link)
             )));
         }
         let path = url.path().trim_end_matches('/');
@@ -60,10 +74,18 @@ impl DeepLink {
             (Some("generations"), Some(id), Some("report"), None) => id
                 .parse::<GenerationId>()
                 .map(DeepLink::Report)
-                .map_err(|e| refused(format!("'{}' is not a generation id ({e})", shown(id)))),
-            _ => Err(refused(format!(
-                "'{}' is not a link Recoup knows",
-                shown(link)
+                .map_err(|e| {
+                    refused(sentence!(
+                        "error-not-a-generation-id",
+                        "'{value}' is not a generation id ({cause})",
+                        value = shown(id),
+                        cause = e.to_string()
+                    ))
+                }),
+            _ => Err(refused(sentence!(
+                "error-link-unknown",
+                "'{link}' is not a link Recoup knows",
+                link = shown(link)
             ))),
         }
     }
@@ -90,7 +112,7 @@ impl App {
             },
             Err(error) => LinkView::Refused {
                 link: shown(link),
-                error,
+                error: self.messages().error(error),
             },
         }
     }
@@ -101,8 +123,11 @@ impl App {
             Ok(item) => Ok(item),
             Err(e) if e.code == ErrorCode::NotFound => Err(AppError::new(
                 ErrorCode::NotFound,
-                self.messages()
-                    .text("link-not-here", &[("id", id.to_string().into())]),
+                sentence!(
+                    "error-link-not-here",
+                    "The link is for generation {id}, which is not in the account on this device. It may belong to another account, or it has not reached this device yet: sync (Sync → Sync now) and open the link again.",
+                    id = id.to_string()
+                ),
             )),
             Err(e) => Err(e),
         }

@@ -4,6 +4,7 @@
 //! the profile folder readable by this user only (mode 0600), and the UI says which and why.
 //! The token is never written to the database, to logs, or to the settings file.
 
+use recoup_device::sentence;
 use std::path::{Path, PathBuf};
 
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -69,7 +70,10 @@ impl Secrets {
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AppError::new(
                 ErrorCode::Unauthorized,
-                "this device's token is missing (neither in the keychain nor in the profile folder); connect to the endpoint again in Settings",
+                sentence!(
+                    "error-token-missing",
+                    "this device's token is missing (neither in the keychain nor in the profile folder); connect to the endpoint again in Settings"
+                ),
             )),
             Err(e) => Err(AppError::file(&file, e)),
         }

@@ -2,6 +2,7 @@
 //! QA settings. One small JSON file, replaced atomically (temp file, fsync, rename), so a crash
 //! never leaves half a file; an unreadable file is reported, not silently reset.
 
+use recoup_device::sentence;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -73,11 +74,20 @@ impl QaSettings {
         if self.clock_offset_secs.abs() > CLOCK_OFFSET_SECS_MAX {
             return Err(AppError::input(
                 "clock_offset_secs",
-                format!("must be within ±{CLOCK_OFFSET_SECS_MAX} seconds (one year)"),
+                sentence!(
+                    "error-clock-offset-range",
+                    "must be within ±{max} seconds (one year)",
+                    max = CLOCK_OFFSET_SECS_MAX
+                ),
             ));
         }
         validate_faults(&self.faults)
     }
+}
+
+/// The refusal of a rate outside 0..=1.
+pub(crate) fn rate_range() -> recoup_device::Sentence {
+    sentence!("error-rate-range", "must be between 0 and 1")
 }
 
 /// Refuses fault rates outside 0..=1 and delays over the bound.
@@ -87,13 +97,17 @@ pub fn validate_faults(f: &Faults) -> AppResult<()> {
         ("faults.error_rate", f.error_rate),
     ] {
         if !(0.0..=1.0).contains(&rate) {
-            return Err(AppError::input(name, "must be between 0 and 1"));
+            return Err(AppError::input(name, rate_range()));
         }
     }
     if f.delay_ms > FAULT_DELAY_MS_MAX {
         return Err(AppError::input(
             "faults.delay_ms",
-            format!("must be at most {FAULT_DELAY_MS_MAX} ms"),
+            sentence!(
+                "error-delay-range",
+                "must be at most {max} ms",
+                max = FAULT_DELAY_MS_MAX
+            ),
         ));
     }
     Ok(())
@@ -135,9 +149,13 @@ impl Settings {
             Err(e) => return Err(AppError::file(&path, e)),
         };
         let settings: Settings = serde_json::from_slice(&bytes).map_err(|e| {
-            AppError::file(
+            AppError::file_because(
                 &path,
-                format!("it is not valid settings ({e}); fix or delete it to start over"),
+                sentence!(
+                    "error-settings-invalid",
+                    "it is not valid settings ({cause}); fix or delete it to start over",
+                    cause = e.to_string()
+                ),
             )
         })?;
         settings.qa.validate()?;
@@ -150,8 +168,12 @@ impl Settings {
     /// Writes the settings atomically.
     pub fn save(&self, dir: &Path) -> AppResult<PathBuf> {
         self.qa.validate()?;
-        let body = serde_json::to_vec_pretty(self)
-            .map_err(|e| AppError::new(crate::ErrorCode::Internal, e.to_string()))?;
+        let body = serde_json::to_vec_pretty(self).map_err(|e| {
+            AppError::new(
+                crate::ErrorCode::Internal,
+                sentence!("error-settings-json", "{detail}", detail = e.to_string()),
+            )
+        })?;
         let path = dir.join(SETTINGS_FILE);
         recoup_device::fs::save(&path, &body, Access::Shared)?;
         Ok(path)

@@ -2,6 +2,7 @@
 //! drain never blocks the screens. It runs when woken (a report was queued, the network came
 //! back, the user asked) and on a timer, and tells the UI what changed through events.
 
+use recoup_device::sentence;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -86,7 +87,11 @@ impl Worker {
             .map_err(|e| {
                 AppError::new(
                     crate::ErrorCode::Internal,
-                    format!("cannot start the sync thread: {e}"),
+                    sentence!(
+                        "error-sync-thread",
+                        "cannot start the sync thread: {cause}",
+                        cause = e.to_string()
+                    ),
                 )
             })?;
         let _ = tx.send(Wake::Now(None));

@@ -790,3 +790,113 @@ fn the_language_chosen_in_settings_writes_the_cores_words_and_survives_a_restart
         "which is then the language in force"
     );
 }
+
+#[test]
+fn errors_come_back_in_the_language_in_force_with_the_same_code() {
+    let d = start();
+    let g = generate(&d, Feature::Logo);
+    let short = |d: &Device| {
+        d.app.answer(d.app.submit_claim(&ClaimRequest {
+            generation_id: g.generation_id.clone(),
+            reason: ClaimReason::Other,
+            details: " ".to_owned(),
+        }))
+    };
+    let bad_setting = |d: &Device| {
+        d.app.answer(d.app.set_qa(&QaUpdate {
+            faults: Some(Faults {
+                drop_rate: 2.0,
+                error_rate: 0.0,
+                delay_ms: 0,
+            }),
+            ..QaUpdate::default()
+        }))
+    };
+    let offline = |d: &Device| {
+        d.app.answer(d.app.generate(&GenerateRequest {
+            feature: Feature::Logo,
+            surface: None,
+        }))
+    };
+
+    // English: the answer is the error the core built, word for word.
+    let raw = d
+        .app
+        .submit_claim(&ClaimRequest {
+            generation_id: g.generation_id.clone(),
+            reason: ClaimReason::Other,
+            details: " ".to_owned(),
+        })
+        .unwrap_err();
+    let en_short = short(&d).unwrap_err();
+    assert_eq!(en_short, raw, "in English the boundary changes nothing");
+    assert!(
+        en_short.message.starts_with("the details are too short"),
+        "English words: {}",
+        en_short.message
+    );
+    let en_setting = bad_setting(&d).unwrap_err();
+    assert_eq!(
+        en_setting.message, "faults.drop_rate: must be between 0 and 1",
+        "English words"
+    );
+    d.app.set_network(false).unwrap();
+    let en_offline = offline(&d).unwrap_err();
+    assert!(
+        en_offline.message.starts_with("you are offline"),
+        "English words: {}",
+        en_offline.message
+    );
+
+    // French: the same refusals, the same codes, French words.
+    d.app.set_language(Some("fr")).unwrap();
+    let fr_short = short(&d).unwrap_err();
+    assert_eq!(fr_short.code, en_short.code, "the code stays: {fr_short:?}");
+    assert_eq!(
+        fr_short.code,
+        ErrorCode::InvalidDetails,
+        "too short is bad details"
+    );
+    assert!(
+        fr_short
+            .message
+            .starts_with("les détails sont trop courts\u{a0}: 0 caractère,"),
+        "French words, 0 singular as French says it: {}",
+        fr_short.message
+    );
+    let fr_setting = bad_setting(&d).unwrap_err();
+    assert_eq!(fr_setting.code, ErrorCode::InvalidInput, "the code stays");
+    assert_eq!(
+        fr_setting.message, "faults.drop_rate\u{a0}: doit être compris entre 0 et 1",
+        "French words, the field as the request names it"
+    );
+    let fr_offline = offline(&d).unwrap_err();
+    assert_eq!(fr_offline.code, ErrorCode::Offline, "the code stays");
+    assert!(
+        fr_offline.message.starts_with("vous êtes hors ligne"),
+        "French words: {}",
+        fr_offline.message
+    );
+    let refused = d.app.open_link("recoup://nothing");
+    match refused {
+        LinkView::Refused { error, .. } => {
+            assert_eq!(error.code, ErrorCode::InvalidInput, "a refused link");
+            assert!(
+                error
+                    .message
+                    .contains("n’est pas un lien que Recoup connaît"),
+                "a refused link is told in French too: {}",
+                error.message
+            );
+        }
+        other => panic!("not a Recoup link: {other:?}"),
+    }
+
+    // Back to English: the English words again.
+    d.app.set_language(Some("en")).unwrap();
+    assert_eq!(
+        offline(&d).unwrap_err(),
+        en_offline,
+        "English again after switching back"
+    );
+}

@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         Err(e) => {
             if json {
                 let body = ErrorBody {
-                    error: DeviceError::new(e.code(), e.to_string()),
+                    error: DeviceError::english(e.code(), e.to_string()),
                 };
                 let _ = writeln!(
                     stdout,

@@ -12,7 +12,7 @@ use recoup_store::Store;
 use recoup_sync::{Client, GenerationOutput, SyncEngine, Transport};
 
 use crate::fs::{Access, save};
-use crate::{DeviceError, DeviceResult};
+use crate::{DeviceError, DeviceResult, sentence};
 
 /// The folder of saved outputs inside a data dir or profile folder.
 pub const OUTPUTS_DIR: &str = "outputs";
@@ -41,9 +41,11 @@ pub fn generate<T: Transport>(
         let e = DeviceError::from(e);
         DeviceError::new(
             e.code,
-            format!(
-                "generation {} did not run on the endpoint: {}",
-                req.generation_id, e.message
+            sentence!(
+                "error-generation-not-run",
+                "generation {generation} did not run on the endpoint: {cause}",
+                generation = req.generation_id.to_string(),
+                cause = e
             ),
         )
     })?;

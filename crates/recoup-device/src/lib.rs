@@ -35,6 +35,6 @@ pub mod link;
 pub mod state;
 pub mod sync;
 
-pub use error::{DeviceError, DeviceResult};
+pub use error::{Arg, DeviceError, DeviceResult, Sentence, Text, ToArg};
 pub use recoup_api::ErrorCode;
 pub use state::GenerationState;

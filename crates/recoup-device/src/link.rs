@@ -16,7 +16,7 @@ use recoup_api::PolicyKey;
 use recoup_store::Store;
 use recoup_sync::{Client, Transport, meta};
 
-use crate::{DeviceError, DeviceResult, ErrorCode};
+use crate::{DeviceError, DeviceResult, ErrorCode, Sentence, ToArg, sentence};
 
 /// How the device gets its account.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,12 +96,20 @@ pub fn endpoint_url(given: &str) -> DeviceResult<String> {
         recoup_api::UrlRefusal::Scheme(_) | recoup_api::UrlRefusal::NotAUrl(..) => {
             DeviceError::input(
                 "url",
-                "must start with https:// (or http:// for an endpoint on this machine)",
+                sentence!(
+                    "error-url-https",
+                    "must start with https:// (or http:// for an endpoint on this machine)"
+                ),
             )
         }
-        insecure @ recoup_api::UrlRefusal::Insecure(_) => {
-            DeviceError::input("url", insecure.to_string())
-        }
+        ref insecure @ recoup_api::UrlRefusal::Insecure(ref url) => DeviceError::input(
+            "url",
+            Sentence::new(
+                "error-url-insecure",
+                vec![("url", url.to_arg())],
+                insecure.to_string(),
+            ),
+        ),
     })
 }
 
@@ -112,18 +120,24 @@ pub fn check_linkable(store: &Store, url: &str, creating: bool) -> DeviceResult<
     crate::sync::ensure_online(store)?;
     let linked_account = store.meta(meta::ACCOUNT_ID)?;
     match store.meta(meta::ENDPOINT_URL)? {
-        Some(existing) if existing != url => {
-            Err(already_linked(format!("it is linked to {existing}")))
-        }
-        Some(_) if creating => Err(already_linked(format!(
-            "it is linked to account {}; log in with that account's token, or use a new data dir for a new account",
-            linked_account.as_deref().unwrap_or("?")
+        Some(existing) if existing != url => Err(already_linked(sentence!(
+            "error-linked-elsewhere",
+            "it is linked to {url}",
+            url = existing
+        ))),
+        Some(_) if creating => Err(already_linked(sentence!(
+            "error-linked-account",
+            "it is linked to account {account}; log in with that account's token, or use a new data dir for a new account",
+            account = linked_account.as_deref().unwrap_or("?")
         ))),
         Some(_) => Ok(()),
         None if store.has_ledger_entries()? => Err(DeviceError::new(
             ErrorCode::LocalLedger,
-            "this data dir already has a local ledger (made with `recoup grant`/`recoup generate` before linking); \
-             a linked data dir mirrors the endpoint's ledger and must start empty, so it was not linked",
+            sentence!(
+                "error-local-ledger",
+                "this data dir already has a local ledger (made with `recoup grant`/`recoup generate` before linking); \
+                 a linked data dir mirrors the endpoint's ledger and must start empty, so it was not linked"
+            ),
         )),
         None => Ok(()),
     }
@@ -172,9 +186,11 @@ pub fn pin<E: From<DeviceError>>(
     if let Some(linked) = linked_account
         && linked != joined.account_id
     {
-        return Err(already_linked(format!(
-            "it is linked to account {linked}, and this token is account {}",
-            joined.account_id
+        return Err(already_linked(sentence!(
+            "error-linked-other-account",
+            "it is linked to account {linked}, and this token is account {account}",
+            linked = linked,
+            account = joined.account_id.as_str()
         ))
         .into());
     }
@@ -224,17 +240,24 @@ pub fn link<T: Transport, E: From<DeviceError>>(
     ))
 }
 
-fn already_linked(detail: String) -> DeviceError {
+fn already_linked(detail: Sentence) -> DeviceError {
     DeviceError::new(
         ErrorCode::AlreadyLinked,
-        format!("this data dir cannot be linked as asked: {detail}"),
+        sentence!(
+            "error-already-linked",
+            "this data dir cannot be linked as asked: {detail}",
+            detail = detail
+        ),
     )
 }
 
 fn key_mismatch() -> DeviceError {
     DeviceError::new(
         ErrorCode::PolicyKeyMismatch,
-        "the endpoint's policy-signing key is not the one expected; nothing was linked or changed",
+        sentence!(
+            "error-key-mismatch",
+            "the endpoint's policy-signing key is not the one expected; nothing was linked or changed"
+        ),
     )
 }
 

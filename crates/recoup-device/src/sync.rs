@@ -90,7 +90,7 @@ mod tests {
             "the offline code: {refused:?}"
         );
         assert!(
-            refused.message.contains("0 report(s) wait"),
+            refused.message.contains("0 reports wait"),
             "says what waits: {}",
             refused.message
         );

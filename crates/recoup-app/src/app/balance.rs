@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, NaiveTime};
 use recoup_core::{TimeDelta, Timestamp};
+use recoup_device::sentence;
 
 use recoup_store::Store;
 
@@ -64,20 +65,29 @@ impl App {
 
 fn day_start(t: Timestamp) -> AppResult<Timestamp> {
     let ms = t.as_millis();
-    Timestamp::from_millis(ms - ms.rem_euclid(86_400_000))
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    Timestamp::from_millis(ms - ms.rem_euclid(86_400_000)).map_err(time_error)
 }
 
 fn month_start(t: Timestamp) -> AppResult<Timestamp> {
     let first = t.date().with_day(1).ok_or_else(out_of_range)?;
-    Timestamp::new(first.and_time(NaiveTime::MIN).and_utc())
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))
+    Timestamp::new(first.and_time(NaiveTime::MIN).and_utc()).map_err(time_error)
 }
 
 fn out_of_range() -> AppError {
     AppError::new(
         ErrorCode::Internal,
-        "a day of the balance chart is outside the years 0000 to 9999",
+        sentence!(
+            "error-chart-out-of-range",
+            "a day of the balance chart is outside the years 0000 to 9999"
+        ),
+    )
+}
+
+/// A bound of the balance chart that is not an instant (a bug): the time library's words.
+fn time_error(e: recoup_core::TimeError) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        sentence!("error-time", "{detail}", detail = e.to_string()),
     )
 }
 

@@ -2,6 +2,7 @@
 //! to the embedded sandbox (the link itself is the device layer's flow).
 
 use recoup_device::link::{self, Join};
+use recoup_device::sentence;
 use recoup_store::Store;
 use recoup_sync::Client;
 
@@ -50,7 +51,10 @@ impl App {
 pub(super) fn no_embedded_endpoint() -> AppError {
     AppError::new(
         ErrorCode::InvalidInput,
-        "this build has no embedded endpoint (mobile builds connect to a remote one); connect in Settings",
+        sentence!(
+            "error-no-embedded-endpoint",
+            "this build has no embedded endpoint (mobile builds connect to a remote one); connect in Settings"
+        ),
     )
 }
 
@@ -60,5 +64,14 @@ pub(super) fn profile_name(account_id: &str) -> AppResult<String> {
     account_id
         .parse::<uuid::Uuid>()
         .map(|u| u.to_string())
-        .map_err(|_| AppError::input("account_id", format!("'{account_id}' is not an account id")))
+        .map_err(|_| {
+            AppError::input(
+                "account_id",
+                sentence!(
+                    "error-not-an-account-id",
+                    "'{value}' is not an account id",
+                    value = account_id
+                ),
+            )
+        })
 }

@@ -4,6 +4,7 @@
 use recoup_api::GenerationRequest;
 use recoup_core::{GenerationId, Policy};
 use recoup_device::generate::{self, OUTPUTS_DIR};
+use recoup_device::sentence;
 use recoup_store::{
     ClaimRecord, GenerationRecord, HISTORY_PAGE_MAX, HistoryFilter, HistoryQuery, Store,
 };
@@ -27,7 +28,11 @@ impl App {
         if limit == 0 || limit > HISTORY_PAGE_MAX {
             return Err(AppError::input(
                 "limit",
-                format!("must be between 1 and {HISTORY_PAGE_MAX}"),
+                sentence!(
+                    "error-limit-range",
+                    "must be between 1 and {max}",
+                    max = HISTORY_PAGE_MAX
+                ),
             ));
         }
         let before = req
@@ -145,13 +150,19 @@ impl App {
         if g.output_ref.is_none() {
             return Err(AppError::new(
                 ErrorCode::NotFound,
-                "this generation has no output (it failed or is still running)",
+                sentence!(
+                    "error-no-output",
+                    "this generation has no output (it failed or is still running)"
+                ),
             ));
         }
         if recoup_sync::is_offline(&s.store())? {
             return Err(AppError::new(
                 ErrorCode::Offline,
-                "the output is not on this device yet and you are offline",
+                sentence!(
+                    "error-output-offline",
+                    "the output is not on this device yet and you are offline"
+                ),
             ));
         }
         let link = s.link()?;

@@ -1,5 +1,6 @@
 //! The ledger screen: a page of entries, and the CSV export of every entry a filter selects.
 
+use recoup_device::sentence;
 use std::path::Path;
 
 use recoup_store::EntryQuery;
@@ -99,7 +100,11 @@ fn entry_query(filter: &LedgerFilter, before: Option<i64>, limit: u32) -> AppRes
     if limit == 0 || limit > recoup_store::ENTRY_PAGE_MAX {
         return Err(AppError::input(
             "limit",
-            format!("must be between 1 and {}", recoup_store::ENTRY_PAGE_MAX),
+            sentence!(
+                "error-limit-range",
+                "must be between 1 and {max}",
+                max = recoup_store::ENTRY_PAGE_MAX
+            ),
         ));
     }
     Ok(EntryQuery {

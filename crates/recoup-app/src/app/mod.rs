@@ -24,6 +24,7 @@ mod sync;
 pub use balance::balance_summary;
 pub use sync::sync_status;
 
+use recoup_device::sentence;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
@@ -122,7 +123,10 @@ impl Link {
         let token = self.admin_token.clone().ok_or_else(|| {
             AppError::new(
                 ErrorCode::SandboxOnly,
-                "only the sandbox endpoint inside the app takes QA controls (generator rates, test clock, policy files); switch to it in Settings",
+                sentence!(
+                    "error-sandbox-only",
+                    "only the sandbox endpoint inside the app takes QA controls (generator rates, test clock, policy files); switch to it in Settings"
+                ),
             )
         })?;
         Ok(Client::new(Arc::clone(&self.transport)).with_token(token))
@@ -151,7 +155,10 @@ impl Session {
         self.link.as_ref().ok_or_else(|| {
             AppError::new(
                 ErrorCode::NotLinked,
-                "this device is not connected to an endpoint; connect in Settings (everything on this device keeps working meanwhile)",
+                sentence!(
+                    "error-not-linked",
+                    "this device is not connected to an endpoint; connect in Settings (everything on this device keeps working meanwhile)"
+                ),
             )
         })
     }
@@ -190,8 +197,16 @@ impl App {
     /// (opening a sandbox account on the first run), and starts the background sync.
     pub fn start(config: AppConfig, sink: Arc<dyn EventSink>) -> AppResult<Self> {
         let dir = &config.data_dir;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| AppError::file(dir, format!("cannot create the data folder: {e}")))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AppError::file_because(
+                dir,
+                sentence!(
+                    "error-data-folder",
+                    "cannot create the data folder: {cause}",
+                    cause = e.to_string()
+                ),
+            )
+        })?;
         let settings = match Settings::load(dir)? {
             Some(s) => s,
             None => {
@@ -232,7 +247,10 @@ impl App {
             .ok_or_else(|| {
                 AppError::new(
                     ErrorCode::NotReady,
-                    "the app is switching endpoints; try again in a moment",
+                    sentence!(
+                        "error-switching",
+                        "the app is switching endpoints; try again in a moment"
+                    ),
                 )
             })
     }
@@ -260,7 +278,12 @@ impl App {
         let http = HttpTransport::new(url).map_err(|e| {
             AppError::input(
                 "url",
-                format!("'{url}' is not a usable endpoint address ({e})"),
+                sentence!(
+                    "error-unusable-url",
+                    "'{url}' is not a usable endpoint address ({cause})",
+                    url = url,
+                    cause = e.to_string()
+                ),
             )
         })?;
         Ok(Arc::new(FaultyTransport::new(http, self.faults.clone())))
@@ -301,7 +324,10 @@ impl App {
                     .ok_or_else(|| {
                         AppError::new(
                             ErrorCode::NotLinked,
-                            "this profile has no account; connect to the endpoint again in Settings",
+                            sentence!(
+                                "error-no-account",
+                                "this profile has no account; connect to the endpoint again in Settings"
+                            ),
                         )
                     })?;
                 (
@@ -378,7 +404,13 @@ impl App {
             )?);
         }
         let e = slot.as_ref().ok_or_else(|| {
-            AppError::new(ErrorCode::Internal, "the embedded endpoint did not start")
+            AppError::new(
+                ErrorCode::Internal,
+                sentence!(
+                    "error-embedded-not-started",
+                    "the embedded endpoint did not start"
+                ),
+            )
         })?;
         Ok((e.url(), e.admin_token().to_owned()))
     }
@@ -447,6 +479,13 @@ impl App {
     /// the app started or the choice changed).
     pub fn language(&self) -> Language {
         self.language.get()
+    }
+
+    /// `answer` as the UI receives it: an error's sentence in the language in force, its code
+    /// unchanged. The shell passes every command's answer through it (the one place an error
+    /// is put in the user's language).
+    pub fn answer<T>(&self, answer: AppResult<T>) -> AppResult<T> {
+        answer.map_err(|e| self.messages().error(e))
     }
 
     /// The core's messages in the language in force.

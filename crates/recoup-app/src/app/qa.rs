@@ -1,6 +1,7 @@
 //! The QA panel: its state, QA settings (platform, surface, clock offset, faults), and the
 //! sandbox endpoint's controls (generator rates, the account's test clock, policy files).
 
+use recoup_device::sentence;
 use std::sync::PoisonError;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -82,7 +83,7 @@ impl App {
                 ("generator.bad_rate", g.bad_rate),
             ] {
                 if !(0.0..=1.0).contains(&rate) {
-                    return Err(AppError::input(name, "must be between 0 and 1"));
+                    return Err(AppError::input(name, crate::settings::rate_range()));
                 }
             }
             let admin = s.link()?.admin()?;
@@ -114,7 +115,11 @@ impl App {
         if secs == 0 || secs > ADVANCE_SECS_MAX {
             return Err(AppError::input(
                 "secs",
-                format!("must be between 1 and {ADVANCE_SECS_MAX} (one year)"),
+                sentence!(
+                    "error-advance-range",
+                    "must be between 1 and {max} (one year)",
+                    max = ADVANCE_SECS_MAX
+                ),
             ));
         }
         if !self.qa().enabled {
@@ -137,7 +142,11 @@ impl App {
         Policy::from_json(document.as_bytes()).map_err(|e| {
             AppError::new(
                 ErrorCode::InvalidDocument,
-                format!("the policy file was refused, nothing changed: {e}"),
+                sentence!(
+                    "error-policy-refused",
+                    "the policy file was refused, nothing changed: {cause}",
+                    cause = AppError::from(recoup_store::StoreError::Document(e))
+                ),
             )
         })?;
         if !self.qa().enabled {
@@ -165,6 +174,9 @@ impl App {
 fn qa_mode_off() -> AppError {
     AppError::new(
         ErrorCode::QaModeOff,
-        "QA mode is off: turn it on in Settings to use the QA controls; nothing was changed",
+        sentence!(
+            "error-qa-mode-off",
+            "QA mode is off: turn it on in Settings to use the QA controls; nothing was changed"
+        ),
     )
 }
