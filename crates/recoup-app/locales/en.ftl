@@ -163,6 +163,14 @@ error-no-file-manager = a phone has no file manager to open { $folder }; the log
 error-env-rate = '{ $value }' is not a rate between 0 and 1
 error-no-data-folder = the platform gave no app data folder ({ $cause }); set RECOUP_DATA_DIR
 
+## The sync screen's last problem (recoup-app's worker; `sentence!` like the errors)
+
+problem-error = { $error }
+problem-policy-refused = the endpoint offered a refund policy this device refused ({ $reason }); policy { $kept } stays in force
+problem-unreachable = the endpoint could not be reached ({ $detail }); reports wait on this device and go out automatically when it answers
+problem-trouble = the endpoint is having trouble ({ $detail }); the app tries again on its own
+problem-refused = the endpoint refused part of the sync: { $detail }
+
 ## Names
 
 platform-ios = iOS

@@ -190,6 +190,14 @@ error-no-file-manager = un téléphone n’a pas de gestionnaire de fichiers pou
 error-env-rate = « { $value } » n’est pas un taux entre 0 et 1
 error-no-data-folder = la plateforme n’a donné aucun dossier de données à l’application ({ $cause }) ; définissez RECOUP_DATA_DIR
 
+## Le dernier problème de l’écran de synchronisation
+
+problem-error = { $error }
+problem-policy-refused = le serveur a proposé une politique de remboursement que cet appareil a refusée ({ $reason }) ; la politique { $kept } reste en vigueur
+problem-unreachable = le serveur est injoignable ({ $detail }) ; les signalements attendent sur cet appareil et partiront d’eux-mêmes dès qu’il répondra
+problem-trouble = le serveur rencontre un problème ({ $detail }) ; l’application réessaie d’elle-même
+problem-refused = le serveur a refusé une partie de la synchronisation : { $detail }
+
 ## Noms
 
 platform-ios = iOS

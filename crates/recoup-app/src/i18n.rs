@@ -476,8 +476,10 @@ mod catalog_tests {
             "duration-seconds",
         ]
         .contains(&id)
-            // The errors' sentences are checked with their values (`error_tests`).
+            // The errors' and the sync problems' sentences are checked with their values
+            // (`error_tests` renders every `sentence!`; `worker::problem_tests`).
             || id.starts_with("error-")
+            || id.starts_with("problem-")
     }
 
     #[test]

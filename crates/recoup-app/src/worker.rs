@@ -33,10 +33,30 @@ pub struct LiveStatus {
     pub syncing: bool,
     /// Whether the last attempt reached the endpoint.
     pub reachable: Option<bool>,
-    /// The last failure, in words.
-    pub last_error: Option<Problem>,
+    /// The last failure: its code and its sentence, worded in the language in force when it is
+    /// shown (`sync_status`).
+    pub last_error: Option<LiveProblem>,
     /// How far the running drain has come.
     pub progress: Option<SyncProgress>,
+}
+
+/// The last failure of a sync, as the worker keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveProblem {
+    /// Stable code.
+    pub code: String,
+    /// What happened and what to do.
+    pub sentence: recoup_device::Sentence,
+}
+
+impl LiveProblem {
+    /// The problem as the sync screen shows it, in the language of `messages`.
+    pub fn view(&self, messages: &crate::i18n::Messages) -> Problem {
+        Problem {
+            code: self.code.clone(),
+            message: messages.sentence(&self.sentence.text),
+        }
+    }
 }
 
 /// Shared between the worker and the commands.
@@ -169,7 +189,7 @@ pub fn device_clock(offset_secs: i64) -> OffsetClock<SystemClock> {
 fn sync(ctx: &WorkerContext, store: &mut Store) {
     let offline = recoup_sync::is_offline(store).unwrap_or(false);
     if offline {
-        let status = crate::sync_status(store, &ctx.status, false);
+        let status = crate::sync_status(store, &ctx.status, false, ctx.language.messages());
         ctx.sink.emit(&AppEvent::SyncFinished(status));
         return;
     }
@@ -228,9 +248,9 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
                 // It answered: it is the token that is wrong.
                 l.reachable = Some(true);
             }
-            l.last_error = Some(Problem {
+            l.last_error = Some(LiveProblem {
                 code: e.code.as_str().to_owned(),
-                message: e.message,
+                sentence: recoup_device::sentence!("problem-error", "{error}", error = e),
             });
             None
         }
@@ -248,11 +268,11 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
     let error_now = live(&ctx.status).last_error.clone();
     if error_now != error_before {
         match &error_now {
-            Some(p) => tracing::warn!(code = %p.code, "sync stopped: {}", p.message),
+            Some(p) => tracing::warn!(code = %p.code, "sync stopped: {}", p.sentence),
             None => tracing::info!("sync works again"),
         }
     }
-    let status = crate::sync_status(store, &ctx.status, false);
+    let status = crate::sync_status(store, &ctx.status, false, ctx.language.messages());
     if status.reachable != reachable_before {
         ctx.sink.emit(&AppEvent::Network {
             online: status.online,
@@ -263,30 +283,40 @@ fn sync(ctx: &WorkerContext, store: &mut Store) {
 }
 
 /// The first failure of a sync, in words a user understands.
-fn problem(report: &SyncReport) -> Option<Problem> {
+fn problem(report: &SyncReport) -> Option<LiveProblem> {
     if let PolicyStatus::Refused { reason, kept, .. } = &report.policy {
-        return Some(Problem {
+        return Some(LiveProblem {
             code: reason.code().to_owned(),
-            message: format!(
-                "the endpoint offered a refund policy this device refused ({reason}); policy {kept} stays in force"
+            sentence: recoup_device::sentence!(
+                "problem-policy-refused",
+                "the endpoint offered a refund policy this device refused ({reason}); policy {kept} stays in force",
+                reason = reason.to_string(),
+                kept = kept.to_string(),
             ),
         });
     }
     let e = report.errors.first()?;
-    let message = if e.network {
-        format!(
-            "the endpoint could not be reached ({}); reports wait on this device and go out automatically when it answers",
-            e.message
+    let detail = e.message.clone();
+    let sentence = if e.network {
+        recoup_device::sentence!(
+            "problem-unreachable",
+            "the endpoint could not be reached ({detail}); reports wait on this device and go out automatically when it answers",
+            detail = detail,
         )
     } else if e.transient {
-        format!(
-            "the endpoint is having trouble ({}); the app tries again on its own",
-            e.message
+        recoup_device::sentence!(
+            "problem-trouble",
+            "the endpoint is having trouble ({detail}); the app tries again on its own",
+            detail = detail,
         )
     } else {
-        format!("the endpoint refused part of the sync: {}", e.message)
+        recoup_device::sentence!(
+            "problem-refused",
+            "the endpoint refused part of the sync: {detail}",
+            detail = detail,
+        )
     };
-    Some(Problem {
+    Some(LiveProblem {
         code: if e.network {
             "network".to_owned()
         } else {
@@ -295,7 +325,7 @@ fn problem(report: &SyncReport) -> Option<Problem> {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_else(|| "endpoint".to_owned())
         },
-        message,
+        sentence,
     })
 }
 
@@ -367,5 +397,58 @@ fn decided_view(
         // The generation or the policy cannot be read: the line is still in the app's
         // language; the reasons keep the words the policy engine wrote.
         _ => convert::claim(c, m, None),
+    }
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use super::*;
+    use crate::i18n::{Language, Messages};
+    use recoup_sync::{Phase, PhaseError};
+
+    fn report(network: bool, transient: bool) -> SyncReport {
+        SyncReport {
+            errors: vec![PhaseError {
+                phase: Phase::Push,
+                transient,
+                network,
+                code: None,
+                message: "connection refused".to_owned(),
+            }],
+            ..SyncReport::default()
+        }
+    }
+
+    #[test]
+    fn the_sync_screens_problem_is_worded_in_the_language_in_force_when_shown() {
+        let p = problem(&report(true, true)).expect("a network failure is a problem");
+        assert_eq!(
+            p.code, "network",
+            "the code does not depend on the language"
+        );
+        let en = p.view(Messages::of(Language::En)).message;
+        let fr = p.view(Messages::of(Language::Fr)).message;
+        assert_eq!(
+            en,
+            "the endpoint could not be reached (connection refused); reports wait on this device and go out automatically when it answers",
+            "English says what it always said"
+        );
+        assert!(
+            fr.starts_with("le serveur est injoignable (connection refused)"),
+            "French, the system's words kept as they are: {fr}"
+        );
+        let refused = problem(&report(false, false)).expect("a refusal is a problem");
+        assert!(
+            refused
+                .view(Messages::of(Language::Fr))
+                .message
+                .starts_with("le serveur a refusé une partie de la synchronisation"),
+            "a refusal in French"
+        );
+        assert_eq!(
+            problem(&SyncReport::default()),
+            None,
+            "a clean sync has no problem"
+        );
     }
 }

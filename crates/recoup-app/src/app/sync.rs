@@ -13,7 +13,12 @@ impl App {
     pub fn sync_status(&self) -> AppResult<SyncStatus> {
         let s = self.session()?;
         let store = s.store();
-        Ok(sync_status(&store, &s.status, s.link.is_none()))
+        Ok(sync_status(
+            &store,
+            &s.status,
+            s.link.is_none(),
+            self.messages(),
+        ))
     }
 
     /// Asks the background sync to run now.
@@ -52,7 +57,13 @@ impl App {
 
 /// The sync screen's state from the store and the worker's live status. A store that cannot be
 /// read shows as online with nothing queued (the live status carries the failure).
-pub fn sync_status(store: &Store, status: &SharedStatus, unlinked: bool) -> SyncStatus {
+/// The sync screen, its last problem worded by `messages`.
+pub fn sync_status(
+    store: &Store,
+    status: &SharedStatus,
+    unlinked: bool,
+    messages: &crate::i18n::Messages,
+) -> SyncStatus {
     let live = worker::live(status).clone();
     let snap = match recoup_device::state::sync_snapshot(store) {
         Ok(s) => Some(s),
@@ -69,7 +80,7 @@ pub fn sync_status(store: &Store, status: &SharedStatus, unlinked: bool) -> Sync
         quarantined: snap.as_ref().map_or(0, |s| s.quarantined),
         in_review: snap.as_ref().map_or(0, |s| s.in_review),
         last_sync_at: snap.and_then(|s| s.last_sync_at),
-        last_error: live.last_error,
+        last_error: live.last_error.as_ref().map(|p| p.view(messages)),
         progress: live.progress,
         linked: !unlinked,
     }

@@ -20,7 +20,8 @@ use super::{Outcome, decode};
 type Param = Box<dyn ToSql + Sync + Send>;
 
 /// The claim row with the endpoint's verdict, its generation marked reported, and a claim in
-/// review put on the review queue.
+/// review put on the review queue with what the console filters on (the generation's feature,
+/// platform and charge are read as they were before this statement; it changes none of them).
 const CLAIM: &str = "WITH claim AS (
         INSERT INTO claims (account_id, claim_id, generation_id, reason, details, submitted_at,
             local_eligible, local_decision, policy_version, sync_state, outcome, outcome_code,
@@ -29,7 +30,10 @@ const CLAIM: &str = "WITH claim AS (
     ), reported AS (
         UPDATE generations SET claimed = true WHERE account_id = $1 AND generation_id = $3
     )
-    INSERT INTO reviews (account_id, claim_id, queued_at) SELECT $1, $2, $6 WHERE $15";
+    INSERT INTO reviews (account_id, claim_id, queued_at, generation_id, feature, platform, reason,
+        credits, submitted_at)
+    SELECT $1, $2, $6, $3, g.feature, g.platform, $4, g.charged, $6 FROM generations g
+    WHERE g.account_id = $1 AND g.generation_id = $3 AND $15";
 
 /// An entry and its grant's projection in one statement (the entry's AFTER triggers, which
 /// read the projection, run at its end and see it moved).

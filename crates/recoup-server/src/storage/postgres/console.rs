@@ -44,24 +44,22 @@ impl PgStorage {
             filter.push_str(&format!(" AND {sql}${}", args.len()));
         };
         if let Some(f) = feature {
-            add("g.feature = ", Box::new(f));
+            add("feature = ", Box::new(f));
         }
         if let Some(p) = platform {
-            add("g.platform = ", Box::new(p));
+            add("platform = ", Box::new(p));
         }
         if let Some(r) = reason {
-            add("c.reason = ", Box::new(r));
+            add("reason = ", Box::new(r));
         }
         if let Some(t) = before {
-            add("r.queued_at <= ", Box::new(t));
+            add("queued_at <= ", Box::new(t));
         }
         if let Some(t) = after {
-            add("r.queued_at >= ", Box::new(t));
+            add("queued_at >= ", Box::new(t));
         }
-        let from = "FROM reviews r
-             JOIN claims c ON c.account_id = r.account_id AND c.claim_id = r.claim_id
-             JOIN generations g ON g.account_id = c.account_id AND g.generation_id = c.generation_id
-             WHERE true";
+        // The filter columns are the queue's own (migration 6): no join.
+        let from = "FROM reviews WHERE feature IS NOT NULL";
         let client = self.client().await?;
         let refs: Vec<&(dyn ToSql + Sync)> = args
             .iter()
@@ -83,7 +81,7 @@ impl PgStorage {
         if let Some((at, account, claim)) = &cursor {
             let n = page_refs.len();
             page_filter.push_str(&format!(
-                " AND (r.queued_at, r.account_id, r.claim_id) {cmp} (${}, ${}, ${})",
+                " AND (queued_at, account_id, claim_id) {cmp} (${}, ${}, ${})",
                 n + 1,
                 n + 2,
                 n + 3
@@ -95,9 +93,9 @@ impl PgStorage {
         let limit = i64::from(q.limit);
         page_refs.push(&limit);
         let sql = format!(
-            "SELECT r.account_id, r.claim_id, c.generation_id, g.feature, g.platform, c.reason,
-                 g.charged, c.submitted_at, r.queued_at {from}{page_filter}
-             ORDER BY r.queued_at {dir}, r.account_id {dir}, r.claim_id {dir} LIMIT ${}",
+            "SELECT account_id, claim_id, generation_id, feature, platform, reason, credits,
+                 submitted_at, queued_at {from}{page_filter}
+             ORDER BY queued_at {dir}, account_id {dir}, claim_id {dir} LIMIT ${}",
             page_refs.len()
         );
         let rows = client.query(&sql, &page_refs).await?;
