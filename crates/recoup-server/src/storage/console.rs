@@ -68,7 +68,35 @@ pub(crate) struct SessionRow {
     pub(crate) last_seen_at: Timestamp,
 }
 
+/// What a lookup does with a stored session (the same on every engine).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionUse {
+    /// Over (past its end, idle too long, or its credential revoked): remove it, answer none.
+    End,
+    /// On, its last use written long enough ago to write it again.
+    Touch,
+    /// On, its last use recent.
+    Keep,
+}
+
 impl SessionRow {
+    /// What a request at `now` does with this session; `credential_ok` is whether the
+    /// credential it was opened with is still unrevoked.
+    pub(crate) fn on_use(
+        &self,
+        now: Timestamp,
+        idle: TimeDelta,
+        credential_ok: bool,
+    ) -> SessionUse {
+        if !credential_ok || self.ended(now, idle) {
+            SessionUse::End
+        } else if now.as_millis() - self.last_seen_at.as_millis() >= SESSION_TOUCH_MS {
+            SessionUse::Touch
+        } else {
+            SessionUse::Keep
+        }
+    }
+
     /// Whether the session is over at `now` (past its end, or idle for longer than `idle`).
     pub(crate) fn ended(&self, now: Timestamp, idle: TimeDelta) -> bool {
         now >= self.expires_at
@@ -435,16 +463,19 @@ impl Registry {
             expires_at: ts(expires)?,
             last_seen_at: ts(seen)?,
         };
-        if !credential_ok || session.ended(now, idle) {
-            self.close_session(hash)?;
-            return Ok(None);
-        }
-        if now.as_millis() - seen >= SESSION_TOUCH_MS {
-            self.conn.execute(
-                "UPDATE console_sessions SET last_seen_at = ?2 WHERE session_hash = ?1",
-                params![hash.0, now.as_millis()],
-            )?;
-            session.last_seen_at = now;
+        match session.on_use(now, idle, credential_ok) {
+            SessionUse::End => {
+                self.close_session(hash)?;
+                return Ok(None);
+            }
+            SessionUse::Touch => {
+                self.conn.execute(
+                    "UPDATE console_sessions SET last_seen_at = ?2 WHERE session_hash = ?1",
+                    params![hash.0, now.as_millis()],
+                )?;
+                session.last_seen_at = now;
+            }
+            SessionUse::Keep => {}
         }
         Ok(Some(session))
     }
@@ -619,8 +650,28 @@ mod tests {
         assert!(s.ended(t(8_000), idle), "idle for 3 s: over");
         let busy = SessionRow {
             last_seen_at: t(9_999),
-            ..s
+            ..s.clone()
         };
         assert!(busy.ended(t(10_000), idle), "past the absolute end: over");
+        let long_idle = TimeDelta::minutes(30);
+        let s = SessionRow {
+            expires_at: t(10_000_000),
+            ..s
+        };
+        assert_eq!(
+            s.on_use(t(5_000 + SESSION_TOUCH_MS - 1), long_idle, true),
+            SessionUse::Keep,
+            "used within the last minute: nothing to write"
+        );
+        assert_eq!(
+            s.on_use(t(5_000 + SESSION_TOUCH_MS), long_idle, true),
+            SessionUse::Touch,
+            "a minute since the last write: write the use"
+        );
+        assert_eq!(
+            s.on_use(t(5_001), long_idle, false),
+            SessionUse::End,
+            "a revoked credential ends it at once"
+        );
     }
 }

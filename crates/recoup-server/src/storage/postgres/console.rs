@@ -8,7 +8,7 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::super::console::{
-    Console, QueueQuery, RECENT_REPORTS, ReviewContext, SESSION_TOUCH_MS, SessionRow, review_target,
+    Console, QueueQuery, RECENT_REPORTS, ReviewContext, SessionRow, SessionUse, review_target,
 };
 use super::super::{StorageFuture, TokenHash};
 use super::{PgStorage, time};
@@ -214,23 +214,26 @@ impl PgStorage {
             last_seen_at: time(seen)?,
         };
         let credential_ok: bool = r.try_get(6)?;
-        if !credential_ok || session.ended(now, idle) {
-            client
-                .execute(
-                    "DELETE FROM console_sessions WHERE session_hash = $1",
-                    &[&hash.0.as_slice()],
-                )
-                .await?;
-            return Ok(None);
-        }
-        if now.as_millis() - seen >= SESSION_TOUCH_MS {
-            client
-                .execute(
-                    "UPDATE console_sessions SET last_seen_at = $2 WHERE session_hash = $1",
-                    &[&hash.0.as_slice(), &now.as_millis()],
-                )
-                .await?;
-            session.last_seen_at = now;
+        match session.on_use(now, idle, credential_ok) {
+            SessionUse::End => {
+                client
+                    .execute(
+                        "DELETE FROM console_sessions WHERE session_hash = $1",
+                        &[&hash.0.as_slice()],
+                    )
+                    .await?;
+                return Ok(None);
+            }
+            SessionUse::Touch => {
+                client
+                    .execute(
+                        "UPDATE console_sessions SET last_seen_at = $2 WHERE session_hash = $1",
+                        &[&hash.0.as_slice(), &now.as_millis()],
+                    )
+                    .await?;
+                session.last_seen_at = now;
+            }
+            SessionUse::Keep => {}
         }
         Ok(Some(session))
     }
