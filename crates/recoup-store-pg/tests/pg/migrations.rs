@@ -19,7 +19,8 @@ async fn migrations_apply_to_an_empty_database_and_reach_the_latest_version() {
             "ledger",
             "outputs_events",
             "webhook_leases",
-            "static_seq"
+            "static_seq",
+            "console"
         ],
         "every migration must apply, in order, to an empty database"
     );
