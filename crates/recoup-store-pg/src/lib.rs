@@ -48,6 +48,8 @@ pub use error::Error;
 pub use ledger::{Judgement, LedgerFailure, Outcome, PgLedger};
 pub use lock::{AccountLock, codes, lock_account};
 pub use pool::{POOL_SIZE_MAX, pool, pool_with_ca};
+#[cfg(feature = "test-harness")]
+pub use schema::migrate_to;
 pub use schema::{
     HISTORY_TABLE, LATEST_VERSION, Migrated, TABLES, TableKind, current_version, migrate,
 };

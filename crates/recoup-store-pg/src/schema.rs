@@ -82,6 +82,17 @@ pub async fn migrate(client: &mut Client) -> Result<Migrated, Error> {
     })
 }
 
+/// Brings an empty database to `version` only, for the tests of a migration's effect on data
+/// written by the versions before it (a migration that fills new columns from old rows).
+#[cfg(feature = "test-harness")]
+pub async fn migrate_to(client: &mut Client, version: i32) -> Result<(), Error> {
+    runner()?
+        .set_target(refinery::Target::Version(version))
+        .run_async(client)
+        .await?;
+    Ok(())
+}
+
 /// The schema version of the database (`None`: never migrated).
 pub async fn current_version(client: &Client) -> Result<Option<i32>, Error> {
     let exists: bool = client

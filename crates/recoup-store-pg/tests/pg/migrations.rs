@@ -81,3 +81,68 @@ async fn instances_migrating_at_the_same_time_apply_each_migration_once() {
         "every instance must see the latest version afterwards: {runs:?}"
     );
 }
+
+#[tokio::test]
+async fn migration_6_fills_the_queue_rows_written_before_it_from_their_claims() {
+    let url = fresh_database("console_backfill");
+    let mut client = connect(&url).await;
+    recoup_store_pg::migrate_to(&mut client, 5).await.unwrap();
+    let account = uuid::Uuid::now_v7();
+    let generation = uuid::Uuid::now_v7();
+    let claim = uuid::Uuid::now_v7();
+    // Rows as version 5 had them (written directly, the ledger's triggers off: only their
+    // columns matter here).
+    client
+        .batch_execute(&format!(
+            "SET session_replication_role = replica;
+             INSERT INTO accounts (account_id, created_at) VALUES ('{account}', 1);
+             INSERT INTO generations (account_id, generation_id, feature, platform, surface,
+                 media_kind, status, cost, charged, price_version, started_at, finished_at,
+                 hold_expires_at, claimed)
+                 VALUES ('{account}', '{generation}', 'logo', 'ios', 'editor', 'image',
+                 'succeeded', 3, 3, 'p', 10, 20, 30, true);
+             INSERT INTO claims (account_id, claim_id, generation_id, reason, details,
+                 submitted_at, local_eligible, local_decision, policy_version, outcome)
+                 VALUES ('{account}', '{claim}', '{generation}', 'wrong_subject', 'bad', 40,
+                 true, '{{}}', 'v', 'in_review');
+             INSERT INTO reviews (account_id, claim_id, queued_at) VALUES ('{account}', '{claim}', 50);
+             SET session_replication_role = DEFAULT;"
+        ))
+        .await
+        .unwrap();
+    let done = migrate(&mut client).await.unwrap();
+    assert_eq!(
+        done.applied,
+        vec!["console"],
+        "only migration 6 was left to apply"
+    );
+    let row = client
+        .query_one(
+            "SELECT generation_id, feature, platform, reason, credits, submitted_at, queued_at
+             FROM reviews WHERE claim_id = $1",
+            &[&claim],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            row.get::<_, uuid::Uuid>(0),
+            row.get::<_, String>(1),
+            row.get::<_, String>(2),
+            row.get::<_, String>(3),
+            row.get::<_, i64>(4),
+            row.get::<_, i64>(5),
+            row.get::<_, i64>(6),
+        ),
+        (
+            generation,
+            "logo".to_owned(),
+            "ios".to_owned(),
+            "wrong_subject".to_owned(),
+            3,
+            40,
+            50
+        ),
+        "the queue row has its claim's filter columns, and keeps its place"
+    );
+}
