@@ -15,6 +15,7 @@
 pub mod console;
 mod error;
 mod identity;
+pub mod net;
 mod provider;
 pub mod rows;
 mod signed;

@@ -166,7 +166,7 @@ impl SignIn {
                 b.timeout(Duration::from_secs(JWKS_FETCH_TIMEOUT_SECS))
                     .user_agent(concat!("recoup-server/", env!("CARGO_PKG_VERSION")))
                     .build()
-                    .map_err(|e| crate::http_client::error_text(&e))
+                    .map_err(|e| recoup_api::net::error_chain(&e))
             })
             .map_err(SignInError::Settings)?;
         let keys = load(&http, &config.jwks).await?;
@@ -451,7 +451,7 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>, SignInError
         .get(url)
         .send()
         .await
-        .map_err(|e| failed(crate::http_client::error_text(&e)))?;
+        .map_err(|e| failed(recoup_api::net::error_chain(&e)))?;
     let status = answer.status();
     if !status.is_success() {
         return Err(failed(format!("http status: {}", status.as_u16())));

@@ -412,7 +412,7 @@ pub(crate) async fn post(
         .body(body)
         .send()
         .await
-        .map_err(|e| Undelivered::no_answer(crate::http_client::error_text(&e)))?;
+        .map_err(|e| Undelivered::no_answer(recoup_api::net::error_chain(&e)))?;
     let status = answer.status().as_u16();
     if (200..300).contains(&status) {
         return Ok(status);
@@ -442,7 +442,7 @@ pub(crate) fn client() -> Result<reqwest::Client, AppError> {
             b.redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("recoup-webhooks/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| crate::http_client::error_text(&e))
+                .map_err(|e| recoup_api::net::error_chain(&e))
         })
         .map_err(|e| AppError::internal(format!("the webhook client: {e}")))
 }

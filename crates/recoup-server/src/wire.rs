@@ -101,11 +101,6 @@ pub(crate) fn reviewed(result: Ledger<ClaimRecord>) -> Result<ClaimRecord, AppEr
     })
 }
 
-/// A ledger refusal as an answer, when the handler has no answer of its own for it.
-pub(crate) fn store_error(e: StoreError) -> AppError {
-    e.into()
-}
-
 /// A claim waiting for review, as listed.
 pub(crate) fn review_item(q: QueuedClaim) -> ReviewItem {
     ReviewItem {

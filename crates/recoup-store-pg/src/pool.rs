@@ -1,10 +1,8 @@
 //! The connection pool the engine shares between requests, with TLS when the URL asks for it.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -46,9 +44,7 @@ pub fn pool_with_ca(url: &str, size_max: usize, ca_file: Option<&Path>) -> Resul
 /// The TLS client settings: ring's cryptography, TLS 1.2 and 1.3, Mozilla's roots plus the CA
 /// file's certificates.
 fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Error> {
-    let mut roots = RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
+    let mut roots = recoup_api::net::mozilla_roots();
     if let Some(path) = ca_file {
         let shown = path.display().to_string();
         let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
@@ -66,10 +62,5 @@ fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, Error> {
             })?;
         }
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    recoup_api::net::tls_client_config(roots).map_err(|e| Error::Tls(e.to_string()))
 }

@@ -3,7 +3,6 @@
 //! in its place to inject network faults, timeouts and odd answers.
 
 use std::io::Read;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// An HTTP method the client uses.
@@ -193,16 +192,8 @@ pub const RESPONSE_BYTES_MAX: u64 = 64 * 1024 * 1024;
 /// (`tls_backend_preconfigured`), so reqwest neither needs a process-wide crypto provider nor
 /// uses the platform's verifier.
 pub fn tls_config() -> Result<rustls::ClientConfig, TransportError> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| TransportError::Invalid(format!("TLS set-up: {e}")))?
-    .with_root_certificates(roots)
-    .with_no_client_auth())
+    recoup_api::net::tls_client_config(recoup_api::net::mozilla_roots())
+        .map_err(|e| TransportError::Invalid(format!("TLS set-up: {e}")))
 }
 
 /// A blocking reqwest client builder as Recoup's clients start from: [`tls_config`], HTTP/1.1,
@@ -260,7 +251,7 @@ impl HttpTransport {
                     .saturating_add(timeouts.read.saturating_mul(2)),
             )
             .build()
-            .map_err(|e| TransportError::Invalid(error_text(&e)))?;
+            .map_err(|e| TransportError::Invalid(recoup_api::net::error_chain(&e)))?;
         Ok(Self { base, client })
     }
 
@@ -303,20 +294,8 @@ impl Transport for HttpTransport {
     }
 }
 
-/// The error and its causes, one after the other (reqwest's own text names only the step).
-fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
-}
-
 fn map_error(e: &reqwest::Error) -> TransportError {
-    let text = error_text(e);
+    let text = recoup_api::net::error_chain(e);
     if e.is_timeout() {
         TransportError::Timeout(text)
     } else if e.is_builder() {
@@ -346,7 +325,7 @@ fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io:
 
 fn map_io(io: &std::io::Error) -> TransportError {
     use std::io::ErrorKind;
-    let text = error_text(io);
+    let text = recoup_api::net::error_chain(io);
     match io.kind() {
         ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportError::Timeout(text),
         ErrorKind::ConnectionRefused

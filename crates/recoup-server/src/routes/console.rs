@@ -20,7 +20,7 @@ use recoup_api::console::{
     REVIEW_PAGE_LIMIT_MAX, RecentReport, ReviewAccount, ReviewDetail, ReviewFilter, ReviewFindings,
     ReviewOutput, ReviewPage, ReviewPolicy, ReviewRow,
 };
-use recoup_api::{ClaimOutcome, ErrorCode, OutputFindings};
+use recoup_api::{ClaimOutcome, ClaimRecord, ErrorCode, OutputFindings};
 use recoup_core::{ClaimId, GenerationId, TimeDelta, Timestamp};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -423,8 +423,7 @@ async fn reviews(
 }
 
 /// The 409 of a report decided already: who decided, when, and how.
-async fn already_decided(state: &AppState, account: Uuid, ctx: &ReviewContext) -> AppError {
-    let claim = &ctx.claim;
+async fn already_decided(state: &AppState, account: Uuid, claim: &ClaimRecord) -> AppError {
     let how = match claim.outcome {
         Some(ClaimOutcome::Refunded) => match claim.refunded_credits.unwrap_or(0) {
             1 => "refunded 1 credit".to_owned(),
@@ -469,7 +468,7 @@ async fn review_detail(
         .await?
         .ok_or_else(|| not_found(account, claim))?;
     if ctx.claim.outcome != Some(ClaimOutcome::InReview) {
-        return Err(already_decided(&state, account, &ctx).await);
+        return Err(already_decided(&state, account, &ctx.claim).await);
     }
     Ok(Json(detail(account, ctx)))
 }
@@ -600,9 +599,9 @@ async fn review_decide(
                 .await?
             {
                 Some(ctx) if ctx.claim.outcome.is_some_and(ClaimOutcome::is_final) => {
-                    Err(already_decided(&state, account, &ctx).await)
+                    Err(already_decided(&state, account, &ctx.claim).await)
                 }
-                _ => Err(crate::wire::store_error(refused)),
+                _ => Err(refused.into()),
             }
         }
     }
@@ -626,12 +625,14 @@ async fn output(
         .generation(account, GenerationId(generation))
         .await?;
     let output_ref = g.output_ref.ok_or_else(gone)?;
+    // Named by its media type when it was kept, as the account's own output route reads it.
+    let media_type =
+        recoup_api::output_media_type(&output_ref).unwrap_or("application/octet-stream");
     let bytes = state
         .storage
         .output(account, output_ref)
         .await?
         .ok_or_else(gone)?;
-    let media_type = recoup_generator::sniff(&bytes).unwrap_or("application/octet-stream");
     Ok((
         [
             (header::CONTENT_TYPE, media_type),

@@ -12,6 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
+use super::identity::ts;
 use super::registry::{Registry, uuid_from};
 use super::sqlite::SqliteStorage;
 use super::{StorageFuture, TokenHash};
@@ -247,11 +248,8 @@ pub(crate) fn review_target(account: Uuid, claim: ClaimId) -> String {
     format!("{account}/{}", claim.0)
 }
 
-fn ts(ms: i64) -> Result<Timestamp, AppError> {
-    Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
-}
-
-fn credits(n: i64) -> Result<u64, AppError> {
+/// A stored count, size or credit amount, never negative.
+pub(super) fn non_negative(n: i64) -> Result<u64, AppError> {
     u64::try_from(n).map_err(|_| AppError::internal(format!("stored credits {n} are negative")))
 }
 
@@ -372,7 +370,7 @@ impl Registry {
                 feature: spelled(&feature)?,
                 platform: spelled(&platform)?,
                 reason: spelled(&reason)?,
-                credits: credits(credits_n)?,
+                credits: non_negative(credits_n)?,
                 submitted_at: ts(submitted)?,
                 queued_at: ts(queued)?,
             });
@@ -451,12 +449,9 @@ impl Registry {
         else {
             return Ok(None);
         };
-        let credential: [u8; 32] = credential.try_into().map_err(|_| {
-            AppError::internal("a stored session's credential hash is not 32 bytes")
-        })?;
         let mut session = SessionRow {
             hash,
-            credential: TokenHash(credential),
+            credential: hash32(credential)?,
             actor,
             csrf_token,
             created_at: ts(created)?,
@@ -506,8 +501,16 @@ impl Registry {
     }
 }
 
+/// A stored SHA-256.
+pub(super) fn hash32(bytes: Vec<u8>) -> Result<TokenHash, AppError> {
+    let h: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| AppError::internal("a stored hash is not 32 bytes"))?;
+    Ok(TokenHash(h))
+}
+
 /// A spelled enum as stored.
-fn spelled<T: std::str::FromStr>(text: &str) -> Result<T, AppError> {
+pub(super) fn spelled<T: std::str::FromStr>(text: &str) -> Result<T, AppError> {
     text.parse()
         .map_err(|_| AppError::internal(format!("stored value '{text}' is not known")))
 }
@@ -591,10 +594,13 @@ impl Console for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'_, Option<ReviewContext>> {
         self.run(move |inner| {
-            if lock(&inner.registry)?.clock_offset_ms(account)?.is_none() {
-                return Ok(None);
-            }
-            let queued_at = lock(&inner.registry)?.queued_at(account, claim)?;
+            let queued_at = {
+                let registry = lock(&inner.registry)?;
+                if registry.clock_offset_ms(account)?.is_none() {
+                    return Ok(None);
+                }
+                registry.queued_at(account, claim)?
+            };
             let slot = inner.slot(account)?;
             let store = slot.lock()?;
             context_from_store(&store, claim, queued_at, now)

@@ -131,7 +131,8 @@ pub struct AdminCredential {
     pub revoked_at: Option<Timestamp>,
 }
 
-fn ts(ms: i64) -> Result<Timestamp, AppError> {
+/// A stored instant (Unix milliseconds).
+pub(super) fn ts(ms: i64) -> Result<Timestamp, AppError> {
     Timestamp::from_millis(ms).map_err(|e| AppError::internal(format!("stored time: {e}")))
 }
 

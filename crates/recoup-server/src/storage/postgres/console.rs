@@ -8,27 +8,13 @@ use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use super::super::console::{
-    Console, QueueQuery, RECENT_REPORTS, ReviewContext, SessionRow, SessionUse, review_target,
+    Console, QueueQuery, RECENT_REPORTS, ReviewContext, SessionRow, SessionUse, hash32,
+    non_negative, review_target, spelled,
 };
 use super::super::{StorageFuture, TokenHash};
+use super::ledger::plain;
 use super::{PgStorage, time};
 use crate::error::AppError;
-
-fn spelled<T: std::str::FromStr>(text: &str) -> Result<T, AppError> {
-    text.parse()
-        .map_err(|_| AppError::internal(format!("stored value '{text}' is not known")))
-}
-
-fn count(n: i64) -> Result<u64, AppError> {
-    u64::try_from(n).map_err(|_| AppError::internal(format!("a stored count {n} is negative")))
-}
-
-fn hash32(bytes: Vec<u8>) -> Result<TokenHash, AppError> {
-    let h: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| AppError::internal("a stored hash is not 32 bytes"))?;
-    Ok(TokenHash(h))
-}
 
 impl PgStorage {
     async fn page(&self, q: QueueQuery) -> Result<(Vec<ReviewRow>, u64), AppError> {
@@ -109,13 +95,13 @@ impl PgStorage {
                     feature: spelled(&r.try_get::<_, String>(3)?)?,
                     platform: spelled(&r.try_get::<_, String>(4)?)?,
                     reason: spelled(&r.try_get::<_, String>(5)?)?,
-                    credits: count(r.try_get(6)?)?,
+                    credits: non_negative(r.try_get(6)?)?,
                     submitted_at: time(r.try_get(7)?)?,
                     queued_at: time(r.try_get(8)?)?,
                 })
             })
             .collect::<Result<Vec<_>, AppError>>()?;
-        Ok((items, count(total)?))
+        Ok((items, non_negative(total)?))
     }
 
     async fn context(
@@ -125,19 +111,10 @@ impl PgStorage {
         now: Timestamp,
     ) -> Result<Option<ReviewContext>, AppError> {
         let ledger = self.ledger();
-        let plain = |e: recoup_store_pg::LedgerFailure| -> AppError {
-            match e {
-                recoup_store_pg::LedgerFailure::Refused(e) => e.into(),
-                recoup_store_pg::LedgerFailure::Database(e) => e.into(),
-            }
-        };
-        let Some(record) = ledger.claim(account, claim).await.map_err(plain)? else {
+        let Some(record) = plain(ledger.claim(account, claim).await)? else {
             return Ok(None);
         };
-        let generation = ledger
-            .generation(account, record.generation_id)
-            .await
-            .map_err(plain)?;
+        let generation = plain(ledger.generation(account, record.generation_id).await)?;
         let client = self.client().await?;
         let queued_at = client
             .query_opt(
@@ -157,7 +134,7 @@ impl PgStorage {
             .map(|r| -> Result<OutputRecord, AppError> {
                 Ok(OutputRecord {
                     media_type: r.try_get(0)?,
-                    size_bytes: count(r.try_get(1)?)?,
+                    size_bytes: non_negative(r.try_get(1)?)?,
                     sha256: r.try_get(2)?,
                     file_name: r.try_get(3)?,
                     findings: r.try_get(4)?,
@@ -165,12 +142,9 @@ impl PgStorage {
             })
             .transpose()?;
         drop(client);
-        let recent = ledger
-            .recent_claims(account, RECENT_REPORTS)
-            .await
-            .map_err(plain)?;
-        let (reports, refunds) = ledger.claim_counts(account).await.map_err(plain)?;
-        let balance = ledger.balance(account, now).await.map_err(plain)?;
+        let recent = plain(ledger.recent_claims(account, RECENT_REPORTS).await)?;
+        let (reports, refunds) = plain(ledger.claim_counts(account).await)?;
+        let balance = plain(ledger.balance(account, now).await)?;
         Ok(Some(ReviewContext {
             claim: record,
             generation,

@@ -47,7 +47,7 @@ fn ledger<T>(r: Result<T, LedgerFailure>) -> Result<Ledger<T>, AppError> {
 }
 
 /// A ledger failure where the operation has no refusal of its own to answer.
-fn plain<T>(r: Result<T, LedgerFailure>) -> Result<T, AppError> {
+pub(super) fn plain<T>(r: Result<T, LedgerFailure>) -> Result<T, AppError> {
     match r {
         Ok(v) => Ok(v),
         Err(LedgerFailure::Refused(e)) => Err(e.into()),

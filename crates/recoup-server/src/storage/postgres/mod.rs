@@ -98,13 +98,8 @@ impl PgStorage {
             )
         })?;
         let shown = described(&config);
-        let cannot = |e: &dyn std::error::Error| {
-            let mut why = e.to_string();
-            let mut source = e.source();
-            while let Some(inner) = source {
-                why = format!("{why}: {inner}");
-                source = inner.source();
-            }
+        let cannot = |e: &(dyn std::error::Error + 'static)| {
+            let why = recoup_api::net::error_chain(e);
             AppError::api(
                 ErrorCode::Unavailable,
                 format!(
