@@ -65,8 +65,10 @@ const SEED_TABLE: [(Feature, [bool; PLATFORM_COUNT]); FEATURE_COUNT] = [
 /// Limits against misuse, over a rolling window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Safeguards {
     /// Length of the rolling window the limits are counted over.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub window_secs: u64,
     /// At most this many refunds granted per account in the window.
     pub refunds_max: u32,
@@ -74,12 +76,14 @@ pub struct Safeguards {
     pub refunded_share_max_percent: u8,
     /// ...once the account has spent at least this many credits in it (so that a new user's
     /// first bad result is not refused for being 100% of a tiny spend).
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub share_min_spent_credits: u64,
 }
 
 /// Bounds on the text of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ClaimTextLimits {
     /// Fewest characters of details (after trimming).
     pub details_len_min: u32,
@@ -102,15 +106,18 @@ pub struct PlatformRow {
 /// stored and shown, never trusted before validation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PolicyDocument {
     /// Free-form version label, unique per published policy (e.g. `2026-11-25.1`).
     pub version: String,
     /// How long after a generation finishes a report may still be refunded.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub refund_window_secs: u64,
     /// How long after the window closes a report made in time but delivered late (the device
     /// was offline) is still honoured; 0 turns it off. See [`DEFAULT_LATE_REPORT_GRACE_SECS`].
     /// Absent in documents written before it existed: the default.
     #[serde(default = "default_late_report_grace_secs")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub late_report_grace_secs: u64,
     /// Whether only one claim per generation is accepted (the article says so).
     pub one_claim_per_generation: bool,
