@@ -335,7 +335,7 @@ pub struct PolicyVersionDetail {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PolicyChange {
-    /// Where, as a dotted path into the document: `features.ai_eraser.ios`,
+    /// Where, as a dotted path into the document: `features.ai_shadows.ios`,
     /// `safeguards.refunds_max`, `excluded_surfaces.batch_editor`, `refund_window_secs`, ...
     pub path: String,
     /// The value in force, as JSON text (absent when the draft adds it).
@@ -352,7 +352,7 @@ pub struct PolicyChange {
 pub struct PolicyCheck {
     /// The draft as the endpoint reads it (normalized: what publishing it would publish).
     pub document: recoup_core::PolicyDocument,
-    /// Its changes against the version in force, in document order; empty when it changes
+    /// Its changes against the version in force, in path order; empty when it changes
     /// nothing but its version label.
     pub changes: Vec<PolicyChange>,
     /// The publication number of the version it was compared with (0: the built-in policy).
@@ -412,7 +412,7 @@ pub struct InsightQuery {
 }
 
 /// Counts over a day or a period. A generation counts on the day it finished; a report on the
-/// day the endpoint received it; a decision (and its refunded credits) on the day it was made.
+/// day the user made it; a decision (and its refunded credits) on the day it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct InsightCounts {

@@ -24,10 +24,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/V5__static_seq.sql"),
     ),
     ("V6__console", include_str!("migrations/V6__console.sql")),
+    ("V7__insights", include_str!("migrations/V7__insights.sql")),
 ];
 
 /// The schema version after every migration.
-pub const LATEST_VERSION: i32 = 6;
+pub const LATEST_VERSION: i32 = 7;
 
 /// The table refinery records applied migrations in (a global table).
 pub const HISTORY_TABLE: &str = "refinery_schema_history";
@@ -120,6 +121,9 @@ pub enum TableKind {
     Global,
     /// Maps a key that arrives without its account to the account: keyed by that key.
     Lookup,
+    /// Counters summed across accounts (the console's insights), written by triggers in each
+    /// account's transaction: keyed by day and a shard of the account.
+    Rollup,
 }
 
 /// Every table of the schema and its kind. The tests hold the schema to it: a table missing
@@ -156,6 +160,8 @@ pub const TABLES: &[(&str, TableKind)] = &[
     ("token_hashes", TableKind::Lookup),
     ("provider_generations", TableKind::Lookup),
     ("console_sessions", TableKind::Lookup),
+    ("insight_days", TableKind::Rollup),
+    ("insight_reasons", TableKind::Rollup),
 ];
 
 #[cfg(test)]

@@ -49,7 +49,9 @@ use serde::de::DeserializeOwned;
 
 use recoup_core::OpId;
 
-pub use claims::{ClaimQuery, Judgement, OutboxItem, SubmitClaim, endpoint_verdict};
+pub use claims::{
+    CLAIM_PAGE_MAX, ClaimQuery, Judgement, OutboxItem, SubmitClaim, endpoint_verdict,
+};
 pub use error::{Result, StoreError, StoreErrorKind, is_disk_fault};
 pub use events::{EVENT_PAGE_MAX, EVENT_TYPES, EventCursor, EventRecord};
 pub use generations::{

@@ -112,7 +112,17 @@ pub(super) async fn publish_policy(
     let actor = admin(&state, &headers).await?;
     let policy = Policy::from_json(&read_body(body).await?)
         .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
-    // Recorded and served together, whatever the client does meanwhile.
+    Ok(Json(publish(&state, actor.0, policy).await?))
+}
+
+/// Publishes a validated policy (the admin API's and the console's): recorded, audited with
+/// its actor, signed and put in force, as one flow a client hanging up cannot cut in half.
+pub(super) async fn publish(
+    state: &Arc<AppState>,
+    actor: String,
+    policy: Policy,
+) -> AppResult<SignedPolicy> {
+    let state = Arc::clone(state);
     let signed = run_to_end(async move {
         let document = policy.to_json();
         let version = policy.version().to_owned();
@@ -123,7 +133,7 @@ pub(super) async fn publish_policy(
         state
             .storage
             .audit(
-                actor.0,
+                actor,
                 "policy.publish",
                 version.clone(),
                 serde_json::json!({ "seq": seq }),
@@ -140,7 +150,7 @@ pub(super) async fn publish_policy(
     })
     .await?;
     tracing::info!(version = %signed.version, "policy published");
-    Ok(Json(signed))
+    Ok(signed)
 }
 
 pub(super) async fn admin_grant(
@@ -151,7 +161,18 @@ pub(super) async fn admin_grant(
 ) -> AppResult<Json<GrantRecord>> {
     let actor = admin(&state, &headers).await?;
     let g: AdminGrant = json(&read_body(body).await?)?;
-    let offset = account_offset(&state, account).await?;
+    Ok(Json(grant_credits(&state, actor.0, account, g).await?))
+}
+
+/// Grants credits to an account (the admin API's and the console's), audited with its actor,
+/// as one flow a client hanging up cannot cut in half.
+pub(super) async fn grant_credits(
+    state: &Arc<AppState>,
+    actor: String,
+    account: Uuid,
+    g: AdminGrant,
+) -> AppResult<GrantRecord> {
+    let offset = account_offset(state, account).await?;
     let now = state.account_clock(offset).now();
     let mut req = GrantRequest::new(OpId(Uuid::now_v7()), g.kind, g.credits);
     req.expires_at = match g.expires_in_days {
@@ -182,16 +203,16 @@ pub(super) async fn admin_grant(
         "expires_at": req.expires_at,
         "note": req.note,
     });
-    let record = run_to_end(async move {
+    let state = Arc::clone(state);
+    run_to_end(async move {
         let record = state.storage.grant(account, req, now).await?;
         state
             .storage
-            .audit(actor.0, "grant", account.to_string(), detail, now)
+            .audit(actor, "grant", account.to_string(), detail, now)
             .await?;
         Ok(record)
     })
-    .await?;
-    Ok(Json(record))
+    .await
 }
 
 pub(super) async fn advance_clock(

@@ -6,7 +6,7 @@
 use recoup_api::console::{ReviewOrder, ReviewRow};
 use recoup_core::{ClaimId, ClaimReason, Feature, GenerationId, Platform, TimeDelta, Timestamp};
 use recoup_store::{
-    AccountBalance, ClaimOutcome, ClaimQuery, ClaimRecord, GenerationRecord, OutputRecord, Store,
+    AccountBalance, ClaimOutcome, ClaimRecord, GenerationRecord, OutputRecord, Store,
 };
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params, params_from_iter};
@@ -542,16 +542,7 @@ pub(crate) fn context_from_store(
     };
     let generation = store.generation(claim.generation_id)?;
     let output = store.output(claim.generation_id)?;
-    let latest = store.claims(&ClaimQuery {
-        sync_state: None,
-        before: None,
-        limit: RECENT_REPORTS,
-    })?;
-    let mut recent = Vec::with_capacity(latest.len());
-    for c in latest {
-        let feature = store.generation(c.generation_id)?.feature;
-        recent.push((c, feature));
-    }
+    let recent = super::backoffice::recent_claims(store, RECENT_REPORTS)?;
     let (reports, refunds) = store.claim_counts()?;
     Ok(Some(ReviewContext {
         claim,

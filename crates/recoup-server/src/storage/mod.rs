@@ -16,8 +16,10 @@
 //!   forget). Which policy is published when the endpoint starts is the engine's constructor's
 //!   business (`SqliteStorage::published_or`).
 
+mod backoffice;
 mod console;
 mod identity;
+mod insights;
 mod postgres;
 mod provider;
 mod ready;
@@ -41,11 +43,13 @@ use uuid::Uuid;
 use crate::clock::AccountClock;
 use crate::error::AppError;
 
+pub(crate) use backoffice::{AccountSearch, Backoffice};
 pub(crate) use console::{
     Console, QueueCursor, QueueQuery, ReviewContext, SessionRow, review_target,
 };
 pub use identity::{AdminCredential, BOOTSTRAP_CREDENTIAL};
 pub(crate) use identity::{Identity, NewTokenRow};
+pub(crate) use insights::{AccountActivity, Insights, add_counts, day_of};
 // Used by `--database`, wired together with the ledger half.
 pub(crate) use postgres::PgStorage;
 pub(crate) use provider::{NewOutput, Providers};
@@ -111,7 +115,9 @@ pub(crate) struct QueuedClaim {
 /// Every storage operation a handler performs. Each one is async: an engine may wait on a
 /// network database, and one on local files runs its blocking work off the async workers.
 /// Arguments are owned so that an engine can move them to another thread or task.
-pub(crate) trait Storage: Identity + Providers + Webhooks + Console + Send + Sync {
+pub(crate) trait Storage:
+    Identity + Providers + Webhooks + Console + Insights + Backoffice + Send + Sync
+{
     /// Records a new account and its token. The caller grants the starting allowance.
     fn create_account(
         &self,

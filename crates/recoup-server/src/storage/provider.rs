@@ -173,7 +173,7 @@ impl Providers for SqliteStorage {
                     findings: output.findings,
                 },
             };
-            inner.write(account, |s| Ok(s.capture_output(&req, now)))
+            super::insights::finishing(inner, account, generation, |s| s.capture_output(&req, now))
         })
     }
 

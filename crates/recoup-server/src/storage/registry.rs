@@ -70,6 +70,7 @@ fn migrations() -> Migrations<'static> {
         M::up(super::webhooks::V6_WEBHOOKS),
         M::up(super::console::V7_REVIEW_INDEX),
         M::up(super::console::V8_CONSOLE_SESSIONS),
+        M::up(super::insights::V9_INSIGHTS),
     ])
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use recoup_core::Timestamp;
-use recoup_core::{Clock, GenerationId};
+use recoup_core::{ClaimId, Clock, GenerationId};
 use recoup_store::{ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim};
 use uuid::Uuid;
 
@@ -224,9 +224,24 @@ fn commit(
         }
     }
     let now = clock.now();
-    let (mut results, review) = match lock(store) {
+    let (mut results, review, counted) = match lock(store) {
         Ok(mut s) => {
+            // A claim recorded before (a device sending it again) is answered as it was and
+            // counted once, when it was first recorded.
+            let mut seen: std::collections::HashSet<ClaimId> = items
+                .iter()
+                .filter(|(req, _)| s.claim(req.claim_id).is_ok())
+                .map(|(req, _)| req.claim_id)
+                .collect();
             let results = s.adjudicate_batch(&items, now)?;
+            let mut counted = Vec::new();
+            for c in results.iter().flatten() {
+                if seen.insert(c.claim_id)
+                    && let Ok(g) = s.generation(c.generation_id)
+                {
+                    counted.extend(super::insights::InsightDelta::recorded(account, c, &g));
+                }
+            }
             // The claims are committed: a generation that cannot be read back leaves the queue
             // without them until the next start requeues them (logged).
             let review = super::console::entries_in_review(&s, results.iter().flatten())
@@ -234,11 +249,12 @@ fn commit(
                     tracing::error!(%account, error = %e, "claims in review could not be read back for the review queue");
                     Vec::new()
                 });
-            (results, review)
+            (results, review, counted)
         }
         Err(e) => return Err(StoreError::Decode(e.0.message)),
     };
     queue_reviews(account, registry, &review, now);
+    super::insights::count(registry, &counted);
     for (i, e) in unjudged {
         results.insert(i, Err(e));
     }

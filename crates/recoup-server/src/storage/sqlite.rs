@@ -133,13 +133,16 @@ impl SqliteStorage {
 /// account's store and unqueued in the registry in two transactions, and an endpoint stopped
 /// between them left the decided claim on the queue for good (found by the crash soak), so a
 /// queued claim the ledger no longer has in review is taken off. Run at start-up, before any
-/// request; idempotent (a queued claim keeps its row and its place). Opens each account's
+/// request; idempotent (a queued claim keeps its row and its place). The insight counters are
+/// counted again from the same ledgers and replaced (`insights::rebuild`). Opens each account's
 /// ledger once, briefly.
 fn requeue_reviews(
     registry: &Registry,
     accounts_dir: &Path,
     now: Timestamp,
 ) -> Result<(), AppError> {
+    let reviewed = registry.reviewed_claims()?;
+    let mut tally = super::insights::Tally::default();
     for account in registry.account_ids()? {
         let path = accounts_dir
             .join(account.to_string())
@@ -163,8 +166,11 @@ fn requeue_reviews(
         if !entries.is_empty() {
             registry.queue_reviews(account, &entries, now)?;
         }
+        for d in super::insights::deltas_of_store(account, &store, &reviewed)? {
+            tally.add(&d);
+        }
     }
-    Ok(())
+    registry.replace_insights(&tally)
 }
 
 impl Inner {
@@ -345,7 +351,11 @@ impl Storage for SqliteStorage {
         req: FinishGeneration,
         now: Timestamp,
     ) -> StorageFuture<'_, Ledger<GenerationRecord>> {
-        self.with_store(account, move |s| Ok(s.finish_generation(&req, now)))
+        self.run(move |inner| {
+            super::insights::finishing(inner, account, req.generation_id, |s| {
+                s.finish_generation(&req, now)
+            })
+        })
     }
 
     fn adjudicate(
@@ -401,7 +411,20 @@ impl Storage for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'_, Ledger<ClaimRecord>> {
         self.run(move |inner| {
-            let decided = inner.write(account, |s| Ok(s.review(claim, approve, now)))?;
+            let (decided, generation) = inner.write(account, |s| {
+                let decided = s.review(claim, approve, now);
+                let generation = match &decided {
+                    Ok(c) => s.generation(c.generation_id).ok(),
+                    Err(_) => None,
+                };
+                Ok((decided, generation))
+            })?;
+            if let (Ok(c), Some(g)) = (&decided, &generation) {
+                super::insights::count(
+                    &inner.registry,
+                    &[super::insights::InsightDelta::reviewed(account, c, g)],
+                );
+            }
             if decided.is_ok() {
                 lock(&inner.registry)?.unqueue_review(account, claim.0)?;
             }

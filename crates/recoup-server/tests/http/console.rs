@@ -15,16 +15,16 @@ use crate::support::{
     ADMIN, Account, Body, Client, Movable, Opts, Process, Resp, Server, credentials,
 };
 
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self'; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub(crate) const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self'; connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// A browser signed in to the console: its cookie and CSRF token.
-struct Operator {
-    cookie: String,
-    csrf: String,
-    actor: String,
+pub(crate) struct Operator {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
+    pub(crate) actor: String,
 }
 
-fn sign_in(c: &Client, credential: &str) -> (Operator, Resp) {
+pub(crate) fn sign_in(c: &Client, credential: &str) -> (Operator, Resp) {
     let r = c.send_unchecked(
         "POST",
         "/console/api/session",
@@ -54,12 +54,12 @@ fn sign_in(c: &Client, credential: &str) -> (Operator, Resp) {
 }
 
 impl Operator {
-    fn get(&self, c: &Client, path: &str) -> Resp {
+    pub(crate) fn get(&self, c: &Client, path: &str) -> Resp {
         c.send_unchecked("GET", path, None, Body::None, &[("cookie", &self.cookie)])
     }
 
     /// A request that changes something, as the console's page sends it.
-    fn act(&self, c: &Client, method: &str, path: &str, body: Value) -> Resp {
+    pub(crate) fn act(&self, c: &Client, method: &str, path: &str, body: Value) -> Resp {
         c.send_unchecked(
             method,
             path,

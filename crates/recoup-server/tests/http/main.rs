@@ -17,6 +17,7 @@ mod changes;
 mod claims;
 mod clock;
 mod console;
+mod console_backoffice;
 mod contract;
 mod generator;
 mod hardening;

@@ -849,6 +849,24 @@ impl PgLedger {
         })
     }
 
+    /// The account's latest ledger entries, newest first, at most `limit` (the operator
+    /// console's view of an account).
+    pub async fn latest_entries(&self, account: Uuid, limit: u32) -> Outcome<Vec<LedgerEntry>> {
+        self.read(async |tx| {
+            let rows = query(
+                tx,
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM ledger_entries WHERE account_id = $1
+                     ORDER BY seq DESC LIMIT $2"
+                ),
+                &[&account, &i64::from(limit)],
+            )
+            .await?;
+            rows.iter().map(entry_at).collect()
+        })
+        .await
+    }
+
     /// Re-derives every grant's totals from the account's entries and checks them against the
     /// projection, conservation, one settlement per hold, refund <= charge, and each charge
     /// against its captures. O(the account's history): for tests, QA and operators.

@@ -20,7 +20,8 @@ async fn migrations_apply_to_an_empty_database_and_reach_the_latest_version() {
             "outputs_events",
             "webhook_leases",
             "static_seq",
-            "console"
+            "console",
+            "insights"
         ],
         "every migration must apply, in order, to an empty database"
     );
@@ -110,12 +111,7 @@ async fn migration_6_fills_the_queue_rows_written_before_it_from_their_claims() 
         ))
         .await
         .unwrap();
-    let done = migrate(&mut client).await.unwrap();
-    assert_eq!(
-        done.applied,
-        vec!["console"],
-        "only migration 6 was left to apply"
-    );
+    recoup_store_pg::migrate_to(&mut client, 6).await.unwrap();
     let row = client
         .query_one(
             "SELECT generation_id, feature, platform, reason, credits, submitted_at, queued_at
@@ -145,4 +141,82 @@ async fn migration_6_fills_the_queue_rows_written_before_it_from_their_claims() 
         ),
         "the queue row has its claim's filter columns, and keeps its place"
     );
+}
+
+#[tokio::test]
+async fn migration_7_counts_what_was_recorded_before_it_by_the_rules_of_its_triggers() {
+    let url = fresh_database("insights_backfill");
+    let mut client = connect(&url).await;
+    recoup_store_pg::migrate_to(&mut client, 6).await.unwrap();
+    let account = uuid::Uuid::now_v7();
+    let [g1, g2, g3, g4] = [(); 4].map(|_| uuid::Uuid::now_v7());
+    let [auto, reviewed, waiting] = [(); 3].map(|_| uuid::Uuid::now_v7());
+    let day = 86_400_000i64;
+    // Rows as version 6 had them (written directly, the ledger's triggers off): three finished
+    // generations on day 1 (one failed), one whose hold expired; a claim refunded at once on
+    // day 2, one a person refused on day 3 (the audit log says so), one waiting.
+    client
+        .batch_execute(&format!(
+            "SET session_replication_role = replica;
+             INSERT INTO accounts (account_id, created_at) VALUES ('{account}', 1);
+             INSERT INTO generations (account_id, generation_id, feature, platform, surface,
+                 media_kind, status, failure, cost, charged, price_version, started_at,
+                 finished_at, hold_expires_at, claimed) VALUES
+                 ('{account}', '{g1}', 'logo', 'ios', 'editor', 'image', 'succeeded', NULL, 3, 3, 'p', {day}, {day}, {day}, true),
+                 ('{account}', '{g2}', 'logo', 'ios', 'editor', 'image', 'succeeded', NULL, 3, 3, 'p', {day}, {day}, {day}, true),
+                 ('{account}', '{g3}', 'logo', 'ios', 'editor', 'image', 'failed', 'provider_error', 3, 0, 'p', {day}, {day}, {day}, false),
+                 ('{account}', '{g4}', 'logo', 'ios', 'editor', 'image', 'failed', 'hold_expired', 3, 0, 'p', {day}, {day}, {day}, false);
+             INSERT INTO claims (account_id, claim_id, generation_id, reason, details,
+                 submitted_at, local_eligible, local_decision, policy_version, outcome,
+                 refunded_credits, decided_at) VALUES
+                 ('{account}', '{auto}', '{g1}', 'blank_or_corrupted', 'bad', 2 * {day}, true, '{{}}', 'v', 'refunded', 3, 2 * {day}),
+                 ('{account}', '{reviewed}', '{g2}', 'wrong_subject', 'bad', 2 * {day}, true, '{{}}', 'v', 'not_refunded', 0, 3 * {day});
+             INSERT INTO claims (account_id, claim_id, generation_id, reason, details,
+                 submitted_at, local_eligible, local_decision, policy_version, outcome, exclusive)
+                 VALUES ('{account}', '{waiting}', '{g2}', 'other', 'bad', 2 * {day}, true, '{{}}', 'v', 'in_review', false);
+             INSERT INTO audit (at, actor, action, target, detail)
+                 VALUES (3 * {day}, 'ops', 'review.decide', '{account}/{reviewed}', '{{}}');
+             SET session_replication_role = DEFAULT;"
+        ))
+        .await
+        .unwrap();
+    let done = migrate(&mut client).await.unwrap();
+    assert_eq!(
+        done.applied,
+        vec!["insights"],
+        "only migration 7 was left to apply"
+    );
+    let rows = client
+        .query(
+            "SELECT day, sum(delivered)::bigint, sum(failed)::bigint, sum(reports)::bigint,
+                 sum(refunded_auto)::bigint, sum(refused_auto)::bigint, sum(sent_to_review)::bigint,
+                 sum(refunded_reviewed)::bigint, sum(refused_reviewed)::bigint,
+                 sum(refunded_credits)::bigint
+             FROM insight_days GROUP BY day ORDER BY day",
+            &[],
+        )
+        .await
+        .unwrap();
+    let got: Vec<Vec<i64>> = rows
+        .iter()
+        .map(|r| (0..10).map(|i| r.get::<_, i64>(i)).collect())
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            vec![1, 2, 1, 0, 0, 0, 0, 0, 0, 0],
+            vec![2, 0, 0, 3, 1, 0, 2, 0, 0, 3],
+            vec![3, 0, 0, 0, 0, 0, 0, 0, 1, 0],
+        ],
+        "day 1: two delivered, one failed (the expired hold not); day 2: three reports, one refunded at once, two sent to a person; day 3: the person's refusal"
+    );
+    let reasons: i64 = client
+        .query_one(
+            "SELECT sum(reports)::bigint FROM insight_reasons WHERE day = 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(reasons, 3, "every report's reason is counted");
 }

@@ -2,7 +2,7 @@
 
 /**
  * Counts over a day or a period. A generation counts on the day it finished; a report on the
- * day the endpoint received it; a decision (and its refunded credits) on the day it was made.
+ * day the user made it; a decision (and its refunded credits) on the day it was made.
  */
 export type InsightCounts = { 
 /**

@@ -5,7 +5,7 @@
  */
 export type PolicyChange = { 
 /**
- * Where, as a dotted path into the document: `features.ai_eraser.ios`,
+ * Where, as a dotted path into the document: `features.ai_shadows.ios`,
  * `safeguards.refunds_max`, `excluded_surfaces.batch_editor`, `refund_window_secs`, ...
  */
 path: string, 

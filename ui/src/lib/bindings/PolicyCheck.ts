@@ -13,7 +13,7 @@ export type PolicyCheck = {
  */
 document: PolicyDocument, 
 /**
- * Its changes against the version in force, in document order; empty when it changes
+ * Its changes against the version in force, in path order; empty when it changes
  * nothing but its version label.
  */
 changes: Array<PolicyChange>, 

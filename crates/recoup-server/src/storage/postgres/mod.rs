@@ -12,9 +12,11 @@
 //! The database's refusals become answers in one place ([`From`] impls at the end of this
 //! file), by SQLSTATE and constraint name, never by message text.
 
+mod backoffice;
 mod console;
 mod group;
 mod identity;
+mod insights;
 mod ledger;
 mod provider;
 mod webhooks;

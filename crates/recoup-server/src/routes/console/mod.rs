@@ -11,7 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Router, middleware};
 use cookie::{Cookie, SameSite};
 use recoup_api::console::{
@@ -24,6 +24,10 @@ use recoup_api::{ClaimOutcome, ClaimRecord, ErrorCode, OutputFindings};
 use recoup_core::{ClaimId, GenerationId, TimeDelta, Timestamp};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+mod accounts;
+mod insights;
+mod policy;
 
 use super::admin::decide_review;
 use super::{AppResult, Shared, json, read_body};
@@ -66,6 +70,19 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
             get(review_detail).post(review_decide),
         )
         .route("/console/api/outputs/{account}/{generation}", get(output))
+        .route(
+            "/console/api/policy",
+            get(policy::policy).post(policy::publish_draft),
+        )
+        .route("/console/api/policy/check", post(policy::check))
+        .route("/console/api/policy/versions/{seq}", get(policy::version))
+        .route("/console/api/insights", get(insights::insights))
+        .route("/console/api/accounts", get(accounts::find))
+        .route("/console/api/accounts/{account}", get(accounts::account))
+        .route(
+            "/console/api/accounts/{account}/grants",
+            post(accounts::grant),
+        )
         .layer(middleware::map_response(security_headers))
 }
 
