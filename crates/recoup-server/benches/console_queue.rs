@@ -1,7 +1,10 @@
-//! How fast the operator console opens a large review queue: 100,000 items waiting (from 1,000
-//! accounts, spread over 30 days), on the SQLite engine and on PostgreSQL, through HTTP as the
-//! console's page asks (`GET /console/api/reviews`, signed in). For each request: p50, p95 and
-//! the slowest of 30, after 3 unmeasured. Figures: docs/benchmarks.md, section 7.
+//! How fast the operator console opens a large review queue and a year of insights: 100,000
+//! items waiting (from 1,000 accounts, spread over 30 days), and a year of reports as dense as
+//! they can be (every day, every feature on every platform, every reason; 1,000 accounts with
+//! refunds in the safeguard window), on the SQLite engine and on PostgreSQL, through HTTP as the
+//! console's page asks (`GET /console/api/reviews`, `GET /console/api/insights`, signed in). For
+//! each request: p50, p95 and the slowest of 30, after 3 unmeasured. Figures:
+//! docs/benchmarks.md, sections 7 and 8.
 //!
 //! Run: `cargo bench -p recoup-server --bench console_queue` (about a minute; PostgreSQL from
 //! Debian's package, a server of its own in a temp dir). `QUEUE_ITEMS` changes the size.
@@ -9,7 +12,11 @@
 //! The queue is written straight into the databases (the registry's index on SQLite; the
 //! claims, their generations and the queue rows on PostgreSQL, with the ledger's triggers off
 //! while seeding), as 100,000 real reports would have left it: making them through the API
-//! would take hours of image generation and measure nothing more about the listing.
+//! would take hours of image generation and measure nothing more about the listing. The insight
+//! counters are written the same way, while the endpoint runs (at start, the SQLite engine
+//! counts them again from the ledgers, which hold none of the seeded rows); the insights read
+//! only the counters, whose size depends on days × features × platforms × reasons, not on how
+//! many generations were counted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -209,6 +216,243 @@ fn seed_postgres(url: &str, n: u64) {
     });
 }
 
+/// Days of insight counters seeded, ending today.
+const INSIGHT_DAYS: i64 = 365;
+
+fn today() -> i64 {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as i64;
+    ms / 86_400_000
+}
+
+/// The counters of a dense year, as SQL rows: `(day, feature, platform, shard?, counts...)`,
+/// the reasons, and 1,000 accounts' refunds in the last 30 days. `shards` is 1 on SQLite, 8 on
+/// PostgreSQL (its rows are split by account).
+fn insight_sql(shards: i64) -> Vec<String> {
+    let today = today();
+    let shard_col = |with: bool| if with { ", shard" } else { "" };
+    let pg = shards > 1;
+    let mut out = Vec::new();
+    for day in (today - INSIGHT_DAYS + 1)..=today {
+        let mut days = format!(
+            "INSERT INTO insight_days (day, feature, platform{}, delivered, failed, reports,
+                 refunded_auto, refused_auto, sent_to_review, refunded_reviewed, refused_reviewed,
+                 refunded_credits) VALUES ",
+            shard_col(pg)
+        );
+        let mut reasons = format!(
+            "INSERT INTO insight_reasons (day, feature, platform, reason{}, reports) VALUES ",
+            shard_col(pg)
+        );
+        let mut first = true;
+        let mut first_reason = true;
+        for f in Feature::ALL {
+            for p in Platform::ALL {
+                for shard in 0..shards {
+                    let shard = if pg {
+                        format!(", {shard}")
+                    } else {
+                        String::new()
+                    };
+                    let n = 40 + (day % 7);
+                    days.push_str(&format!(
+                        "{}({day}, '{}', '{}'{shard}, {}, 2, {n}, 10, 5, 25, 15, 10, 90)",
+                        if first { "" } else { "," },
+                        f.as_str(),
+                        p.as_str(),
+                        n * 20
+                    ));
+                    first = false;
+                    for r in ClaimReason::ALL {
+                        reasons.push_str(&format!(
+                            "{}({day}, '{}', '{}', '{}'{shard}, 8)",
+                            if first_reason { "" } else { "," },
+                            f.as_str(),
+                            p.as_str(),
+                            r.as_str()
+                        ));
+                        first_reason = false;
+                    }
+                }
+            }
+        }
+        out.push(days);
+        out.push(reasons);
+    }
+    // Every account refunded on each of the last 30 days.
+    for day in (today - 29)..=today {
+        let table = if pg {
+            "activity_days"
+        } else {
+            "insight_accounts"
+        };
+        let mut sql =
+            format!("INSERT INTO {table} (account_id, day, spent, refunded, refunds) VALUES ");
+        for a in 0..ACCOUNTS {
+            let id = Uuid::from_u64_pair(1, a);
+            let id = if pg {
+                format!("'{id}'")
+            } else {
+                format!("x'{}'", id.simple())
+            };
+            sql.push_str(&format!(
+                "{}({id}, {day}, 30, {}, 1)",
+                if a == 0 { "" } else { "," },
+                1 + a % 9
+            ));
+        }
+        out.push(sql);
+    }
+    out
+}
+
+fn seed_insights_sqlite(data: &Path) {
+    let mut db = rusqlite::Connection::open(data.join("server.sqlite3")).expect("registry");
+    db.busy_timeout(Duration::from_secs(30))
+        .expect("busy timeout");
+    let tx = db.transaction().expect("tx");
+    for sql in insight_sql(1) {
+        tx.execute_batch(&sql).expect("seed insights");
+    }
+    tx.commit().expect("commit");
+}
+
+fn seed_insights_postgres(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+            .batch_execute("SET session_replication_role = replica")
+            .await
+            .expect("triggers off");
+        let accounts: Vec<String> = (0..ACCOUNTS)
+            .map(|a| format!("('{}', 1)", Uuid::from_u64_pair(1, a)))
+            .collect();
+        client
+            .batch_execute(&format!(
+                "INSERT INTO accounts (account_id, created_at) VALUES {} ON CONFLICT DO NOTHING",
+                accounts.join(",")
+            ))
+            .await
+            .expect("the accounts");
+        for sql in insight_sql(8) {
+            client.batch_execute(&sql).await.expect("seed insights");
+        }
+        for table in ["insight_days", "insight_reasons", "activity_days"] {
+            client
+                .batch_execute(&format!("VACUUM ANALYZE {table}"))
+                .await
+                .expect("vacuum");
+        }
+    });
+}
+
+fn day_text(day: i64) -> String {
+    let d =
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::TimeDelta::days(day);
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// p50, p95 and the slowest of [`RUNS`] GETs of each path, after [`WARMUP`].
+fn timings(get: &dyn Fn(&str) -> serde_json::Value, cases: &[(&str, String)]) {
+    println!(
+        "{:<32} {:>8} {:>8} {:>8}",
+        "request", "p50 ms", "p95 ms", "max ms"
+    );
+    for (name, path) in cases {
+        for _ in 0..WARMUP {
+            get(path);
+        }
+        let mut ms: Vec<f64> = (0..RUNS)
+            .map(|_| {
+                let t = Instant::now();
+                get(path);
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{name:<32} {:>8.1} {:>8.1} {:>8.1}",
+            at(0.5),
+            at(0.95),
+            ms[ms.len() - 1]
+        );
+    }
+}
+
+fn measure_insights(engine: &str, base: &str) {
+    let http = reqwest::blocking::Client::builder()
+        .tls_backend_preconfigured(recoup_server::http_client::tls_config().expect("TLS set-up"))
+        .no_proxy()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    let cookie = sign_in(&http, base);
+    let get = |path: &str| -> serde_json::Value {
+        let r = http
+            .get(format!("{base}{path}"))
+            .header("cookie", &cookie)
+            .send()
+            .expect("an answer");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().expect("JSON")
+    };
+    let today = today();
+    let year = format!(
+        "/console/api/insights?from={}&to={}",
+        day_text(today - INSIGHT_DAYS + 1),
+        day_text(today)
+    );
+    let whole = get(&year);
+    let days = whole["days"].as_array().expect("days");
+    assert_eq!(
+        days.len(),
+        INSIGHT_DAYS as usize,
+        "{engine}: a year of days"
+    );
+    assert!(
+        days.iter()
+            .all(|d| d["counts"]["reports"].as_u64().unwrap_or(0) > 0),
+        "{engine}: every seeded day has reports"
+    );
+    assert_eq!(
+        whole["cells"].as_array().map(Vec::len),
+        Some(Feature::ALL.len() * Platform::ALL.len()),
+        "{engine}: every feature on every platform"
+    );
+    assert_eq!(
+        whole["near_limits"].as_array().map(Vec::len),
+        Some(20),
+        "{engine}: the 20 accounts closest to the limits"
+    );
+    println!(
+        "\n{engine}, insights over a year ({} reports counted):",
+        whole["totals"]["reports"]
+    );
+    timings(
+        &get,
+        &[
+            ("a year", year.clone()),
+            (
+                "a year, one feature + platform",
+                format!("{year}&feature=logo&platform=ios"),
+            ),
+            ("30 days (the default)", "/console/api/insights".to_owned()),
+        ],
+    );
+}
+
 fn sign_in(http: &reqwest::blocking::Client, base: &str) -> String {
     let r = http
         .post(format!("{base}/console/api/session"))
@@ -279,30 +523,7 @@ fn measure(engine: &str, base: &str, n: u64) {
         ("200 items", "/console/api/reviews?limit=200".to_owned()),
     ];
     println!("\n{engine}, {n} items waiting:");
-    println!(
-        "{:<32} {:>8} {:>8} {:>8}",
-        "request", "p50 ms", "p95 ms", "max ms"
-    );
-    for (name, path) in cases {
-        for _ in 0..WARMUP {
-            get(&path);
-        }
-        let mut ms: Vec<f64> = (0..RUNS)
-            .map(|_| {
-                let t = Instant::now();
-                get(&path);
-                t.elapsed().as_secs_f64() * 1000.0
-            })
-            .collect();
-        ms.sort_by(f64::total_cmp);
-        let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-        println!(
-            "{name:<32} {:>8.1} {:>8.1} {:>8.1}",
-            at(0.5),
-            at(0.95),
-            ms[ms.len() - 1]
-        );
-    }
+    timings(&get, &cases);
 }
 
 fn main() {
@@ -323,6 +544,8 @@ fn main() {
     );
     let endpoint = Endpoint::start(&data, None);
     measure("SQLite", &endpoint.base, n);
+    seed_insights_sqlite(&data);
+    measure_insights("SQLite", &endpoint.base);
     drop(endpoint);
 
     let pg = recoup_store_pg::harness::PgServer::start_new().expect("a PostgreSQL server");
@@ -337,4 +560,6 @@ fn main() {
     );
     let endpoint = Endpoint::start(&pg_data, Some(&url));
     measure("PostgreSQL", &endpoint.base, n);
+    seed_insights_postgres(&url);
+    measure_insights("PostgreSQL", &endpoint.base);
 }
