@@ -84,6 +84,8 @@ describe("console policy: changes in words", () => {
     expect(valueWords("safeguards.share_min_spent_credits", "200"), "credits").toBe("200 credits");
     expect(valueWords("claim_text.details_len_min", "1"), "one character").toBe("1 character");
     expect(valueWords("one_claim_per_generation", "false"), "a flag").toBe("No");
+    expect(changeLine({ path: "excluded_surfaces", before: '["batch_editor"]', after: "[]" }), "the whole list of surfaces")
+      .toBe("Excluded surfaces: batch editor → none");
     expect(changeLine({ path: "features.logo.web", before: null, after: "true" }), "a value the version in force lacks")
       .toBe("Logo · Web: absent → refundable");
   });

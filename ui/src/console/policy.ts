@@ -116,6 +116,7 @@ export function pathLabel(path: string): string {
   const [head, a, b] = path.split(".");
   if (head === "features" && a && b) return `${featureName(a)} · ${platformName(b)}`;
   if (head === "excluded_surfaces" && a) return t("console-policy-path-surface", { surface: surfaceName(a) });
+  if (path === "excluded_surfaces") return t("console-policy-excluded-title");
   switch (path) {
     case "version": return t("console-policy-version-label");
     case "refund_window_secs": return t("console-policy-refund-window");
@@ -147,7 +148,11 @@ export function valueWords(path: string, json: string | null): string {
   }
   const [head] = path.split(".");
   if (head === "features" && typeof v === "boolean") return v ? t("console-policy-refundable") : t("console-policy-not-refundable");
-  // A surface's flag; a document that lists the surface itself (its name as the value) excludes it.
+  // The whole list (when a change names the list itself), or one surface's flag (a surface's own
+  // name as the value means it is listed, so excluded).
+  if (path === "excluded_surfaces" && Array.isArray(v)) {
+    return v.length > 0 ? v.map((x) => surfaceName(String(x))).join(", ") : t("console-policy-excluded-none");
+  }
   if (head === "excluded_surfaces") return v === false || v === null ? t("console-policy-not-excluded") : t("console-policy-excluded");
   if (typeof v === "boolean") return v ? t("console-yes") : t("console-no");
   if (typeof v === "number") {

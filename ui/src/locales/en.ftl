@@ -768,10 +768,10 @@ console-insights-col-account = Account
 console-insights-col-subject = Sign-in subject
 console-insights-col-refunds = Refunds in the window
 console-insights-col-refunds-max = Most refunds
-console-insights-col-refunded-spent = Credits refunded of spent
 console-insights-col-spent-credits = Credits spent
 console-insights-col-closeness = Closeness to the limit (%)
 console-insights-of = { $value } of { $max }
+console-insights-refunded-of-spent = { $refunded } of { $spent } spent
 console-insights-closeness-label = How close { $account } is to a limit
 
 ## Console: accounts (screens/Accounts.svelte, components/AccountView.svelte, components/GrantForm.svelte, accounts.ts)

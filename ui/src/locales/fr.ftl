@@ -610,7 +610,7 @@ console-chart-tooltip = { $series } : { $value }
 ## Console : la politique (screens/Policy.svelte, components/PolicyTable.svelte, policy.ts)
 
 console-policy-title = Politique de remboursement
-console-policy-in-force = En vigueur : version { $version }, publiée { $when } par { $who }.
+console-policy-in-force = En vigueur : version { $version }, publiée le { $when } par { $who }.
 console-policy-in-force-builtin = En vigueur : la politique intégrée ({ $version }) ; rien n’a encore été publié.
 console-policy-by-unknown = non enregistré
 console-policy-published = Version { $version } publiée et signée. Elle est en vigueur ; les appareils la reçoivent à leur prochaine synchronisation.
@@ -618,7 +618,7 @@ console-policy-signature = Signature (Ed25519, base64)
 console-policy-draft-title = Brouillon
 console-policy-draft-hint = Modifiez le brouillon ci-dessous, puis vérifiez ses changements par rapport à la version en vigueur ; la publication vient après la vérification.
 console-policy-viewing-title = Version { $version } (lecture seule)
-console-policy-viewing-meta = Publiée { $when } par { $who }. Votre brouillon est conservé.
+console-policy-viewing-meta = Publiée le { $when } par { $who }. Votre brouillon est conservé.
 console-policy-use-draft = En faire le brouillon
 console-policy-back-to-draft = Retour au brouillon
 console-policy-version-label = Libellé de version
@@ -781,10 +781,10 @@ console-insights-col-account = Compte
 console-insights-col-subject = Identifiant de connexion
 console-insights-col-refunds = Remboursements sur la période
 console-insights-col-refunds-max = Remboursements au plus
-console-insights-col-refunded-spent = Crédits remboursés sur dépensés
 console-insights-col-spent-credits = Crédits dépensés
 console-insights-col-closeness = Proximité de la limite (%)
 console-insights-of = { $value } sur { $max }
+console-insights-refunded-of-spent = { $refunded } sur { $spent } dépensés
 console-insights-closeness-label = Proximité de { $account } à une limite
 
 ## Console : les comptes (screens/Accounts.svelte, components/AccountView.svelte, components/GrantForm.svelte, accounts.ts)
@@ -807,7 +807,7 @@ console-accounts-more = D’autres comptes correspondent : saisissez davantage 
 console-accounts-start = Saisissez un identifiant de compte ou le début d’un identifiant de connexion pour trouver un compte.
 console-accounts-no-subject = sans identifiant de connexion
 console-accounts-disabled = Désactivé
-console-accounts-created = créé { $when }
+console-accounts-created = créé le { $when }
 console-accounts-back = ← Retour à la recherche
 console-account-missing = Aucun compte n’a l’identifiant { $id }. Vérifiez l’identifiant, ou cherchez le compte par son identifiant de connexion.
 console-account-created = Créé
