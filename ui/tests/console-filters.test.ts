@@ -1,23 +1,29 @@
 // The review queue's filters (src/console/filters.ts): hash query round trip, untrusted values
-// dropped, the API's query string.
+// dropped, the API's query string. (Which screen a hash opens: console-routes.test.ts.)
 import { describe, expect, it } from "vitest";
 import {
-  MAX_AGE_HOURS, PAGE_LIMIT, filtersQuery, isFiltered, parseAgeInput, parseFilters, parseHash, queueHash, reviewsQuery, type Filters,
+  MAX_AGE_HOURS, PAGE_LIMIT, filtersQuery, isFiltered, parseAgeInput, parseFilters, queueHash, reviewsQuery, type Filters,
 } from "../src/console/filters";
+import { parseRoute } from "../src/console/routes";
+
+const filtersOf = (hash: string) => {
+  const r = parseRoute(hash).route;
+  return r.screen === "reviews" ? r.filters : null;
+};
 import { FEATURES, PLATFORMS, REASONS } from "../src/console/labels";
 
 describe("console filters: hash round trip", () => {
   it("keeps every filter through the hash and back", () => {
     const f: Filters = { feature: "flat_lay", platform: "ios", reason: "wrong_subject", min_age_hours: 2, max_age_hours: 48, order: "newest" };
     const h = queueHash(f);
-    expect(h).toBe("#/queue?feature=flat_lay&platform=ios&reason=wrong_subject&min_age_hours=2&max_age_hours=48&order=newest");
-    expect(parseHash(h).filters).toEqual(f);
+    expect(h).toBe("#/reviews?feature=flat_lay&platform=ios&reason=wrong_subject&min_age_hours=2&max_age_hours=48&order=newest");
+    expect(filtersOf(h)).toEqual(f);
   });
 
   it("writes no query for no filters, and leaves out the default order", () => {
-    expect(queueHash({})).toBe("#/queue");
-    expect(queueHash({ order: "oldest" })).toBe("#/queue");
-    expect(parseHash("#/queue").filters).toEqual({});
+    expect(queueHash({})).toBe("#/reviews");
+    expect(queueHash({ order: "oldest" })).toBe("#/reviews");
+    expect(filtersOf("#/reviews")).toEqual({});
   });
 
   it("round-trips every feature, platform and reason the generated types list", () => {
@@ -45,10 +51,11 @@ describe("console filters: hash round trip", () => {
     expect(parseFilters("min_age_hours=5&max_age_hours=5")).toEqual({ min_age_hours: 5, max_age_hours: 5 });
   });
 
-  it("reads any other route as the queue, and gives the canonical hash to put back", () => {
-    expect(parseHash("")).toEqual({ route: "queue", filters: {}, canonical: "#/queue" });
-    expect(parseHash("#/elsewhere?feature=logo").filters, "filters only on the queue's route").toEqual({});
-    expect(parseHash("#/queue?order=oldest&feature=logo&junk=1").canonical).toBe("#/queue?feature=logo");
+  it("reads any unknown route as the queue, and gives the canonical hash to put back", () => {
+    expect(parseRoute("")).toEqual({ route: { screen: "reviews", filters: {} }, canonical: "#/reviews" });
+    expect(filtersOf("#/elsewhere?feature=logo"), "filters only on the queue's route").toEqual({});
+    expect(parseRoute("#/queue?order=oldest&feature=logo&junk=1").canonical, "the older route").toBe("#/reviews?feature=logo");
+    expect(parseRoute("#/reviews?order=oldest&feature=logo&junk=1").canonical).toBe("#/reviews?feature=logo");
   });
 
   it("knows whether anything narrows the queue (the order does not)", () => {

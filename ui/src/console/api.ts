@@ -7,8 +7,21 @@ import type { ConsoleSession } from "../lib/bindings/ConsoleSession";
 import type { ConsoleSignIn } from "../lib/bindings/ConsoleSignIn";
 import type { ReviewDetail } from "../lib/bindings/ReviewDetail";
 import type { ReviewPage } from "../lib/bindings/ReviewPage";
+import type { ConsolePolicy } from "../lib/bindings/ConsolePolicy";
+import type { PolicyVersionDetail } from "../lib/bindings/PolicyVersionDetail";
+import type { PolicyDocument } from "../lib/bindings/PolicyDocument";
+import type { PolicyCheck } from "../lib/bindings/PolicyCheck";
+import type { PolicyPublish } from "../lib/bindings/PolicyPublish";
+import type { PolicyPublished } from "../lib/bindings/PolicyPublished";
+import type { InsightQuery } from "../lib/bindings/InsightQuery";
+import type { Insights } from "../lib/bindings/Insights";
+import type { AccountMatches } from "../lib/bindings/AccountMatches";
+import type { ConsoleAccount } from "../lib/bindings/ConsoleAccount";
+import type { ConsoleGrant } from "../lib/bindings/ConsoleGrant";
+import type { ConsoleGrantRow } from "../lib/bindings/ConsoleGrantRow";
 import { ConsoleError, endsSession } from "./errors";
 import { reviewsQuery, type Filters } from "./filters";
+import { insightQueryString } from "./insights";
 
 export const API_BASE = "/console/api";
 /** recoup_api::console::CSRF_HEADER */
@@ -60,6 +73,11 @@ export function reviewPath(accountId: string, claimId: string): string {
   return `${API_BASE}/reviews/${encodeURIComponent(accountId)}/${encodeURIComponent(claimId)}`;
 }
 
+/** The path of one account. */
+export function accountPath(accountId: string): string {
+  return `${API_BASE}/accounts/${encodeURIComponent(accountId)}`;
+}
+
 export function createApi(opts: ApiOptions) {
   async function call<T>(method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
@@ -105,6 +123,30 @@ export function createApi(opts: ApiOptions) {
       call<ReviewDetail>("GET", reviewPath(accountId, claimId), undefined, signal),
     decide: (accountId: string, claimId: string, d: ConsoleDecision) =>
       call<ConsoleDecided>("POST", reviewPath(accountId, claimId), d),
+
+    /** The version in force, its document and the history. */
+    policy: (signal?: AbortSignal) => call<ConsolePolicy>("GET", `${API_BASE}/policy`, undefined, signal),
+    /** One published version in full. */
+    policyVersion: (seq: number, signal?: AbortSignal) =>
+      call<PolicyVersionDetail>("GET", `${API_BASE}/policy/versions/${encodeURIComponent(String(seq))}`, undefined, signal),
+    /** A draft checked against the version in force (`invalid_document` names a bad field). */
+    checkPolicy: (doc: PolicyDocument) => call<PolicyCheck>("POST", `${API_BASE}/policy/check`, doc),
+    /** Publishes a checked draft (`invalid_state` when another version was published since the check). */
+    publishPolicy: (p: PolicyPublish) => call<PolicyPublished>("POST", `${API_BASE}/policy`, p),
+
+    /** The insights over a period (the endpoint's defaults for what the query leaves out). */
+    insights: (q: InsightQuery, signal?: AbortSignal) => {
+      const s = insightQueryString(q);
+      return call<Insights>("GET", s ? `${API_BASE}/insights?${s}` : `${API_BASE}/insights`, undefined, signal);
+    },
+
+    /** The accounts whose id is `q`, or whose sign-in subject starts with it. */
+    findAccounts: (q: string, signal?: AbortSignal) =>
+      call<AccountMatches>("GET", `${API_BASE}/accounts?${new URLSearchParams({ q })}`, undefined, signal),
+    /** One account in full. */
+    account: (accountId: string, signal?: AbortSignal) => call<ConsoleAccount>("GET", accountPath(accountId), undefined, signal),
+    /** Grants credits to an account. */
+    grant: (accountId: string, g: ConsoleGrant) => call<ConsoleGrantRow>("POST", `${accountPath(accountId)}/grants`, g),
   };
 }
 

@@ -1,14 +1,15 @@
-// The review queue's filters: to and from the location hash (`#/queue?feature=…&order=newest`, so
-// a reload or a shared link keeps them) and to the API's query string. What comes from the hash is
-// untrusted: a value that is not one the endpoint knows is dropped, not passed on.
+// The review queue's filters: to and from the location hash (`#/reviews?feature=…&order=newest`, so
+// a reload or a shared link keeps them; routes.ts reads the hash) and to the API's query string.
+// What comes from the hash is untrusted: a value that is not one the endpoint knows is dropped,
+// not passed on.
 import type { ReviewFilter } from "../lib/bindings/ReviewFilter";
 import { isFeature, isOrder, isPlatform, isReason } from "./labels";
 
 /** The filters a person chooses (ReviewFilter without the paging fields). */
 export type Filters = Omit<ReviewFilter, "after" | "limit">;
 
-/** The console's one route. */
-export const QUEUE_ROUTE = "#/queue";
+/** The review queue's route (routes.ts also reads the older `#/queue?…` and bare `#feature=…`). */
+export const REVIEWS_ROUTE = "#/reviews";
 
 /** Items per page (the endpoint allows 1 to 200). */
 export const PAGE_LIMIT = 50;
@@ -55,17 +56,10 @@ export function filtersQuery(f: Filters): string {
   return p.toString();
 }
 
-/** The route a location hash names, with its filters; anything but the queue is the queue unfiltered. */
-export function parseHash(hash: string): { route: "queue"; filters: Filters; canonical: string } {
-  const [path, query = ""] = hash.split("?", 2) as [string, string?];
-  const filters = path === QUEUE_ROUTE ? parseFilters(query) : {};
-  return { route: "queue", filters, canonical: queueHash(filters) };
-}
-
-/** `#/queue` with the filters. */
+/** `#/reviews` with the filters. */
 export function queueHash(f: Filters): string {
   const q = filtersQuery(f);
-  return q ? `${QUEUE_ROUTE}?${q}` : QUEUE_ROUTE;
+  return q ? `${REVIEWS_ROUTE}?${q}` : REVIEWS_ROUTE;
 }
 
 /** Whether any filter narrows the queue (the order is not a filter). */

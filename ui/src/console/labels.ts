@@ -1,5 +1,5 @@
 // The console's names for the values of the generated unions (Feature, Platform, ClaimReason,
-// ClaimOutcome, ReviewOrder), in words from the catalogs. Each table is a Record over the union, so
+// ClaimOutcome, ReviewOrder, Surface, GrantKind, EntryKind, ...), in words from the catalogs. Each table is a Record over the union, so
 // a value added on the Rust side fails `npm run check` until it has a name here; the filter
 // selects list exactly these keys.
 import type { ClaimOutcome } from "../lib/bindings/ClaimOutcome";
@@ -9,6 +9,8 @@ import type { Platform } from "../lib/bindings/Platform";
 import type { ReviewOrder } from "../lib/bindings/ReviewOrder";
 import type { Surface } from "../lib/bindings/Surface";
 import type { MediaKind } from "../lib/bindings/MediaKind";
+import type { GrantKind } from "../lib/bindings/GrantKind";
+import type { EntryKind } from "../lib/bindings/EntryKind";
 import { t } from "../lib/i18n.svelte";
 
 const FEATURE_NAMES: Record<Feature, () => string> = {
@@ -68,6 +70,24 @@ const MEDIA_NAMES: Record<MediaKind, () => string> = {
   video: () => t("console-media-video"),
 };
 
+// The app's own words for these (the Balance and Ledger screens use the same ids).
+const GRANT_KIND_NAMES: Record<GrantKind, () => string> = {
+  allowance: () => t("grant-kind-allowance"),
+  top_up: () => t("grant-kind-top-up"),
+  promotion: () => t("grant-kind-promotion"),
+  refund: () => t("grant-kind-refund"),
+};
+
+const ENTRY_KIND_NAMES: Record<EntryKind, () => string> = {
+  grant: () => t("ledger-kind-grant"),
+  hold: () => t("ledger-kind-hold"),
+  capture: () => t("ledger-kind-capture"),
+  void: () => t("ledger-kind-void"),
+  hold_expired: () => t("ledger-kind-hold-expired"),
+  refund: () => t("ledger-kind-refund"),
+  expire: () => t("ledger-kind-expire"),
+};
+
 /** The inspection's verdicts (ReviewFindings.verdict is a string; unknown ones show as they come). */
 const VERDICT_NAMES: Record<string, () => string> = {
   usable: () => t("console-verdict-usable"),
@@ -82,6 +102,7 @@ export const FEATURES = Object.keys(FEATURE_NAMES) as Feature[];
 export const PLATFORMS = Object.keys(PLATFORM_NAMES) as Platform[];
 export const REASONS = Object.keys(REASON_NAMES) as ClaimReason[];
 export const ORDERS = Object.keys(ORDER_NAMES) as ReviewOrder[];
+export const SURFACES = Object.keys(SURFACE_NAMES) as Surface[];
 
 const own = <T extends string>(table: Record<T, () => string>, v: string): v is T => Object.hasOwn(table, v);
 
@@ -92,6 +113,8 @@ export const outcomeName = (o: ClaimOutcome | string): string => (own(OUTCOME_NA
 export const orderName = (o: ReviewOrder): string => ORDER_NAMES[o]();
 export const surfaceName = (s: Surface | string): string => (own(SURFACE_NAMES, s) ? SURFACE_NAMES[s]() : s);
 export const mediaName = (m: MediaKind | string): string => (own(MEDIA_NAMES, m) ? MEDIA_NAMES[m]() : m);
+export const grantKindName = (k: GrantKind | string): string => (own(GRANT_KIND_NAMES, k) ? GRANT_KIND_NAMES[k]() : k);
+export const entryKindName = (k: EntryKind | string): string => (own(ENTRY_KIND_NAMES, k) ? ENTRY_KIND_NAMES[k]() : k);
 export const verdictName = (v: string): string => (own(VERDICT_NAMES, v) ? VERDICT_NAMES[v]() : v);
 
 export const isFeature = (v: string): v is Feature => own(FEATURE_NAMES, v);

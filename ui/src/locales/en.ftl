@@ -583,3 +583,284 @@ console-verdict-corrupt = corrupt
 console-verdict-truncated = truncated
 console-verdict-noise = noise
 console-verdict-uninspectable = could not be inspected
+
+console-tabs = Console sections
+console-tab-reviews = Reviews
+console-tab-policy = Policy
+console-tab-insights = Insights
+console-tab-accounts = Accounts
+console-document-title-policy = Policy · Recoup console
+console-document-title-insights = Insights · Recoup console
+console-document-title-accounts = Accounts · Recoup console
+console-chart-tooltip = { $series }: { $value }
+
+## Console: the policy (screens/Policy.svelte, components/PolicyTable.svelte, policy.ts)
+
+console-policy-title = Refund policy
+console-policy-in-force = In force: version { $version }, published { $when } by { $who }.
+console-policy-in-force-builtin = In force: the built-in policy ({ $version }); nothing has been published yet.
+console-policy-by-unknown = not recorded
+console-policy-published = Published version { $version }, signed. It is in force now; devices receive it at their next sync.
+console-policy-signature = Signature (Ed25519, base64)
+console-policy-draft-title = Draft
+console-policy-draft-hint = Edit the draft below, then review its changes against the version in force; publishing comes after the review.
+console-policy-viewing-title = Version { $version } (read only)
+console-policy-viewing-meta = Published { $when } by { $who }. Your draft is kept.
+console-policy-use-draft = Use as draft
+console-policy-back-to-draft = Back to the draft
+console-policy-version-label = Version label
+console-policy-version-hint = Each publication needs a label of its own.
+console-policy-version-empty = Give the draft a version label.
+console-policy-version-taken = { $version } is the label of a published version; publishing needs a new one.
+console-policy-version-use = Use { $version }
+console-policy-check = Review changes
+console-policy-checking = Checking…
+console-policy-upload = Upload a document
+console-policy-download = Download
+console-policy-reset = Reset to the version in force
+console-policy-no-changes = No changes yet
+console-policy-change-count = { $count ->
+    [one] { $count } change
+   *[other] { $count } changes
+}
+console-policy-invalid-fields = Correct the fields that show an error before the review.
+console-policy-stale = Someone published another version while you were reviewing this draft. Your draft is kept: review it again against the version now in force.
+console-policy-review-again = Review again
+console-policy-diff-title = Changes against version { $version } (in force)
+console-policy-diff-title-builtin = Changes against the built-in policy (in force)
+console-policy-diff-empty = This draft changes nothing but its version label.
+console-policy-publish = Publish version { $version }
+console-policy-publishing = Publishing and signing…
+console-policy-publish-needs-version = Give the draft a new version label to publish it.
+console-policy-check-outdated = The draft changed since its review: review the changes again to publish it.
+console-policy-history-title = History
+console-policy-history-empty = No version has been published yet: the built-in policy is in force.
+console-policy-col-version = Version
+console-policy-col-published = Published
+console-policy-col-by = By
+console-policy-col-actions = Actions
+console-policy-in-force-badge = In force
+console-policy-view = View
+console-policy-view-version = View version { $version }
+console-policy-upload-too-big = { $name } is too large for a policy document (at most { $max } kB).
+console-policy-upload-unreadable = { $name } could not be read ({ $detail }).
+console-policy-upload-failed = { $name } was not loaded; the draft is unchanged. { $detail }
+console-policy-upload-field = The file is not a policy document: { $field } must be { $expected }.
+console-policy-upload-unknown = The file is not a policy document: { $field } is not one of its fields.
+console-policy-upload-missing = The file is not a policy document: { $field } is missing.
+console-policy-upload-not-json = The file is not JSON: { $detail }
+console-policy-upload-not-object = The file is not a policy document: it should hold a JSON object.
+console-policy-expect-text = text
+console-policy-expect-whole = a whole number, 0 or more
+console-policy-expect-flag = true or false
+console-policy-expect-object = a JSON object
+console-policy-expect-surfaces = a list of surface names
+console-policy-path-surface = Excluded surfaces · { $surface }
+console-policy-path-safeguards = Safeguards · { $what }
+console-policy-path-claim-text = Claim text · { $what }
+console-policy-refund-window = Refund window
+console-policy-late-grace = Late-report grace
+console-policy-late-grace-hint = How long after the window closes a report made in time but delivered late (the device was offline) is still honoured; 0 turns it off.
+console-policy-one-claim = One claim per generation
+console-policy-safeguard-window = Safeguard window
+console-policy-refunds-max = Most refunds per account in the window
+console-policy-share-max = Most refunded share of the credits spent (%)
+console-policy-share-min-spent = Credits spent before the share counts
+console-policy-details-min = Fewest characters of details
+console-policy-details-max = Most characters of details
+console-policy-duration-off = off
+console-policy-value-absent = absent
+console-policy-refundable = refundable
+console-policy-not-refundable = not refundable
+console-policy-excluded = excluded
+console-policy-not-excluded = not excluded
+console-policy-chars = { $count ->
+    [one] { $count } character
+   *[other] { $count } characters
+}
+console-policy-change = { $where }: { $before } → { $after }
+console-policy-features-title = Refundable features
+console-policy-features-hint = Tick a cell to make the feature refundable on that platform.
+console-policy-features-hint-readonly = ✓ refundable, – not refundable.
+console-policy-col-feature = Feature
+console-policy-cell-label = { $feature } on { $platform }: refundable
+console-policy-cell-state = { $feature } · { $platform }: { $state }
+console-policy-was = Changed; in force: { $value }
+console-policy-legend = changed from the version in force
+console-policy-rules-title = Rules and limits
+console-policy-excluded-title = Excluded surfaces
+console-policy-excluded-hint = No AI tool used in these is refundable.
+console-policy-excluded-none = none
+console-policy-safeguards-title = Safeguards
+console-policy-safeguards-hint = Limits against misuse, counted per account over the window.
+console-policy-claim-text-title = Claim text
+console-policy-unit = Unit of { $field }
+console-policy-unit-hours = hours
+console-policy-unit-days = days
+console-policy-duration-invalid = Type a number of hours or days, 0 or more.
+console-policy-number-invalid = Type a whole number, 0 or more.
+console-policy-number-invalid-max = Type a whole number from 0 to { $max }.
+
+## Console: insights (screens/Insights.svelte, components/ChartPanel.svelte, insightTables.ts)
+
+console-insights-title = Insights
+console-insights-period = { $from } – { $to }
+console-insights-picker = Period and narrowing
+console-insights-presets = Period presets
+console-insights-preset = { $days ->
+    [one] { $days } day
+   *[other] { $days } days
+}
+console-insights-from = From
+console-insights-to = To
+console-insights-apply = Show this period
+console-insights-from-invalid = Pick a first day (a date).
+console-insights-to-invalid = Pick a last day (a date).
+console-insights-period-order = The first day must not be after the last one.
+console-insights-period-too-long = A period covers at most { $max } days: pick a shorter one.
+console-insights-loading = Loading the insights…
+console-insights-totals = Totals over the period
+console-insights-summary = { $period }: reports { $reports }, generations delivered { $delivered }, bad-result rate { $rate }.
+console-insights-rate = Bad-result rate
+console-insights-rate-none = no generation delivered
+console-insights-empty = No reports in this period.
+console-insights-empty-narrowed = No reports in this period for the chosen feature and platform.
+console-insights-chart-rate = Bad-result rate per day
+console-insights-chart-rate-summary = Bad-result rate per day, { $period }; over the whole period: { $rate }.
+console-insights-chart-refunded = Credits refunded per day
+console-insights-chart-refunded-summary = Credits refunded per day, { $period }; { $credits } in all.
+console-insights-chart-decisions = Decisions per day
+console-insights-chart-decisions-summary = Decisions per day, { $period }: { $auto } refunded at once, { $autoRefused } refused at once, { $reviewed } refunded after review, { $reviewedRefused } refused after review.
+console-insights-chart-reasons = Reasons given
+console-insights-chart-reasons-summary = Reports per reason, { $period }; { $count ->
+    [one] { $count } reason given
+   *[other] { $count } reasons given
+}.
+console-insights-show-table = Show as table
+console-insights-hide-table = Show as chart
+console-insights-csv = CSV
+console-insights-csv-label = Download “{ $table }” as CSV
+console-insights-chart-failed = The chart could not be drawn; its numbers are in the table.
+console-insights-col-day = Day
+console-insights-col-delivered = Delivered
+console-insights-col-reports = Reports
+console-insights-col-rate = Bad-result rate (%)
+console-insights-col-refunded-credits = Credits refunded
+console-insights-refunded-auto = Refunded at once
+console-insights-refused-auto = Refused at once
+console-insights-refunded-reviewed = Refunded after review
+console-insights-refused-reviewed = Refused after review
+console-insights-col-sent-to-review = Sent to review
+console-insights-col-refused = Refused
+console-insights-col-feature = Feature
+console-insights-col-platform = Platform
+console-insights-col-reason = Reason
+console-insights-cells-title = Features and platforms
+console-insights-cells-hint = Every feature and platform with anything in the period, the highest bad-result rate first; the feature and platform chosen above do not narrow this table.
+console-insights-cells-empty = Nothing was delivered or reported in this period.
+console-insights-near-title = Accounts near the safeguard limits
+console-insights-near-hint = Over the policy’s safeguard window ending now: at most { $refunds ->
+    [one] { $refunds } refund
+   *[other] { $refunds } refunds
+}, and refunds of at most { $share }% of the credits spent once an account has spent { $spent }.
+console-insights-near-empty = No account is near the limits.
+console-insights-col-account = Account
+console-insights-col-subject = Sign-in subject
+console-insights-col-refunds = Refunds in the window
+console-insights-col-refunds-max = Most refunds
+console-insights-col-spent-credits = Credits spent
+console-insights-col-closeness = Closeness to the limit (%)
+console-insights-of = { $value } of { $max }
+console-insights-refunded-of-spent = { $refunded } of { $spent } spent
+console-insights-closeness-label = How close { $account } is to a limit
+
+## Console: accounts (screens/Accounts.svelte, components/AccountView.svelte, components/GrantForm.svelte, accounts.ts)
+
+console-accounts-title = Accounts
+console-accounts-search-label = Account id or sign-in subject
+console-accounts-search-placeholder = e.g. user-1234, or an account id
+console-accounts-search = Search
+console-accounts-search-hint = A whole account id, or the start of a sign-in subject. Enter opens the account when only one matches.
+console-accounts-searching = Searching…
+console-accounts-found = { $more ->
+    [yes] More than { $count } accounts match
+   *[no] { $count ->
+        [one] { $count } account matches
+       *[other] { $count } accounts match
+    }
+}
+console-accounts-none = No account matches “{ $q }”.
+console-accounts-more = More accounts match: type more of the subject.
+console-accounts-start = Type an account id or the start of a sign-in subject to find an account.
+console-accounts-no-subject = no sign-in subject
+console-accounts-disabled = Disabled
+console-accounts-created = created { $when }
+console-accounts-back = ← Back to the search
+console-account-missing = No account has the id { $id }. Check the id, or search for the account by its sign-in subject.
+console-account-created = Created
+console-account-disabled-at = Disabled on
+console-account-shown = Account { $name } shown.
+console-account-balances = Balances
+console-account-balance-available = Available
+console-account-balance-held = Held
+console-account-balance-granted = Granted
+console-account-balance-spent = Spent
+console-account-balance-refunded = Refunded
+console-account-balance-expired = Expired
+console-account-grants = Grants
+console-account-grants-none = No grants.
+console-account-col-kind = Kind
+console-account-col-credits = Credits
+console-account-col-available = Available
+console-account-col-granted = Granted
+console-account-col-expires = Expires
+console-account-col-live = State
+console-account-col-note = Note
+console-account-col-seq = Entry
+console-account-col-generation = Generation
+console-account-col-when = When
+console-account-never = never
+console-account-live = Spendable
+console-account-spent-or-expired = Used up or expired
+console-account-ledger = Ledger
+console-account-ledger-none = No ledger entries.
+console-account-latest = { $count ->
+    [one] The latest entry.
+   *[other] The latest { $count } entries, newest first.
+}
+console-account-reports-title = Reports
+console-account-reports-none = No reports from this account.
+console-grant-title = Grant credits
+console-grant-credits = Credits
+console-grant-credits-hint = From 1 to { $max }.
+console-grant-kind = Kind
+console-grant-expires = Expires in, days (optional)
+console-grant-expires-hint = Empty: never. At most { $max } days.
+console-grant-expires-never = never
+console-grant-note = Note for the grant and the audit log
+console-grant-note-placeholder = Why these credits are granted
+console-grant-submit = Grant…
+console-grant-confirm-question = { $count ->
+    [one] Grant { $count } credit to { $name } ({ $kind })?
+   *[other] Grant { $count } credits to { $name } ({ $kind })?
+}
+console-grant-never-expires = Never expires
+console-grant-expires-in = { $days ->
+    [one] Expires in { $days } day
+   *[other] Expires in { $days } days
+}
+console-grant-confirm = { $count ->
+    [one] Grant { $count } credit
+   *[other] Grant { $count } credits
+}
+console-grant-cancel = Cancel
+console-grant-granting = Granting…
+console-grant-done = { $count ->
+    [one] Granted { $count } credit to { $name }.
+   *[other] Granted { $count } credits to { $name }.
+}
+console-grant-credits-invalid = Type a whole number of credits from 1 to { $max }.
+console-grant-kind-invalid = Choose a kind of grant.
+console-grant-expires-invalid = Type a whole number of days from 1 to { $max }, or leave it empty for no expiry.
+console-grant-note-required = Write why you grant these credits; the note goes with the grant and into the audit log.
+console-grant-note-too-long = The note is too long: at most { $max } characters.

@@ -596,3 +596,284 @@ console-verdict-corrupt = corrompu
 console-verdict-truncated = tronqué
 console-verdict-noise = bruit
 console-verdict-uninspectable = impossible à inspecter
+
+console-tabs = Sections de la console
+console-tab-reviews = Examens
+console-tab-policy = Politique
+console-tab-insights = Indicateurs
+console-tab-accounts = Comptes
+console-document-title-policy = Politique · Console Recoup
+console-document-title-insights = Indicateurs · Console Recoup
+console-document-title-accounts = Comptes · Console Recoup
+console-chart-tooltip = { $series } : { $value }
+
+## Console : la politique (screens/Policy.svelte, components/PolicyTable.svelte, policy.ts)
+
+console-policy-title = Politique de remboursement
+console-policy-in-force = En vigueur : version { $version }, publiée le { $when } par { $who }.
+console-policy-in-force-builtin = En vigueur : la politique intégrée ({ $version }) ; rien n’a encore été publié.
+console-policy-by-unknown = non enregistré
+console-policy-published = Version { $version } publiée et signée. Elle est en vigueur ; les appareils la reçoivent à leur prochaine synchronisation.
+console-policy-signature = Signature (Ed25519, base64)
+console-policy-draft-title = Brouillon
+console-policy-draft-hint = Modifiez le brouillon ci-dessous, puis vérifiez ses changements par rapport à la version en vigueur ; la publication vient après la vérification.
+console-policy-viewing-title = Version { $version } (lecture seule)
+console-policy-viewing-meta = Publiée le { $when } par { $who }. Votre brouillon est conservé.
+console-policy-use-draft = En faire le brouillon
+console-policy-back-to-draft = Retour au brouillon
+console-policy-version-label = Libellé de version
+console-policy-version-hint = Chaque publication a besoin de son propre libellé.
+console-policy-version-empty = Donnez un libellé de version au brouillon.
+console-policy-version-taken = { $version } est le libellé d’une version publiée ; la publication en demande un nouveau.
+console-policy-version-use = Utiliser { $version }
+console-policy-check = Vérifier les changements
+console-policy-checking = Vérification…
+console-policy-upload = Charger un document
+console-policy-download = Télécharger
+console-policy-reset = Revenir à la version en vigueur
+console-policy-no-changes = Aucun changement pour l’instant
+console-policy-change-count = { $count ->
+    [one] { $count } changement
+   *[other] { $count } changements
+}
+console-policy-invalid-fields = Corrigez les champs qui affichent une erreur avant la vérification.
+console-policy-stale = Quelqu’un a publié une autre version pendant que vous vérifiiez ce brouillon. Votre brouillon est conservé : vérifiez-le de nouveau par rapport à la version désormais en vigueur.
+console-policy-review-again = Vérifier de nouveau
+console-policy-diff-title = Changements par rapport à la version { $version } (en vigueur)
+console-policy-diff-title-builtin = Changements par rapport à la politique intégrée (en vigueur)
+console-policy-diff-empty = Ce brouillon ne change rien d’autre que son libellé de version.
+console-policy-publish = Publier la version { $version }
+console-policy-publishing = Publication et signature…
+console-policy-publish-needs-version = Donnez un nouveau libellé de version au brouillon pour le publier.
+console-policy-check-outdated = Le brouillon a changé depuis sa vérification : vérifiez de nouveau les changements pour le publier.
+console-policy-history-title = Historique
+console-policy-history-empty = Aucune version n’a encore été publiée : la politique intégrée est en vigueur.
+console-policy-col-version = Version
+console-policy-col-published = Publiée
+console-policy-col-by = Par
+console-policy-col-actions = Actions
+console-policy-in-force-badge = En vigueur
+console-policy-view = Afficher
+console-policy-view-version = Afficher la version { $version }
+console-policy-upload-too-big = { $name } est trop volumineux pour un document de politique ({ $max } ko au plus).
+console-policy-upload-unreadable = { $name } n’a pas pu être lu ({ $detail }).
+console-policy-upload-failed = { $name } n’a pas été chargé ; le brouillon est inchangé. { $detail }
+console-policy-upload-field = Le fichier n’est pas un document de politique : { $field } doit être { $expected }.
+console-policy-upload-unknown = Le fichier n’est pas un document de politique : { $field } ne fait pas partie de ses champs.
+console-policy-upload-missing = Le fichier n’est pas un document de politique : { $field } manque.
+console-policy-upload-not-json = Le fichier n’est pas du JSON : { $detail }
+console-policy-upload-not-object = Le fichier n’est pas un document de politique : il devrait contenir un objet JSON.
+console-policy-expect-text = du texte
+console-policy-expect-whole = un nombre entier positif ou nul
+console-policy-expect-flag = true ou false
+console-policy-expect-object = un objet JSON
+console-policy-expect-surfaces = une liste de noms de surfaces
+console-policy-path-surface = Surfaces exclues · { $surface }
+console-policy-path-safeguards = Garde-fous · { $what }
+console-policy-path-claim-text = Texte du signalement · { $what }
+console-policy-refund-window = Délai de remboursement
+console-policy-late-grace = Délai de grâce des signalements tardifs
+console-policy-late-grace-hint = Durée après la fin du délai pendant laquelle un signalement fait à temps mais arrivé en retard (appareil hors ligne) est encore honoré ; 0 la désactive.
+console-policy-one-claim = Un seul signalement par génération
+console-policy-safeguard-window = Période des garde-fous
+console-policy-refunds-max = Remboursements au plus par compte sur la période
+console-policy-share-max = Part remboursée maximale des crédits dépensés (%)
+console-policy-share-min-spent = Crédits dépensés avant que la part ne compte
+console-policy-details-min = Nombre minimal de caractères de détails
+console-policy-details-max = Nombre maximal de caractères de détails
+console-policy-duration-off = désactivé
+console-policy-value-absent = absent
+console-policy-refundable = remboursable
+console-policy-not-refundable = non remboursable
+console-policy-excluded = exclue
+console-policy-not-excluded = non exclue
+console-policy-chars = { $count ->
+    [one] { $count } caractère
+   *[other] { $count } caractères
+}
+console-policy-change = { $where } : { $before } → { $after }
+console-policy-features-title = Fonctions remboursables
+console-policy-features-hint = Cochez une case pour rendre la fonction remboursable sur cette plateforme.
+console-policy-features-hint-readonly = ✓ remboursable, – non remboursable.
+console-policy-col-feature = Fonction
+console-policy-cell-label = { $feature } sur { $platform } : remboursable
+console-policy-cell-state = { $feature } · { $platform } : { $state }
+console-policy-was = Modifié ; en vigueur : { $value }
+console-policy-legend = modifié par rapport à la version en vigueur
+console-policy-rules-title = Règles et limites
+console-policy-excluded-title = Surfaces exclues
+console-policy-excluded-hint = Aucun outil d’IA utilisé dans ces surfaces n’est remboursable.
+console-policy-excluded-none = aucune
+console-policy-safeguards-title = Garde-fous
+console-policy-safeguards-hint = Limites contre les abus, comptées par compte sur la période.
+console-policy-claim-text-title = Texte du signalement
+console-policy-unit = Unité de { $field }
+console-policy-unit-hours = heures
+console-policy-unit-days = jours
+console-policy-duration-invalid = Saisissez un nombre d’heures ou de jours, positif ou nul.
+console-policy-number-invalid = Saisissez un nombre entier positif ou nul.
+console-policy-number-invalid-max = Saisissez un nombre entier de 0 à { $max }.
+
+## Console : les indicateurs (screens/Insights.svelte, components/ChartPanel.svelte, insightTables.ts)
+
+console-insights-title = Indicateurs
+console-insights-period = { $from } – { $to }
+console-insights-picker = Période et filtres
+console-insights-presets = Périodes prédéfinies
+console-insights-preset = { $days ->
+    [one] { $days } jour
+   *[other] { $days } jours
+}
+console-insights-from = Du
+console-insights-to = Au
+console-insights-apply = Afficher cette période
+console-insights-from-invalid = Choisissez un premier jour (une date).
+console-insights-to-invalid = Choisissez un dernier jour (une date).
+console-insights-period-order = Le premier jour ne peut pas venir après le dernier.
+console-insights-period-too-long = Une période couvre au plus { $max } jours : choisissez-en une plus courte.
+console-insights-loading = Chargement des indicateurs…
+console-insights-totals = Totaux sur la période
+console-insights-summary = { $period } : signalements { $reports }, générations livrées { $delivered }, taux de mauvais résultats { $rate }.
+console-insights-rate = Taux de mauvais résultats
+console-insights-rate-none = aucune génération livrée
+console-insights-empty = Aucun signalement sur cette période.
+console-insights-empty-narrowed = Aucun signalement sur cette période pour la fonction et la plateforme choisies.
+console-insights-chart-rate = Taux de mauvais résultats par jour
+console-insights-chart-rate-summary = Taux de mauvais résultats par jour, { $period } ; sur toute la période : { $rate }.
+console-insights-chart-refunded = Crédits remboursés par jour
+console-insights-chart-refunded-summary = Crédits remboursés par jour, { $period } ; { $credits } au total.
+console-insights-chart-decisions = Décisions par jour
+console-insights-chart-decisions-summary = Décisions par jour, { $period } : { $auto } remboursés d’office, { $autoRefused } refusés d’office, { $reviewed } remboursés après examen, { $reviewedRefused } refusés après examen.
+console-insights-chart-reasons = Motifs donnés
+console-insights-chart-reasons-summary = Signalements par motif, { $period } ; { $count ->
+    [one] { $count } motif donné
+   *[other] { $count } motifs donnés
+}.
+console-insights-show-table = Afficher en tableau
+console-insights-hide-table = Afficher en graphique
+console-insights-csv = CSV
+console-insights-csv-label = Télécharger « { $table } » en CSV
+console-insights-chart-failed = Le graphique n’a pas pu être tracé ; ses chiffres sont dans le tableau.
+console-insights-col-day = Jour
+console-insights-col-delivered = Livrées
+console-insights-col-reports = Signalements
+console-insights-col-rate = Taux de mauvais résultats (%)
+console-insights-col-refunded-credits = Crédits remboursés
+console-insights-refunded-auto = Remboursés d’office
+console-insights-refused-auto = Refusés d’office
+console-insights-refunded-reviewed = Remboursés après examen
+console-insights-refused-reviewed = Refusés après examen
+console-insights-col-sent-to-review = Envoyés en examen
+console-insights-col-refused = Refusés
+console-insights-col-feature = Fonction
+console-insights-col-platform = Plateforme
+console-insights-col-reason = Motif
+console-insights-cells-title = Fonctions et plateformes
+console-insights-cells-hint = Chaque fonction et plateforme ayant une activité sur la période, le taux de mauvais résultats le plus élevé d’abord ; la fonction et la plateforme choisies plus haut ne filtrent pas ce tableau.
+console-insights-cells-empty = Rien n’a été livré ni signalé sur cette période.
+console-insights-near-title = Comptes proches des limites des garde-fous
+console-insights-near-hint = Sur la période des garde-fous de la politique, jusqu’à maintenant : au plus { $refunds ->
+    [one] { $refunds } remboursement
+   *[other] { $refunds } remboursements
+}, et des remboursements d’au plus { $share } % des crédits dépensés dès qu’un compte a dépensé { $spent }.
+console-insights-near-empty = Aucun compte n’est proche des limites.
+console-insights-col-account = Compte
+console-insights-col-subject = Identifiant de connexion
+console-insights-col-refunds = Remboursements sur la période
+console-insights-col-refunds-max = Remboursements au plus
+console-insights-col-spent-credits = Crédits dépensés
+console-insights-col-closeness = Proximité de la limite (%)
+console-insights-of = { $value } sur { $max }
+console-insights-refunded-of-spent = { $refunded } sur { $spent } dépensés
+console-insights-closeness-label = Proximité de { $account } à une limite
+
+## Console : les comptes (screens/Accounts.svelte, components/AccountView.svelte, components/GrantForm.svelte, accounts.ts)
+
+console-accounts-title = Comptes
+console-accounts-search-label = Identifiant de compte ou de connexion
+console-accounts-search-placeholder = p. ex. user-1234, ou un identifiant de compte
+console-accounts-search = Rechercher
+console-accounts-search-hint = Un identifiant de compte complet, ou le début d’un identifiant de connexion. Entrée ouvre le compte quand un seul correspond.
+console-accounts-searching = Recherche…
+console-accounts-found = { $more ->
+    [yes] Plus de { $count } comptes correspondent
+   *[no] { $count ->
+        [one] { $count } compte correspond
+       *[other] { $count } comptes correspondent
+    }
+}
+console-accounts-none = Aucun compte ne correspond à « { $q } ».
+console-accounts-more = D’autres comptes correspondent : saisissez davantage de l’identifiant.
+console-accounts-start = Saisissez un identifiant de compte ou le début d’un identifiant de connexion pour trouver un compte.
+console-accounts-no-subject = sans identifiant de connexion
+console-accounts-disabled = Désactivé
+console-accounts-created = créé le { $when }
+console-accounts-back = ← Retour à la recherche
+console-account-missing = Aucun compte n’a l’identifiant { $id }. Vérifiez l’identifiant, ou cherchez le compte par son identifiant de connexion.
+console-account-created = Créé
+console-account-disabled-at = Désactivé le
+console-account-shown = Compte { $name } affiché.
+console-account-balances = Soldes
+console-account-balance-available = Disponibles
+console-account-balance-held = Réservés
+console-account-balance-granted = Accordés
+console-account-balance-spent = Dépensés
+console-account-balance-refunded = Remboursés
+console-account-balance-expired = Expirés
+console-account-grants = Attributions
+console-account-grants-none = Aucune attribution.
+console-account-col-kind = Type
+console-account-col-credits = Crédits
+console-account-col-available = Disponibles
+console-account-col-granted = Accordée
+console-account-col-expires = Expire
+console-account-col-live = État
+console-account-col-note = Note
+console-account-col-seq = Écriture
+console-account-col-generation = Génération
+console-account-col-when = Date
+console-account-never = jamais
+console-account-live = Utilisable
+console-account-spent-or-expired = Épuisée ou expirée
+console-account-ledger = Grand livre
+console-account-ledger-none = Aucune écriture.
+console-account-latest = { $count ->
+    [one] La dernière écriture.
+   *[other] Les { $count } dernières écritures, de la plus récente à la plus ancienne.
+}
+console-account-reports-title = Signalements
+console-account-reports-none = Aucun signalement de ce compte.
+console-grant-title = Accorder des crédits
+console-grant-credits = Crédits
+console-grant-credits-hint = De 1 à { $max }.
+console-grant-kind = Type
+console-grant-expires = Expire dans, en jours (facultatif)
+console-grant-expires-hint = Vide : jamais. Au plus { $max } jours.
+console-grant-expires-never = jamais
+console-grant-note = Note pour l’attribution et le journal d’audit
+console-grant-note-placeholder = Pourquoi ces crédits sont accordés
+console-grant-submit = Accorder…
+console-grant-confirm-question = { $count ->
+    [one] Accorder { $count } crédit à { $name } ({ $kind }) ?
+   *[other] Accorder { $count } crédits à { $name } ({ $kind }) ?
+}
+console-grant-never-expires = N’expire jamais
+console-grant-expires-in = { $days ->
+    [one] Expire dans { $days } jour
+   *[other] Expire dans { $days } jours
+}
+console-grant-confirm = { $count ->
+    [one] Accorder { $count } crédit
+   *[other] Accorder { $count } crédits
+}
+console-grant-cancel = Annuler
+console-grant-granting = Attribution…
+console-grant-done = { $count ->
+    [one] { $count } crédit accordé à { $name }.
+   *[other] { $count } crédits accordés à { $name }.
+}
+console-grant-credits-invalid = Saisissez un nombre entier de crédits de 1 à { $max }.
+console-grant-kind-invalid = Choisissez un type d’attribution.
+console-grant-expires-invalid = Saisissez un nombre entier de jours de 1 à { $max }, ou laissez vide pour ne jamais expirer.
+console-grant-note-required = Écrivez pourquoi vous accordez ces crédits ; la note accompagne l’attribution et va au journal d’audit.
+console-grant-note-too-long = La note est trop longue : { $max } caractères au plus.
