@@ -42,7 +42,8 @@ echo "Console E2E wall time: $(( $(date +%s) - start )) s; screenshots in $shots
 if [ "$update_screenshots" -eq 1 ]; then
   step "Copying the console's screenshots into docs/screenshots/"
   mkdir -p docs/screenshots
-  for name in console-sign-in console-queue console-decided console-conflict console-narrow-item; do
+  for name in console-sign-in console-queue console-decided console-conflict console-narrow-item \
+    console-insights console-policy-diff console-account; do
     cp "$shots/$name.png" "docs/screenshots/$name.png"
   done
 fi

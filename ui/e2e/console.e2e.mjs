@@ -4,7 +4,9 @@
 //   a device reports six bad results and syncs; an operator signs in, triages the queue with the
 //   keyboard (next/previous, a note, approve, reject); the device's ledger shows the refund after
 //   its next sync; two operators decide the same item and the second is told who won; a filter
-//   and a video item; a narrow window; sign-out. No Content Security Policy violation, no page
+//   and a video item; a narrow window; insights that match what was made (and a CSV); a policy
+//   published after reading its diff, which the device gets at its sync; an account found from
+//   its report and credited, which the device gets at its sync; sign-out. No Content Security Policy violation, no page
 //   error. Screenshots go to $SCREENSHOTS (default target/console-e2e-screenshots).
 //
 // Usage (scripts/console-e2e.sh runs it): node e2e/console.e2e.mjs
@@ -233,6 +235,96 @@ try {
   await page.screenshot({ path: join(shots, "console-narrow-item.png") });
   await back.click();
   await page.getByText("2 items waiting").waitFor();
+
+  say("insights match what the test made");
+  const contextC = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US", acceptDownloads: true });
+  await contextC.addCookies(await contextA.cookies());
+  const pageC = await contextC.newPage();
+  const problemsC = await watch(pageC);
+  await pageC.goto(`${base}/console/#/insights`);
+  const total = (id) => pageC.getByTestId(id).getAttribute("data-value");
+  await pageC.getByTestId("insights-total-reports").waitFor();
+  assert.equal(await total("insights-total-reports"), "6", "six reports were made");
+  assert.equal(await total("insights-total-delivered"), "6", "six generations were delivered");
+  const refundedCredits = made.virtual_model.charged + made.logo.charged;
+  assert.equal(
+    await total("insights-total-refunded-credits"),
+    String(refundedCredits),
+    "the two approved reports' credits were refunded",
+  );
+  const cell = (feature, platform, col) =>
+    pageC.getByTestId(`insights-cell-${feature}-${platform}`).locator(`[data-col="${col}"]`).getAttribute("data-value");
+  assert.equal(await cell("virtual_model", "web", "reports"), "1", "one virtual model report on the web");
+  assert.equal(await cell("flat_lay", "ios", "delivered"), "1", "one flat lay delivered on iOS");
+  assert.equal(
+    await pageC.getByTestId("insights-reason-artifacts_or_distortions").locator('[data-col="reports"]').getAttribute("data-value"),
+    "6",
+    "every report gave the same reason",
+  );
+  for (const chart of ["chart-rate", "chart-refunded", "chart-decisions", "chart-reasons"]) {
+    await pageC.getByTestId(chart).waitFor();
+  }
+  const [download] = await Promise.all([pageC.waitForEvent("download"), pageC.getByTestId("csv-cells").click()]);
+  const csv = await (await import("node:fs/promises")).readFile(await download.path(), "utf8");
+  const lines = csv.trim().split(/\r?\n/);
+  assert.equal(lines.length, 1 + 6, `a header and the six feature × platform rows: ${csv}`);
+  assert.ok(lines.some((l) => l.startsWith("Virtual Model,Web,1,1")), `the virtual model row: ${csv}`);
+  // The screen scrolls inside the page: back to its top, in a taller window, for the picture.
+  await pageC.setViewportSize({ width: 1280, height: 1500 });
+  await pageC.evaluate(() => document.querySelectorAll("*").forEach((e) => e.scrollTop && (e.scrollTop = 0)));
+  await pageC.screenshot({ path: join(shots, "console-insights.png") });
+  await pageC.setViewportSize({ width: 1280, height: 900 });
+
+  say("a policy is published after reading its diff");
+  await pageC.getByTestId("tab-policy").click();
+  const shadows = pageC.getByTestId("policy-cell-ai_shadows-ios");
+  await shadows.waitFor();
+  assert.equal(await shadows.isChecked(), false, "AI Shadows is not refundable on iOS in the built-in policy");
+  await shadows.check();
+  await pageC.getByTestId("policy-version-input").fill("2026-12-07.e2e");
+  await pageC.getByTestId("policy-check").click();
+  await pageC.getByTestId("policy-diff").waitFor();
+  const diff = await pageC.getByTestId("policy-diff-item").allTextContents();
+  const paths = await pageC.getByTestId("policy-diff-item").evaluateAll((items) => items.map((i) => i.dataset.path));
+  assert.deepEqual(paths, ["features.ai_shadows.ios", "version"], `the diff names the cell and the version: ${diff}`);
+  assert.match(diff[0], /AI Shadows.*iOS.*not refundable.*refundable/, `the cell's change in words: ${diff[0]}`);
+  await pageC.screenshot({ path: join(shots, "console-policy-diff.png") });
+  await pageC.getByTestId("policy-publish").click();
+  await pageC.getByTestId("policy-published").waitFor();
+  const served = await (await fetch(`${base}/v1/policy`)).json();
+  assert.equal(served.version, "2026-12-07.e2e", "devices are served the new version at once");
+  assert.equal(JSON.parse(served.document).features.ai_shadows.ios, true, "with the changed cell");
+  await pageC.getByTestId("policy-history-row").first().waitFor();
+  const history = await pageC.getByTestId("policy-history-row").allTextContents();
+  assert.equal(history.length, 2, `two versions in the history: ${history}`);
+  assert.match(history[0], /2026-12-07\.e2e.*bootstrap/s, `the newest, with who published it: ${history[0]}`);
+  recoup("sync");
+  const devicePolicy = recoup("policy", "show");
+  assert.equal(devicePolicy.version ?? devicePolicy.policy?.version, "2026-12-07.e2e", `the device has it after its sync: ${JSON.stringify(devicePolicy).slice(0, 200)}`);
+
+  say("an account is found from its report, and credited");
+  await pageC.getByTestId("tab-reviews").click();
+  await pageC.getByTestId("review-account-link").click();
+  await pageC.getByTestId("account-available").waitFor();
+  const available = Number(await pageC.getByTestId("account-available").getAttribute("data-value"));
+  const deviceBefore = recoup("balance").totals.available;
+  assert.equal(available, deviceBefore, "the console shows the device's balance");
+  assert.ok((await pageC.getByTestId("account-report-row").count()) >= 6, "its reports are listed");
+  await pageC.getByTestId("grant-credits").fill("50");
+  await pageC.getByTestId("grant-note").fill("Sorry for the melted hands");
+  await pageC.getByTestId("grant-submit").click();
+  await pageC.getByTestId("grant-confirm").click();
+  await pageC.getByTestId("grant-done").waitFor();
+  await pageC.waitForFunction(
+    (want) => document.querySelector('[data-testid="account-available"]')?.getAttribute("data-value") === String(want),
+    available + 50,
+  );
+  await pageC.screenshot({ path: join(shots, "console-account.png") });
+  recoup("sync");
+  assert.equal(recoup("balance").totals.available, deviceBefore + 50, "the device has the 50 credits after its sync");
+  assert.deepEqual(await pageC.evaluate(() => window.__csp), [], "no Content Security Policy violation on the new screens");
+  assert.deepEqual(problemsC, [], "no page error on the new screens");
+  await contextC.close();
 
   say("sign-out ends the session");
   await page.setViewportSize({ width: 1280, height: 860 });

@@ -139,7 +139,7 @@ pub(super) async fn publish_draft(
 }
 
 /// What `after` changes against `before`, one value each, in path order: objects by key, a
-/// list of names (the excluded surfaces) as one yes/no per name.
+/// list of names (the excluded surfaces) as one `true`/`false` per name.
 pub(crate) fn changes(before: &PolicyDocument, after: &PolicyDocument) -> Vec<PolicyChange> {
     let mut b = std::collections::BTreeMap::new();
     let mut a = std::collections::BTreeMap::new();
@@ -157,10 +157,17 @@ pub(crate) fn changes(before: &PolicyDocument, after: &PolicyDocument) -> Vec<Po
     paths
         .into_iter()
         .filter(|p| b.get(*p) != a.get(*p))
-        .map(|p| PolicyChange {
-            path: p.clone(),
-            before: b.get(p).cloned(),
-            after: a.get(p).cloned(),
+        .map(|p| {
+            // A name of a list (an excluded surface) is listed or not: absent is `false`.
+            let listed = |m: &std::collections::BTreeMap<String, String>| match m.get(p) {
+                None if p.starts_with("excluded_surfaces.") => Some("false".to_owned()),
+                v => v.cloned(),
+            };
+            PolicyChange {
+                path: p.clone(),
+                before: listed(&b),
+                after: listed(&a),
+            }
         })
         .collect()
 }
@@ -242,6 +249,15 @@ mod tests {
             cell.after.as_deref(),
             Some((!ios).to_string().as_str()),
             "the draft's"
+        );
+        let surface = got
+            .iter()
+            .find(|c| c.path.starts_with("excluded_surfaces."))
+            .expect("the surface");
+        let flags = [surface.before.as_deref(), surface.after.as_deref()];
+        assert!(
+            flags == [Some("true"), Some("false")] || flags == [Some("false"), Some("true")],
+            "a surface is listed or not, never absent: {surface:?}"
         );
         assert!(
             changes(&before, &before).is_empty(),
