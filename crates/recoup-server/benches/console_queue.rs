@@ -141,23 +141,32 @@ fn seed_sqlite(data: &Path, n: u64) {
     tx.commit().expect("commit");
 }
 
-fn seed_postgres(url: &str, n: u64) {
+/// A runtime and a client of the database, with the ledger's triggers (numbering, invariants,
+/// foreign keys) off: for seeding only.
+fn seeding(url: &str) -> (tokio::runtime::Runtime, tokio_postgres::Client) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    rt.block_on(async {
+    let client = rt.block_on(async {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
             .expect("connect");
         tokio::spawn(async move {
             let _ = connection.await;
         });
-        // Seeding only: the ledger's triggers (numbering, invariants, foreign keys) off.
         client
             .batch_execute("SET session_replication_role = replica")
             .await
             .expect("triggers off");
+        client
+    });
+    (rt, client)
+}
+
+fn seed_postgres(url: &str, n: u64) {
+    let (rt, client) = seeding(url);
+    rt.block_on(async {
         let decision = r#"{"eligible":true,"reasons":[],"rule":"features.x.web","policy_version":"bench","refundable_credits":1,"window_closes_at":null,"decided_at":"2026-11-25T10:00:00Z"}"#;
         let chunk = 5_000;
         let mut start = 0;
@@ -320,21 +329,8 @@ fn seed_insights_sqlite(data: &Path) {
 }
 
 fn seed_insights_postgres(url: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let (rt, client) = seeding(url);
     rt.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        client
-            .batch_execute("SET session_replication_role = replica")
-            .await
-            .expect("triggers off");
         let accounts: Vec<String> = (0..ACCOUNTS)
             .map(|a| format!("('{}', 1)", Uuid::from_u64_pair(1, a)))
             .collect();

@@ -263,6 +263,37 @@ fn sql(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// The parameters of an `insight_days` row: its key, then its counters in [`COUNT_COLUMNS`]
+/// order.
+fn day_row(
+    day: i64,
+    f: Feature,
+    p: Platform,
+    c: &InsightCounts,
+) -> rusqlite::ParamsFromIter<Vec<rusqlite::types::Value>> {
+    use rusqlite::types::Value;
+    let mut v = vec![
+        Value::Integer(day),
+        Value::Text(f.as_str().to_owned()),
+        Value::Text(p.as_str().to_owned()),
+    ];
+    v.extend(
+        [
+            c.delivered,
+            c.failed,
+            c.reports,
+            c.refunded_auto,
+            c.refused_auto,
+            c.sent_to_review,
+            c.refunded_reviewed,
+            c.refused_reviewed,
+            c.refunded_credits,
+        ]
+        .map(|n| Value::Integer(sql(n))),
+    );
+    rusqlite::params_from_iter(v)
+}
+
 impl Registry {
     /// Adds deltas to the counters, in one transaction.
     pub(crate) fn add_insights(&self, deltas: &[InsightDelta]) -> Result<(), AppError> {
@@ -288,20 +319,7 @@ impl Registry {
                      refused_reviewed = refused_reviewed + excluded.refused_reviewed,
                      refunded_credits = refunded_credits + excluded.refunded_credits",
             )?
-            .execute(params![
-                d.day,
-                d.feature.as_str(),
-                d.platform.as_str(),
-                sql(c.delivered),
-                sql(c.failed),
-                sql(c.reports),
-                sql(c.refunded_auto),
-                sql(c.refused_auto),
-                sql(c.sent_to_review),
-                sql(c.refunded_reviewed),
-                sql(c.refused_reviewed),
-                sql(c.refunded_credits),
-            ])?;
+            .execute(day_row(d.day, d.feature, d.platform, c))?;
             if let Some((reason, day)) = d.reason {
                 tx.prepare_cached(
                     "INSERT INTO insight_reasons (day, feature, platform, reason, reports)
@@ -559,20 +577,7 @@ impl Registry {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
             ))?;
             for ((day, f, p), c) in &tally.days {
-                days.execute(params![
-                    day,
-                    f.as_str(),
-                    p.as_str(),
-                    sql(c.delivered),
-                    sql(c.failed),
-                    sql(c.reports),
-                    sql(c.refunded_auto),
-                    sql(c.refused_auto),
-                    sql(c.sent_to_review),
-                    sql(c.refunded_reviewed),
-                    sql(c.refused_reviewed),
-                    sql(c.refunded_credits),
-                ])?;
+                days.execute(day_row(*day, *f, *p, c))?;
             }
             let mut reasons = tx.prepare(
                 "INSERT INTO insight_reasons (day, feature, platform, reason, reports)
