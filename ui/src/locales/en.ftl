@@ -598,6 +598,7 @@ console-chart-tooltip = { $series }: { $value }
 
 console-policy-title = Refund policy
 console-policy-in-force = In force: version { $version }, published { $when } by { $who }.
+console-policy-in-force-unsigned = In force: version { $version }, published { $when } (the audit log does not name who: the endpoint publishes its built-in policy at its first start).
 console-policy-in-force-builtin = In force: the built-in policy ({ $version }); nothing has been published yet.
 console-policy-by-unknown = not recorded
 console-policy-published = Published version { $version }, signed. It is in force now; devices receive it at their next sync.
@@ -605,6 +606,7 @@ console-policy-signature = Signature (Ed25519, base64)
 console-policy-draft-title = Draft
 console-policy-draft-hint = Edit the draft below, then review its changes against the version in force; publishing comes after the review.
 console-policy-viewing-title = Version { $version } (read only)
+console-policy-viewing-meta-unsigned = Published { $when } (the audit log does not name who). Your draft is kept.
 console-policy-viewing-meta = Published { $when } by { $who }. Your draft is kept.
 console-policy-use-draft = Use as draft
 console-policy-back-to-draft = Back to the draft

@@ -611,6 +611,7 @@ console-chart-tooltip = { $series } : { $value }
 
 console-policy-title = Politique de remboursement
 console-policy-in-force = En vigueur : version { $version }, publiée le { $when } par { $who }.
+console-policy-in-force-unsigned = En vigueur : version { $version }, publiée le { $when } (le journal d’audit ne dit pas par qui : le point d’accès publie sa politique intégrée à son premier démarrage).
 console-policy-in-force-builtin = En vigueur : la politique intégrée ({ $version }) ; rien n’a encore été publié.
 console-policy-by-unknown = non enregistré
 console-policy-published = Version { $version } publiée et signée. Elle est en vigueur ; les appareils la reçoivent à leur prochaine synchronisation.
@@ -618,6 +619,7 @@ console-policy-signature = Signature (Ed25519, base64)
 console-policy-draft-title = Brouillon
 console-policy-draft-hint = Modifiez le brouillon ci-dessous, puis vérifiez ses changements par rapport à la version en vigueur ; la publication vient après la vérification.
 console-policy-viewing-title = Version { $version } (lecture seule)
+console-policy-viewing-meta-unsigned = Publiée le { $when } (le journal d’audit ne dit pas par qui). Votre brouillon est conservé.
 console-policy-viewing-meta = Publiée le { $when } par { $who }. Votre brouillon est conservé.
 console-policy-use-draft = En faire le brouillon
 console-policy-back-to-draft = Retour au brouillon
