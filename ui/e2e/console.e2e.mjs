@@ -13,11 +13,13 @@
 //   RECOUP_SERVER_BIN, RECOUP_CLI_BIN: the binaries (default ../target/debug/...).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
+const require = createRequire(import.meta.url);
 const target = process.env.CARGO_TARGET_DIR ?? resolve("..", "target");
 const serverBin = process.env.RECOUP_SERVER_BIN ?? join(target, "debug", "recoup-server");
 const cliBin = process.env.RECOUP_CLI_BIN ?? join(target, "debug", "recoup");
@@ -323,6 +325,29 @@ try {
   recoup("sync");
   assert.equal(recoup("balance").totals.available, deviceBefore + 50, "the device has the 50 credits after its sync");
   assert.deepEqual(await pageC.evaluate(() => window.__csp), [], "no Content Security Policy violation on the new screens");
+
+  say("no WCAG 2 A/AA violation (axe-core) on any screen, light and dark");
+  // axe is injected into the page: a context of its own lets it in past the console's CSP.
+  const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+  const accountHash = new URL(pageC.url()).hash;
+  for (const colorScheme of ["light", "dark"]) {
+    const contextD = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US", colorScheme, bypassCSP: true });
+    await contextD.addCookies(await contextA.cookies());
+    const pageD = await contextD.newPage();
+    for (const hash of ["#/reviews", "#/policy", "#/insights", "#/accounts", accountHash]) {
+      await pageD.goto(`${base}/console/${hash}`);
+      await pageD.getByTestId("actor").waitFor();
+      await pageD.waitForLoadState("networkidle");
+      await pageD.evaluate(axeSource);
+      const violations = await pageD.evaluate(async () =>
+        (await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa"] })).violations.map(
+          (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+        ),
+      );
+      assert.deepEqual(violations, [], `${colorScheme} ${hash}: no WCAG 2 A/AA violation`);
+    }
+    await contextD.close();
+  }
   assert.deepEqual(problemsC, [], "no page error on the new screens");
   await contextC.close();
 
