@@ -131,9 +131,20 @@ impl Ui {
 
     /// Resizes the window so the page's viewport is `width` CSS pixels wide (the window's
     /// height is `height`), and waits until the page has laid itself out at that width.
+    ///
+    /// Asking is idempotent, so a request the driver did not answer (a transport failure: on a
+    /// busy two-core machine WebKitWebDriver has once dropped the first resize of a run) is
+    /// asked again, at most three times in all; a refusal from the driver fails at once.
     pub fn resize(&self, width: u32, height: u32) {
-        if let Err(e) = self.wd.set_window_size(width, height) {
-            panic!("resize the window to {width}x{height} through WebDriver: {e}");
+        let mut attempt = 1;
+        while let Err(e) = self.wd.set_window_size(width, height) {
+            if e.error != "transport" || attempt == 3 {
+                panic!(
+                    "resize the window to {width}x{height} through WebDriver (attempt {attempt}): {e}"
+                );
+            }
+            eprintln!("resize to {width}x{height}, attempt {attempt}: {e}; asking again");
+            attempt += 1;
         }
         self.wait_until(&format!("the viewport to be {width} px wide"), || {
             let (w, h) = self.viewport();

@@ -74,7 +74,8 @@ fn request(
         (_, None) => agent.post(url).json(&json!({})),
     }
     .send()
-    .map_err(|e| transport(&e))?;
+    // The causes too: "error sending request" alone does not say a timeout from a reset.
+    .map_err(|e| transport(&recoup_api::net::error_chain(&e)))?;
     let ok = answer.status().is_success();
     let mut bytes = Vec::new();
     answer
