@@ -387,7 +387,8 @@ fn timings(get: &dyn Fn(&str) -> serde_json::Value, cases: &[(&str, String)]) {
     }
 }
 
-fn measure_insights(engine: &str, base: &str) {
+/// A GET of the console's API, signed in (panics on anything but a success).
+fn signed_in_get(base: &str) -> impl Fn(&str) -> serde_json::Value {
     let http = reqwest::blocking::Client::builder()
         .tls_backend_preconfigured(recoup_server::http_client::tls_config().expect("TLS set-up"))
         .no_proxy()
@@ -395,7 +396,8 @@ fn measure_insights(engine: &str, base: &str) {
         .build()
         .expect("client");
     let cookie = sign_in(&http, base);
-    let get = |path: &str| -> serde_json::Value {
+    let base = base.to_owned();
+    move |path: &str| {
         let r = http
             .get(format!("{base}{path}"))
             .header("cookie", &cookie)
@@ -403,7 +405,11 @@ fn measure_insights(engine: &str, base: &str) {
             .expect("an answer");
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().expect("JSON")
-    };
+    }
+}
+
+fn measure_insights(engine: &str, base: &str) {
+    let get = signed_in_get(base);
     let today = today();
     let year = format!(
         "/console/api/insights?from={}&to={}",
@@ -465,22 +471,7 @@ fn sign_in(http: &reqwest::blocking::Client, base: &str) -> String {
 }
 
 fn measure(engine: &str, base: &str, n: u64) {
-    let http = reqwest::blocking::Client::builder()
-        .tls_backend_preconfigured(recoup_server::http_client::tls_config().expect("TLS set-up"))
-        .no_proxy()
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("client");
-    let cookie = sign_in(&http, base);
-    let get = |path: &str| -> serde_json::Value {
-        let r = http
-            .get(format!("{base}{path}"))
-            .header("cookie", &cookie)
-            .send()
-            .expect("an answer");
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().expect("JSON")
-    };
+    let get = signed_in_get(base);
     let first = get("/console/api/reviews");
     assert_eq!(first["total"], n, "{engine}: every seeded item is waiting");
     // A page deep in the queue: the cursor after the 50,000th item.

@@ -37,12 +37,25 @@ pub(crate) struct AccountView {
     pub(crate) refunds: u64,
 }
 
-/// The SQL of the policy history: every publication, newest first, with the actor of its
-/// `policy.publish` audit record (the same on both engines).
-pub(crate) const POLICY_VERSIONS_SQL: &str = "SELECT p.seq, p.version, p.published_at,
-        (SELECT a.actor FROM audit a WHERE a.target = p.version AND a.action = 'policy.publish'
-         ORDER BY a.seq DESC LIMIT 1)
-    FROM policies p";
+/// The SQL of a publication's row: its number, version, time, and the actor of its
+/// `policy.publish` audit record (the same on both engines); then, for one version, its document.
+macro_rules! policy_row_sql {
+    () => {
+        "SELECT p.seq, p.version, p.published_at,
+            (SELECT a.actor FROM audit a WHERE a.target = p.version AND a.action = 'policy.publish'
+             ORDER BY a.seq DESC LIMIT 1)"
+    };
+}
+
+/// Every publication, newest first.
+pub(crate) const POLICY_VERSIONS_SQL: &str =
+    concat!(policy_row_sql!(), " FROM policies p ORDER BY p.seq DESC");
+
+/// One publication with its document (`$1`/`?1`: its number).
+pub(crate) const POLICY_VERSION_SQL: &str = concat!(
+    policy_row_sql!(),
+    ", p.document FROM policies p WHERE p.seq = $1"
+);
 
 /// Storage operations of the console's policy and accounts pages.
 pub(crate) trait Backoffice: Send + Sync {
@@ -107,9 +120,7 @@ pub(crate) fn prefix_end(prefix: &str) -> String {
 
 impl Registry {
     fn policy_versions(&self) -> Result<Vec<PolicyVersionRow>, AppError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{POLICY_VERSIONS_SQL} ORDER BY p.seq DESC"))?;
+        let mut stmt = self.conn.prepare_cached(POLICY_VERSIONS_SQL)?;
         let rows = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<Result<Vec<PolicyRowSql>, _>>()?;
@@ -122,12 +133,7 @@ impl Registry {
         };
         let row = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT p.seq, p.version, p.published_at, ({}), p.document
-                 FROM policies p WHERE p.seq = ?1",
-                "SELECT a.actor FROM audit a WHERE a.target = p.version
-                     AND a.action = 'policy.publish' ORDER BY a.seq DESC LIMIT 1"
-            ))?
+            .prepare_cached(POLICY_VERSION_SQL)?
             .query_row([seq], |r| {
                 Ok((
                     (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),

@@ -10,7 +10,9 @@ use std::time::Instant;
 
 use recoup_core::Timestamp;
 use recoup_core::{ClaimId, Clock, GenerationId};
-use recoup_store::{ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim};
+use recoup_store::{
+    ClaimOutcome, ClaimRecord, Judgement, OutputRecord, Store, StoreError, SubmitClaim,
+};
 use uuid::Uuid;
 
 use super::console::QueueEntry;
@@ -234,21 +236,27 @@ fn commit(
                 .map(|(req, _)| req.claim_id)
                 .collect();
             let results = s.adjudicate_batch(&items, now)?;
+            // Each decided claim's generation is read once, for the review queue and the
+            // counters. The claims are committed: a generation that cannot be read back leaves
+            // the queue without its claim until the next start requeues it, and the counters
+            // without it until the next start counts them again (logged).
+            let mut review = Vec::new();
             let mut counted = Vec::new();
             for c in results.iter().flatten() {
-                if seen.insert(c.claim_id)
-                    && let Ok(g) = s.generation(c.generation_id)
-                {
+                let g = match s.generation(c.generation_id) {
+                    Ok(g) => g,
+                    Err(e) => {
+                        tracing::error!(%account, error = %e, "a decided claim's generation could not be read back for the review queue and the counters");
+                        continue;
+                    }
+                };
+                if c.outcome == Some(ClaimOutcome::InReview) {
+                    review.push(QueueEntry::of(c, &g));
+                }
+                if seen.insert(c.claim_id) {
                     counted.extend(super::insights::InsightDelta::recorded(account, c, &g));
                 }
             }
-            // The claims are committed: a generation that cannot be read back leaves the queue
-            // without them until the next start requeues them (logged).
-            let review = super::console::entries_in_review(&s, results.iter().flatten())
-                .unwrap_or_else(|e| {
-                    tracing::error!(%account, error = %e, "claims in review could not be read back for the review queue");
-                    Vec::new()
-                });
             (results, review, counted)
         }
         Err(e) => return Err(StoreError::Decode(e.0.message)),

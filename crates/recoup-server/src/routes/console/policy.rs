@@ -8,7 +8,6 @@ use axum::http::HeaderMap;
 use recoup_api::ErrorCode;
 use recoup_api::console::{
     ConsolePolicy, PolicyChange, PolicyCheck, PolicyPublish, PolicyPublished, PolicyVersionDetail,
-    PolicyVersionRow,
 };
 use recoup_core::{Policy, PolicyDocument};
 use serde_json::Value;
@@ -61,8 +60,9 @@ pub(super) async fn version(
     }))
 }
 
-/// A draft read and validated as publishing would; its version label must be new.
-async fn checked_draft(state: &AppState, document: PolicyDocument) -> AppResult<Policy> {
+/// A draft read and validated as publishing would; its version label must be new. Answers the
+/// policy and the publication number in force (0: none).
+async fn checked_draft(state: &AppState, document: PolicyDocument) -> AppResult<(Policy, u64)> {
     let policy = Policy::from_document(document)
         .map_err(|e| AppError::api(ErrorCode::InvalidDocument, e.to_string()))?;
     let history = state.storage.policy_versions().await?;
@@ -75,7 +75,7 @@ async fn checked_draft(state: &AppState, document: PolicyDocument) -> AppResult<
             ),
         ));
     }
-    Ok(policy)
+    Ok((policy, history.first().map_or(0, |v| v.seq)))
 }
 
 pub(super) async fn check(
@@ -86,7 +86,7 @@ pub(super) async fn check(
     operator_acting(&state, &headers).await?;
     let draft: PolicyDocument = serde_json::from_slice(&read_body(body).await?)
         .map_err(|e| AppError::api(ErrorCode::InvalidDocument, format!("the draft: {e}")))?;
-    let policy = checked_draft(&state, draft).await?;
+    let (policy, _) = checked_draft(&state, draft).await?;
     let published = state.published()?;
     let document = policy.to_document();
     Ok(Json(PolicyCheck {
@@ -103,13 +103,7 @@ pub(super) async fn publish_draft(
 ) -> AppResult<Json<PolicyPublished>> {
     let session = operator_acting(&state, &headers).await?;
     let draft: PolicyPublish = json(&read_body(body).await?)?;
-    let policy = checked_draft(&state, draft.document).await?;
-    let in_force = state
-        .storage
-        .policy_versions()
-        .await?
-        .first()
-        .map_or(0, |v| v.seq);
+    let (policy, in_force) = checked_draft(&state, draft.document).await?;
     if draft.against_seq != in_force {
         return Err(AppError::api(
             ErrorCode::InvalidState,
@@ -119,19 +113,12 @@ pub(super) async fn publish_draft(
             ),
         ));
     }
-    let signed = publish(&state, session.actor.clone(), policy).await?;
-    let row = state
+    let signed = publish(&state, session.actor, policy).await?;
+    let (row, _) = state
         .storage
-        .policy_versions()
+        .policy_version(signed.seq)
         .await?
-        .into_iter()
-        .find(|v| v.seq == signed.seq)
-        .unwrap_or(PolicyVersionRow {
-            seq: signed.seq,
-            version: signed.version.clone(),
-            published_at: state.now(),
-            published_by: Some(session.actor),
-        });
+        .ok_or_else(|| AppError::internal("a policy just published cannot be read back"))?;
     Ok(Json(PolicyPublished {
         row,
         signature: signed.signature,

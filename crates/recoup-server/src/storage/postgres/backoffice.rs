@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::super::StorageFuture;
 use super::super::backoffice::{
-    AccountSearch, AccountView, Backoffice, POLICY_VERSIONS_SQL, policy_seq,
+    AccountSearch, AccountView, Backoffice, POLICY_VERSION_SQL, POLICY_VERSIONS_SQL, policy_seq,
 };
 use super::ledger::plain;
 use super::{PgStorage, time};
@@ -34,11 +34,7 @@ fn account_row(r: &tokio_postgres::Row) -> Result<ConsoleAccountRow, AppError> {
 
 impl PgStorage {
     async fn versions(&self) -> Result<Vec<PolicyVersionRow>, AppError> {
-        let rows = self
-            .client()
-            .await?
-            .query(&format!("{POLICY_VERSIONS_SQL} ORDER BY p.seq DESC"), &[])
-            .await?;
+        let rows = self.client().await?.query(POLICY_VERSIONS_SQL, &[]).await?;
         rows.iter().map(policy_row).collect()
     }
 
@@ -49,14 +45,7 @@ impl PgStorage {
         let row = self
             .client()
             .await?
-            .query_opt(
-                "SELECT p.seq, p.version, p.published_at,
-                     (SELECT a.actor FROM audit a WHERE a.target = p.version
-                         AND a.action = 'policy.publish' ORDER BY a.seq DESC LIMIT 1),
-                     p.document
-                 FROM policies p WHERE p.seq = $1",
-                &[&seq],
-            )
+            .query_opt(POLICY_VERSION_SQL, &[&seq])
             .await?;
         row.map(|r| Ok((policy_row(&r)?, r.try_get(4)?)))
             .transpose()
